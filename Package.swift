@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+// crosshash: find the same picture across image collections (decode -> hash -> match -> report).
+import PackageDescription
+
+let package = Package(
+    name: "crosshash",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "crosshash", targets: ["App"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C shims over the system codecs: libjpeg-turbo and libpng report errors with longjmp,
+        // which Swift cannot catch, so decoding runs in C and hands back pixels or a message.
+        .target(
+            name: "CCodecs",
+            path: "Sources/CCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]
+        ),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev"])]),
+        // OpenCL entry points, resolved with dlopen at run time so the binary starts without OpenCL.
+        .target(
+            name: "COpenCL",
+            path: "Sources/COpenCL",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+
+        // Core: image and hash value types, decoders, the exact reference maths both engines share.
+        .target(name: "HashKit", dependencies: ["CCodecs"], path: "Sources/HashKit"),
+        // The SIMD CPU engine and matcher.
+        .target(name: "CPUFallback", dependencies: ["HashKit"], path: "Sources/CPUFallback"),
+        // The OpenCL engine and matcher; kernels from Kernels/ are embedded at build time.
+        .target(name: "GPUHash", dependencies: ["HashKit", "COpenCL"], path: "Sources/GPUHash"),
+        // Scanning datasets, the decode/hash pipeline, cross-dataset matching and the JSON outputs.
+        .target(
+            name: "Analysis",
+            dependencies: ["HashKit", "CPUFallback", "GPUHash", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Analysis"
+        ),
+        // Human outputs: Venn diagrams and histograms (cairo), thumbnails, REPORT.md, report.html.
+        .target(name: "Report", dependencies: ["HashKit", "Analysis", "CCairo", "CCodecs"], path: "Sources/Report"),
+        // The `crosshash` command line.
+        .executableTarget(
+            name: "App",
+            dependencies: [
+                "HashKit", "CPUFallback", "GPUHash", "Analysis", "Report",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/App"
+        ),
+
+        .testTarget(name: "HashKitTests", dependencies: ["HashKit"], path: "Tests/HashKitTests"),
+        .testTarget(name: "CPUFallbackTests", dependencies: ["HashKit", "CPUFallback"], path: "Tests/CPUFallbackTests"),
+        .testTarget(name: "GPUHashTests", dependencies: ["HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
+        .testTarget(name: "AnalysisTests", dependencies: ["HashKit", "CPUFallback", "Analysis"], path: "Tests/AnalysisTests"),
+        .testTarget(name: "ReportTests", dependencies: ["HashKit", "Analysis", "Report"], path: "Tests/ReportTests"),
+    ],
+    swiftLanguageModes: [.v5]
+)

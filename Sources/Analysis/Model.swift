@@ -1,0 +1,157 @@
+import HashKit
+
+/// A file's key inside its dataset: its relative path with `/` separators, as raw bytes.
+/// File names need not be UTF-8; bytes keep them exact, `display` shows them to people, and the
+/// JSON writer encodes invalid bytes reversibly (see `JSONValue`).
+public struct FileKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ string: String) { self.bytes = Array(string.utf8) }
+
+    /// Lossy text for people (invalid bytes become U+FFFD).
+    public var display: String { String(decoding: bytes, as: UTF8.self) }
+    public var description: String { display }
+
+    /// Byte order equals Unicode code point order for valid UTF-8, which is how Python sorts keys.
+    public static func < (lhs: FileKey, rhs: FileKey) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+}
+
+/// A dataset as the user named it on the command line.
+public struct DatasetSpec: Sendable, Equatable {
+    public var name: String
+    /// The folder as given (made absolute by the scanner).
+    public var path: String
+
+    public init(name: String, path: String) {
+        self.name = name
+        self.path = path
+    }
+}
+
+/// An image of one dataset: the dataset's position on the command line and the file's key.
+public struct ImageRef: Hashable, Comparable, Sendable {
+    public var dataset: Int
+    public var key: FileKey
+
+    public init(dataset: Int, key: FileKey) {
+        self.dataset = dataset
+        self.key = key
+    }
+
+    public static func < (lhs: ImageRef, rhs: ImageRef) -> Bool {
+        lhs.dataset != rhs.dataset ? lhs.dataset < rhs.dataset : lhs.key < rhs.key
+    }
+}
+
+public enum HashAlgorithm: String, CaseIterable, Sendable {
+    case phash
+    case blockmean
+
+    public var bits: Int { self == .phash ? 64 : 256 }
+    /// The output file prefix OUTPUTS.md fixes: perceptual_* for phash, robust_* for blockmean.
+    public var filePrefix: String { self == .phash ? "perceptual" : "robust" }
+    public var other: HashAlgorithm { self == .phash ? .blockmean : .phash }
+}
+
+/// A file that could not be hashed (or was hashed with a warning).
+public struct FileIssue: Sendable, Equatable {
+    public var key: FileKey
+    public var message: String
+    /// true: the file was hashed, the decoder only complained (Pillow would also return pixels).
+    public var warning: Bool
+
+    public init(key: FileKey, message: String, warning: Bool = false) {
+        self.key = key
+        self.message = message
+        self.warning = warning
+    }
+}
+
+/// Everything hashed in one dataset, keys sorted.
+public struct DatasetResult: Sendable {
+    public var spec: DatasetSpec
+    public var keys: [FileKey]
+    public var hashes: [ImageHashes]
+    public var issues: [FileIssue]
+
+    public init(spec: DatasetSpec, keys: [FileKey], hashes: [ImageHashes], issues: [FileIssue]) {
+        self.spec = spec
+        self.keys = keys
+        self.hashes = hashes
+        self.issues = issues
+    }
+
+    public var errorCount: Int { issues.filter { !$0.warning }.count }
+    /// The file on disk for a key, as raw path bytes (file names need not be UTF-8).
+    public func pathBytes(for key: FileKey) -> [UInt8] { Array(spec.path.utf8) + [UInt8(ascii: "/")] + key.bytes }
+}
+
+/// A cross-dataset pair: `a` belongs to the dataset named first on the command line.
+public struct CrossPair: Sendable, Equatable {
+    public var a: ImageRef
+    public var b: ImageRef
+    public var distance: Int
+    /// The same pair's distance under the other hash.
+    public var otherDistance: Int
+
+    public init(a: ImageRef, b: ImageRef, distance: Int, otherDistance: Int) {
+        self.a = a
+        self.b = b
+        self.distance = distance
+        self.otherDistance = otherDistance
+    }
+}
+
+/// The matches of one hash algorithm.
+public struct AlgorithmResult: Sendable {
+    public var algorithm: HashAlgorithm
+    public var threshold: Int
+    /// Sorted by (dataset a, dataset b, a.key, b.key).
+    public var pairs: [CrossPair]
+    /// Within-dataset pairs, only with --within.
+    public var within: [CrossPair]?
+    /// Connected components of the pair graph, members sorted, groups sorted by first member.
+    public var groups: [[ImageRef]]
+    /// For every hashed image (dataset order, then key order), its smallest distance to any image
+    /// of another dataset; nil when there is no other dataset.
+    public var nearestOtherDistance: [Int?]
+
+    public init(algorithm: HashAlgorithm, threshold: Int, pairs: [CrossPair], within: [CrossPair]?,
+                groups: [[ImageRef]], nearestOtherDistance: [Int?]) {
+        self.algorithm = algorithm
+        self.threshold = threshold
+        self.pairs = pairs
+        self.within = within
+        self.groups = groups
+        self.nearestOtherDistance = nearestOtherDistance
+    }
+}
+
+/// Seconds spent per stage, for manifest.json.
+public struct StageTimings: Sendable {
+    public var scan = 0.0, decode = 0.0, hash = 0.0, match = 0.0, report = 0.0, total = 0.0
+    public init() {}
+}
+
+/// The whole analysis, input to every output writer.
+public struct AnalysisResult: Sendable {
+    public var datasets: [DatasetResult]
+    public var phash: AlgorithmResult
+    public var blockmean: AlgorithmResult
+    public var device: EngineDescription
+    public var timings: StageTimings
+
+    public init(datasets: [DatasetResult], phash: AlgorithmResult, blockmean: AlgorithmResult,
+                device: EngineDescription, timings: StageTimings) {
+        self.datasets = datasets
+        self.phash = phash
+        self.blockmean = blockmean
+        self.device = device
+        self.timings = timings
+    }
+
+    public func result(for algorithm: HashAlgorithm) -> AlgorithmResult {
+        algorithm == .phash ? phash : blockmean
+    }
+}

@@ -1,0 +1,2 @@
+import HashKit
+import COpenCL

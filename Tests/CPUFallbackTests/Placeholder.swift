@@ -1,0 +1,2 @@
+import XCTest
+final class CPUFallbackTestsPlaceholder: XCTestCase { func testBuilds() {} }
