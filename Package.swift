@@ -34,7 +34,11 @@ let package = Package(
         // The SIMD CPU engine and matcher.
         .target(name: "CPUFallback", dependencies: ["HashKit"], path: "Sources/CPUFallback"),
         // The OpenCL engine and matcher; kernels from Kernels/ are embedded at build time.
-        .target(name: "GPUHash", dependencies: ["HashKit", "COpenCL"], path: "Sources/GPUHash"),
+        .target(name: "GPUHash", dependencies: ["HashKit", "COpenCL"], path: "Sources/GPUHash",
+                plugins: ["EmbedKernels"]),
+        .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),
+        .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["EmbedKernelsTool"],
+                path: "Plugins/EmbedKernels"),
         // Scanning datasets, the decode/hash pipeline, cross-dataset matching and the JSON outputs.
         .target(
             name: "Analysis",

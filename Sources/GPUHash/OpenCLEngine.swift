@@ -1,2 +1,2 @@
-import HashKit
 import COpenCL
+import HashKit

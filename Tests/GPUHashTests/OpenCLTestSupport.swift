@@ -1,0 +1,28 @@
+import XCTest
+@testable import GPUHash
+
+/// The first OpenCL device, or a skip when this machine has none (CI has PoCL, so the GPU
+/// tests run there).
+func firstOpenCLDevice() throws -> OpenCLDevice {
+    do {
+        return try OpenCLDevices.device(at: 0)
+    } catch let error as OpenCLError {
+        switch error {
+        case .notAvailable, .noPlatforms, .noDevices: throw XCTSkip("no OpenCL device: \(error)")
+        default: throw error
+        }
+    }
+}
+
+/// Deterministic random numbers (SplitMix64) so a failure reproduces.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

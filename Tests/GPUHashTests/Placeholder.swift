@@ -1,2 +1,0 @@
-import XCTest
-final class GPUHashTestsPlaceholder: XCTestCase { func testBuilds() {} }
