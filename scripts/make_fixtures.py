@@ -285,6 +285,34 @@ def jpegtran(data, args):
     return subprocess.run(["jpegtran", *args], input=data, check=True, capture_output=True).stdout
 
 
+def turbojpeg_ycck(cmyk, quality=90):
+    """YCCK JPEG (Adobe transform 2): TurboJPEG converts CMYK input to YCCK, which neither Pillow
+    nor cjpeg can write. Returns None when libturbojpeg is not installed."""
+    import ctypes
+    import ctypes.util
+    name = ctypes.util.find_library("turbojpeg") or "libturbojpeg.so.0"
+    try:
+        tj = ctypes.CDLL(name)
+    except OSError:
+        return None
+    tj.tjInitCompress.restype = ctypes.c_void_p
+    tj.tjCompress2.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                               ctypes.c_int, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_ulong),
+                               ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    tj.tjFree.argtypes = [ctypes.c_void_p]
+    tj.tjDestroy.argtypes = [ctypes.c_void_p]
+    h, w, _ = cmyk.shape
+    handle = tj.tjInitCompress()
+    buf, size = ctypes.c_void_p(), ctypes.c_ulong()
+    TJPF_CMYK, TJSAMP_420 = 11, 2
+    rc = tj.tjCompress2(handle, np.ascontiguousarray(cmyk, np.uint8).tobytes(), w, 0, h, TJPF_CMYK,
+                        ctypes.byref(buf), ctypes.byref(size), TJSAMP_420, quality, 0)
+    data = ctypes.string_at(buf, size.value) if rc == 0 else None
+    tj.tjFree(buf)
+    tj.tjDestroy(handle)
+    return data
+
+
 def have(tool):
     return shutil.which(tool) is not None
 
@@ -303,6 +331,11 @@ def make_jpeg(out):
     write(f"{d}/grayscale_progressive.jpg", pil_bytes(odd.convert("L"), "JPEG", quality=85, progressive=True))
     cmyk = Image.fromarray(np.concatenate([rgb_scene(160, 120, 22), gray_scene(160, 120, 23)[..., None]], -1), "CMYK")
     write(f"{d}/cmyk_adobe.jpg", pil_bytes(cmyk, "JPEG", quality=90))
+    ycck = turbojpeg_ycck(np.concatenate([rgb_scene(160, 120, 25), gray_scene(160, 120, 26)[..., None]], -1))
+    if ycck:
+        write(f"{d}/ycck_adobe2.jpg", ycck)
+    else:
+        print("warning: no libturbojpeg, skipping the YCCK JPEG", file=sys.stderr)
     write(f"{d}/optimized.jpg", pil_bytes(im, "JPEG", quality=85, optimize=True))
     write(f"{d}/restart_blocks.jpg", pil_bytes(im, "JPEG", quality=85, restart_marker_blocks=3))
     write(f"{d}/restart_rows.jpg", pil_bytes(im, "JPEG", quality=85, restart_marker_rows=1))
@@ -508,6 +541,15 @@ def make_hostile(out):
     for i in range(mid, mid + 16):
         bad[i] = 0x00 if bad[i] == 0xFF or bad[i - 1] == 0xFF else bad[i] ^ 0x5A
     write(f"{d}/corrupt_entropy.jpg", bytes(bad))
+    # 12-bit precision in SOF0 (Pillow accepts only 8-bit JPEGs)
+    b12 = bytearray(jpg)
+    sof = b12.index(b"\xff\xc0")
+    b12[sof + 4] = 12
+    write(f"{d}/precision12_header.jpg", bytes(b12))
+    # trailing bytes after EOI / IEND are common in the wild and harmless to both decoders
+    write(f"{d}/trailing_garbage.jpg", jpg + b"\x00" * 64 + b"trailing junk")
+    write(f"{d}/trailing_garbage.png", png + b"trailing junk after IEND")
+    write(f"{d}/leading_garbage.jpg", b"\x00\x00junk" + jpg)
     # missing EOI only
     write(f"{d}/missing_eoi.jpg", jpg[:eoi])
     # bad CRC on IDAT (and one on an ancillary chunk)

@@ -107,9 +107,11 @@ def main():
             p = os.path.join(dp, f)
             if os.path.isfile(p) and not os.path.islink(p):
                 paths.append(p)
-    files = {}
-    for p in sorted(paths, key=lambda p: os.path.relpath(p, root).replace(os.sep, "/")):
-        files[os.path.relpath(p, root).replace(os.sep, "/")] = one(p)
+    # open files by their path relative to ROOT so error messages that quote the file name
+    # ("cannot identify image file 'hostile/x.jpg'") do not depend on where ROOT lives
+    keys = sorted(os.path.relpath(p, root).replace(os.sep, "/") for p in paths)
+    os.chdir(root)
+    files = {k: one(k) for k in keys}
     if "versions" in files:
         sys.exit("a file named 'versions' at the top of ROOT would clash with the versions key")
     out = dict(files)
