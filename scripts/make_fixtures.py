@@ -552,6 +552,8 @@ def make_hostile(out):
     write(f"{d}/leading_garbage.jpg", b"\x00\x00junk" + jpg)
     # missing EOI only
     write(f"{d}/missing_eoi.jpg", jpg[:eoi])
+    # ends right after the IDAT chunk: Pillow never reads IEND, libpng's png_read_end fails
+    write(f"{d}/missing_iend.png", png[: png.index(b"IEND") - 4])
     # bad CRC on IDAT (and one on an ancillary chunk)
     crc = bytearray(png)
     iend = png.index(b"IEND") - 4
