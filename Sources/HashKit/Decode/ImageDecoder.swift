@@ -1,9 +1,18 @@
 import CCodecs
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Why a file could not be hashed, worded for the person who owns the file.
 public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Not a picture at all; `startsWith` shows the first bytes (non-printable ones as `\xHH`).
     case notAnImage(startsWith: String)
+    /// A picture in a format crosshash does not read (GIF, WebP, ...).
     case unsupportedFormat(String)
+    /// A JPEG or PNG using a feature Pillow does not decode either (12-bit JPEG, ...).
+    case unsupportedVariant(format: String, detail: String)
     case tooManyPixels(format: String, width: Int, height: Int, limit: Int)
     case fileTooLarge(bytes: Int, limit: Int)
     case corrupt(format: String, detail: String)
@@ -14,6 +23,7 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .notAnImage(let start): return start.isEmpty ? "not an image (empty file)" : "not an image (starts with `\(start)`)"
         case .unsupportedFormat(let f): return "unsupported format: \(f)"
+        case .unsupportedVariant(let f, let detail): return "unsupported \(f): \(detail)"
         case .tooManyPixels(let f, let w, let h, let limit):
             return "\(f) declares \(w)x\(h) pixels, over the limit of \(limit) (--max-pixels)"
         case .fileTooLarge(let bytes, let limit): return "file is \(bytes) bytes, over the limit of \(limit) (--max-file-bytes)"
@@ -27,13 +37,33 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
 public struct DecodeLimits: Sendable {
     /// Pillow's decompression-bomb error threshold: 2 * (1024 * 1024 * 1024 // 4 // 3).
     public static let pillowMaxPixels = 2 * (1024 * 1024 * 1024 / 4 / 3)
+    /// Images with more than this many pixels are refused before any pixel memory is allocated.
     public var maxPixels: Int
+    /// Files larger than this are refused before they are read.
     public var maxFileBytes: Int
 
     public init(maxPixels: Int = DecodeLimits.pillowMaxPixels, maxFileBytes: Int = 1 << 30) {
         self.maxPixels = maxPixels
         self.maxFileBytes = maxFileBytes
     }
+}
+
+public enum ImageFormat: String, Sendable, Equatable {
+    case jpeg = "JPEG"
+    case png = "PNG"
+}
+
+/// What the headers say, without decoding pixels.
+public struct ImageHeader: Sendable, Equatable {
+    public let format: ImageFormat
+    public let width: Int
+    public let height: Int
+    /// The layout `decode` will produce.
+    public let layout: DecodedImage.Layout
+    /// Bits per sample in the file.
+    public let bitDepth: Int
+    /// JPEG progressive or PNG interlaced.
+    public let progressive: Bool
 }
 
 /// Decodes JPEG (libjpeg-turbo) and PNG (libpng) to the pixels Pillow 13 gives.
@@ -44,10 +74,226 @@ public struct ImageDecoder: Sendable {
     public init(limits: DecodeLimits = DecodeLimits()) { self.limits = limits }
 
     public func decode(path: String) throws(DecodeError) -> DecodedImage {
-        throw .unsupportedFormat("not implemented yet")
+        try decode(pathBytes: Array(path.utf8))
+    }
+
+    /// `pathBytes` is the file name as the file system has it (not necessarily UTF-8), without
+    /// a trailing NUL.
+    public func decode(pathBytes: [UInt8]) throws(DecodeError) -> DecodedImage {
+        let data = try FileReader.read(pathBytes: pathBytes, limit: limits.maxFileBytes)
+        return try decode(data: data)
     }
 
     public func decode(data: [UInt8]) throws(DecodeError) -> DecodedImage {
-        throw .unsupportedFormat("not implemented yet")
+        if data.count > limits.maxFileBytes { throw .fileTooLarge(bytes: data.count, limit: limits.maxFileBytes) }
+        let format = try Self.format(of: data)
+        guard let decoder = cc_decoder_create() else { throw .unreadable("out of memory") }
+        defer { cc_decoder_destroy(decoder) }
+
+        let maxPixels = UInt64(max(0, limits.maxPixels))
+        let limit = limits.maxPixels
+        // The decoder keeps a pointer into `data`, so header and pixels are read in one access.
+        let result: Result<DecodedImage, DecodeError> = data.withUnsafeBufferPointer { buffer in
+            var header = cc_header()
+            let headerStatus = cc_decoder_read_header(decoder, buffer.baseAddress, buffer.count, maxPixels, &header)
+            if headerStatus != Int32(CC_OK.rawValue) {
+                return .failure(Self.error(headerStatus, format: format, header: header, decoder: decoder, limit: limit))
+            }
+            let width = Int(header.width), height = Int(header.height)
+            let layout: DecodedImage.Layout = header.channels == 1 ? .gray : .rgb
+            let byteCount = width * height * layout.channels
+            var status = Int32(CC_OK.rawValue)
+            // libjpeg/libpng write straight into the array's storage: no copy of the pixels.
+            let pixels = [UInt8](unsafeUninitializedCapacity: byteCount) { pixelBuffer, initialized in
+                status = cc_decoder_decode(decoder, pixelBuffer.baseAddress, byteCount)
+                initialized = status == Int32(CC_OK.rawValue) ? byteCount : 0
+            }
+            if status != Int32(CC_OK.rawValue) {
+                return .failure(Self.error(status, format: format, header: header, decoder: decoder, limit: limit))
+            }
+            return .success(DecodedImage(width: width, height: height, layout: layout, pixels: pixels,
+                                         warnings: Self.warnings(decoder)))
+        }
+        return try result.get()
+    }
+
+    /// Reads only the headers: format, size and the layout `decode` would give. No pixel limit.
+    public static func probe(data: [UInt8]) throws(DecodeError) -> ImageHeader {
+        let format = try format(of: data)
+        guard let decoder = cc_decoder_create() else { throw .unreadable("out of memory") }
+        defer { cc_decoder_destroy(decoder) }
+        var header = cc_header()
+        let status = data.withUnsafeBufferPointer { buffer in
+            cc_decoder_read_header(decoder, buffer.baseAddress, buffer.count, UInt64.max, &header)
+        }
+        if status != Int32(CC_OK.rawValue) {
+            throw error(status, format: format, header: header, decoder: decoder, limit: Int.max)
+        }
+        return ImageHeader(format: format, width: Int(header.width), height: Int(header.height),
+                           layout: header.channels == 1 ? .gray : .rgb, bitDepth: Int(header.bit_depth),
+                           progressive: header.progressive != 0)
+    }
+
+    /// The format named by the first bytes, or the error that says what the file is instead.
+    public static func format(of data: [UInt8]) throws(DecodeError) -> ImageFormat {
+        let sniffed = data.withUnsafeBufferPointer { cc_sniff_format($0.baseAddress, $0.count) }
+        switch cc_format(UInt32(bitPattern: sniffed)) {
+        case CC_FORMAT_JPEG: return .jpeg
+        case CC_FORMAT_PNG: return .png
+        default: break
+        }
+        if data.isEmpty { throw .notAnImage(startsWith: "") }
+        if let other = FormatSniffer.otherImageFormat(data) { throw .unsupportedFormat(other) }
+        if data.count >= 2 && data[0] == 0xFF && data[1] == 0xD8 {
+            throw .corrupt(format: "JPEG", detail: "no marker follows the start-of-image bytes")
+        }
+        throw .notAnImage(startsWith: FormatSniffer.printablePrefix(data))
+    }
+
+    private static func error(_ status: Int32, format: ImageFormat, header: cc_header, decoder: OpaquePointer,
+                              limit: Int) -> DecodeError {
+        let name = format.rawValue
+        let message = String(cString: cc_decoder_message(decoder))
+        switch cc_status(UInt32(bitPattern: status)) {
+        case CC_ERR_TRUNCATED: return .truncated(format: name, detail: message)
+        case CC_ERR_UNSUPPORTED: return .unsupportedVariant(format: name, detail: message)
+        case CC_ERR_TOO_MANY_PIXELS:
+            return .tooManyPixels(format: name, width: Int(header.width), height: Int(header.height), limit: limit)
+        case CC_ERR_NO_MEMORY: return .unreadable("out of memory decoding \(name): \(message)")
+        case CC_ERR_USAGE: return .unreadable("internal decoder error: \(message)")
+        default: return .corrupt(format: name, detail: message)
+        }
+    }
+
+    private static func warnings(_ decoder: OpaquePointer) -> [String] {
+        let kept = Int(cc_decoder_warning_count(decoder))
+        if kept == 0 { return [] }
+        var list = (0..<kept).map { String(cString: cc_decoder_warning(decoder, Int32($0))) }
+        let total = Int(cc_decoder_warning_total(decoder))
+        if total > kept { list.append("and \(total - kept) more warnings") }
+        return list
+    }
+}
+
+/// Recognises the image formats crosshash does not decode, so the message can name them.
+enum FormatSniffer {
+    static func otherImageFormat(_ d: [UInt8]) -> String? {
+        func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
+            d.count >= offset + prefix.count && Array(d[offset..<offset + prefix.count]) == prefix
+        }
+        let ascii = { (s: String) in Array(s.utf8) }
+        if starts(ascii("GIF87a")) || starts(ascii("GIF89a")) { return "GIF" }
+        if starts(ascii("BM")) && d.count >= 14 { return "BMP" }
+        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return "TIFF" }
+        if starts([0x49, 0x49, 0x2B, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2B]) { return "BigTIFF" }
+        if starts(ascii("RIFF")) && starts(ascii("WEBP"), at: 8) { return "WebP" }
+        if starts(ascii("ftyp"), at: 4) && d.count >= 12 {
+            let brand = String(decoding: d[8..<12], as: UTF8.self)
+            switch brand {
+            case "avif", "avis": return "AVIF"
+            case "heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1": return "HEIF"
+            case "crx ": return "Canon CR3 raw"
+            default: return nil
+            }
+        }
+        if starts([0xFF, 0x0A]) || starts([0, 0, 0, 0x0C, 0x4A, 0x58, 0x4C, 0x20]) { return "JPEG XL" }
+        if starts([0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20]) || starts([0xFF, 0x4F, 0xFF, 0x51]) { return "JPEG 2000" }
+        if starts([0x49, 0x49, 0xBC]) { return "JPEG XR" }
+        if starts(ascii("8BPS")) { return "Photoshop PSD" }
+        if starts(ascii("qoif")) { return "QOI" }
+        if starts(ascii("DDS ")) { return "DDS" }
+        if starts(ascii("%PDF")) { return "PDF" }
+        if starts([0, 0, 1, 0]) && d.count >= 6 && d[4] != 0 && d[5] == 0 { return "ICO" }
+        if starts(ascii("\u{8A}MNG")) { return "MNG" }
+        if starts(ascii("gimp xcf")) { return "GIMP XCF" }
+        if starts(ascii("#?RADIANCE")) { return "Radiance HDR" }
+        if starts([0x76, 0x2F, 0x31, 0x01]) { return "OpenEXR" }
+        if starts(ascii("<svg")) || (starts(ascii("<?xml")) && d.prefix(512).contains(ascii("<svg"))) { return "SVG" }
+        return nil
+    }
+
+    /// Up to 12 characters of the start of the file; bytes that are not printable ASCII as \xHH.
+    static func printablePrefix(_ d: [UInt8]) -> String {
+        var out = ""
+        for byte in d.prefix(12) {
+            switch byte {
+            case 0x20...0x7E where byte != 0x60: out.append(Character(Unicode.Scalar(byte)))
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            default:
+                let hex = String(byte, radix: 16)
+                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
+}
+
+private extension ArraySlice where Element == UInt8 {
+    func contains(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, count >= needle.count else { return false }
+        var i = startIndex
+        while i + needle.count <= endIndex {
+            if self[i..<i + needle.count].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+}
+
+/// One `read` into one buffer; the descriptor is closed on every path.
+enum FileReader {
+    static func read(pathBytes: [UInt8], limit: Int) throws(DecodeError) -> [UInt8] {
+        if pathBytes.contains(0) { throw .unreadable("file name contains a NUL byte") }
+        let fd: Int32 = (pathBytes + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { name in
+                guard let base = name.baseAddress else { return -1 }
+                return open(base, O_RDONLY | O_CLOEXEC)
+            }
+        }
+        if fd < 0 { throw .unreadable(errnoText()) }
+        defer { close(fd) }
+
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw .unreadable(errnoText()) }
+        let type = info.st_mode & S_IFMT
+        if type == S_IFDIR { throw .unreadable("it is a directory") }
+        if type != S_IFREG { throw .unreadable("not a regular file") }
+        let size = Int(info.st_size)
+        if size > limit { throw .fileTooLarge(bytes: size, limit: limit) }
+
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var done = 0
+            guard let base = buffer.baseAddress else { initialized = 0; return }
+            while done < size {
+                let n = SystemCall.read(fd, base + done, size - done)
+                if n > 0 {
+                    done += n
+                } else if n == 0 {
+                    break // the file shrank since fstat
+                } else if errno != EINTR {
+                    failure = errno
+                    break
+                }
+            }
+            initialized = done
+        }
+        if failure != 0 { throw .unreadable(String(cString: strerror(failure))) }
+        return bytes
+    }
+
+    private static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+/// The C library's `read`, out of reach of `FileReader.read`'s name.
+private enum SystemCall {
+    static func read(_ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        return Glibc.read(fd, buffer, count)
+        #else
+        return Darwin.read(fd, buffer, count)
+        #endif
     }
 }

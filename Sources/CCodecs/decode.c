@@ -1,0 +1,127 @@
+#include "decode_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+int cc_sniff_format(const uint8_t *data, size_t size) {
+    if (data == NULL) return CC_FORMAT_UNKNOWN;
+    if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return CC_FORMAT_JPEG;
+    if (size >= 8 && memcmp(data, png_signature, 8) == 0) return CC_FORMAT_PNG;
+    return CC_FORMAT_UNKNOWN;
+}
+
+cc_decoder *cc_decoder_create(void) {
+    return calloc(1, sizeof(cc_decoder));
+}
+
+static void release_impl(cc_decoder *d) {
+    if (d->impl != NULL && d->destroy_impl != NULL) d->destroy_impl(d->impl);
+    d->impl = NULL;
+    d->destroy_impl = NULL;
+}
+
+void cc_decoder_destroy(cc_decoder *d) {
+    if (d == NULL) return;
+    release_impl(d);
+    free(d);
+}
+
+int cc_fail(cc_decoder *d, int status, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(d->message, sizeof d->message, format, args);
+    va_end(args);
+    d->stage = CC_STAGE_DONE;
+    return status;
+}
+
+void cc_warn(cc_decoder *d, const char *format, ...) {
+    d->warning_total++;
+    if (d->warning_count >= CC_MAX_WARNINGS) return;
+    va_list args;
+    va_start(args, format);
+    vsnprintf(d->warnings[d->warning_count], CC_WARNING_LENGTH, format, args);
+    va_end(args);
+    d->warning_count++;
+}
+
+int cc_decoder_read_header(cc_decoder *d, const uint8_t *data, size_t size, uint64_t max_pixels,
+                           cc_header *header) {
+    if (d == NULL) return CC_ERR_USAGE;
+    if (d->stage != CC_STAGE_NEW) return cc_fail(d, CC_ERR_USAGE, "read_header called twice");
+    d->data = data;
+    d->size = size;
+    d->header.format = cc_sniff_format(data, size);
+    int status;
+    switch (d->header.format) {
+    case CC_FORMAT_JPEG: status = cc_jpeg_read_header(d, max_pixels); break;
+    case CC_FORMAT_PNG: status = cc_png_read_header(d, max_pixels); break;
+    default: status = cc_fail(d, CC_ERR_NOT_RECOGNISED, "neither a JPEG nor a PNG signature"); break;
+    }
+    if (header != NULL) *header = d->header;
+    if (status == CC_OK) {
+        d->stage = CC_STAGE_HEADER;
+    } else {
+        d->stage = CC_STAGE_DONE;
+        release_impl(d);
+    }
+    return status;
+}
+
+int cc_decoder_decode(cc_decoder *d, uint8_t *dst, size_t dst_size) {
+    if (d == NULL) return CC_ERR_USAGE;
+    if (d->stage != CC_STAGE_HEADER) return cc_fail(d, CC_ERR_USAGE, "decode called without a header");
+    size_t need = (size_t)d->header.width * d->header.height * (size_t)d->header.channels;
+    if (dst == NULL || dst_size != need) return cc_fail(d, CC_ERR_USAGE, "pixel buffer has the wrong size");
+    int status = d->header.format == CC_FORMAT_JPEG ? cc_jpeg_decode(d, dst) : cc_png_decode(d, dst);
+    d->stage = CC_STAGE_DONE;
+    release_impl(d);
+    return status;
+}
+
+const char *cc_decoder_message(const cc_decoder *d) { return d == NULL ? "" : d->message; }
+int cc_decoder_warning_count(const cc_decoder *d) { return d == NULL ? 0 : d->warning_count; }
+int cc_decoder_warning_total(const cc_decoder *d) { return d == NULL ? 0 : d->warning_total; }
+
+const char *cc_decoder_warning(const cc_decoder *d, int index) {
+    if (d == NULL || index < 0 || index >= d->warning_count) return "";
+    return d->warnings[index];
+}
+
+/* Slicing-by-4 table CRC; zlib's own crc32 would need -lz on the link line. */
+static uint32_t crc_table[4][256];
+static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[0][n] = c;
+    }
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = crc_table[0][n];
+        for (int t = 1; t < 4; t++) {
+            c = crc_table[0][c & 0xFF] ^ (c >> 8);
+            crc_table[t][n] = c;
+        }
+    }
+}
+
+#include <pthread.h>
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+uint32_t cc_crc32(uint32_t crc, const uint8_t *p, size_t n) {
+    pthread_once(&crc_once, crc_init);
+    uint32_t c = crc ^ 0xFFFFFFFFu;
+    while (n >= 4) {
+        c ^= (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+        c = crc_table[3][c & 0xFF] ^ crc_table[2][(c >> 8) & 0xFF] ^ crc_table[1][(c >> 16) & 0xFF] ^
+            crc_table[0][c >> 24];
+        p += 4;
+        n -= 4;
+    }
+    while (n--) c = crc_table[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}

@@ -1,0 +1,344 @@
+/* PNG decoding with libpng 1.6, matching what Pillow 13 returns.
+ *
+ * Pixels (Pillow mode, then its convert('L') / convert('RGB')):
+ *   gray 1/2/4-bit -> 0/255, v*85, v*17 (libpng's expand_gray_1_2_4_to_8 scales the same way)
+ *   gray 8 -> gray; gray 16 (I;16) -> min(v, 255) (Pillow clamps, it does not take the high byte)
+ *   RGB 8/16 -> RGB, 16-bit by high byte; palette -> RGB through PLTE, indices beyond it black
+ *   gray+alpha 8/16 -> gray (high byte); RGBA 8/16 -> RGB (high bytes); alpha always dropped.
+ * tRNS, gAMA, sRGB, iCCP, cHRM, sBIT are never applied: libpng is told to skip them.
+ *
+ * Pillow parses PNG itself, so which damaged files fail follows its parser, verified by
+ * experiment with Pillow 13:
+ * - Before the first IDAT every chunk's CRC is checked and a bad one fails the file; IDAT CRCs
+ *   and CRCs after the image data are never checked. So we check the header chunks ourselves
+ *   (check_chunks) and let libpng use every chunk quietly.
+ * - Decoding stops as soon as the last row is complete: whatever follows (rest of the zlib
+ *   stream, a bad Adler-32 beyond that point, missing IEND, file cut after the rows) is
+ *   ignored. An error libpng raises after the last row is therefore not a failure here.
+ * - A zlib stream that ends before the last row leaves the remaining rows zero (palette index 0
+ *   for palette images) and no error; we do the same, with a warning.
+ * - A file cut before the last row is "image file is truncated".
+ * - After the image data Pillow walks the remaining chunks: one whose length runs past the end
+ *   of the file, or a known chunk shorter than its fixed fields, is an error. */
+#include "decode_internal.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <png.h>
+
+typedef struct {
+    png_structp png;
+    png_infop info;
+    cc_decoder *owner;
+    size_t offset;
+    int eof;                   /* the read callback ran out of data */
+    int gray16;
+    int interlaced;
+    int passes;
+    unsigned long rows_done;   /* rows (of all passes) that reached the transform stage */
+    unsigned long rows_expected;
+    uint8_t zero_pixel[3];     /* what Pillow shows where no row data arrived */
+    char error[200];
+} png_state;
+
+static uint32_t be32(const uint8_t *p) {
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static int is_cid(const uint8_t *t) {
+    for (int i = 0; i < 4; i++) {
+        uint8_t c = t[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+/* Printable form of a chunk type for messages. */
+static void chunk_name(const uint8_t *t, char out[20]) {
+    if (is_cid(t)) {
+        memcpy(out, t, 4);
+        out[4] = 0;
+    } else {
+        snprintf(out, 20, "0x%02X%02X%02X%02X", t[0], t[1], t[2], t[3]);
+    }
+}
+
+/* Pillow's fixed-length checks ("Truncated gAMA chunk", ...). */
+static int chunk_too_short(const uint8_t *t, uint32_t length, int color_type) {
+    static const struct { const char *name; uint32_t min; } rules[] = {
+        {"IHDR", 13}, {"gAMA", 4}, {"cHRM", 32}, {"sRGB", 1}, {"pHYs", 9},
+        {"acTL", 8}, {"fcTL", 26}, {"fdAT", 4},
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (memcmp(t, rules[i].name, 4) == 0) return length < rules[i].min;
+    if (memcmp(t, "tRNS", 4) == 0) {
+        if (color_type == 0) return length < 2;
+        if (color_type == 2) return length < 6;
+    }
+    return 0;
+}
+
+/* Walks the chunks the way Pillow's PngImagePlugin does (see the top of the file). Fills the
+ * IHDR fields; returns CC_OK or an error status with the message set. */
+static int check_chunks(cc_decoder *d, uint32_t *width, uint32_t *height, int *bit_depth,
+                        int *color_type, int *interlace) {
+    const uint8_t *data = d->data;
+    const size_t size = d->size;
+    size_t pos = 8;
+    int seen_ihdr = 0, seen_idat = 0;
+    char name[20];
+    *color_type = -1;
+    for (;;) {
+        if (size - pos < 8) {
+            if (seen_idat) return CC_OK;
+            return cc_fail(d, CC_ERR_TRUNCATED, "the file ends before the image data (no IDAT chunk)");
+        }
+        uint32_t length = be32(data + pos);
+        const uint8_t *type = data + pos + 4;
+        chunk_name(type, name);
+        if (!is_cid(type)) {
+            if (seen_idat) return CC_OK;
+            return cc_fail(d, CC_ERR_CORRUPT, "invalid chunk type %s at byte %zu", name, pos + 4);
+        }
+        size_t body = pos + 8;
+        if (memcmp(type, "IEND", 4) == 0) {
+            if (seen_idat) return CC_OK;
+            return cc_fail(d, CC_ERR_CORRUPT, "IEND before any image data");
+        }
+        if (memcmp(type, "IDAT", 4) == 0) {
+            if (!seen_ihdr) return cc_fail(d, CC_ERR_CORRUPT, "image data before the IHDR chunk");
+            seen_idat = 1;
+            /* Image data is read by the row decoder, which fails only if rows are missing. */
+            if (size - body < length) return CC_OK;
+            pos = body + length + 4;
+            if (pos > size) return CC_OK;
+            continue;
+        }
+        if (size - body < length) {
+            return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the %s chunk at byte %zu", name, pos);
+        }
+        if (chunk_too_short(type, length, *color_type))
+            return cc_fail(d, CC_ERR_CORRUPT, "%s chunk is too short (%u bytes)", name, length);
+        if (!seen_idat) {
+            if (size - body - length < 4)
+                return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the checksum of the %s chunk", name);
+            uint32_t crc = cc_crc32(cc_crc32(0, type, 4), body + data, length);
+            if (crc != be32(data + body + length))
+                return cc_fail(d, CC_ERR_CORRUPT, "bad CRC in the %s chunk at byte %zu", name, pos);
+            if (memcmp(type, "IHDR", 4) == 0) {
+                const uint8_t *h = data + body;
+                if (h[11] != 0) return cc_fail(d, CC_ERR_CORRUPT, "unknown filter method %d", h[11]);
+                *width = be32(h);
+                *height = be32(h + 4);
+                *bit_depth = h[8];
+                *color_type = h[9];
+                *interlace = h[12];
+                seen_ihdr = 1;
+            }
+        }
+        pos = body + length + 4;
+        if (pos > size) return seen_idat ? CC_OK : cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside a chunk checksum");
+    }
+}
+
+static void on_png_error(png_structp png, png_const_charp message) {
+    png_state *s = png_get_error_ptr(png);
+    snprintf(s->error, sizeof s->error, "%s", message);
+    png_longjmp(png, 1);
+}
+
+static void on_png_warning(png_structp png, png_const_charp message) {
+    png_state *s = png_get_error_ptr(png);
+    cc_warn(s->owner, "%s", message);
+}
+
+static void on_png_read(png_structp png, png_bytep out, size_t length) {
+    png_state *s = png_get_io_ptr(png);
+    cc_decoder *d = s->owner;
+    if (d->size - s->offset < length) {
+        s->eof = 1;
+        png_error(png, "the file ends inside the image data");
+    }
+    memcpy(out, d->data + s->offset, length);
+    s->offset += length;
+}
+
+/* Runs after libpng's own transforms, once per decoded row (of every interlace pass): counts
+ * rows, and clamps 16-bit gray to 8 bits the way Pillow converts I;16. */
+static void on_row(png_structp png, png_row_infop row, png_bytep data) {
+    png_state *s = png_get_user_transform_ptr(png);
+    s->rows_done++;
+    if (!s->gray16 || row->bit_depth != 16) return;
+    png_uint_32 n = row->width;
+    for (png_uint_32 i = 0; i < n; i++) {
+        unsigned v = ((unsigned)data[2 * i] << 8) | data[2 * i + 1];
+        data[i] = (png_byte)(v > 255 ? 255 : v);
+    }
+    row->bit_depth = 8;
+    row->pixel_depth = 8;
+    row->rowbytes = n;
+}
+
+static void destroy_state(void *impl) {
+    png_state *s = impl;
+    if (s->png != NULL) png_destroy_read_struct(&s->png, s->info != NULL ? &s->info : NULL, NULL);
+    free(s);
+}
+
+/* Ancillary chunks libpng knows; skipped so that none of them is applied or can fail a file. */
+static const png_byte ignored_chunks[] = {
+    'b', 'K', 'G', 'D', 0, 'c', 'H', 'R', 'M', 0, 'e', 'X', 'I', 'f', 0, 'g', 'A', 'M', 'A', 0,
+    'h', 'I', 'S', 'T', 0, 'i', 'C', 'C', 'P', 0, 'i', 'T', 'X', 't', 0, 'o', 'F', 'F', 's', 0,
+    'p', 'C', 'A', 'L', 0, 'p', 'H', 'Y', 's', 0, 's', 'B', 'I', 'T', 0, 's', 'C', 'A', 'L', 0,
+    's', 'P', 'L', 'T', 0, 's', 'R', 'G', 'B', 0, 't', 'E', 'X', 't', 0, 't', 'I', 'M', 'E', 0,
+    't', 'R', 'N', 'S', 0, 'z', 'T', 'X', 't', 0,
+};
+
+int cc_png_read_header(cc_decoder *d, uint64_t max_pixels) {
+    uint32_t width = 0, height = 0;
+    int bit_depth = 0, color_type = 0, interlace = 0;
+    int status = check_chunks(d, &width, &height, &bit_depth, &color_type, &interlace);
+    if (status != CC_OK) return status;
+
+    d->header.width = width;
+    d->header.height = height;
+    d->header.bit_depth = bit_depth;
+    d->header.progressive = interlace != 0;
+    switch (color_type) {
+    case 0: d->header.source_channels = 1; d->header.channels = 1; break;
+    case 2: d->header.source_channels = 3; d->header.channels = 3; break;
+    case 3: d->header.source_channels = 1; d->header.channels = 3; break;
+    case 4: d->header.source_channels = 2; d->header.channels = 1; break;
+    case 6: d->header.source_channels = 4; d->header.channels = 3; break;
+    default: return cc_fail(d, CC_ERR_CORRUPT, "invalid colour type %d", color_type);
+    }
+    if (width == 0 || height == 0) return cc_fail(d, CC_ERR_CORRUPT, "image is %ux%u pixels", width, height);
+    if ((uint64_t)width * height > max_pixels) return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
+
+    png_state *s = calloc(1, sizeof(png_state));
+    if (s == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
+    d->impl = s;
+    d->destroy_impl = destroy_state;
+    s->owner = d;
+    s->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, s, on_png_error, on_png_warning);
+    if (s->png == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
+    s->info = png_create_info_struct(s->png);
+    if (s->info == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
+
+    png_structp png = s->png;
+    png_infop info = s->info;
+    if (setjmp(png_jmpbuf(png))) {
+        if (s->eof) return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the PNG header");
+        return cc_fail(d, CC_ERR_CORRUPT, "%s", s->error);
+    }
+    png_set_read_fn(png, s, on_png_read);
+    /* Pillow has no dimension limit of its own beyond the pixel count checked above. */
+    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
+    png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, ignored_chunks,
+                                (int)(sizeof ignored_chunks / 5));
+    png_read_info(png, info);
+
+    if (png_get_image_width(png, info) != width || png_get_image_height(png, info) != height ||
+        png_get_bit_depth(png, info) != bit_depth || png_get_color_type(png, info) != color_type)
+        return cc_fail(d, CC_ERR_CORRUPT, "libpng read a different header");
+
+    s->interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
+    switch (color_type) {
+    case PNG_COLOR_TYPE_GRAY:
+        if (bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+        if (bit_depth == 16) s->gray16 = 1;
+        break;
+    case PNG_COLOR_TYPE_PALETTE: {
+        png_set_palette_to_rgb(png);
+        png_colorp palette = NULL;
+        int entries = 0;
+        if (png_get_PLTE(png, info, &palette, &entries) && entries > 0 && palette != NULL) {
+            s->zero_pixel[0] = palette[0].red;
+            s->zero_pixel[1] = palette[0].green;
+            s->zero_pixel[2] = palette[0].blue;
+        }
+        break;
+    }
+    case PNG_COLOR_TYPE_GRAY_ALPHA:
+    case PNG_COLOR_TYPE_RGB_ALPHA:
+        png_set_strip_alpha(png);
+        if (bit_depth == 16) png_set_strip_16(png);
+        break;
+    default: /* RGB */
+        if (bit_depth == 16) png_set_strip_16(png);
+        break;
+    }
+    png_set_read_user_transform_fn(png, on_row);
+    png_set_user_transform_info(png, s, s->gray16 ? 8 : 0, s->gray16 ? 1 : 0);
+    s->passes = png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+
+    if (png_get_rowbytes(png, info) != (size_t)width * d->header.channels)
+        return cc_fail(d, CC_ERR_CORRUPT, "unexpected row size after conversion");
+    if (s->interlaced) {
+        for (int p = 0; p < 7; p++)
+            if (PNG_PASS_COLS(width, p) != 0) s->rows_expected += PNG_PASS_ROWS(height, p);
+    } else {
+        s->rows_expected = height;
+    }
+    return CC_OK;
+}
+
+static void fill_zero(uint8_t *dst, size_t pixels, int channels, const uint8_t zero[3]) {
+    if (channels == 1 || (zero[0] == 0 && zero[1] == 0 && zero[2] == 0)) {
+        memset(dst, channels == 1 ? 0 : zero[0], pixels * (size_t)channels);
+        return;
+    }
+    for (size_t i = 0; i < pixels; i++, dst += 3) memcpy(dst, zero, 3);
+}
+
+int cc_png_decode(cc_decoder *d, uint8_t *dst) {
+    png_state *s = d->impl;
+    png_structp png = s->png;
+    const size_t width = d->header.width;
+    const uint32_t height = d->header.height;
+    const int channels = d->header.channels;
+    const size_t stride = width * (size_t)channels;
+    /* Rows the non-interlaced loop has handed to libpng; volatile across longjmp. */
+    volatile uint32_t next_row = 0;
+
+    /* Interlaced passes fill scattered pixels; where data stops Pillow shows zeros. */
+    if (s->interlaced) fill_zero(dst, width * height, channels, s->zero_pixel);
+
+    if (setjmp(png_jmpbuf(png))) {
+        if (s->rows_done >= s->rows_expected) {
+            cc_warn(d, "ignored after the last row: %s", s->error);
+            return CC_OK;
+        }
+        if (strcmp(s->error, "Not enough image data") == 0 && !s->eof) {
+            if (!s->interlaced) {
+                uint32_t first = next_row; /* the row being read when the stream ended */
+                fill_zero(dst + (size_t)first * stride, width * (height - first), channels, s->zero_pixel);
+            }
+            cc_warn(d, "image data ends before the last row (row %u of %u); the rest is left blank, as Pillow does",
+                    s->interlaced ? 0u : (unsigned)next_row, (unsigned)height);
+            return CC_OK;
+        }
+        if (s->eof) {
+            if (s->interlaced)
+                return cc_fail(d, CC_ERR_TRUNCATED, "the file ends in the interlaced image data (%lu of %lu pass rows)",
+                               s->rows_done, s->rows_expected);
+            return cc_fail(d, CC_ERR_TRUNCATED, "the file ends after %lu%% of the rows (row %lu of %u)",
+                           s->rows_done * 100 / height, s->rows_done, (unsigned)height);
+        }
+        return cc_fail(d, CC_ERR_CORRUPT, "%s (at row %lu of %u)", s->error,
+                       s->interlaced ? 0ul : s->rows_done, (unsigned)height);
+    }
+    for (int pass = 0; pass < s->passes; pass++) {
+        for (uint32_t y = 0; y < height; y++) {
+            next_row = y;
+            png_read_row(png, dst + (size_t)y * stride, NULL);
+        }
+    }
+    return CC_OK;
+}

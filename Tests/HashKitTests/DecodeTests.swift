@@ -1,0 +1,256 @@
+import Foundation
+import XCTest
+@testable import HashKit
+
+/// Decoding against Pillow 13: every fixture in Tests/Fixtures/expected.json (written by
+/// scripts/make_fixtures.py from Pillow's own output) must give the same size and the same bytes
+/// for convert('RGB') and convert('L'), and every file Pillow refuses must be a DecodeError.
+final class DecodeTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    struct Expected: Decodable {
+        let width: Int?
+        let height: Int?
+        let format: String?
+        let mode: String?
+        let l_crc32: UInt32?
+        let rgb_crc32: UInt32?
+        let error: String?
+    }
+
+    static func expectations() throws -> [(String, Expected)] {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("expected.json"))
+        let table = try JSONDecoder().decode([String: Expected].self, from: data)
+        return table.sorted { $0.key < $1.key }
+    }
+
+    static func path(_ name: String) -> String {
+        fixtures.appendingPathComponent("images").appendingPathComponent(name).path
+    }
+
+    /// Pillow's convert('RGB') bytes of what we decoded.
+    static func rgbBytes(_ image: DecodedImage) -> [UInt8] {
+        if image.layout == .rgb { return image.pixels }
+        var out = [UInt8](repeating: 0, count: image.pixels.count * 3)
+        for (i, v) in image.pixels.enumerated() { out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v }
+        return out
+    }
+
+    /// Pillow's convert('L') (ALGORITHMS §1.2): L = (19595 R + 38470 G + 7471 B + 32768) >> 16.
+    static func lBytes(_ image: DecodedImage) -> [UInt8] {
+        if image.layout == .gray { return image.pixels }
+        var out = [UInt8](repeating: 0, count: image.pixelCount)
+        image.pixels.withUnsafeBufferPointer { p in
+            for i in 0..<image.pixelCount {
+                let r = UInt32(p[3 * i]), g = UInt32(p[3 * i + 1]), b = UInt32(p[3 * i + 2])
+                out[i] = UInt8((19595 * r + 38470 * g + 7471 * b + 32768) >> 16)
+            }
+        }
+        return out
+    }
+
+    func testEveryFixtureMatchesPillow() throws {
+        let decoder = ImageDecoder()
+        var checked = 0, refused = 0
+        var failures: [String] = []
+        for (name, expected) in try Self.expectations() where expected.width != nil || expected.error != nil {
+            let pillowRefuses = expected.error != nil
+            let otherFormat = expected.format.map { $0 != "JPEG" && $0 != "PNG" } ?? false
+            do {
+                let image = try decoder.decode(path: Self.path(name))
+                if pillowRefuses || otherFormat {
+                    failures.append("\(name): decoded, but Pillow says \(expected.error ?? "format \(expected.format ?? "?")")")
+                    continue
+                }
+                let rgb = Checksum.crc32(Self.rgbBytes(image)), l = Checksum.crc32(Self.lBytes(image))
+                if image.width != expected.width || image.height != expected.height {
+                    failures.append("\(name): size \(image.width)x\(image.height), Pillow \(expected.width ?? -1)x\(expected.height ?? -1)")
+                } else if rgb != expected.rgb_crc32 || l != expected.l_crc32 {
+                    failures.append("\(name): pixels differ (mode \(expected.mode ?? "?"), rgb crc \(rgb) vs \(expected.rgb_crc32 ?? 0), L crc \(l) vs \(expected.l_crc32 ?? 0))")
+                }
+                checked += 1
+            } catch {
+                if pillowRefuses || otherFormat {
+                    refused += 1
+                } else {
+                    failures.append("\(name): \(error), but Pillow decodes it")
+                }
+            }
+        }
+        XCTAssert(failures.isEmpty, failures.joined(separator: "\n"))
+        XCTAssertGreaterThan(checked, 50, "too few fixtures decoded; is Tests/Fixtures complete?")
+        XCTAssertGreaterThan(refused, 5)
+    }
+
+    // MARK: errors a user can act on
+
+    func decodeError(_ name: String, limits: DecodeLimits = DecodeLimits()) -> DecodeError? {
+        do {
+            _ = try ImageDecoder(limits: limits).decode(path: Self.path(name))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    func testNotAnImageMessages() {
+        XCTAssertEqual(decodeError("hostile/empty.jpg")?.description, "not an image (empty file)")
+        guard case .notAnImage(let start)? = decodeError("hostile/html_page.jpg") else {
+            return XCTFail("html page should be .notAnImage")
+        }
+        XCTAssert(start.hasPrefix("<!DOCTYPE") || start.hasPrefix("<html"), start)
+        XCTAssertEqual(decodeError("hostile/unsupported.gif"), .unsupportedFormat("GIF"))
+        XCTAssertEqual(decodeError("hostile/gif_named.jpg"), .unsupportedFormat("GIF"))
+        XCTAssertEqual(decodeError("hostile/unsupported.bmp"), .unsupportedFormat("BMP"))
+        XCTAssertEqual(decodeError("hostile/unsupported.tif"), .unsupportedFormat("TIFF"))
+        XCTAssertThrowsError(try ImageDecoder().decode(data: [0x00, 0x7F, 0x0A, 0x41]))
+    }
+
+    func testBinaryPrefixIsEscaped() {
+        XCTAssertThrowsError(try ImageDecoder().decode(data: [0x4D, 0x5A, 0x90, 0x00, 0x0A, 0x60])) { error in
+            XCTAssertEqual((error as? DecodeError)?.description, "not an image (starts with `MZ\\x90\\x00\\n\\x60`)")
+        }
+    }
+
+    func testPixelLimitIsCheckedBeforeDecoding() {
+        let limit = DecodeLimits.pillowMaxPixels
+        XCTAssertEqual(decodeError("hostile/bomb_60000x60000.png"),
+                       .tooManyPixels(format: "PNG", width: 60000, height: 60000, limit: limit))
+        XCTAssertEqual(decodeError("hostile/bomb_60000x60000.png")?.description,
+                       "PNG declares 60000x60000 pixels, over the limit of \(limit) (--max-pixels)")
+        XCTAssertEqual(decodeError("hostile/bomb_65000x65000.jpg"),
+                       .tooManyPixels(format: "JPEG", width: 65000, height: 65000, limit: limit))
+        XCTAssertEqual(decodeError("jpeg/baseline_420.jpg", limits: DecodeLimits(maxPixels: 100)),
+                       .tooManyPixels(format: "JPEG", width: 0, height: 0, limit: 100).withSize(of: Self.path("jpeg/baseline_420.jpg")))
+    }
+
+    func testFileSizeLimitIsCheckedBeforeReading() throws {
+        let size = try FileManager.default.attributesOfItem(atPath: Self.path("png/rgb8.png"))[.size] as? Int ?? -1
+        XCTAssertEqual(decodeError("png/rgb8.png", limits: DecodeLimits(maxFileBytes: 100)),
+                       .fileTooLarge(bytes: size, limit: 100))
+    }
+
+    func testTruncatedJPEGSaysHowFarItGot() {
+        guard case .truncated(let format, let detail)? = decodeError("hostile/truncated_scan.jpg") else {
+            return XCTFail("truncated scan must be .truncated, got \(String(describing: decodeError("hostile/truncated_scan.jpg")))")
+        }
+        XCTAssertEqual(format, "JPEG")
+        XCTAssert(detail.contains("%"), detail)
+        guard case .truncated(_, let eoi)? = decodeError("hostile/missing_eoi.jpg") else {
+            return XCTFail("missing EOI must be .truncated like Pillow's OSError")
+        }
+        XCTAssert(eoi.contains("end-of-image"), eoi)
+        guard case .truncated? = decodeError("hostile/truncated_header.jpg") else {
+            return XCTFail("truncated header must be .truncated")
+        }
+    }
+
+    func testJPEGCutAtEveryPointFailsLikePillow() throws {
+        // Pillow raises for every cut of a JPEG (even one missing only the EOI marker).
+        let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path("jpeg/progressive.jpg"))))
+        XCTAssertNoThrow(try ImageDecoder().decode(data: data))
+        for cut in stride(from: 3, to: data.count - 1, by: max(1, data.count / 97)) + [data.count - 2, data.count - 1] {
+            XCTAssertThrowsError(try ImageDecoder().decode(data: Array(data[..<cut])), "cut at \(cut)")
+        }
+    }
+
+    func testCorruptJPEGDataGivesPixelsAndWarnings() throws {
+        // Junk before a header marker: libjpeg warns, Pillow 13 decodes the same pixels as the
+        // clean file (checked with Pillow when this test was written).
+        let clean = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path("jpeg/baseline_420.jpg"))))
+        guard let dht = (0..<clean.count - 1).first(where: { clean[$0] == 0xFF && clean[$0 + 1] == 0xC4 }) else {
+            return XCTFail("no DHT marker")
+        }
+        let junk = Array(clean[..<dht]) + [1, 2, 3] + Array(clean[dht...])
+        let image = try ImageDecoder().decode(data: junk)
+        XCTAssertEqual(image.warnings, ["Corrupt JPEG data: 3 extraneous bytes before marker 0xc4"])
+        let reference = try ImageDecoder().decode(data: clean)
+        XCTAssertEqual(image.pixels, reference.pixels)
+        XCTAssertEqual(reference.warnings, [])
+    }
+
+    func testPNGDamageFollowsPillow() throws {
+        guard case .corrupt(_, let detail)? = decodeError("hostile/bad_crc_text.png") else {
+            return XCTFail("bad CRC before IDAT must be an error")
+        }
+        XCTAssert(detail.contains("CRC"), detail)
+        guard case .truncated? = decodeError("hostile/truncated_idat.png") else {
+            return XCTFail("truncated IDAT must be .truncated")
+        }
+        // Pillow never checks IDAT CRCs nor anything after the last row.
+        XCTAssertNoThrow(try ImageDecoder().decode(path: Self.path("hostile/bad_crc_idat.png")))
+        XCTAssertNoThrow(try ImageDecoder().decode(path: Self.path("hostile/bad_crc_after_idat.png")))
+        let short = try ImageDecoder().decode(path: Self.path("hostile/short_idat_stream.png"))
+        XCTAssertFalse(short.warnings.isEmpty)
+    }
+
+    func testLayouts() throws {
+        let cases: [(String, DecodedImage.Layout)] = [
+            ("png/gray1.png", .gray), ("png/gray16.png", .gray), ("png/la16.png", .gray), ("png/la8.png", .gray),
+            ("png/pal4.png", .rgb), ("png/rgba16.png", .rgb), ("jpeg/grayscale.jpg", .gray), ("jpeg/cmyk_adobe.jpg", .rgb),
+        ]
+        for (name, layout) in cases {
+            XCTAssertEqual(try ImageDecoder().decode(path: Self.path(name)).layout, layout, name)
+        }
+    }
+
+    func testProbeReadsHeaderOnly() throws {
+        let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path("hostile/bomb_60000x60000.png"))))
+        let header = try ImageDecoder.probe(data: data)
+        XCTAssertEqual(header.format, .png)
+        XCTAssertEqual(header.width, 60000)
+        XCTAssertEqual(header.height, 60000)
+        let jpeg = try ImageDecoder.probe(data: [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path("jpeg/progressive.jpg")))))
+        XCTAssertEqual(jpeg.format, .jpeg)
+        XCTAssertTrue(jpeg.progressive)
+    }
+
+    func testPathsThatAreNotUTF8AndUnreadablePaths() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("decode-tests-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path("png/rgb8.png"))))
+        var name = Array(dir.path.utf8) + Array("/caf".utf8) + [0xE9, 0xFF] + Array(".png".utf8)
+        let fd = (name + [0]).withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { c -> Int32 in
+                guard let base = c.baseAddress else { return -1 }
+                return open(base, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            }
+        }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        XCTAssertEqual(source.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, source.count)
+        close(fd)
+        let viaBytes = try ImageDecoder().decode(pathBytes: name)
+        XCTAssertEqual(viaBytes.pixels, try ImageDecoder().decode(data: source).pixels)
+
+        name.append(0x41)
+        XCTAssertThrowsError(try ImageDecoder().decode(pathBytes: name)) { error in
+            guard case .unreadable? = error as? DecodeError else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try ImageDecoder().decode(path: dir.path)) { error in
+            XCTAssertEqual((error as? DecodeError)?.description, "cannot read file: it is a directory")
+        }
+    }
+
+    func testDescriptorsAreClosed() throws {
+        let before = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+        for _ in 0..<50 {
+            _ = try? ImageDecoder().decode(path: Self.path("png/rgb8.png"))
+            _ = try? ImageDecoder().decode(path: Self.path("hostile/truncated_scan.jpg"))
+            _ = try? ImageDecoder(limits: DecodeLimits(maxFileBytes: 10)).decode(path: Self.path("png/rgb8.png"))
+        }
+        let after = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+        XCTAssertLessThanOrEqual(after, before + 1)
+    }
+}
+
+private extension DecodeError {
+    /// The same .tooManyPixels with the size a fixture really has (read through probe).
+    func withSize(of path: String) -> DecodeError {
+        guard case .tooManyPixels(let f, _, _, let limit) = self,
+              let data = FileManager.default.contents(atPath: path),
+              let header = try? ImageDecoder.probe(data: [UInt8](data)) else { return self }
+        return .tooManyPixels(format: f, width: header.width, height: header.height, limit: limit)
+    }
+}
