@@ -1,0 +1,148 @@
+import Analysis
+
+/// REPORT.md, in the order OUTPUTS.md fixes. A pure function of the analysis (no dates, no
+/// timings, no device), so the same inputs give the same bytes.
+enum MarkdownReport {
+    static func render(_ data: ReportData) -> String {
+        var md = ""
+        func line(_ s: String = "") { md += s + "\n" }
+        let result = data.result
+
+        // 1. Title, overview, datasets.
+        line("# Cross-dataset image duplicates")
+        line()
+        let datasetList = data.names.map(Text.markdown).joined(separator: ", ")
+        line("crosshash compared \(Text.plural(data.totalImages, "image")) in \(Text.plural(data.names.count, "dataset")) "
+             + "(\(datasetList)) to find the same picture in more than one collection, even when it was re-encoded, "
+             + "resized or slightly cropped. Every image was hashed with two perceptual hashes and compared with every image "
+             + "of the other datasets: the perceptual hash found \(Text.plural(result.phash.pairs.count, "pair")) "
+             + "and the robust hash \(Text.plural(result.blockmean.pairs.count, "pair")) of similar images; "
+             + "\(Text.plural(data.pairsFoundByBoth, "pair was", "pairs were")) found by both.")
+        line()
+        line("| Dataset | Images | Errors |")
+        line("|---|---:|---:|")
+        for d in result.datasets {
+            line("| \(Text.markdown(d.spec.name)) | \(Text.count(d.keys.count)) | \(Text.count(d.errorCount)) |")
+        }
+        line()
+
+        // 2. Methodology.
+        line("## Methodology")
+        line()
+        line("- **Perceptual hash (phash)**, \(HashAlgorithm.phash.bits) bits, threshold \(result.phash.threshold): "
+             + "imagehash's `phash`. The image is converted to grey, resized to 32×32 and transformed with a 2-D DCT; "
+             + "each of the 8×8 lowest frequencies gives one bit (above or below their median).")
+        line("- **Robust hash (blockmean)**, \(HashAlgorithm.blockmean.bits) bits, threshold \(result.blockmean.threshold): "
+             + "OpenCV's BlockMeanHash (mode 0). The image is resized to 256×256 grey and cut into 16×16 blocks; "
+             + "each block gives one bit (its mean at or above the image mean).")
+        line()
+        line("Two images of different datasets form a **pair** when the Hamming distance of their hashes (the number of "
+             + "differing bits) is at most the threshold. Pairs that share an image join into **groups**: one picture "
+             + "and all its copies. Each pair also shows its distance under the other hash, so agreement is visible at a glance.")
+        if result.phash.within != nil || result.blockmean.within != nil {
+            line()
+            line("Pairs inside one dataset were searched too (`--within`); they are listed in the JSON files only.")
+        }
+        line()
+
+        // 3. Results.
+        line("## Results")
+        line()
+        for v in data.views {
+            line("### \(v.name)")
+            line()
+            line("![\(v.result.algorithm.rawValue) overlap of the datasets](\(v.prefix)_venn_diagram.png)")
+            line()
+            line("![\(v.result.algorithm.rawValue) nearest cross-dataset distances](\(v.prefix)_distance_histogram.png)")
+            line()
+            line("\(Text.plural(v.result.pairs.count, "pair")) in \(Text.plural(v.result.groups.count, "group")); "
+                 + "\(Text.plural(v.nearest.matched, "image has", "images have")) a match in another dataset. "
+                 + v.nearest.verdict)
+            line()
+        }
+        line("### Pairs per dataset pair")
+        line()
+        if data.pairCounts.isEmpty {
+            line("With a single dataset there are no cross-dataset pairs.")
+        } else {
+            line("| Dataset A | Dataset B | phash pairs | blockmean pairs | found by both |")
+            line("|---|---|---:|---:|---:|")
+            for row in data.pairCounts {
+                line("| \(Text.markdown(data.names[row.a])) | \(Text.markdown(data.names[row.b])) | "
+                     + "\(Text.count(row.phash)) | \(Text.count(row.blockmean)) | \(Text.count(row.both)) |")
+            }
+        }
+        line()
+
+        // 4. Files.
+        line("## Files")
+        line()
+        for f in data.files {
+            line("- [\(Text.markdown(f.path))](\(Text.urlPath(f.path))): \(Text.markdown(f.what))")
+        }
+        line()
+
+        // 5. All similar image pairs.
+        line("## All similar image pairs")
+        line()
+        for v in data.views {
+            let alg = v.result.algorithm
+            line("### \(v.name)")
+            line()
+            if v.shown.isEmpty {
+                line("No pairs at threshold \(v.result.threshold).")
+                line()
+                continue
+            }
+            line("| Image A | Image B | \(alg.rawValue) distance | \(alg.other.rawValue) distance |")
+            line("|---|---|---:|---:|")
+            for p in v.shown {
+                line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(p.otherDistance) |")
+            }
+            line()
+            if v.omitted > 0 {
+                line("Showing the \(Text.count(v.shown.count)) closest of \(Text.plural(v.result.pairs.count, "pair")); "
+                     + "\(Text.count(v.omitted)) more \(v.omitted == 1 ? "is" : "are") left out here. "
+                     + "[\(v.prefix)\\_cross\\_duplicates.json](\(v.prefix)_cross_duplicates.json) holds all of them.")
+                line()
+            }
+        }
+
+        // 6. Summary.
+        line("## Summary")
+        line()
+        for s in summary(data) { line("- " + s) }
+        return md
+    }
+
+    static func cell(_ ref: ImageRef, _ data: ReportData) -> String {
+        let thumb = data.thumbnails[ref] ?? "missing.jpg"
+        let key = Text.markdown(ref.key.display)
+        return "![\(key)](examples/\(Text.urlPath(thumb))) <br> **Dataset:** \(Text.markdown(data.datasetName(ref))) "
+            + "<br> **Filename:** \(Text.markdown(data.fileLabel(ref)))"
+    }
+
+    /// The closing bullets: what was found, how far the hashes agree, whether the thresholds cut
+    /// cleanly, and what failed. Shared with the HTML report (escaped there).
+    static func summary(_ data: ReportData) -> [String] {
+        let r = data.result
+        var out = [String]()
+        for v in data.views {
+            let multi = v.overlap.exactly.filter { $0.key.nonzeroBitCount >= 3 }.values.reduce(0, +)
+            var s = "\(v.name): \(Text.plural(v.result.pairs.count, "pair")) in \(Text.plural(v.result.groups.count, "group")) "
+                + "at threshold \(v.result.threshold)"
+            if data.names.count >= 3 { s += ", \(Text.plural(multi, "group")) spanning three or more datasets" }
+            out.append(s + ". " + v.nearest.verdict)
+        }
+        out.append("Both hashes agree on \(Text.plural(data.pairsFoundByBoth, "pair")); "
+                   + "\(Text.count(r.phash.pairs.count - data.pairsFoundByBoth)) phash pairs are not blockmean pairs and "
+                   + "\(Text.count(r.blockmean.pairs.count - data.pairsFoundByBoth)) blockmean pairs are not phash pairs. "
+                   + "Pairs found by one hash only are the first to check by eye.")
+        if data.totalErrors > 0 {
+            out.append("\(Text.plural(data.totalErrors, "file")) could not be hashed; each dataset's errors.json says why.")
+        } else {
+            out.append("Every file was hashed; no errors.")
+        }
+        return out
+    }
+}

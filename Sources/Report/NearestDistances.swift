@@ -1,0 +1,66 @@
+import Analysis
+
+/// The histogram of every image's nearest cross-dataset distance under one hash, and whether
+/// the threshold falls into an empty stretch of it (a clean cut between copies and look-alikes).
+public struct NearestDistances: Sendable, Equatable {
+    public let bits: Int
+    public let threshold: Int
+    /// counts[d]: images whose closest image in another dataset is d bits away, d in 0...bits.
+    public let counts: [Int]
+
+    public init(bits: Int, threshold: Int, distances: [Int?]) {
+        self.bits = bits
+        self.threshold = threshold
+        var counts = [Int](repeating: 0, count: bits + 1)
+        for case let d? in distances where d >= 0 && d <= bits { counts[d] += 1 }
+        self.counts = counts
+    }
+
+    public init(_ result: AlgorithmResult) {
+        self.init(bits: result.algorithm.bits, threshold: result.threshold, distances: result.nearestOtherDistance)
+    }
+
+    public var total: Int { counts.reduce(0, +) }
+    /// Images with a match in another dataset.
+    public var matched: Int { counts.prefix(max(0, min(threshold, bits) + 1)).reduce(0, +) }
+
+    /// How many empty distances count as a gap: 2 of 64 bits, 8 of 256 (the same share).
+    public var gapMargin: Int { max(1, bits / 32) }
+
+    /// The empty distances around the threshold: from just above the largest occupied distance
+    /// at or below it to just below the smallest occupied one above it. Empty when a bin right
+    /// at the threshold or right above it is occupied.
+    public var emptyRunAroundThreshold: ClosedRange<Int>? {
+        let t = min(max(threshold, -1), bits)
+        var lo = t
+        while lo >= 0 && counts[lo] == 0 { lo -= 1 }
+        var hi = t + 1
+        while hi <= bits && counts[hi] == 0 { hi += 1 }
+        return lo + 1 <= hi - 1 ? (lo + 1)...(hi - 1) : nil
+    }
+
+    /// True when at least `gapMargin` distances next to the threshold are empty: few pairs sit
+    /// so close to the cut that a slightly different threshold would change the result.
+    public var thresholdInGap: Bool {
+        guard total > 0 else { return false }
+        return (emptyRunAroundThreshold?.count ?? 0) >= gapMargin
+    }
+
+    /// Images whose nearest distance is within `gapMargin` of the cut on either side.
+    public var nearThreshold: Int {
+        let lo = max(0, threshold - gapMargin + 1), hi = min(bits, threshold + gapMargin)
+        return lo <= hi ? counts[lo...hi].reduce(0, +) : 0
+    }
+
+    /// One sentence for people: does the threshold sit in a gap?
+    public var verdict: String {
+        guard total > 0 else { return "With a single dataset there are no cross-dataset distances." }
+        if thresholdInGap, let run = emptyRunAroundThreshold {
+            let span = run.count == 1 ? "at distance \(run.lowerBound)" : "between distances \(run.lowerBound) and \(run.upperBound)"
+            return "The threshold (\(threshold)) sits in a gap: no image has its nearest match in another dataset \(span)."
+        }
+        let lo = max(0, threshold - gapMargin + 1), hi = min(bits, threshold + gapMargin)
+        return "The threshold (\(threshold)) does not sit in a clear gap: \(Text.plural(nearThreshold, "image has", "images have")) "
+            + "their nearest match in another dataset at a distance from \(lo) to \(hi); pairs near the threshold deserve a look."
+    }
+}

@@ -1,2 +1,0 @@
-import HashKit
-import CCairo

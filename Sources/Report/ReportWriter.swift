@@ -1,0 +1,48 @@
+import Analysis
+import Foundation
+
+/// Writes the human outputs of `crosshash analyze` into the output folder: the Venn (or UpSet)
+/// diagrams and distance histograms as PNG and SVG, the thumbnails in examples/, REPORT.md and
+/// report.html. The JSON files are the Analysis module's.
+public struct ReportWriter: Sendable {
+    /// Pairs listed per hash in the reports; the closest ones are kept, the JSON has them all.
+    public var maxReportPairs: Int
+
+    public init(maxReportPairs: Int = 500) { self.maxReportPairs = maxReportPairs }
+
+    public struct Written: Sendable, Equatable {
+        public var thumbnails: Int
+        /// Thumbnails that show "no preview" because the image could not be read or decoded.
+        public var placeholders: Int
+    }
+
+    @discardableResult
+    public func write(_ result: AnalysisResult, to outDir: String) throws -> Written {
+        try AtomicFile.makeFolder(outDir)
+        let data = ReportData(result, maxReportPairs: maxReportPairs)
+        var svgs = [String: String]()
+        for v in data.views {
+            let alg = v.result.algorithm
+            let venn = "\(v.prefix)_venn_diagram", hist = "\(v.prefix)_distance_histogram"
+            let vennTitle = data.names.count <= 3
+                ? "\(v.name): overlap of the datasets (threshold \(v.result.threshold))"
+                : "\(v.name): groups per combination of datasets (threshold \(v.result.threshold))"
+            try VennChart(title: vennTitle, names: data.names, overlap: v.overlap)
+                .render(png: "\(outDir)/\(venn).png", svg: "\(outDir)/\(venn).svg")
+            try HistogramChart(title: "\(alg.rawValue): each image's nearest distance to another dataset", stats: v.nearest)
+                .render(png: "\(outDir)/\(hist).png", svg: "\(outDir)/\(hist).svg")
+            for name in [venn, hist] {
+                let path = "\(outDir)/\(name).svg"
+                do {
+                    svgs[name + ".svg"] = try String(contentsOfFile: path, encoding: .utf8)
+                } catch {
+                    throw ReportError.cannotRead(path: path, reason: error.localizedDescription)
+                }
+            }
+        }
+        let placeholders = try ThumbnailWriter().write(data.thumbnails, datasets: result.datasets, to: outDir + "/examples")
+        try AtomicFile.write(MarkdownReport.render(data), to: outDir + "/REPORT.md")
+        try AtomicFile.write(HTMLReport.render(data, svgs: svgs), to: outDir + "/report.html")
+        return Written(thumbnails: data.thumbnails.count, placeholders: placeholders)
+    }
+}
