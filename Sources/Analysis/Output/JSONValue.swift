@@ -81,7 +81,7 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    static func writeString(_ s: [UInt8], into out: inout [UInt8]) {
+    public static func writeString(_ s: [UInt8], into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var i = 0
         while i < s.count {
