@@ -1,2 +1,347 @@
 import COpenCL
+import Foundation
 import HashKit
+
+/// phash and blockmean on an OpenCL device, bit for bit equal to HashKit's ReferenceHasher.
+///
+/// Per chunk of images: Pillow L (grey.cl) -> two LANCZOS passes to 32x32 (lanczos.cl) ->
+/// pocketfft DCT, median, bits (dct.cl); and INTER_LINEAR_EXACT + BGR2GRAY + block sums
+/// (blockmean.cl) from the colour pixels. Every table (LANCZOS coefficients and pass order,
+/// linear-exact offsets and weights, DCT twiddles) comes from HashKit, so the device and the CPU
+/// cannot drift apart.
+///
+/// A batch is cut into chunks that alternate between two sets of device buffers and two
+/// command queues: chunk n+1 is uploaded while chunk n computes.
+///
+/// Images too large for the device, and the DCT on devices without fp64, run on the CPU with
+/// HashKit's reference code; `onNotice` is told once when that happens.
+///
+/// Thread-safety: not thread-safe; use an engine from one thread at a time (the pipeline has a
+/// single hashing consumer). `hash` serialises concurrent calls with a lock as a safety net.
+public final class OpenCLEngine: HashEngine {
+    public let device: OpenCLDeviceInfo
+    public let description: EngineDescription
+    public let preferredBatchPixels: Int
+    /// Receives one-line notices (CPU fallback for the DCT or for oversized images).
+    public var onNotice: ((String) -> Void)?
+    /// True when the device lacks fp64 and the phash DCT runs on the host.
+    public private(set) var dctOnHost: Bool
+
+    private let context: OpenCLContext
+    private let greyKernel: CLKernel
+    private let lanczosKernel: CLKernel
+    private let dctKernel: CLKernel?
+    private let blockmeanKernel: CLKernel
+    private let blockmeanLocal: Int
+    private let dctTables: CLBuffer
+    private var slots: [Slot]
+    private let lock = NSLock()
+    private var lanczosCache: [Int: LanczosAxis] = [:]
+    private var linearCache: [Int: LinearExactAxis] = [:]
+    private var warnedOversized = false
+
+    /// Largest pixel bytes (plus intermediates) one chunk may hold on the device.
+    var chunkBytes: Int
+    /// Most images in one chunk (bounds the per-image tables).
+    var chunkImages = 1024
+    /// Work items per image in the grid-stride kernels.
+    private let stride = 256
+
+    public init(device: OpenCLDevice) throws {
+        let info = device.info
+        self.device = info
+        description = EngineDescription(kind: "opencl", name: info.name, platform: info.platformName)
+        context = try OpenCLContext(device: device, queueCount: 2)
+
+        let maxAlloc = Int(min(info.maxAllocationBytes, UInt64(Int.max)))
+        let global = Int(min(info.globalMemoryBytes, UInt64(Int.max)))
+        // Two chunks in flight, each needing ~2x its pixel bytes (pixels, L plane, intermediate);
+        // 1 GiB keeps 32-bit offsets safe and host staging modest.
+        chunkBytes = max(1 << 20, min(maxAlloc, global / 8, 1 << 30))
+        preferredBatchPixels = max(1 << 20, min(2 * chunkBytes / 3, 1 << 26))
+
+        greyKernel = try context.kernels(file: "grey.cl", names: ["pillow_grey"])[0]
+        lanczosKernel = try context.kernels(file: "lanczos.cl", names: ["lanczos_pass"])[0]
+        var local = 256
+        while local > 4 && local > info.maxWorkGroupSize { local /= 2 }
+        var bm = try context.kernels(file: "blockmean.cl", names: ["blockmean_hash"],
+                                     defines: ["BLOCKMEAN_LOCAL": String(local)])[0]
+        // The kernel's own limit can be lower than the device's (register pressure).
+        while local > 4 && bm.maxWorkGroupSize < local {
+            local /= 2
+            bm = try context.kernels(file: "blockmean.cl", names: ["blockmean_hash"],
+                                     defines: ["BLOCKMEAN_LOCAL": String(local)])[0]
+        }
+        blockmeanKernel = bm
+        blockmeanLocal = local
+
+        if info.supportsFP64 && info.maxWorkGroupSize >= 32 {
+            dctKernel = try context.kernels(file: "dct.cl", names: ["phash_dct"])[0]
+            dctOnHost = false
+        } else {
+            dctKernel = nil
+            dctOnHost = true
+        }
+        let tables = PocketDCT32.twiddlesA + PocketDCT32.twiddlesB + PocketDCT32.postTwiddles + [PocketDCT32.sqrt2]
+        dctTables = try CLBuffer(context, size: tables.count * 8, flags: CL_MEM_READ_ONLY, what: "DCT twiddles")
+        try context.write(dctTables, tables)
+        slots = [Slot(), Slot()]
+    }
+
+    /// The device with flat index `deviceIndex` (see `OpenCLDevices.list()`).
+    public convenience init(deviceIndex: Int = 0) throws {
+        try self.init(device: OpenCLDevices.device(at: deviceIndex))
+    }
+
+    /// For tests: force the host DCT path on an fp64 device.
+    func forceHostDCT() { dctOnHost = true }
+
+    public func hash(_ batch: [DecodedImage]) throws -> [ImageHashes] {
+        lock.lock()
+        defer { lock.unlock() }
+        if dctOnHost, dctKernel == nil, !batch.isEmpty {
+            notice("OpenCL device \(device.name) has no fp64: the phash DCT runs on the CPU")
+        }
+        var results = [ImageHashes?](repeating: nil, count: batch.count)
+        var chunks: [[Int]] = []
+        var current: [Int] = []
+        var currentBytes = 0
+        for (i, image) in batch.enumerated() {
+            let bytes = Self.deviceBytes(image)
+            if bytes > chunkBytes {
+                if !warnedOversized {
+                    warnedOversized = true
+                    notice("image of \(image.width)x\(image.height) is too large for OpenCL device \(device.name); hashing it on the CPU")
+                }
+                results[i] = ReferenceHasher.hash(image)
+                continue
+            }
+            if !current.isEmpty && (currentBytes + bytes > chunkBytes || current.count >= chunkImages) {
+                chunks.append(current)
+                current = []
+                currentBytes = 0
+            }
+            current.append(i)
+            currentBytes += bytes
+        }
+        if !current.isEmpty { chunks.append(current) }
+
+        // Chunk c runs on slot c % 2; a slot's previous chunk is collected before it is reused,
+        // so the upload of chunk c overlaps the kernels of chunk c - 1 on the other queue.
+        var pending: [Int?] = [nil, nil]
+        do {
+            for (c, chunk) in chunks.enumerated() {
+                let s = c % 2
+                if let previous = pending[s] { try collect(chunks[previous], slot: s, batch: batch, into: &results) }
+                try enqueue(chunk, slot: s, batch: batch)
+                pending[s] = c
+            }
+            for c in chunks.indices.suffix(2) {
+                try collect(chunks[c], slot: c % 2, batch: batch, into: &results)
+            }
+        } catch {
+            // Leave both queues idle so the engine stays usable after a failure.
+            for s in 0..<2 { try? context.finish(queue: s) }
+            throw error
+        }
+        var out: [ImageHashes] = []
+        out.reserveCapacity(batch.count)
+        for (i, r) in results.enumerated() {
+            guard let r else { throw OpenCLError.callFailed(function: "hash (image \(i) left unhashed)", code: CL_INVALID_VALUE) }
+            out.append(r)
+        }
+        return out
+    }
+
+    private func notice(_ text: String) { onNotice?(text) }
+
+    /// Device bytes an image needs: its pixels, its L plane and the LANCZOS intermediate.
+    static func deviceBytes(_ image: DecodedImage) -> Int {
+        image.pixelCount * image.layout.channels + image.pixelCount + intermediateSize(image)
+    }
+
+    static func intermediateSize(_ image: DecodedImage) -> Int {
+        max(32 * image.height, 32 * image.width, 1024)
+    }
+
+    private func lanczos(_ size: Int) -> LanczosAxis {
+        if let axis = lanczosCache[size] { return axis }
+        let axis = LanczosAxis(inSize: size, outSize: 32)
+        if lanczosCache.count > 4096 { lanczosCache.removeAll() }
+        lanczosCache[size] = axis
+        return axis
+    }
+
+    private func linear(_ size: Int) -> LinearExactAxis {
+        if let axis = linearCache[size] { return axis }
+        let axis = LinearExactAxis(srcSize: size, dstSize: 256)
+        if linearCache.count > 4096 { linearCache.removeAll() }
+        linearCache[size] = axis
+        return axis
+    }
+
+    // MARK: one chunk
+
+    /// Device buffers of one slot, grown on demand and reused across chunks and batches.
+    private final class Slot {
+        var buffers: [String: CLBuffer] = [:]
+
+        func buffer(_ name: String, bytes: Int, context: OpenCLContext) throws -> CLBuffer {
+            let old = buffers[name]?.size ?? 0
+            if let b = buffers[name], old >= bytes { return b }
+            buffers[name] = nil  // release before allocating the larger one
+            // Grow by 1.5x so slowly rising chunk sizes do not reallocate every time.
+            let b = try CLBuffer(context, size: max(bytes, old * 3 / 2), what: name)
+            buffers[name] = b
+            return b
+        }
+    }
+
+    private func enqueue(_ chunk: [Int], slot s: Int, batch: [DecodedImage]) throws {
+        let slot = slots[s]
+        let n = chunk.count
+
+        var greyDesc: [UInt32] = []
+        greyDesc.reserveCapacity(4 * n)
+        var bmDesc: [UInt32] = []
+        bmDesc.reserveCapacity(5 * n)
+        var pass1: [Int32] = [], pass2: [Int32] = []
+        var xmin: [Int32] = [], taps: [Int32] = [], coeffs: [Int32] = []
+        var lanczosIndex: [Int: (table: Int32, coeff: Int32, maxTaps: Int32)] = [:]
+        var linearTables: [Int32] = []
+        var linearIndex: [Int: Int32] = [:]
+
+        func lanczosTable(_ size: Int) -> (table: Int32, coeff: Int32, maxTaps: Int32) {
+            if let t = lanczosIndex[size] { return t }
+            let axis = lanczos(size)
+            let t = (Int32(xmin.count), Int32(coeffs.count), Int32(axis.maxTaps))
+            xmin += axis.xmin
+            taps += axis.taps
+            coeffs += axis.coefficients
+            lanczosIndex[size] = t
+            return t
+        }
+        func linearTable(_ size: Int) -> Int32 {
+            if let t = linearIndex[size] { return t }
+            let axis = linear(size)
+            let t = Int32(linearTables.count)
+            linearTables += axis.index0
+            linearTables += axis.index1
+            linearTables += axis.weight1
+            linearIndex[size] = t
+            return t
+        }
+
+        var pixelOffset = 0, planeOffset = 0, midOffset = 0
+        var pixelOffsets: [Int] = []
+        for (k, i) in chunk.enumerated() {
+            let image = batch[i]
+            let w = image.width, h = image.height, ch = image.layout.channels
+            pixelOffsets.append(pixelOffset)
+            greyDesc += [UInt32(pixelOffset), UInt32(planeOffset), UInt32(image.pixelCount), UInt32(ch)]
+            bmDesc += [UInt32(pixelOffset), UInt32(w), UInt32(ch),
+                       UInt32(linearTable(w)), UInt32(linearTable(h))]
+
+            // params: src off, src stride, dst off, out w, out h, mode (0 copy, 1 h, 2 v),
+            // table index, coefficient offset, max taps
+            let out32 = Int32(1024 * k)
+            let plane = Int32(planeOffset), mid = Int32(midOffset)
+            let order = PassOrder.pillow13(width: w, height: h, outWidth: 32, outHeight: 32)
+            func hParams(src: Int32, stride: Int, dst: Int32, rows: Int) -> [Int32] {
+                let t = lanczosTable(w)
+                return [src, Int32(stride), dst, 32, Int32(rows), 1, t.table, t.coeff, t.maxTaps]
+            }
+            func vParams(src: Int32, width: Int, dst: Int32) -> [Int32] {
+                let t = lanczosTable(h)
+                return [src, Int32(width), dst, Int32(width), 32, 2, t.table, t.coeff, t.maxTaps]
+            }
+            func copy(src: Int32, dst: Int32) -> [Int32] { [src, 32, dst, 32, 32, 0, 0, 0, 0] }
+            switch order {
+            case .copy:
+                pass1 += copy(src: plane, dst: mid)
+                pass2 += copy(src: mid, dst: out32)
+            case .horizontalOnly:
+                pass1 += hParams(src: plane, stride: w, dst: mid, rows: 32)
+                pass2 += copy(src: mid, dst: out32)
+            case .verticalOnly:
+                pass1 += vParams(src: plane, width: 32, dst: mid)
+                pass2 += copy(src: mid, dst: out32)
+            case .horizontalFirst:
+                // Every source row is filtered; Pillow filters only the rows the vertical pass
+                // reads, which gives the same values for those rows.
+                pass1 += hParams(src: plane, stride: w, dst: mid, rows: h)
+                pass2 += vParams(src: mid, width: 32, dst: out32)
+            case .verticalFirst:
+                pass1 += vParams(src: plane, width: w, dst: mid)
+                pass2 += hParams(src: mid, stride: w, dst: out32, rows: 32)
+            }
+            pixelOffset += image.pixelCount * ch
+            planeOffset += image.pixelCount
+            midOffset += Self.intermediateSize(image)
+        }
+
+        let q = s
+        let pixels = try slot.buffer("pixels", bytes: pixelOffset, context: context)
+        for (k, i) in chunk.enumerated() {
+            try batch[i].pixels.withUnsafeBytes { raw in
+                try clCheck(ccl_EnqueueWriteBuffer(context.api, context.queues[q], pixels.mem, cl_bool(CL_TRUE),
+                                                   pixelOffsets[k], raw.count, raw.baseAddress, 0, nil, nil),
+                            "clEnqueueWriteBuffer(pixels)", device: device.name)
+            }
+        }
+        let plane = try slot.buffer("plane", bytes: planeOffset, context: context)
+        let mid = try slot.buffer("mid", bytes: midOffset, context: context)
+        let resized = try slot.buffer("resized", bytes: 1024 * n, context: context)
+        let greyDescBuf = try upload(slot, "greyDesc", greyDesc, queue: q)
+        let pass1Buf = try upload(slot, "pass1", pass1, queue: q)
+        let pass2Buf = try upload(slot, "pass2", pass2, queue: q)
+        let xminBuf = try upload(slot, "xmin", xmin, queue: q)
+        let tapsBuf = try upload(slot, "taps", taps, queue: q)
+        let coeffBuf = try upload(slot, "coeffs", coeffs, queue: q)
+        let bmDescBuf = try upload(slot, "bmDesc", bmDesc, queue: q)
+        let linearBuf = try upload(slot, "linear", linearTables, queue: q)
+        let phashOut = try slot.buffer("phash", bytes: 8 * n, context: context)
+        let bmOut = try slot.buffer("blockmean", bytes: 32 * n, context: context)
+
+        try greyKernel.set([.buffer(pixels), .buffer(plane), .buffer(greyDescBuf)])
+        try context.launch(greyKernel, global: [stride, n], local: nil, queue: q)
+        try lanczosKernel.set([.buffer(plane), .buffer(mid), .buffer(pass1Buf), .buffer(xminBuf), .buffer(tapsBuf), .buffer(coeffBuf)])
+        try context.launch(lanczosKernel, global: [stride, n], local: nil, queue: q)
+        try lanczosKernel.set([.buffer(mid), .buffer(resized), .buffer(pass2Buf), .buffer(xminBuf), .buffer(tapsBuf), .buffer(coeffBuf)])
+        try context.launch(lanczosKernel, global: [stride, n], local: nil, queue: q)
+        if !dctOnHost, let dctKernel {
+            try dctKernel.set([.buffer(resized), .buffer(dctTables), .buffer(phashOut)])
+            try context.launch(dctKernel, global: [32 * n], local: [32], queue: q)
+        }
+        try blockmeanKernel.set([.buffer(pixels), .buffer(bmDescBuf), .buffer(linearBuf), .buffer(bmOut)])
+        try context.launch(blockmeanKernel, global: [blockmeanLocal * n], local: [blockmeanLocal], queue: q)
+        try clCheck(ccl_Flush(context.api, context.queues[q]), "clFlush", device: device.name)
+    }
+
+    private func upload<T>(_ slot: Slot, _ name: String, _ values: [T], queue: Int) throws -> CLBuffer {
+        let buffer = try slot.buffer(name, bytes: values.count * MemoryLayout<T>.stride, context: context)
+        try context.write(buffer, values, queue: queue)
+        return buffer
+    }
+
+    private func collect(_ chunk: [Int], slot s: Int, batch: [DecodedImage], into results: inout [ImageHashes?]) throws {
+        let slot = slots[s]
+        let n = chunk.count
+        guard let bmOut = slot.buffers["blockmean"], let phashOut = slot.buffers["phash"],
+              let resized = slot.buffers["resized"] else {
+            throw OpenCLError.callFailed(function: "collect (chunk was never enqueued)", code: CL_INVALID_VALUE)
+        }
+        let words = try context.read(bmOut, count: 4 * n, as: UInt64.self, queue: s)
+        let phashes: [UInt64]
+        if dctOnHost {
+            let pixels = try context.read(resized, count: 1024 * n, as: UInt8.self, queue: s)
+            phashes = (0..<n).map { PHash.hash(resized: Array(pixels[(1024 * $0)..<(1024 * ($0 + 1))])) }
+        } else {
+            phashes = try context.read(phashOut, count: n, as: UInt64.self, queue: s)
+        }
+        for (k, i) in chunk.enumerated() {
+            let bm = Hash256(words: SIMD4(words[4 * k], words[4 * k + 1], words[4 * k + 2], words[4 * k + 3]))
+            results[i] = ImageHashes(phash: phashes[k], blockmean: bm)
+        }
+    }
+}

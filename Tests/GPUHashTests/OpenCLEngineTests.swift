@@ -1,0 +1,146 @@
+import CPUFallback
+import HashKit
+import XCTest
+@testable import GPUHash
+
+final class OpenCLEngineTests: XCTestCase {
+    // MARK: images
+
+    private func noise(_ w: Int, _ h: Int, _ layout: DecodedImage.Layout, seed: UInt64) -> DecodedImage {
+        var rng = SplitMix64(seed: seed)
+        let n = w * h * layout.channels
+        var pixels = [UInt8](repeating: 0, count: n)
+        var i = 0
+        while i < n {
+            var r = rng.next()
+            for _ in 0..<8 where i < n { pixels[i] = UInt8(truncatingIfNeeded: r); r >>= 8; i += 1 }
+        }
+        return DecodedImage(width: w, height: h, layout: layout, pixels: pixels)
+    }
+
+    /// Smooth content with a few edges: the kind of image where DCT ties and rounding matter.
+    private func smooth(_ w: Int, _ h: Int, _ layout: DecodedImage.Layout, seed: UInt64) -> DecodedImage {
+        var rng = SplitMix64(seed: seed)
+        let a = Int(rng.next() % 7) + 1, b = Int(rng.next() % 5) + 1, c = Int(rng.next() % 256)
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(w * h * layout.channels)
+        for y in 0..<h {
+            for x in 0..<w {
+                for ch in 0..<layout.channels {
+                    let edge = (x * 3 > w * (ch + 1) / 2) != (y * 2 > h) ? 60 : 0
+                    pixels.append(UInt8(truncatingIfNeeded: (a * x * 255 / max(w, 1) + b * y + c + edge + 40 * ch) % 256))
+                }
+            }
+        }
+        return DecodedImage(width: w, height: h, layout: layout, pixels: pixels)
+    }
+
+    private func solid(_ w: Int, _ h: Int, _ rgb: [UInt8]) -> DecodedImage {
+        let layout: DecodedImage.Layout = rgb.count == 1 ? .gray : .rgb
+        return DecodedImage(width: w, height: h, layout: layout,
+                            pixels: Array((0..<(w * h)).map { _ in rgb }.joined()))
+    }
+
+    private static let sizes: [(Int, Int)] = [
+        (1, 1), (1, 2), (2, 1), (3, 3), (7, 5), (31, 32), (32, 32), (32, 31), (33, 33), (32, 100),
+        (100, 32), (31, 200), (200, 31), (1, 300), (300, 1), (40, 60), (97, 61), (100, 37),
+        (255, 257), (256, 256), (512, 512), (40, 500), (500, 40), (640, 480), (5000, 40), (40, 5000),
+    ]
+
+    private func check(_ engine: OpenCLEngine, _ images: [DecodedImage], file: StaticString = #filePath, line: UInt = #line) throws {
+        let got = try engine.hash(images)
+        XCTAssertEqual(got.count, images.count, file: file, line: line)
+        for (image, hashes) in zip(images, got) {
+            let expected = ReferenceHasher.hash(image)
+            XCTAssertEqual(hashes.phashHex, expected.phashHex,
+                           "phash of \(image.width)x\(image.height) \(image.layout)", file: file, line: line)
+            XCTAssertEqual(hashes.blockmeanHex, expected.blockmeanHex,
+                           "blockmean of \(image.width)x\(image.height) \(image.layout)", file: file, line: line)
+        }
+    }
+
+    // MARK: tests
+
+    func testNoiseImagesOfManySizesMatchReference() throws {
+        let engine = try OpenCLEngine(device: firstOpenCLDevice())
+        var images: [DecodedImage] = []
+        for (k, (w, h)) in Self.sizes.enumerated() {
+            images.append(noise(w, h, .gray, seed: UInt64(2 * k)))
+            images.append(noise(w, h, .rgb, seed: UInt64(2 * k + 1)))
+        }
+        try check(engine, images)
+    }
+
+    func testSmoothSolidAndSplitImagesMatchReference() throws {
+        let engine = try OpenCLEngine(device: firstOpenCLDevice())
+        var images: [DecodedImage] = []
+        for (k, (w, h)) in Self.sizes.enumerated() {
+            images.append(smooth(w, h, k % 2 == 0 ? .rgb : .gray, seed: UInt64(100 + k)))
+        }
+        // Solid images: every AC coefficient is exactly 0 in pocketfft; the hashes are
+        // 8000000000000000 / all ones (or all zeros for black phash).
+        images += [solid(64, 48, [128, 128, 128]), solid(33, 70, [0]), solid(300, 200, [255, 0, 10]),
+                   solid(1, 1, [77]), solid(1000, 3, [1, 2, 3])]
+        try check(engine, images)
+        let solidHashes = try engine.hash([solid(64, 48, [128, 128, 128]), solid(33, 70, [0])])
+        XCTAssertEqual(solidHashes[0].phashHex, "8000000000000000")
+        XCTAssertEqual(solidHashes[0].blockmeanHex, String(repeating: "f", count: 64))
+        XCTAssertEqual(solidHashes[1].phashHex, "0000000000000000")
+    }
+
+    /// ALGORITHMS.md §7 images A–E with the hashes imagehash 4.3.2 / OpenCV 5.0 give.
+    func testSpecTestVectors() throws {
+        let engine = try OpenCLEngine(device: firstOpenCLDevice())
+        func rgb(_ w: Int, _ h: Int, _ f: (Int, Int) -> (Int, Int, Int)) -> DecodedImage {
+            var p: [UInt8] = []
+            for y in 0..<h { for x in 0..<w { let (r, g, b) = f(x, y); p += [UInt8(r & 255), UInt8(g & 255), UInt8(b & 255)] } }
+            return DecodedImage(width: w, height: h, layout: .rgb, pixels: p)
+        }
+        let a = rgb(97, 61) { x, y in (5 * x + 3 * y, x * y, (x ^ y) * 9) }
+        let b = rgb(300, 200) { x, y in
+            let v = (40..<100).contains(y) && (50..<150).contains(x) ? 20 : 255 * x / 299
+            return (v, v, v)
+        }
+        let c = rgb(40, 500) { x, y in (2 * y + 9 * x, 3 * y, 20 * x) }
+        let d = rgb(64, 48) { _, _ in (128, 128, 128) }
+        let e = rgb(640, 480) { x, y in
+            let r = (x - 320) * (x - 320) + (y - 240) * (y - 240) < 150 * 150 ? 255 : 200 * ((x / 20) % 2)
+            return (r, 255 * y / 479, 128 + (x * y % 64))
+        }
+        let got = try engine.hash([a, b, c, d, e])
+        XCTAssertEqual(got.map(\.phashHex), ["80050e101d7f7f7f", "a131cecece3331cc", "814b6d4b6d4b654b",
+                                             "8000000000000000", "8a646153365dce5d"])
+        XCTAssertEqual(got.map(\.blockmeanHex), [
+            "8020f0f0f8f87cf8767c3a783a783e381e3e1e3f1e1f0e1f0f0f8f8f878fc7c7",
+            "00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff",
+            "0000fef0bfff0000fce7fce01ce0ffff0002f8e0ffff0000f8c7fef318c0ffff",
+            "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+            "0000000000000000c003e007e00ff00ff00fffffffffffffffffffffffffffff",
+        ])
+    }
+
+    func testManySmallChunksOversizedImagesAndHostDCTGiveTheSameHashes() throws {
+        let engine = try OpenCLEngine(device: firstOpenCLDevice())
+        engine.chunkImages = 3
+        engine.chunkBytes = 200_000  // 500x500 RGB and 5000x40 RGB exceed it: hashed on the CPU
+        var notices: [String] = []
+        engine.onNotice = { notices.append($0) }
+        var images: [DecodedImage] = []
+        for (k, (w, h)) in [(17, 400), (500, 500), (64, 64), (5000, 40), (3, 90), (120, 80), (33, 32), (640, 2)].enumerated() {
+            images.append(noise(w, h, k % 3 == 0 ? .gray : .rgb, seed: UInt64(300 + k)))
+        }
+        try check(engine, images)
+        XCTAssertEqual(notices.count, 1, "one notice for the oversized images: \(notices)")
+        // Reusing the grown buffers for a second batch, then the host DCT path.
+        try check(engine, images.reversed())
+        engine.forceHostDCT()
+        try check(engine, images)
+        XCTAssertEqual(try engine.hash([]), [])
+    }
+
+    func testMatchesCPUEngine() throws {
+        let engine = try OpenCLEngine(device: firstOpenCLDevice())
+        let images = Self.sizes.enumerated().map { k, s in smooth(s.0, s.1, k % 2 == 0 ? .rgb : .gray, seed: UInt64(500 + k)) }
+        XCTAssertEqual(try engine.hash(images), try CPUEngine().hash(images))
+    }
+}
