@@ -1,0 +1,85 @@
+import XCTest
+import Foundation
+import HashKit
+@testable import CPUFallback
+
+final class CPUEngineTests: XCTestCase {
+    struct Rng {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    /// Random images mixing noise, smooth gradients and flat areas (flat areas make DCT ties).
+    func randomImage(_ w: Int, _ h: Int, _ layout: DecodedImage.Layout, _ rng: inout Rng) -> DecodedImage {
+        let ch = layout.channels
+        let kind = rng.below(4)
+        let a = rng.below(7) + 1, b = rng.below(5) + 1, flat = UInt8(rng.below(256))
+        var p = [UInt8](repeating: 0, count: w * h * ch)
+        for y in 0..<h {
+            for x in 0..<w {
+                for c in 0..<ch {
+                    let v: UInt8
+                    switch kind {
+                    case 0: v = UInt8(truncatingIfNeeded: rng.next())
+                    case 1: v = UInt8(truncatingIfNeeded: a * x + b * y + 40 * c)
+                    case 2: v = (x / 7 + y / 5) % 2 == 0 ? flat : UInt8(truncatingIfNeeded: rng.next() & 15)
+                    default: v = flat
+                    }
+                    p[(y * w + x) * ch + c] = v
+                }
+            }
+        }
+        return DecodedImage(width: w, height: h, layout: layout, pixels: p)
+    }
+
+    func testSpecVectors() throws {
+        let engine = CPUEngine()
+        for (name, image, phash, blockmean) in SpecImages.vectors {
+            let h = try engine.hash([image])[0]
+            XCTAssertEqual(h.phashHex, phash, name)
+            XCTAssertEqual(h.blockmeanHex, blockmean, name)
+        }
+    }
+
+    func testMatchesReferenceOnRandomImages() {
+        let engine = CPUEngine()
+        var rng = Rng(state: 42)
+        var sizes: [(Int, Int)] = [(1, 1), (1, 2), (2, 1), (32, 32), (31, 31), (33, 33), (32, 500), (500, 32),
+                                   (1, 700), (700, 1), (40, 60), (60, 40), (256, 256), (512, 512),
+                                   (257, 255), (5000, 40), (40, 5000), (3, 3000), (3000, 3), (64, 129)]
+        for _ in 0..<40 { sizes.append((rng.below(400) + 1, rng.below(400) + 1)) }
+        for (i, (w, h)) in sizes.enumerated() {
+            let layout: DecodedImage.Layout = i % 2 == 0 ? .rgb : .gray
+            let image = randomImage(w, h, layout, &rng)
+            XCTAssertEqual(engine.hash(image), ReferenceHasher.hash(image), "\(w)x\(h) \(layout)")
+        }
+    }
+
+    func testCoversAllPassOrders() {
+        let orders = Set([(32, 32), (40, 32), (32, 40), (100, 37), (40, 500)].map {
+            "\(PillowResizePlan(width: $0.0, height: $0.1).order)"
+        })
+        XCTAssertEqual(orders.count, 5)
+    }
+
+    func testConcurrentCallsAgree() {
+        let engine = CPUEngine()
+        var rng = Rng(state: 9)
+        let images = (0..<16).map { i in randomImage(50 + 13 * i, 300 - 11 * i, i % 3 == 0 ? .gray : .rgb, &rng) }
+        let expected = images.map(ReferenceHasher.hash)
+        var results = [[ImageHashes]](repeating: [], count: 4)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 4) { t in
+            let r = (try? engine.hash(images)) ?? []
+            lock.withLock { results[t] = r }
+        }
+        for r in results { XCTAssertEqual(r, expected) }
+    }
+}

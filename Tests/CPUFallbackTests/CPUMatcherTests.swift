@@ -1,0 +1,90 @@
+import XCTest
+import HashKit
+@testable import CPUFallback
+
+final class CPUMatcherTests: XCTestCase {
+    struct Rng {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    func bruteForce(_ a: PackedHashes, _ b: PackedHashes, _ t: Int) -> MatchResult {
+        var pairs = [MatchPair]()
+        var nearB = [UInt16](repeating: .max, count: a.count)
+        var nearA = [UInt16](repeating: .max, count: b.count)
+        for i in 0..<a.count {
+            for j in 0..<b.count {
+                let d = a.distance(i, b, j)
+                if d <= t { pairs.append(MatchPair(a: Int32(i), b: Int32(j), distance: UInt16(d))) }
+                nearB[i] = min(nearB[i], UInt16(d))
+                nearA[j] = min(nearA[j], UInt16(d))
+            }
+        }
+        return MatchResult(pairs: pairs, nearestInB: nearB, nearestInA: nearA)
+    }
+
+    /// B holds, for most hashes of A, a copy with exactly k flipped bits, k = 0...threshold+1.
+    func planted(words: Int, na: Int, nb: Int, threshold: Int, _ rng: inout Rng) -> (PackedHashes, PackedHashes) {
+        let a = (0..<(na * words)).map { _ in rng.next() }
+        var b = (0..<(nb * words)).map { _ in rng.next() }
+        for i in 0..<min(na, nb) where i % 4 != 3 {
+            let j = rng.below(nb)
+            var h = Array(a[(i * words)..<((i + 1) * words)])
+            var flipped = Set<Int>()
+            let k = i % (threshold + 2)
+            while flipped.count < k { flipped.insert(rng.below(words * 64)) }
+            for bit in flipped { h[bit / 64] ^= 1 << UInt64(bit % 64) }
+            b.replaceSubrange((j * words)..<((j + 1) * words), with: h)
+        }
+        return (PackedHashes(wordsPerHash: words, words: a), PackedHashes(wordsPerHash: words, words: b))
+    }
+
+    func testMatchesBruteForce() throws {
+        var rng = Rng(state: 5)
+        for (words, na, nb, threshold) in [(1, 300, 500, 8), (4, 300, 500, 8), (1, 1, 3000, 10), (4, 2500, 40, 30),
+                                            (1, 700, 2500, 20), (2, 50, 60, 5), (4, 1, 1, 0)] {
+            let (a, b) = planted(words: words, na: na, nb: nb, threshold: threshold, &rng)
+            let expected = bruteForce(a, b, threshold)
+            for threads in [1, 2, 3] {
+                let got = try CPUMatcher(threads: threads).match(a, b, threshold: threshold)
+                XCTAssertEqual(got, expected, "words \(words) \(na)x\(nb) t=\(threshold) threads \(threads)")
+            }
+            // The planted pairs must actually exercise the threshold boundary.
+            if min(na, nb) > 2 * (threshold + 2) {
+                XCTAssert(expected.pairs.contains { Int($0.distance) == threshold }, "\(na)x\(nb)")
+            }
+        }
+    }
+
+    func testSelfMatchAndEmptySets() throws {
+        var rng = Rng(state: 8)
+        let (a, _) = planted(words: 1, na: 400, nb: 1, threshold: 0, &rng)
+        let r = try CPUMatcher().match(a, a, threshold: 0)
+        XCTAssert(r.nearestInB.allSatisfy { $0 == 0 })
+        XCTAssert((0..<400).allSatisfy { i in r.pairs.contains(MatchPair(a: Int32(i), b: Int32(i), distance: 0)) })
+        let empty = PackedHashes(wordsPerHash: 1)
+        let e = try CPUMatcher().match(a, empty, threshold: 8)
+        XCTAssertEqual(e.pairs, [])
+        XCTAssertEqual(e.nearestInB, [UInt16](repeating: .max, count: 400))
+        XCTAssertEqual(e.nearestInA, [])
+        XCTAssertThrowsError(try CPUMatcher().match(a, PackedHashes(wordsPerHash: 4), threshold: 8))
+        XCTAssertThrowsError(try CPUMatcher().match(a, a, threshold: -1))
+    }
+
+    func testKnownDistances() throws {
+        let a = PackedHashes(phashes: [0, 0xff])
+        let b = PackedHashes(phashes: [0x1, 0xffff_ffff_ffff_ffff, 0xf0])
+        let r = try CPUMatcher().match(a, b, threshold: 4)
+        XCTAssertEqual(r.pairs, [MatchPair(a: 0, b: 0, distance: 1), MatchPair(a: 0, b: 2, distance: 4),
+                                 MatchPair(a: 1, b: 2, distance: 4)])
+        XCTAssertEqual(r.nearestInB, [1, 4])
+        XCTAssertEqual(r.nearestInA, [1, 56, 4])
+    }
+}
