@@ -63,6 +63,8 @@ let package = Package(
         .testTarget(name: "GPUHashTests", dependencies: ["HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
         .testTarget(name: "AnalysisTests", dependencies: ["HashKit", "CPUFallback", "Analysis"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "Analysis", "Report"], path: "Tests/ReportTests"),
+        // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
+        .testTarget(name: "EndToEndTests", dependencies: ["App"], path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -33,7 +33,8 @@ final class CrossMatchTests: XCTestCase {
         let r = try run.run([a, b, c], algorithm: .phash, threshold: 2)
 
         let flat = r.pairs.map { "\($0.a.dataset):\($0.a.key) \($0.b.dataset):\($0.b.key) \($0.distance) \($0.otherDistance)" }
-        XCTAssertEqual(flat, ["0:a1 1:b1 2 4", "0:a2 2:c1 1 1", "0:a3 1:b1 1 4"])
+        // Sorted by (dataset a, dataset b, a.file, b.file).
+        XCTAssertEqual(flat, ["0:a1 1:b1 2 4", "0:a3 1:b1 1 4", "0:a2 2:c1 1 1"])
         XCTAssertEqual(r.groups.map { $0.map(\.key.display) }, [["a1", "a3", "b1"], ["a2", "c1"]])
         // a1: 2 to b1, 17 to c1 -> 2; b1: min over A and C.
         XCTAssertEqual(r.nearestOtherDistance, [2, 1, 1, 1, 1])

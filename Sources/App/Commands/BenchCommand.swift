@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import HashKit
+import Analysis
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure decode, resize+hash, match and end-to-end throughput on each device over the same files.",
+        discussion: "Run it on an otherwise idle machine; every figure is wall time on all cores."
+    )
+
+    @Option(name: .customLong("device"), help: "A device to measure (repeatable): cpu, opencl, opencl:N, auto.")
+    var devices: [String] = []
+
+    @Option(name: .long, help: "Size of each synthetic hash set for the Hamming benchmark (N x N pairs).")
+    var matchSize: Int = 20_000
+
+    @Option(name: .long, help: "Decode at most this many megapixels into memory for the hash-only figure.")
+    var sampleMegapixels: Int = 400
+
+    @Flag(name: .long, help: "Machine-readable output.")
+    var json = false
+
+    @Option(name: .long, help: "Decoder threads (default: one per core).")
+    var threads: Int?
+
+    @Argument(help: "A folder of images.")
+    var path: String
+
+    struct Row {
+        var device: String
+        var images: Int
+        var megapixels: Double
+        var decodeSeconds: Double
+        var hashImagesPerSecond: Double
+        var hashMegapixelsPerSecond: Double
+        var match64PairsPerSecond: Double
+        var match256PairsPerSecond: Double
+        var endToEndSeconds: Double
+    }
+
+    func run() throws {
+        let logger = Runtime.logger()
+        let entries = try DatasetScanner.scan(root: path).filter { $0.problem == nil }
+        guard !entries.isEmpty else { throw ValidationError("\(path) holds no files") }
+        let paths = entries.map(\.path)
+        var options = try EngineOptions.parse([])
+        options.threads = threads
+        let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
+
+        // Decode alone, on all cores: the floor any hashing pipeline is measured against.
+        let decodeOnly = HashPipeline(decode: Runtime.decoder(options), engine: NullEngine(), mode: .inline, workers: workers)
+        let t0 = Date()
+        let decodeOutcomes = decodeOnly.run(paths: paths)
+        let decodeSeconds = Date().timeIntervalSince(t0)
+        let decoded = decodeOutcomes.filter { if case .hashed = $0 { return true } else { return false } }.count
+        let megapixels = decodeOnly.stats.megapixels
+
+        let sample = loadSample(paths, options)
+        var rows = [Row]()
+        for name in devices.isEmpty ? ["cpu"] : devices {
+            let engines = EngineSelection.make(try DeviceChoice(parsing: name)) { logger.warning("\($0)") }
+            let pipeline = Runtime.pipeline(options, engines)
+            let t1 = Date()
+            _ = pipeline.run(paths: paths)
+            let endToEnd = Date().timeIntervalSince(t1)
+
+            let (hashIPS, hashMPS) = try hashOnly(engines.engine, sample)
+            let m64 = try matchRate(engines.matcher, words: 1)
+            let m256 = try matchRate(engines.matcher, words: 4)
+            rows.append(Row(device: "\(name) [\(engines.description.name)]", images: decoded, megapixels: megapixels,
+                            decodeSeconds: decodeSeconds, hashImagesPerSecond: hashIPS, hashMegapixelsPerSecond: hashMPS,
+                            match64PairsPerSecond: m64, match256PairsPerSecond: m256, endToEndSeconds: endToEnd))
+        }
+        json ? printJSON(rows, files: paths.count) : printTable(rows, files: paths.count)
+    }
+
+    /// Decoded images kept in memory, so the engine alone can be timed.
+    func loadSample(_ paths: [[UInt8]], _ options: EngineOptions) -> [DecodedImage] {
+        let decode = Runtime.decoder(options)
+        var images = [DecodedImage]()
+        var pixels = 0
+        for p in paths {
+            guard pixels < sampleMegapixels * 1_000_000 else { break }
+            if let image = try? decode(p) {
+                pixels += image.pixelCount
+                images.append(image)
+            }
+        }
+        return images
+    }
+
+    func hashOnly(_ engine: HashEngine, _ images: [DecodedImage]) throws -> (Double, Double) {
+        guard !images.isEmpty else { return (0, 0) }
+        let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let t0 = Date()
+        if engine.description.kind == "cpu" {
+            let chunks = (0..<workers).map { w in stride(from: w, to: images.count, by: workers).map { images[$0] } }
+            let failures = FailureBox()
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for image in chunks[w] { do { _ = try engine.hash([image]) } catch { failures.note(error) } }
+            }
+            if let error = failures.first { throw error }
+        } else {
+            var batch = [DecodedImage]()
+            var pixels = 0
+            for image in images {
+                batch.append(image)
+                pixels += image.pixelCount
+                if pixels >= engine.preferredBatchPixels { _ = try engine.hash(batch); batch = []; pixels = 0 }
+            }
+            if !batch.isEmpty { _ = try engine.hash(batch) }
+        }
+        let seconds = max(Date().timeIntervalSince(t0), 1e-9)
+        let mp = images.reduce(0.0) { $0 + $1.megapixels }
+        return (Double(images.count) / seconds, mp / seconds)
+    }
+
+    /// Pairs per second of the all-pairs Hamming search on random N x N hash sets.
+    func matchRate(_ matcher: Matcher, words: Int) throws -> Double {
+        var rng = SplitMix64(seed: 0x5eed)
+        let a = PackedHashes(wordsPerHash: words, words: (0..<(matchSize * words)).map { _ in rng.next() })
+        let b = PackedHashes(wordsPerHash: words, words: (0..<(matchSize * words)).map { _ in rng.next() })
+        let t0 = Date()
+        _ = try matcher.match(a, b, threshold: words == 1 ? 8 : 8)
+        return Double(matchSize) * Double(matchSize) / max(Date().timeIntervalSince(t0), 1e-9)
+    }
+
+    func printTable(_ rows: [Row], files: Int) {
+        print("crosshash bench: \(files) files, \(rows.first?.images ?? 0) decodable, \(String(format: "%.1f", rows.first?.megapixels ?? 0)) MP, \(threads ?? ProcessInfo.processInfo.activeProcessorCount) decoder threads")
+        for r in rows {
+            print("")
+            print("device: \(r.device)")
+            print(String(format: "  %-26@ %10.1f images/s %10.1f MP/s", "decode (all cores)" as NSString, Double(r.images) / r.decodeSeconds, r.megapixels / r.decodeSeconds))
+            print(String(format: "  %-26@ %10.1f images/s %10.1f MP/s", "resize+hash (engine)" as NSString, r.hashImagesPerSecond, r.hashMegapixelsPerSecond))
+            print(String(format: "  %-26@ %10.3g pairs/s", "match 64-bit (\(matchSize)^2)" as NSString, r.match64PairsPerSecond))
+            print(String(format: "  %-26@ %10.3g pairs/s", "match 256-bit (\(matchSize)^2)" as NSString, r.match256PairsPerSecond))
+            print(String(format: "  %-26@ %10.1f images/s %10.1f MP/s  (%.2f s; %.2fx decode-only time)", "end to end" as NSString,
+                         Double(r.images) / r.endToEndSeconds, r.megapixels / r.endToEndSeconds, r.endToEndSeconds, r.endToEndSeconds / r.decodeSeconds))
+        }
+    }
+
+    func printJSON(_ rows: [Row], files: Int) {
+        let value = JSONValue.obj([
+            ("files", .int(files)),
+            ("devices", .array(rows.map { r in
+                .obj([("device", .str(r.device)), ("images", .int(r.images)), ("megapixels", .double(r.megapixels)),
+                      ("decode_images_per_s", .double(Double(r.images) / r.decodeSeconds)),
+                      ("hash_images_per_s", .double(r.hashImagesPerSecond)), ("hash_mp_per_s", .double(r.hashMegapixelsPerSecond)),
+                      ("match64_pairs_per_s", .double(r.match64PairsPerSecond)), ("match256_pairs_per_s", .double(r.match256PairsPerSecond)),
+                      ("end_to_end_s", .double(r.endToEndSeconds)), ("decode_only_s", .double(r.decodeSeconds))])
+            })),
+        ])
+        print(value.text, terminator: "")
+    }
+}
+
+/// Hashes nothing: lets the pipeline measure decoding alone.
+final class NullEngine: HashEngine {
+    var description: EngineDescription { EngineDescription(kind: "none", name: "decode only") }
+    var preferredBatchPixels: Int { 1 << 24 }
+    func hash(_ batch: [DecodedImage]) throws -> [ImageHashes] {
+        batch.map { _ in ImageHashes(phash: 0, blockmean: Hash256()) }
+    }
+}
+
+final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var first: Error?
+    func note(_ e: Error) { lock.lock(); if first == nil { first = e }; lock.unlock() }
+}
+
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import HashKit
+import Analysis
+
+struct HashCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash",
+        abstract: "Print the phash and blockmean of image files and folders (recursively).",
+        discussion: """
+        Text output: `<phash> <blockmean> <path>` per image; files that cannot be hashed are \
+        reported on stderr and the run goes on. --json: one object per line on stdout, \
+        {"file": PATH, "phash": HEX, "blockmean": HEX} or {"file": PATH, "error": MESSAGE}.
+        """
+    )
+
+    @OptionGroup var engineOptions: EngineOptions
+
+    @Flag(name: .long, help: "One JSON object per line.")
+    var json = false
+
+    @Argument(help: "Image files or folders.")
+    var paths: [String]
+
+    func run() throws {
+        let logger = Runtime.logger()
+        // Every argument must be usable before any work starts: a typo should not cost a long run.
+        var entries = [(display: [UInt8], entry: ScannedEntry)]()
+        for arg in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: arg, isDirectory: &isDir) else {
+                throw ValidationError("\(arg): no such file or folder")
+            }
+            if isDir.boolValue {
+                let prefix = Array((arg.hasSuffix("/") ? String(arg.dropLast()) : arg).utf8) + [UInt8(ascii: "/")]
+                for e in try DatasetScanner.scan(root: arg) { entries.append((prefix + e.key.bytes, e)) }
+            } else {
+                entries.append((Array(arg.utf8), DatasetScanner.entry(forFile: arg)))
+            }
+        }
+
+        let engines = try Runtime.engines(engineOptions, logger: logger)
+        let pipeline = Runtime.pipeline(engineOptions, engines)
+        let todo = entries.indices.filter { entries[$0].entry.problem == nil }
+        let outcomes = pipeline.run(paths: todo.map { entries[$0].entry.path },
+                                    progress: ProgressReporter(label: "hashing", total: todo.count))
+        var byEntry = [Int: FileOutcome]()
+        for (i, o) in zip(todo, outcomes) { byEntry[i] = o }
+        if let failure = pipeline.engineFailure { logger.warning("\(engines.description.name) failed, CPU fallback used: \(failure)") }
+
+        var out = [UInt8]()
+        for (i, item) in entries.enumerated() {
+            let outcome = byEntry[i] ?? .failed(item.entry.problem ?? "not processed")
+            switch outcome {
+            case .hashed(let h, _):
+                if json {
+                    out += JSONLine.object([("file", .string(item.display)), ("phash", .str(h.phashHex)), ("blockmean", .str(h.blockmeanHex))])
+                } else {
+                    out += Array("\(h.phashHex) \(h.blockmeanHex) ".utf8) + item.display + [10]
+                }
+            case .failed(let message):
+                if json {
+                    out += JSONLine.object([("file", .string(item.display)), ("error", .str(message))])
+                } else {
+                    FileHandle.standardError.write(Data("crosshash: \(String(decoding: item.display, as: UTF8.self)): \(message)\n".utf8))
+                }
+            }
+            if out.count > 1 << 16 { FileHandle.standardOutput.write(Data(out)); out.removeAll(keepingCapacity: true) }
+        }
+        FileHandle.standardOutput.write(Data(out))
+    }
+}
+
+/// A JSON object on one line, keys in the given order (the `hash --json` stream format).
+enum JSONLine {
+    static func object(_ fields: [(String, JSONValue)]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (n, (key, value)) in fields.enumerated() {
+            if n > 0 { out += Array(", ".utf8) }
+            JSONValue.writeString(Array(key.utf8), into: &out)
+            out += Array(": ".utf8)
+            if case .string(let bytes) = value { JSONValue.writeString(bytes, into: &out) } else { out += value.serialized().dropLast() }
+        }
+        return out + [UInt8(ascii: "}"), 10]
+    }
+}

@@ -1,0 +1,83 @@
+import XCTest
+import Foundation
+
+/// Runs the built `crosshash` and reads the fixtures' reference results.
+enum E2E {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    static func binary() throws -> String {
+        if let env = ProcessInfo.processInfo.environment["CROSSHASH_BIN"] { return env }
+        let here = Bundle.main.bundleURL
+        for dir in [here, here.deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("crosshash").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw XCTSkip("crosshash binary not found next to the tests (\(here.path)); set CROSSHASH_BIN")
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+        var text: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    static func run(_ args: [String], env: [String: String] = [:]) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try binary())
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+        var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Tests/Fixtures/expected.json: key -> reference result (phash, blockmean or error).
+    static func expected() throws -> [String: [String: Any]] {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("expected.json"))
+        let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        return obj.compactMapValues { $0 as? [String: Any] }.filter { $0.key != "versions" }
+    }
+
+    static func tempDir(_ name: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "crosshash-e2e-\(name)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func copy(_ fixture: String, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixtures.appendingPathComponent("images/" + fixture).path, toPath: path)
+    }
+
+    static func json(_ path: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    static func hamming(_ a: String, _ b: String) -> Int {
+        zip(a.utf8, b.utf8).reduce(0) { acc, pair in
+            let x = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(pair.0) ? pair.0 - 48 : pair.0 - 87
+            let y = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(pair.1) ? pair.1 - 48 : pair.1 - 87
+            return acc + (x ^ y).nonzeroBitCount
+        }
+    }
+
+    /// Whether an OpenCL device answers (PoCL in CI); OpenCL checks skip without one.
+    static func openCLAvailable() throws -> Bool {
+        let r = try run(["devices"])
+        return r.text.contains("opencl:0")
+    }
+}
