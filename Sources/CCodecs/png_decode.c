@@ -12,14 +12,20 @@
  * - Before the first IDAT every chunk's CRC is checked and a bad one fails the file; IDAT CRCs
  *   and CRCs after the image data are never checked. So we check the header chunks ourselves
  *   (check_chunks) and let libpng use every chunk quietly.
- * - Decoding stops as soon as the last row is complete: whatever follows (rest of the zlib
- *   stream, a bad Adler-32 beyond that point, missing IEND, file cut after the rows) is
- *   ignored. An error libpng raises after the last row is therefore not a failure here.
- * - A zlib stream that ends before the last row leaves the remaining rows zero (palette index 0
- *   for palette images) and no error; we do the same, with a warning.
- * - A file cut before the last row is "image file is truncated".
- * - After the image data Pillow walks the remaining chunks: one whose length runs past the end
- *   of the file, or a known chunk shorter than its fixed fields, is an error. */
+ * - Pillow decodes whatever IDAT bytes exist and stops as soon as the last row is complete:
+ *   the rest (rest of the zlib stream, a bad Adler-32 beyond that point, missing IEND, a file
+ *   cut inside the last IDAT) is ignored. An error libpng raises after the last row is
+ *   therefore not a failure here, and an IDAT cut by the end of the file is presented to
+ *   libpng shortened to the bytes that exist (libpng would otherwise want the whole chunk).
+ * - IDAT chunks that stop (another chunk follows, or the file ends) before the last row:
+ *   "image file is truncated".
+ * - A zlib stream that ends on a row boundary before the last row leaves the remaining rows
+ *   zero (palette index 0 for palette images) and no error; we do the same, with a warning.
+ *   (Known difference: a stream ending in the middle of a row makes Pillow raise; libpng
+ *   cannot tell the two apart, so that case also gives blank rows here.)
+ * - After the image data Pillow walks the remaining chunks, from the chunk where the last row
+ *   was completed: one whose length runs past the end of the file, or a known chunk shorter
+ *   than its fixed fields, is an error (post_walk). */
 #include "decode_internal.h"
 
 #include <setjmp.h>
@@ -39,6 +45,15 @@ typedef struct {
     int passes;
     unsigned long rows_done;   /* rows (of all passes) that reached the transform stage */
     unsigned long rows_expected;
+    /* The stream libpng reads: the file, except that an IDAT cut by the end of the file gets
+     * the length of what exists and a dummy CRC (patch_pos = offset of its length field). */
+    size_t patch_pos;
+    uint8_t patch_length[4];
+    size_t stream_size;
+    size_t next_chunk;         /* offset where the next chunk header starts */
+    uint8_t last_type[4];      /* type of the last chunk header libpng read */
+    size_t walk_from;          /* where Pillow's after-image chunk walk starts; 0 = unknown */
+    size_t data_since_row;     /* IDAT bytes read since the last completed row */
     uint8_t zero_pixel[3];     /* what Pillow shows where no row data arrived */
     char error[200];
 } png_state;
@@ -81,67 +96,86 @@ static int chunk_too_short(const uint8_t *t, uint32_t length, int color_type) {
     return 0;
 }
 
-/* Walks the chunks the way Pillow's PngImagePlugin does (see the top of the file). Fills the
- * IHDR fields; returns CC_OK or an error status with the message set. */
-static int check_chunks(cc_decoder *d, uint32_t *width, uint32_t *height, int *bit_depth,
-                        int *color_type, int *interlace) {
+typedef struct {
+    uint32_t width, height;
+    int bit_depth, color_type, interlace;
+    size_t cut_idat;           /* offset of an IDAT whose data runs past the end, or 0 */
+} png_layout;
+
+/* Walks the chunks before the image data the way Pillow's PngImagePlugin._open does (see the
+ * top of the file), and finds an IDAT cut by the end of the file. */
+static int check_chunks(cc_decoder *d, png_layout *out) {
     const uint8_t *data = d->data;
     const size_t size = d->size;
     size_t pos = 8;
-    int seen_ihdr = 0, seen_idat = 0;
+    int seen_ihdr = 0;
     char name[20];
-    *color_type = -1;
+    out->color_type = -1;
+    out->cut_idat = 0;
     for (;;) {
-        if (size - pos < 8) {
-            if (seen_idat) return CC_OK;
+        if (pos > size || size - pos < 8)
             return cc_fail(d, CC_ERR_TRUNCATED, "the file ends before the image data (no IDAT chunk)");
-        }
         uint32_t length = be32(data + pos);
         const uint8_t *type = data + pos + 4;
         chunk_name(type, name);
-        if (!is_cid(type)) {
-            if (seen_idat) return CC_OK;
-            return cc_fail(d, CC_ERR_CORRUPT, "invalid chunk type %s at byte %zu", name, pos + 4);
-        }
+        if (!is_cid(type)) return cc_fail(d, CC_ERR_CORRUPT, "invalid chunk type %s at byte %zu", name, pos + 4);
         size_t body = pos + 8;
-        if (memcmp(type, "IEND", 4) == 0) {
-            if (seen_idat) return CC_OK;
-            return cc_fail(d, CC_ERR_CORRUPT, "IEND before any image data");
-        }
+        if (memcmp(type, "IEND", 4) == 0) return cc_fail(d, CC_ERR_CORRUPT, "IEND before any image data");
         if (memcmp(type, "IDAT", 4) == 0) {
             if (!seen_ihdr) return cc_fail(d, CC_ERR_CORRUPT, "image data before the IHDR chunk");
-            seen_idat = 1;
-            /* Image data is read by the row decoder, which fails only if rows are missing. */
-            if (size - body < length) return CC_OK;
-            pos = body + length + 4;
-            if (pos > size) return CC_OK;
-            continue;
+            break;
         }
-        if (size - body < length) {
+        if (size - body < length)
             return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the %s chunk at byte %zu", name, pos);
-        }
-        if (chunk_too_short(type, length, *color_type))
+        if (chunk_too_short(type, length, out->color_type))
             return cc_fail(d, CC_ERR_CORRUPT, "%s chunk is too short (%u bytes)", name, length);
-        if (!seen_idat) {
-            if (size - body - length < 4)
-                return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the checksum of the %s chunk", name);
-            uint32_t crc = cc_crc32(cc_crc32(0, type, 4), body + data, length);
-            if (crc != be32(data + body + length))
-                return cc_fail(d, CC_ERR_CORRUPT, "bad CRC in the %s chunk at byte %zu", name, pos);
-            if (memcmp(type, "IHDR", 4) == 0) {
-                const uint8_t *h = data + body;
-                if (h[11] != 0) return cc_fail(d, CC_ERR_CORRUPT, "unknown filter method %d", h[11]);
-                *width = be32(h);
-                *height = be32(h + 4);
-                *bit_depth = h[8];
-                *color_type = h[9];
-                *interlace = h[12];
-                seen_ihdr = 1;
-            }
+        if (size - body - length < 4)
+            return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the checksum of the %s chunk", name);
+        uint32_t crc = cc_crc32(cc_crc32(0, type, 4), data + body, length);
+        if (crc != be32(data + body + length))
+            return cc_fail(d, CC_ERR_CORRUPT, "bad CRC in the %s chunk at byte %zu", name, pos);
+        if (memcmp(type, "IHDR", 4) == 0) {
+            const uint8_t *h = data + body;
+            if (h[11] != 0) return cc_fail(d, CC_ERR_CORRUPT, "unknown filter method %d", h[11]);
+            out->width = be32(h);
+            out->height = be32(h + 4);
+            out->bit_depth = h[8];
+            out->color_type = h[9];
+            out->interlace = h[12];
+            seen_ihdr = 1;
         }
         pos = body + length + 4;
-        if (pos > size) return seen_idat ? CC_OK : cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside a chunk checksum");
     }
+    /* From the first IDAT on, only find the chunk (necessarily the last one) cut by the end. */
+    while (size - pos >= 8 && is_cid(data + pos + 4) && memcmp(data + pos + 4, "IEND", 4) != 0) {
+        uint32_t length = be32(data + pos);
+        if (size - pos - 8 < length) {
+            if (memcmp(data + pos + 4, "IDAT", 4) == 0) out->cut_idat = pos;
+            break;
+        }
+        if (size - pos - 8 - length < 4) break;
+        pos += 12 + (size_t)length;
+    }
+    return CC_OK;
+}
+
+/* Pillow's load_end: the chunks after the one where decoding stopped. */
+static int post_walk(cc_decoder *d, size_t pos, int color_type) {
+    const uint8_t *data = d->data;
+    const size_t size = d->size;
+    char name[20];
+    while (pos <= size && size - pos >= 8) {
+        uint32_t length = be32(data + pos);
+        const uint8_t *type = data + pos + 4;
+        if (!is_cid(type) || memcmp(type, "IEND", 4) == 0) return CC_OK;
+        chunk_name(type, name);
+        if (size - pos - 8 < length)
+            return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the %s chunk at byte %zu, after the image data", name, pos);
+        if (chunk_too_short(type, length, color_type))
+            return cc_fail(d, CC_ERR_CORRUPT, "%s chunk after the image data is too short (%u bytes)", name, length);
+        pos += 12 + (size_t)length;
+    }
+    return CC_OK;
 }
 
 static void on_png_error(png_structp png, png_const_charp message) {
@@ -155,14 +189,43 @@ static void on_png_warning(png_structp png, png_const_charp message) {
     cc_warn(s->owner, "%s", message);
 }
 
+static void stream_copy(png_state *s, uint8_t *out, size_t pos, size_t length) {
+    const cc_decoder *d = s->owner;
+    while (length > 0) {
+        size_t n;
+        if (s->patch_pos != 0 && pos >= s->patch_pos && pos < s->patch_pos + 4) {
+            n = 1;
+            *out = s->patch_length[pos - s->patch_pos];
+        } else if (pos >= d->size) {
+            n = length;
+            memset(out, 0, n); /* the dummy CRC after a cut IDAT */
+        } else {
+            size_t end = d->size;
+            if (s->patch_pos != 0 && pos < s->patch_pos) end = s->patch_pos;
+            n = end - pos < length ? end - pos : length;
+            memcpy(out, d->data + pos, n);
+        }
+        out += n;
+        pos += n;
+        length -= n;
+    }
+}
+
 static void on_png_read(png_structp png, png_bytep out, size_t length) {
     png_state *s = png_get_io_ptr(png);
-    cc_decoder *d = s->owner;
-    if (d->size - s->offset < length) {
+    if (s->stream_size - s->offset < length) {
         s->eof = 1;
         png_error(png, "the file ends inside the image data");
     }
-    memcpy(out, d->data + s->offset, length);
+    stream_copy(s, out, s->offset, length);
+    /* libpng reads every chunk header as one 8-byte read at a chunk boundary, and a CRC as
+     * the 4 bytes before the next one. */
+    if (s->offset == s->next_chunk && length == 8) {
+        memcpy(s->last_type, out + 4, 4);
+        s->next_chunk = s->offset + 12 + (size_t)be32(out);
+    } else if (!(length == 4 && s->offset + 4 == s->next_chunk)) {
+        s->data_since_row += length;
+    }
     s->offset += length;
 }
 
@@ -170,7 +233,8 @@ static void on_png_read(png_structp png, png_bytep out, size_t length) {
  * rows, and clamps 16-bit gray to 8 bits the way Pillow converts I;16. */
 static void on_row(png_structp png, png_row_infop row, png_bytep data) {
     png_state *s = png_get_user_transform_ptr(png);
-    s->rows_done++;
+    if (++s->rows_done == s->rows_expected) s->walk_from = s->next_chunk;
+    s->data_since_row = 0;
     if (!s->gray16 || row->bit_depth != 16) return;
     png_uint_32 n = row->width;
     for (png_uint_32 i = 0; i < n; i++) {
@@ -198,10 +262,11 @@ static const png_byte ignored_chunks[] = {
 };
 
 int cc_png_read_header(cc_decoder *d, uint64_t max_pixels) {
-    uint32_t width = 0, height = 0;
-    int bit_depth = 0, color_type = 0, interlace = 0;
-    int status = check_chunks(d, &width, &height, &bit_depth, &color_type, &interlace);
+    png_layout layout;
+    int status = check_chunks(d, &layout);
     if (status != CC_OK) return status;
+    const uint32_t width = layout.width, height = layout.height;
+    const int bit_depth = layout.bit_depth, color_type = layout.color_type, interlace = layout.interlace;
 
     d->header.width = width;
     d->header.height = height;
@@ -223,6 +288,17 @@ int cc_png_read_header(cc_decoder *d, uint64_t max_pixels) {
     d->impl = s;
     d->destroy_impl = destroy_state;
     s->owner = d;
+    s->stream_size = d->size;
+    s->next_chunk = 8;
+    if (layout.cut_idat != 0) {
+        size_t available = d->size - layout.cut_idat - 8;
+        s->patch_pos = layout.cut_idat;
+        s->patch_length[0] = (uint8_t)(available >> 24);
+        s->patch_length[1] = (uint8_t)(available >> 16);
+        s->patch_length[2] = (uint8_t)(available >> 8);
+        s->patch_length[3] = (uint8_t)available;
+        s->stream_size = d->size + 4;
+    }
     s->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, s, on_png_error, on_png_warning);
     if (s->png == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
     s->info = png_create_info_struct(s->png);
@@ -297,6 +373,11 @@ static void fill_zero(uint8_t *dst, size_t pixels, int channels, const uint8_t z
     for (size_t i = 0; i < pixels; i++, dst += 3) memcpy(dst, zero, 3);
 }
 
+/* Where Pillow's after-image chunk walk starts when decoding stopped early or failed late. */
+static size_t walk_start(const png_state *s) {
+    return s->walk_from != 0 ? s->walk_from : s->next_chunk;
+}
+
 int cc_png_decode(cc_decoder *d, uint8_t *dst) {
     png_state *s = d->impl;
     png_structp png = s->png;
@@ -304,6 +385,7 @@ int cc_png_decode(cc_decoder *d, uint8_t *dst) {
     const uint32_t height = d->header.height;
     const int channels = d->header.channels;
     const size_t stride = width * (size_t)channels;
+    const int color_type = png_get_color_type(png, s->info);
     /* Rows the non-interlaced loop has handed to libpng; volatile across longjmp. */
     volatile uint32_t next_row = 0;
 
@@ -313,26 +395,38 @@ int cc_png_decode(cc_decoder *d, uint8_t *dst) {
     if (setjmp(png_jmpbuf(png))) {
         if (s->rows_done >= s->rows_expected) {
             cc_warn(d, "ignored after the last row: %s", s->error);
-            return CC_OK;
+            return post_walk(d, walk_start(s), color_type);
         }
-        if (strcmp(s->error, "Not enough image data") == 0 && !s->eof) {
+        char name[20];
+        chunk_name(s->last_type, name);
+        int idat_stopped = memcmp(s->last_type, "IDAT", 4) != 0;
+        /* libpng says "Not enough image data" both when the zlib stream ended (Pillow: blank
+         * rows) and when the IDAT chunks stop (Pillow: truncated). A stream that ended on a
+         * row boundary is seen as no data read since that row; a chunk sequence stopping
+         * exactly on a row boundary looks the same and is taken as a short stream too. */
+        int stream_ended = !idat_stopped || s->data_since_row == 0;
+        if (strcmp(s->error, "Not enough image data") == 0 && !s->eof && stream_ended) {
             if (!s->interlaced) {
                 uint32_t first = next_row; /* the row being read when the stream ended */
                 fill_zero(dst + (size_t)first * stride, width * (height - first), channels, s->zero_pixel);
             }
-            cc_warn(d, "image data ends before the last row (row %u of %u); the rest is left blank, as Pillow does",
-                    s->interlaced ? 0u : (unsigned)next_row, (unsigned)height);
-            return CC_OK;
+            cc_warn(d, "the compressed image data ends before the last row (%lu of %lu rows); the rest is blank, as in Pillow",
+                    s->rows_done, s->rows_expected);
+            return post_walk(d, walk_start(s), color_type);
         }
-        if (s->eof) {
+        if (s->eof || idat_stopped) {
+            char where[64] = "the file ends";
+            if (!s->eof) snprintf(where, sizeof where, "a %s chunk follows", name);
             if (s->interlaced)
-                return cc_fail(d, CC_ERR_TRUNCATED, "the file ends in the interlaced image data (%lu of %lu pass rows)",
-                               s->rows_done, s->rows_expected);
-            return cc_fail(d, CC_ERR_TRUNCATED, "the file ends after %lu%% of the rows (row %lu of %u)",
-                           s->rows_done * 100 / height, s->rows_done, (unsigned)height);
+                return cc_fail(d, CC_ERR_TRUNCATED, "the image data stops (%s) in the interlaced passes (%lu of %lu pass rows)",
+                               where, s->rows_done, s->rows_expected);
+            return cc_fail(d, CC_ERR_TRUNCATED, "the image data stops (%s) after %lu%% of the rows (row %lu of %u)",
+                           where, s->rows_done * 100 / height, s->rows_done, (unsigned)height);
         }
-        return cc_fail(d, CC_ERR_CORRUPT, "%s (at row %lu of %u)", s->error,
-                       s->interlaced ? 0ul : s->rows_done, (unsigned)height);
+        if (s->interlaced)
+            return cc_fail(d, CC_ERR_CORRUPT, "%s (in the interlaced passes, %lu of %lu pass rows)", s->error,
+                           s->rows_done, s->rows_expected);
+        return cc_fail(d, CC_ERR_CORRUPT, "%s (at row %lu of %u)", s->error, s->rows_done, (unsigned)height);
     }
     for (int pass = 0; pass < s->passes; pass++) {
         for (uint32_t y = 0; y < height; y++) {
@@ -340,5 +434,5 @@ int cc_png_decode(cc_decoder *d, uint8_t *dst) {
             png_read_row(png, dst + (size_t)y * stride, NULL);
         }
     }
-    return CC_OK;
+    return post_walk(d, walk_start(s), color_type);
 }

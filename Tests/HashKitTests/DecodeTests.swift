@@ -185,6 +185,25 @@ final class DecodeTests: XCTestCase {
         XCTAssertFalse(short.warnings.isEmpty)
     }
 
+    func testPNGCutsFollowPillow() throws {
+        // Outcomes checked with Pillow 13 on this very file (png/rgb8.png, one IDAT, then IEND).
+        let full = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path("png/rgb8.png"))))
+        let reference = try ImageDecoder().decode(data: full)
+        // IEND, the IDAT CRC and 3 Adler-32 bytes missing: every row is there, Pillow decodes it.
+        let noTail = try ImageDecoder().decode(data: Array(full.dropLast(12 + 4 + 3)))
+        XCTAssertEqual(noTail.pixels, reference.pixels)
+        // Cut in the middle of the image data: "image file is truncated".
+        XCTAssertThrowsError(try ImageDecoder().decode(data: Array(full[..<(full.count / 2)]))) { error in
+            guard case .truncated? = error as? DecodeError else { return XCTFail("\(error)") }
+        }
+        // A chunk after the image data that runs past the end: Pillow's "Truncated File Read".
+        let badText = Array(full.dropLast(12)) + [0, 0, 0, 100] + Array("tEXtabc".utf8)
+        XCTAssertThrowsError(try ImageDecoder().decode(data: badText)) { error in
+            guard case .truncated(_, let detail)? = error as? DecodeError else { return XCTFail("\(error)") }
+            XCTAssert(detail.contains("tEXt"), detail)
+        }
+    }
+
     func testLayouts() throws {
         let cases: [(String, DecodedImage.Layout)] = [
             ("png/gray1.png", .gray), ("png/gray16.png", .gray), ("png/la16.png", .gray), ("png/la8.png", .gray),
