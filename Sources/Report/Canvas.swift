@@ -136,6 +136,24 @@ final class Canvas {
         cairo_restore(cr)
     }
 
+    /// Breaks text into lines at spaces so each fits `maxWidth` (a single over-long word is
+    /// shortened with an ellipsis).
+    func wrap(_ s: String, maxWidth: Double, size: Double, bold: Bool = false) -> [String] {
+        var lines = [String]()
+        var current = ""
+        for word in s.split(separator: " ") {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if current.isEmpty || textWidth(candidate, size: size, bold: bold) <= maxWidth {
+                current = candidate
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines.map { fit($0, maxWidth: maxWidth, size: size, bold: bold) }
+    }
+
     /// Shortens text with an ellipsis until it fits `maxWidth`.
     func fit(_ s: String, maxWidth: Double, size: Double, bold: Bool = false) -> String {
         if textWidth(s, size: size, bold: bold) <= maxWidth { return s }

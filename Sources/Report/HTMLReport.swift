@@ -140,13 +140,13 @@ enum HTMLReport {
     h1{font-size:28px;margin:8px 0 12px}h2{margin-top:36px;border-bottom:1px solid #ddd;padding-bottom:4px}
     table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #ddd;padding:4px 10px;text-align:left}
     th{background:#f3f3f3}td.n,th.n{text-align:right}
-    .charts{display:flex;flex-wrap:wrap;gap:12px}.charts figure{margin:0;flex:1 1 480px}
+    .charts{display:flex;flex-direction:column;gap:12px}.charts figure{margin:0;max-width:880px}
     svg{max-width:100%;height:auto;border:1px solid #eee}
     .controls{position:sticky;top:0;background:#fff;padding:8px 0;border-bottom:1px solid #eee;z-index:1}
     .controls label{margin-right:14px}#shown{color:#666}
     #gallery{display:flex;flex-direction:column;gap:10px;margin-top:12px}
     .pair{display:grid;grid-template-columns:1fr 1fr 170px;gap:12px;align-items:center;border:1px solid #e3e3e3;border-radius:6px;padding:8px}
-    .pair figure{margin:0;text-align:center}.pair img{max-width:256px;max-height:256px;background:#eee}
+    .pair figure{margin:0;text-align:center}.pair img{max-width:256px;max-height:256px;background:#eee;border:1px solid #ddd}
     .pair figcaption{font-size:13px;color:#444;word-break:break-all}
     .dist span{display:block;color:#666}.dist .main{font-weight:bold;color:#222;font-size:17px}
     .note{color:#a33}[hidden]{display:none!important}

@@ -17,9 +17,10 @@ struct HistogramChart {
 
     private func draw(_ canvas: Canvas) {
         canvas.text(title, x: 24, y: 36, size: 20, bold: true)
-        canvas.text(canvas.fit(stats.verdict, maxWidth: canvas.width - 48, size: 13), x: 24, y: 60, size: 13,
-                    color: stats.thresholdInGap ? Color(hex: 0x2a7a2a) : .accent)
-        let left = 80.0, right = canvas.width - 30, top = 90.0, bottom = canvas.height - 70
+        for (k, line) in canvas.wrap(stats.verdict, maxWidth: canvas.width - 48, size: 13).prefix(2).enumerated() {
+            canvas.text(line, x: 24, y: 60 + Double(k) * 18, size: 13, color: stats.thresholdInGap ? Color(hex: 0x2a7a2a) : .accent)
+        }
+        let left = 80.0, right = canvas.width - 30, top = 110.0, bottom = canvas.height - 70
         guard stats.total > 0 else {
             canvas.text("No cross-dataset distances (a single dataset).", x: (left + right) / 2, y: (top + bottom) / 2,
                         size: 16, align: .center, color: .muted)

@@ -134,9 +134,9 @@ enum MarkdownReport {
             if data.names.count >= 3 { s += ", \(Text.plural(multi, "group")) spanning three or more datasets" }
             out.append(s + ". " + v.nearest.verdict)
         }
+        let phashOnly = r.phash.pairs.count - data.pairsFoundByBoth, blockmeanOnly = r.blockmean.pairs.count - data.pairsFoundByBoth
         out.append("Both hashes agree on \(Text.plural(data.pairsFoundByBoth, "pair")); "
-                   + "\(Text.count(r.phash.pairs.count - data.pairsFoundByBoth)) phash pairs are not blockmean pairs and "
-                   + "\(Text.count(r.blockmean.pairs.count - data.pairsFoundByBoth)) blockmean pairs are not phash pairs. "
+                   + "\(Text.plural(phashOnly, "pair")) only phash found and \(Text.plural(blockmeanOnly, "pair")) only blockmean found. "
                    + "Pairs found by one hash only are the first to check by eye.")
         if data.totalErrors > 0 {
             out.append("\(Text.plural(data.totalErrors, "file")) could not be hashed; each dataset's errors.json says why.")

@@ -46,21 +46,29 @@ public struct NearestDistances: Sendable, Equatable {
         return (emptyRunAroundThreshold?.count ?? 0) >= gapMargin
     }
 
-    /// Images whose nearest distance is within `gapMargin` of the cut on either side.
-    public var nearThreshold: Int {
-        let lo = max(0, threshold - gapMargin + 1), hi = min(bits, threshold + gapMargin)
-        return lo <= hi ? counts[lo...hi].reduce(0, +) : 0
+    /// Images whose nearest distance is at most `gapMargin` inside the threshold, and at most
+    /// `gapMargin` outside it: the ones a slightly different threshold would flip.
+    public var justInside: (count: Int, range: ClosedRange<Int>) {
+        let lo = max(0, threshold - gapMargin + 1), hi = max(lo, min(bits, threshold))
+        return (threshold >= 0 ? counts[lo...hi].reduce(0, +) : 0, lo...hi)
+    }
+
+    public var justOutside: (count: Int, range: ClosedRange<Int>) {
+        let lo = min(bits, max(0, threshold + 1)), hi = min(bits, threshold + gapMargin)
+        return (threshold < bits ? counts[lo...max(lo, hi)].reduce(0, +) : 0, lo...max(lo, hi))
     }
 
     /// One sentence for people: does the threshold sit in a gap?
     public var verdict: String {
         guard total > 0 else { return "With a single dataset there are no cross-dataset distances." }
         if thresholdInGap, let run = emptyRunAroundThreshold {
-            let span = run.count == 1 ? "at distance \(run.lowerBound)" : "between distances \(run.lowerBound) and \(run.upperBound)"
+            let span = run.count == 1 ? "at distance \(run.lowerBound)" : "at distances \(run.lowerBound) to \(run.upperBound)"
             return "The threshold (\(threshold)) sits in a gap: no image has its nearest match in another dataset \(span)."
         }
-        let lo = max(0, threshold - gapMargin + 1), hi = min(bits, threshold + gapMargin)
-        return "The threshold (\(threshold)) does not sit in a clear gap: \(Text.plural(nearThreshold, "image has", "images have")) "
-            + "their nearest match in another dataset at a distance from \(lo) to \(hi); pairs near the threshold deserve a look."
+        func span(_ r: ClosedRange<Int>) -> String { r.count == 1 ? "\(r.lowerBound)" : "\(r.lowerBound)–\(r.upperBound)" }
+        let inside = justInside, outside = justOutside
+        return "The threshold (\(threshold)) does not sit in a clear gap: \(Text.count(inside.count)) images have their nearest "
+            + "match in another dataset just inside it (distance \(span(inside.range))) and \(Text.count(outside.count)) just outside "
+            + "(\(span(outside.range))); pairs near the threshold deserve a look."
     }
 }

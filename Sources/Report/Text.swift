@@ -21,14 +21,15 @@ enum Text {
     }
 
     /// Inline Markdown text that renders literally, also inside a table cell: every character
-    /// GitHub-flavoured Markdown gives a meaning inline is backslash-escaped, line breaks
-    /// (which would end a table row) become spaces.
+    /// GitHub-flavoured Markdown gives a meaning inline is backslash-escaped (`(`, `)` and `!`
+    /// only matter next to `[` `]`, which are escaped; `:` stops `http://` autolinks), line
+    /// breaks (which would end a table row) become spaces.
     static func markdown(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {
             switch ch {
-            case "\\", "`", "*", "_", "{", "}", "[", "]", "<", ">", "(", ")", "#", "|", "!", "~", "$", "&", ":":
+            case "\\", "`", "*", "_", "{", "}", "[", "]", "<", ">", "#", "|", "~", "$", "&", ":":
                 out += "\\"
                 out.unicodeScalars.append(ch)
             case "\n", "\r", "\t": out += " "

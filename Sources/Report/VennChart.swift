@@ -76,7 +76,7 @@ struct VennChart {
         var notes = ["Circle area is proportional to the images hashed. Numbers in overlaps: groups of matching images spanning exactly",
                      "those datasets; numbers elsewhere: images with no match in another dataset."]
         if !undrawable.isEmpty {
-            notes.append("Not drawable at these proportions: " + undrawable.joined(separator: ", ") + ".")
+            notes.append("No room for a region at these proportions (groups): " + undrawable.joined(separator: ", ") + ".")
         }
         for (k, note) in notes.enumerated() {
             canvas.text(canvas.fit(note, maxWidth: canvas.width - 48, size: 12), x: 24, y: canvas.height - 54 + Double(k) * 17,
