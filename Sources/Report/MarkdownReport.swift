@@ -89,17 +89,19 @@ enum MarkdownReport {
             let alg = v.result.algorithm
             line("### \(v.name)")
             line()
-            if v.shown.isEmpty {
+            if v.result.pairs.isEmpty {
                 line("No pairs at threshold \(v.result.threshold).")
                 line()
                 continue
             }
-            line("| Image A | Image B | \(alg.rawValue) distance | \(alg.other.rawValue) distance |")
-            line("|---|---|---:|---:|")
-            for p in v.shown {
-                line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(p.otherDistance) |")
+            if !v.shown.isEmpty {
+                line("| Image A | Image B | \(alg.rawValue) distance | \(alg.other.rawValue) distance |")
+                line("|---|---|---:|---:|")
+                for p in v.shown {
+                    line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(p.otherDistance) |")
+                }
+                line()
             }
-            line()
             if v.omitted > 0 {
                 line("Showing the \(Text.count(v.shown.count)) closest of \(Text.plural(v.result.pairs.count, "pair")); "
                      + "\(Text.count(v.omitted)) more \(v.omitted == 1 ? "is" : "are") left out here. "

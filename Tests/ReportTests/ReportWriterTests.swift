@@ -145,6 +145,16 @@ final class ReportWriterTests: XCTestCase {
         XCTAssertTrue(try read(out + "/REPORT.md").contains("examples/broken.jpg"))
     }
 
+    func testNoPairsListedWhenTheLimitIsZero() throws {
+        let out = root + "/out"
+        let written = try ReportWriter(maxReportPairs: 0).write(try makeResult(), to: out)
+        XCTAssertEqual(written.thumbnails, 0)
+        let md = try read(out + "/REPORT.md")
+        XCTAssertFalse(md.contains("| Image A |"))
+        XCTAssertTrue(md.contains("Showing the 0 closest of 3 pairs; 3 more are left out here."))
+        XCTAssertFalse(md.contains("No pairs at threshold"))
+    }
+
     func testReportIsByteIdenticalAcrossRuns() throws {
         let result = try makeResult()
         try ReportWriter().write(result, to: root + "/one")
