@@ -8,11 +8,17 @@
  * rotation.
  *
  * When Pillow fails and when it returns pixels (checked with Pillow 13 on this machine):
- * - Pillow feeds libjpeg through a suspending source and raises "image file is truncated" when
- *   libjpeg asks for more bytes than the file has. That covers a file cut anywhere, including
- *   one whose scans are complete but whose EOI marker is missing (jpeg_finish_decompress still
- *   reads up to EOI) and a progressive file cut before its last scan. So our source manager
- *   fails at the end of the data instead of inventing an EOI as jpeg_mem_src does.
+ * - Pillow feeds libjpeg through a suspending source, 64 KiB blocks at a time, and raises
+ *   "image file is truncated" when libjpeg asks for more bytes than the file has before the
+ *   last row is out. That covers a file cut anywhere in the header or scan data, including a
+ *   sequential file whose EOI marker is missing (the entropy decoder reads ahead for the last
+ *   MCU) and a progressive file cut before its EOI (jpeg_start_decompress reads every scan).
+ *   So our source manager fails at the end of the data instead of inventing an EOI as
+ *   jpeg_mem_src does.
+ * - Once every row is out, Pillow calls jpeg_finish_decompress and accepts a suspension there:
+ *   whatever libjpeg would read beyond the 64 KiB block Pillow has fed so far is never looked
+ *   at (markers after the scan, a missing EOI). We reproduce that horizon exactly; a libjpeg
+ *   error inside it (say a bogus marker after the scan) still fails, as in Pillow.
  * - Bytes after EOI are never read: fine.
  * - libjpeg warnings (corrupt entropy data, "N extraneous bytes before marker 0xd9", ...) do not
  *   stop Pillow: it returns the pixels libjpeg produced. We return them too, with the warnings.
@@ -31,6 +37,7 @@
 #include <jerror.h>
 
 #define CC_JPEG_MAX_SCANS 1000
+#define PILLOW_BLOCK ((size_t)65536)  /* ImageFile.MAXBLOCK: how much Pillow feeds per call */
 
 enum { PHASE_HEADER, PHASE_START, PHASE_ROWS, PHASE_FINISH };
 
@@ -39,6 +46,8 @@ typedef struct {
     jmp_buf jump;
     cc_decoder *owner;
     int truncated;      /* the source ran out of data */
+    int phase;
+    int suspended;      /* finish_decompress read past Pillow's horizon: Pillow stops there */
     int too_many_scans;
 } jpeg_error;
 
@@ -48,7 +57,6 @@ typedef struct {
     struct jpeg_source_mgr src;
     struct jpeg_progress_mgr progress;
     int created;
-    int phase;
 } jpeg_state;
 
 static void on_error_exit(j_common_ptr cinfo) {
@@ -72,7 +80,8 @@ static void src_init(j_decompress_ptr cinfo) { (void)cinfo; }
 /* Called only when the whole buffer has been consumed: the file is shorter than the image. */
 static boolean src_fill(j_decompress_ptr cinfo) {
     jpeg_error *e = (jpeg_error *)cinfo->err;
-    e->truncated = 1;
+    if (e->phase == PHASE_FINISH) e->suspended = 1;
+    else e->truncated = 1;
     longjmp(e->jump, 1);
     return FALSE;
 }
@@ -120,7 +129,7 @@ static int report_failure(cc_decoder *d, jpeg_state *s) {
         return cc_fail(d, CC_ERR_UNSUPPORTED, "progressive JPEG with more than %d scans (refused as a denial-of-service risk)",
                        CC_JPEG_MAX_SCANS);
     if (s->err.truncated) {
-        switch (s->phase) {
+        switch (s->err.phase) {
         case PHASE_HEADER:
             return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the JPEG header, after %zu bytes", d->size);
         case PHASE_START: {
@@ -135,8 +144,8 @@ static int report_failure(cc_decoder *d, jpeg_state *s) {
         case PHASE_ROWS:
             return cc_fail(d, CC_ERR_TRUNCATED, "the file ends after %d%% of the scan, before the end-of-image marker",
                            percent(c->output_scanline, c->output_height));
-        default:
-            return cc_fail(d, CC_ERR_TRUNCATED, "the file ends before the end-of-image marker (all rows present; Pillow refuses such files)");
+        default: /* cannot happen: reading past the data in PHASE_FINISH is a suspension */
+            return cc_fail(d, CC_ERR_TRUNCATED, "the file ends before the end-of-image marker");
         }
     }
     char text[JMSG_LENGTH_MAX];
@@ -169,7 +178,7 @@ int cc_jpeg_read_header(cc_decoder *d, uint64_t max_pixels) {
     s->err.pub.emit_message = on_emit_message;
     s->err.pub.output_message = on_output_message;
     s->err.owner = d;
-    s->phase = PHASE_HEADER;
+    s->err.phase = PHASE_HEADER;
     if (setjmp(s->err.jump)) return report_failure(d, s);
 
     jpeg_create_decompress(&s->cinfo);
@@ -220,9 +229,10 @@ int cc_jpeg_decode(cc_decoder *d, uint8_t *dst) {
     j_decompress_ptr c = &s->cinfo;
     /* volatile: modified between setjmp and a possible longjmp */
     uint8_t *volatile cmyk_row = NULL;
-    s->phase = PHASE_START;
+    s->err.phase = PHASE_START;
     if (setjmp(s->err.jump)) {
         free(cmyk_row);
+        if (s->err.suspended) return CC_OK;
         return report_failure(d, s);
     }
 
@@ -233,7 +243,7 @@ int cc_jpeg_decode(cc_decoder *d, uint8_t *dst) {
         c->output_components != (c->out_color_space == JCS_CMYK ? 4 : channels))
         return cc_fail(d, CC_ERR_CORRUPT, "libjpeg output geometry differs from the header");
 
-    s->phase = PHASE_ROWS;
+    s->err.phase = PHASE_ROWS;
     const size_t stride = width * (size_t)channels;
     if (c->out_color_space == JCS_CMYK) {
         cmyk_row = malloc(width * 4);
@@ -265,7 +275,12 @@ int cc_jpeg_decode(cc_decoder *d, uint8_t *dst) {
                 return cc_fail(d, CC_ERR_CORRUPT, "libjpeg returned no rows");
         }
     }
-    s->phase = PHASE_FINISH;
+    /* Pillow's buffer ends at the 64 KiB block holding the point where the last row was done. */
+    s->err.phase = PHASE_FINISH;
+    size_t pos = d->size - s->src.bytes_in_buffer;
+    size_t horizon = (pos + PILLOW_BLOCK - 1) / PILLOW_BLOCK * PILLOW_BLOCK;
+    if (horizon > d->size) horizon = d->size;
+    s->src.bytes_in_buffer = horizon - pos;
     jpeg_finish_decompress(c);
     return CC_OK;
 }

@@ -155,6 +155,23 @@ final class DecodeTests: XCTestCase {
         }
     }
 
+    func testJPEGAfterTheLastRowFollowsPillow() throws {
+        // Checked with Pillow 13: once every row is out, Pillow lets jpeg_finish_decompress stop
+        // at the end of the 64 KiB it has fed, but a libjpeg error inside that data still fails.
+        let clean = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path("jpeg/baseline_420.jpg"))))
+        XCTAssertEqual(Array(clean.suffix(2)), [0xFF, 0xD9])
+        let scan = Array(clean.dropLast(2))
+        let reference = try ImageDecoder().decode(data: clean)
+        // A comment marker claiming 65533 bytes where the file ends: Pillow returns the image.
+        let longComment = scan + [0xFF, 0xFE, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 10)
+        XCTAssertEqual(try ImageDecoder().decode(data: longComment).pixels, reference.pixels)
+        // An invalid marker right after the scan: "broken data stream" in Pillow.
+        XCTAssertThrowsError(try ImageDecoder().decode(data: scan + [0xFF, 0x67, 0xFF, 0xD9])) { error in
+            guard case .corrupt(_, let detail)? = error as? DecodeError else { return XCTFail("\(error)") }
+            XCTAssert(detail.contains("0x67"), detail)
+        }
+    }
+
     func testCorruptJPEGDataGivesPixelsAndWarnings() throws {
         // Junk before a header marker: libjpeg warns, Pillow 13 decodes the same pixels as the
         // clean file (checked with Pillow when this test was written).
