@@ -31,8 +31,11 @@ let package = Package(
 
         // Core: image and hash value types, decoders, the exact reference maths both engines share.
         .target(name: "HashKit", dependencies: ["CCodecs"], path: "Sources/HashKit"),
+        // Integer inner loops of the CPU engine in C, so they can use AVX2 when the CPU has it
+        // (Swift code is compiled for baseline x86-64).
+        .target(name: "CHashKernels", path: "Sources/CHashKernels"),
         // The SIMD CPU engine and matcher.
-        .target(name: "CPUFallback", dependencies: ["HashKit"], path: "Sources/CPUFallback"),
+        .target(name: "CPUFallback", dependencies: ["HashKit", "CHashKernels"], path: "Sources/CPUFallback"),
         // The OpenCL engine and matcher; kernels from Kernels/ are embedded at build time.
         .target(name: "GPUHash", dependencies: ["HashKit", "COpenCL"], path: "Sources/GPUHash",
                 plugins: ["EmbedKernels"]),

@@ -1,3 +1,4 @@
+import CHashKernels
 import HashKit
 
 /// The SIMD CPU engine: bit-identical to `ReferenceHasher`, built for the hot path.
@@ -14,7 +15,9 @@ public final class CPUEngine: HashEngine {
         tables = TableCache()
     }
 
-    public var description: EngineDescription { EngineDescription(kind: "cpu", name: "cpu (SIMD)") }
+    public var description: EngineDescription {
+        EngineDescription(kind: "cpu", name: "cpu (SIMD, \(String(cString: chk_variant())))")
+    }
     public var preferredBatchPixels: Int { 1 << 24 }
 
     public func hash(_ batch: [DecodedImage]) throws -> [ImageHashes] {
@@ -26,7 +29,7 @@ public final class CPUEngine: HashEngine {
         return image.pixels.withUnsafeBufferPointer { px in
             let src = ImageView(width: image.width, height: image.height, channels: image.layout.channels,
                                 pixels: px)
-            return ImageHashes(phash: FastPHash.hash(src, plan: t.lanczos),
+            return ImageHashes(phash: FastPHash.hash(src, plan: t.lanczos, kernel: t.horizontal),
                                blockmean: FastBlockMean.hash(src, x: t.linearX, y: t.linearY))
         }
     }
@@ -41,15 +44,12 @@ struct ImageView {
 
     /// Pillow L of row `y` into `out[0..<width]`.
     @inline(__always)
-    func pillowLRow(_ y: Int, into out: UnsafeMutablePointer<Int32>) {
+    func pillowLRow(_ y: Int, into out: UnsafeMutablePointer<Int16>) {
         let base = pixels.baseAddress! + y * width * channels
         if channels == 1 {
-            for x in 0..<width { out[x] = Int32(base[x]) }
+            chk_widen_u8(base, out, width)
         } else {
-            for x in 0..<width {
-                let r = Int32(base[3 * x]), g = Int32(base[3 * x + 1]), b = Int32(base[3 * x + 2])
-                out[x] = (19595 &* r &+ 38470 &* g &+ 7471 &* b &+ 32768) &>> 16
-            }
+            chk_pillow_l_rgb(base, out, width)
         }
     }
 }
@@ -60,7 +60,7 @@ extension CPUEngine {
         let t = tables.tables(width: image.width, height: image.height)
         return image.pixels.withUnsafeBufferPointer { px in
             FastPHash.hash(ImageView(width: image.width, height: image.height, channels: image.layout.channels,
-                                     pixels: px), plan: t.lanczos)
+                                     pixels: px), plan: t.lanczos, kernel: t.horizontal)
         }
     }
 

@@ -1,4 +1,54 @@
+import CHashKernels
 import HashKit
+
+/// A LANCZOS axis laid out for `chk_lanczos_row`: taps rounded up to blocks of 16 with zero
+/// coefficients, each coefficient split as `hi * 2048 + lo` so both halves fit Int16 and the
+/// products run as 16-bit multiply-adds. The sum is reassembled modulo 2^32, and Pillow's true
+/// Int32 sum fits, so the result is exactly Pillow's sequential loop.
+struct KernelAxis {
+    let outSize: Int
+    let stride: Int
+    let xmin: [Int32]
+    let blocks: [Int32]
+    let hi: [Int16]
+    let lo: [Int16]
+
+    init(_ axis: LanczosAxis) {
+        outSize = axis.outSize
+        stride = (axis.maxTaps + 15) & ~15
+        xmin = axis.xmin
+        blocks = axis.taps.map { ($0 + 15) / 16 }
+        var h = [Int16](repeating: 0, count: axis.outSize * stride)
+        var l = h
+        for o in 0..<axis.outSize {
+            for i in 0..<Int(axis.taps[o]) {
+                let k = axis.coefficients[o * axis.maxTaps + i]
+                h[o * stride + i] = Int16(truncatingIfNeeded: k >> 11)
+                l[o * stride + i] = Int16(truncatingIfNeeded: k & 2047)
+            }
+        }
+        hi = h
+        lo = l
+    }
+
+    /// How far past the source row the padded blocks may read.
+    var padding: Int { stride }
+
+    /// `outSize` samples from `row` (which must hold `padding` readable samples past its end).
+    @inline(__always)
+    func apply(_ row: UnsafePointer<Int16>, into out: UnsafeMutablePointer<Int32>) {
+        xmin.withUnsafeBufferPointer { x in
+            blocks.withUnsafeBufferPointer { b in
+                hi.withUnsafeBufferPointer { h in
+                    lo.withUnsafeBufferPointer { l in
+                        chk_lanczos_row(row, x.baseAddress!, b.baseAddress!, h.baseAddress!, l.baseAddress!,
+                                        stride, outSize, out)
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// phash on the CPU: Pillow L + LANCZOS 32x32 + pocketfft DCT, bit-identical to
 /// `ReferenceHasher.phash`. Integer passes are exact whatever the summation order; the DCT runs
@@ -6,25 +56,17 @@ import HashKit
 enum FastPHash {
     static let side = 32
 
-    static func hash(_ src: ImageView, plan: PillowResizePlan) -> UInt64 {
+    static func hash(_ src: ImageView, plan: PillowResizePlan, kernel: KernelAxis?) -> UInt64 {
         var small = [Int32](repeating: 0, count: side * side)
         small.withUnsafeMutableBufferPointer { out in
             switch plan.order {
             case .copy, .horizontalOnly, .verticalOnly, .horizontalFirst:
-                horizontalFirst(src, plan: plan, into: out.baseAddress!)
+                horizontalFirst(src, plan: plan, kernel: kernel, into: out.baseAddress!)
             case .verticalFirst:
-                verticalFirst(src, plan: plan, into: out.baseAddress!)
+                verticalFirst(src, plan: plan, kernel: kernel, into: out.baseAddress!)
             }
         }
         return small.withUnsafeBufferPointer { dctBits($0.baseAddress!) }
-    }
-
-    /// One output sample of a LANCZOS axis: `row` holds the source samples as Int32.
-    @inline(__always)
-    static func tap(_ row: UnsafePointer<Int32>, _ k: UnsafePointer<Int32>, _ n: Int) -> Int32 {
-        var acc = LanczosAxis.rounding
-        for i in 0..<n { acc &+= row[i] &* k[i] }
-        return acc
     }
 
     @inline(__always)
@@ -33,27 +75,29 @@ enum FastPHash {
         return v < 0 ? 0 : (v > 255 ? 255 : v)
     }
 
+    /// A zero-padded Int16 row buffer.
+    static func rowBuffer(_ width: Int, padding: Int) -> UnsafeMutablePointer<Int16> {
+        let p = UnsafeMutablePointer<Int16>.allocate(capacity: width + padding)
+        p.initialize(repeating: 0, count: width + padding)
+        return p
+    }
+
     /// Rows of the source are converted to L and filtered horizontally one at a time (only
     /// those the vertical pass reads), then the 32-wide strip is filtered vertically.
-    static func horizontalFirst(_ src: ImageView, plan: PillowResizePlan, into out: UnsafeMutablePointer<Int32>) {
+    static func horizontalFirst(_ src: ImageView, plan: PillowResizePlan, kernel: KernelAxis?,
+                                into out: UnsafeMutablePointer<Int32>) {
         let rows = plan.rowsRead
-        let w = src.width
-        let rowBuf = UnsafeMutablePointer<Int32>.allocate(capacity: w)
-        defer { rowBuf.deallocate() }
         let strip = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count * side)
         defer { strip.deallocate() }
+        let row = rowBuffer(src.width, padding: kernel?.padding ?? 0)
+        defer { row.deallocate() }
         for y in rows {
             let dst = strip + (y - rows.lowerBound) * side
-            if let h = plan.horizontal {
-                src.pillowLRow(y, into: rowBuf)
-                h.coefficients.withUnsafeBufferPointer { k in
-                    for o in 0..<side {
-                        let acc = tap(rowBuf + Int(h.xmin[o]), k.baseAddress! + o * h.maxTaps, Int(h.taps[o]))
-                        dst[o] = clip8(acc)
-                    }
-                }
+            src.pillowLRow(y, into: row)
+            if let h = kernel {
+                h.apply(row, into: dst)
             } else {
-                src.pillowLRow(y, into: dst)  // width is already 32
+                for x in 0..<side { dst[x] = Int32(row[x]) }  // width is already 32
             }
         }
         guard let v = plan.vertical else {
@@ -61,11 +105,12 @@ enum FastPHash {
             return
         }
         v.coefficients.withUnsafeBufferPointer { k in
-            for o in 0..<side {
-                var acc = [Int32](repeating: LanczosAxis.rounding, count: side)
-                let base = strip + (Int(v.xmin[o]) - rows.lowerBound) * side
-                let kk = k.baseAddress! + o * v.maxTaps
-                acc.withUnsafeMutableBufferPointer { a in
+            var acc = [Int32](repeating: 0, count: side)
+            acc.withUnsafeMutableBufferPointer { a in
+                for o in 0..<side {
+                    for x in 0..<side { a[x] = LanczosAxis.rounding }
+                    let base = strip + (Int(v.xmin[o]) - rows.lowerBound) * side
+                    let kk = k.baseAddress! + o * v.maxTaps
                     for i in 0..<Int(v.taps[o]) {
                         let c = kk[i], r = base + i * side
                         for x in 0..<side { a[x] &+= r[x] &* c }
@@ -78,11 +123,12 @@ enum FastPHash {
 
     /// Tall images (Pillow >= 13): the vertical pass runs over the full width first. Each source
     /// row is converted once and added into the accumulators of the outputs whose window holds it.
-    static func verticalFirst(_ src: ImageView, plan: PillowResizePlan, into out: UnsafeMutablePointer<Int32>) {
-        guard let v = plan.vertical, let h = plan.horizontal else { return }
+    static func verticalFirst(_ src: ImageView, plan: PillowResizePlan, kernel: KernelAxis?,
+                              into out: UnsafeMutablePointer<Int32>) {
+        guard let v = plan.vertical, let h = kernel else { return }
         let w = src.width
-        let rowBuf = UnsafeMutablePointer<Int32>.allocate(capacity: w)
-        defer { rowBuf.deallocate() }
+        let row = rowBuffer(w, padding: h.padding)
+        defer { row.deallocate() }
         let acc = UnsafeMutablePointer<Int32>.allocate(capacity: side * w)
         defer { acc.deallocate() }
         acc.initialize(repeating: LanczosAxis.rounding, count: side * w)
@@ -91,25 +137,18 @@ enum FastPHash {
         v.coefficients.withUnsafeBufferPointer { k in
             for y in first..<last {
                 while lo < side && Int(v.xmin[lo] + v.taps[lo]) <= y { lo += 1 }
-                src.pillowLRow(y, into: rowBuf)
+                src.pillowLRow(y, into: row)
                 var o = lo
                 while o < side && Int(v.xmin[o]) <= y {
-                    let c = k[o * v.maxTaps + y - Int(v.xmin[o])]
-                    let a = acc + o * w
-                    for x in 0..<w { a[x] &+= rowBuf[x] &* c }
+                    chk_accumulate(acc + o * w, row, k[o * v.maxTaps + y - Int(v.xmin[o])], w)
                     o += 1
                 }
             }
         }
-        h.coefficients.withUnsafeBufferPointer { k in
-            for o in 0..<side {
-                let a = acc + o * w
-                for x in 0..<w { rowBuf[x] = clip8(a[x]) }
-                for ox in 0..<side {
-                    out[o * side + ox] = clip8(tap(rowBuf + Int(h.xmin[ox]), k.baseAddress! + ox * h.maxTaps,
-                                                   Int(h.taps[ox])))
-                }
-            }
+        for o in 0..<side {
+            let a = acc + o * w
+            for x in 0..<w { row[x] = Int16(truncatingIfNeeded: clip8(a[x])) }
+            h.apply(row, into: out + o * side)
         }
     }
 

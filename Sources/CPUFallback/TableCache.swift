@@ -6,6 +6,8 @@ import HashKit
 final class TableCache: @unchecked Sendable {
     struct Tables {
         let lanczos: PillowResizePlan
+        /// `lanczos.horizontal` laid out for the C kernel.
+        let horizontal: KernelAxis?
         let linearX: LinearExactAxis
         let linearY: LinearExactAxis
     }
@@ -22,7 +24,8 @@ final class TableCache: @unchecked Sendable {
     func tables(width: Int, height: Int) -> Tables {
         let key = Key(width: width, height: height)
         if let hit = lock.withLock({ entries[key] }) { return hit }
-        let t = Tables(lanczos: PillowResizePlan(width: width, height: height),
+        let plan = PillowResizePlan(width: width, height: height)
+        let t = Tables(lanczos: plan, horizontal: plan.horizontal.map(KernelAxis.init),
                        linearX: LinearExactAxis(srcSize: width, dstSize: BlockMean.side),
                        linearY: LinearExactAxis(srcSize: height, dstSize: BlockMean.side))
         lock.withLock {
