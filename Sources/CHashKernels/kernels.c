@@ -1,22 +1,29 @@
 #include "chashkernels.h"
 
-static inline int32_t clip8(uint32_t acc) {
-    int32_t v = (int32_t)acc >> 22;  /* arithmetic: negative sums floor, as in Pillow */
-    return v < 0 ? 0 : (v > 255 ? 255 : v);
-}
+#define INLINE static inline __attribute__((always_inline))
 
-/* ---------------------------------------------------------------- portable versions */
+/* ------------------------------------------------------------------ plain loop bodies
+   Compiled once per variant: the AVX2 wrappers let the compiler vectorise them with AVX2. */
 
-static void pillow_l_rgb_portable(const uint8_t *rgb, int16_t *out, intptr_t width) {
+INLINE void pillow_l_body(const uint8_t *src, intptr_t channels, int16_t *out, intptr_t width) {
+    if (channels == 1) {
+        for (intptr_t x = 0; x < width; x++) out[x] = src[x];
+        return;
+    }
     for (intptr_t x = 0; x < width; x++) {
-        uint32_t r = rgb[3 * x], g = rgb[3 * x + 1], b = rgb[3 * x + 2];
+        uint32_t r = src[3 * x], g = src[3 * x + 1], b = src[3 * x + 2];
         out[x] = (int16_t)((19595 * r + 38470 * g + 7471 * b + 32768) >> 16);
     }
 }
 
-static void lanczos_row_portable(const int16_t *row, const int32_t *xmin, const int32_t *blocks,
-                                 const int16_t *khi, const int16_t *klo, intptr_t stride,
-                                 intptr_t out_size, int32_t *out) {
+INLINE int32_t clip8(uint32_t acc) {
+    int32_t v = (int32_t)acc >> 22; /* arithmetic: negative sums floor, as in Pillow */
+    return v < 0 ? 0 : (v > 255 ? 255 : v);
+}
+
+INLINE void lanczos_row_body(const int16_t *row, const int32_t *xmin, const int32_t *blocks,
+                             const int16_t *khi, const int16_t *klo, intptr_t stride,
+                             intptr_t out_size, int32_t *out) {
     for (intptr_t o = 0; o < out_size; o++) {
         const int16_t *p = row + xmin[o];
         const int16_t *h = khi + o * stride, *l = klo + o * stride;
@@ -29,19 +36,70 @@ static void lanczos_row_portable(const int16_t *row, const int32_t *xmin, const 
     }
 }
 
-static void accumulate_portable(int32_t *acc, const int16_t *row, int32_t c, intptr_t width) {
+INLINE void accumulate_body(int32_t *acc, const int16_t *row, int32_t c, intptr_t width) {
     uint32_t *a = (uint32_t *)acc;
     for (intptr_t x = 0; x < width; x++) a[x] += (uint32_t)((int32_t)row[x] * c);
 }
 
-void chk_widen_u8(const uint8_t *src, int16_t *out, intptr_t width) {
-    for (intptr_t x = 0; x < width; x++) out[x] = src[x];
+INLINE void linear_row_body(const uint8_t *line, intptr_t channels, const int32_t *off0,
+                            const int32_t *off1, const int32_t *w1, int32_t *out) {
+    if (channels == 1) {
+        for (int v = 0; v < 256; v++)
+            out[v] = (256 - w1[v]) * line[off0[v]] + w1[v] * line[off1[v]];
+        return;
+    }
+    for (int v = 0; v < 256; v++) {
+        const uint8_t *a = line + off0[v], *b = line + off1[v];
+        int32_t k1 = w1[v], k0 = 256 - k1;
+        out[v] = k0 * a[0] + k1 * b[0];
+        out[256 + v] = k0 * a[1] + k1 * b[1];
+        out[512 + v] = k0 * a[2] + k1 * b[2];
+    }
+}
+
+INLINE void blockmean_row_body(const int32_t *top, const int32_t *bottom, int32_t k1,
+                               intptr_t channels, int32_t *sums) {
+    int32_t k0 = 256 - k1;
+    int32_t g[256];
+    if (channels == 1) {
+        for (int x = 0; x < 256; x++) g[x] = (top[x] * k0 + bottom[x] * k1 + 32768) >> 16;
+    } else {
+        for (int x = 0; x < 256; x++) {
+            int32_t r = (top[x] * k0 + bottom[x] * k1 + 32768) >> 16;
+            int32_t gg = (top[256 + x] * k0 + bottom[256 + x] * k1 + 32768) >> 16;
+            int32_t b = (top[512 + x] * k0 + bottom[512 + x] * k1 + 32768) >> 16;
+            g[x] = (3735 * b + 19235 * gg + 9798 * r + 16384) >> 15;
+        }
+    }
+    for (int bx = 0; bx < 16; bx++) {
+        int32_t s = 0;
+        for (int x = 0; x < 16; x++) s += g[16 * bx + x];
+        sums[bx] += s;
+    }
+}
+
+/* ------------------------------------------------------------------ portable variant */
+
+static void pillow_l_portable(const uint8_t *s, intptr_t c, int16_t *o, intptr_t w) { pillow_l_body(s, c, o, w); }
+static void lanczos_row_portable(const int16_t *row, const int32_t *xmin, const int32_t *blocks,
+                                 const int16_t *khi, const int16_t *klo, intptr_t stride,
+                                 intptr_t out_size, int32_t *out) {
+    lanczos_row_body(row, xmin, blocks, khi, klo, stride, out_size, out);
+}
+static void accumulate_portable(int32_t *a, const int16_t *r, int32_t c, intptr_t w) { accumulate_body(a, r, c, w); }
+static void linear_row_portable(const uint8_t *l, intptr_t c, const int32_t *o0, const int32_t *o1,
+                                const int32_t *w1, int32_t *out) {
+    linear_row_body(l, c, o0, o1, w1, out);
+}
+static void blockmean_row_portable(const int32_t *t, const int32_t *b, int32_t k1, intptr_t c, int32_t *s) {
+    blockmean_row_body(t, b, k1, c, s);
 }
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
+#define CHK_X86 1
 
-/* ---------------------------------------------------------------- SSE2 (always present) */
+/* ------------------------------------------------------------------ SSE2: explicit pmaddwd */
 
 static void lanczos_row_sse2(const int16_t *row, const int32_t *xmin, const int32_t *blocks,
                              const int16_t *khi, const int16_t *klo, intptr_t stride,
@@ -66,21 +124,23 @@ static void lanczos_row_sse2(const int16_t *row, const int32_t *xmin, const int3
     }
 }
 
-/* ---------------------------------------------------------------- AVX2 */
+/* ------------------------------------------------------------------ AVX2 */
 
-__attribute__((target("avx2")))
-static void pillow_l_rgb_avx2(const uint8_t *rgb, int16_t *out, intptr_t width) {
-    /* The plain loop: clang vectorises the stride-3 loads with AVX2 shuffles. */
-    for (intptr_t x = 0; x < width; x++) {
-        uint32_t r = rgb[3 * x], g = rgb[3 * x + 1], b = rgb[3 * x + 2];
-        out[x] = (int16_t)((19595 * r + 38470 * g + 7471 * b + 32768) >> 16);
-    }
+#define AVX2 __attribute__((target("avx2")))
+
+AVX2 static void pillow_l_avx2(const uint8_t *s, intptr_t c, int16_t *o, intptr_t w) { pillow_l_body(s, c, o, w); }
+AVX2 static void accumulate_avx2(int32_t *a, const int16_t *r, int32_t c, intptr_t w) { accumulate_body(a, r, c, w); }
+AVX2 static void linear_row_avx2(const uint8_t *l, intptr_t c, const int32_t *o0, const int32_t *o1,
+                                 const int32_t *w1, int32_t *out) {
+    linear_row_body(l, c, o0, o1, w1, out);
+}
+AVX2 static void blockmean_row_avx2(const int32_t *t, const int32_t *b, int32_t k1, intptr_t c, int32_t *s) {
+    blockmean_row_body(t, b, k1, c, s);
 }
 
-__attribute__((target("avx2")))
-static void lanczos_row_avx2(const int16_t *row, const int32_t *xmin, const int32_t *blocks,
-                             const int16_t *khi, const int16_t *klo, intptr_t stride,
-                             intptr_t out_size, int32_t *out) {
+AVX2 static void lanczos_row_avx2(const int16_t *row, const int32_t *xmin, const int32_t *blocks,
+                                  const int16_t *khi, const int16_t *klo, intptr_t stride,
+                                  intptr_t out_size, int32_t *out) {
     for (intptr_t o = 0; o < out_size; o++) {
         const int16_t *p = row + xmin[o];
         const int16_t *h = khi + o * stride, *l = klo + o * stride;
@@ -99,56 +159,99 @@ static void lanczos_row_avx2(const int16_t *row, const int32_t *xmin, const int3
     }
 }
 
-__attribute__((target("avx2")))
-static void accumulate_avx2(int32_t *acc, const int16_t *row, int32_t c, intptr_t width) {
-    uint32_t *a = (uint32_t *)acc;
-    for (intptr_t x = 0; x < width; x++) a[x] += (uint32_t)((int32_t)row[x] * c);
-}
-
 /* Decided once before main (and before any thread starts), so reading it needs no lock. */
-static int avx2_present = 0;
+static int best_variant = CHK_SSE2;
 
 __attribute__((constructor))
 static void detect_cpu(void) {
     __builtin_cpu_init();
-    avx2_present = __builtin_cpu_supports("avx2") ? 1 : 0;
+    best_variant = __builtin_cpu_supports("avx2") ? CHK_AVX2 : CHK_SSE2;
 }
-
-static inline int has_avx2(void) { return avx2_present; }
-
-void chk_pillow_l_rgb(const uint8_t *rgb, int16_t *out, intptr_t width) {
-    if (has_avx2()) pillow_l_rgb_avx2(rgb, out, width); else pillow_l_rgb_portable(rgb, out, width);
-}
-
-void chk_lanczos_row(const int16_t *row, const int32_t *xmin, const int32_t *blocks,
-                     const int16_t *khi, const int16_t *klo, intptr_t stride, intptr_t out_size,
-                     int32_t *out) {
-    if (has_avx2()) lanczos_row_avx2(row, xmin, blocks, khi, klo, stride, out_size, out);
-    else lanczos_row_sse2(row, xmin, blocks, khi, klo, stride, out_size, out);
-}
-
-void chk_accumulate(int32_t *acc, const int16_t *row, int32_t c, intptr_t width) {
-    if (has_avx2()) accumulate_avx2(acc, row, c, width); else accumulate_portable(acc, row, c, width);
-}
-
-const char *chk_variant(void) { return has_avx2() ? "avx2" : "sse2"; }
-
 #else
+static const int best_variant = CHK_PORTABLE;
+#endif
 
-void chk_pillow_l_rgb(const uint8_t *rgb, int16_t *out, intptr_t width) {
-    pillow_l_rgb_portable(rgb, out, width);
+int chk_best_variant(void) { return best_variant; }
+
+const char *chk_variant_name(int variant) {
+    switch (variant < best_variant ? variant : best_variant) {
+    case CHK_AVX2: return "avx2";
+    case CHK_SSE2: return "sse2";
+    default: return "portable";
+    }
 }
 
-void chk_lanczos_row(const int16_t *row, const int32_t *xmin, const int32_t *blocks,
-                     const int16_t *khi, const int16_t *klo, intptr_t stride, intptr_t out_size,
-                     int32_t *out) {
+/* The variant to run for a request: never one the CPU lacks. */
+static inline int pick(int variant) { return variant < best_variant ? variant : best_variant; }
+
+void chk_pillow_l_using(int variant, const uint8_t *src, intptr_t channels, int16_t *out, intptr_t width) {
+#ifdef CHK_X86
+    if (pick(variant) == CHK_AVX2) { pillow_l_avx2(src, channels, out, width); return; }
+#endif
+    (void)variant;
+    pillow_l_portable(src, channels, out, width);
+}
+
+void chk_lanczos_row_using(int variant, const int16_t *row, const int32_t *xmin, const int32_t *blocks,
+                           const int16_t *khi, const int16_t *klo, intptr_t stride, intptr_t out_size,
+                           int32_t *out) {
+#ifdef CHK_X86
+    switch (pick(variant)) {
+    case CHK_AVX2: lanczos_row_avx2(row, xmin, blocks, khi, klo, stride, out_size, out); return;
+    case CHK_SSE2: lanczos_row_sse2(row, xmin, blocks, khi, klo, stride, out_size, out); return;
+    default: break;
+    }
+#endif
+    (void)variant;
     lanczos_row_portable(row, xmin, blocks, khi, klo, stride, out_size, out);
 }
 
-void chk_accumulate(int32_t *acc, const int16_t *row, int32_t c, intptr_t width) {
+void chk_accumulate_using(int variant, int32_t *acc, const int16_t *row, int32_t c, intptr_t width) {
+#ifdef CHK_X86
+    if (pick(variant) == CHK_AVX2) { accumulate_avx2(acc, row, c, width); return; }
+#endif
+    (void)variant;
     accumulate_portable(acc, row, c, width);
 }
 
-const char *chk_variant(void) { return "portable"; }
-
+void chk_linear_row_using(int variant, const uint8_t *line, intptr_t channels, const int32_t *off0,
+                          const int32_t *off1, const int32_t *w1, int32_t *out) {
+#ifdef CHK_X86
+    if (pick(variant) == CHK_AVX2) { linear_row_avx2(line, channels, off0, off1, w1, out); return; }
 #endif
+    (void)variant;
+    linear_row_portable(line, channels, off0, off1, w1, out);
+}
+
+void chk_blockmean_row_using(int variant, const int32_t *top, const int32_t *bottom, int32_t k1,
+                             intptr_t channels, int32_t *sums) {
+#ifdef CHK_X86
+    if (pick(variant) == CHK_AVX2) { blockmean_row_avx2(top, bottom, k1, channels, sums); return; }
+#endif
+    (void)variant;
+    blockmean_row_portable(top, bottom, k1, channels, sums);
+}
+
+void chk_pillow_l(const uint8_t *src, intptr_t channels, int16_t *out, intptr_t width) {
+    chk_pillow_l_using(best_variant, src, channels, out, width);
+}
+
+void chk_lanczos_row(const int16_t *row, const int32_t *xmin, const int32_t *blocks,
+                     const int16_t *khi, const int16_t *klo, intptr_t stride, intptr_t out_size,
+                     int32_t *out) {
+    chk_lanczos_row_using(best_variant, row, xmin, blocks, khi, klo, stride, out_size, out);
+}
+
+void chk_accumulate(int32_t *acc, const int16_t *row, int32_t c, intptr_t width) {
+    chk_accumulate_using(best_variant, acc, row, c, width);
+}
+
+void chk_linear_row(const uint8_t *line, intptr_t channels, const int32_t *off0, const int32_t *off1,
+                    const int32_t *w1, int32_t *out) {
+    chk_linear_row_using(best_variant, line, channels, off0, off1, w1, out);
+}
+
+void chk_blockmean_row(const int32_t *top, const int32_t *bottom, int32_t k1, intptr_t channels,
+                       int32_t *sums) {
+    chk_blockmean_row_using(best_variant, top, bottom, k1, channels, sums);
+}

@@ -10,13 +10,20 @@ import HashKit
 /// lock-protected table cache.
 public final class CPUEngine: HashEngine {
     private let tables: TableCache
+    /// Which C kernel variant runs (`CHK_AVX2`, `CHK_SSE2`, `CHK_PORTABLE`); tests pin each one.
+    let variant: Int32
 
-    public init() {
+    public convenience init() {
+        self.init(variant: chk_best_variant())
+    }
+
+    init(variant: Int32) {
         tables = TableCache()
+        self.variant = variant
     }
 
     public var description: EngineDescription {
-        EngineDescription(kind: "cpu", name: "cpu (SIMD, \(String(cString: chk_variant())))")
+        EngineDescription(kind: "cpu", name: "cpu (SIMD, \(String(cString: chk_variant_name(variant))))")
     }
     public var preferredBatchPixels: Int { 1 << 24 }
 
@@ -28,7 +35,7 @@ public final class CPUEngine: HashEngine {
         let t = tables.tables(width: image.width, height: image.height)
         return image.pixels.withUnsafeBufferPointer { px in
             let src = ImageView(width: image.width, height: image.height, channels: image.layout.channels,
-                                pixels: px)
+                                pixels: px, variant: variant)
             return ImageHashes(phash: FastPHash.hash(src, plan: t.lanczos, kernel: t.horizontal),
                                blockmean: FastBlockMean.hash(src, x: t.linearX, y: t.linearY))
         }
@@ -41,16 +48,12 @@ struct ImageView {
     let height: Int
     let channels: Int
     let pixels: UnsafeBufferPointer<UInt8>
+    let variant: Int32
 
     /// Pillow L of row `y` into `out[0..<width]`.
     @inline(__always)
     func pillowLRow(_ y: Int, into out: UnsafeMutablePointer<Int16>) {
-        let base = pixels.baseAddress! + y * width * channels
-        if channels == 1 {
-            chk_widen_u8(base, out, width)
-        } else {
-            chk_pillow_l_rgb(base, out, width)
-        }
+        chk_pillow_l_using(variant, pixels.baseAddress! + y * width * channels, channels, out, width)
     }
 }
 
@@ -60,7 +63,7 @@ extension CPUEngine {
         let t = tables.tables(width: image.width, height: image.height)
         return image.pixels.withUnsafeBufferPointer { px in
             FastPHash.hash(ImageView(width: image.width, height: image.height, channels: image.layout.channels,
-                                     pixels: px), plan: t.lanczos, kernel: t.horizontal)
+                                     pixels: px, variant: variant), plan: t.lanczos, kernel: t.horizontal)
         }
     }
 
@@ -69,7 +72,7 @@ extension CPUEngine {
         let t = tables.tables(width: image.width, height: image.height)
         return image.pixels.withUnsafeBufferPointer { px in
             FastBlockMean.hash(ImageView(width: image.width, height: image.height, channels: image.layout.channels,
-                                         pixels: px), x: t.linearX, y: t.linearY)
+                                         pixels: px, variant: variant), x: t.linearX, y: t.linearY)
         }
     }
 }

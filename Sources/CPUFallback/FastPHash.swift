@@ -36,12 +36,12 @@ struct KernelAxis {
 
     /// `outSize` samples from `row` (which must hold `padding` readable samples past its end).
     @inline(__always)
-    func apply(_ row: UnsafePointer<Int16>, into out: UnsafeMutablePointer<Int32>) {
+    func apply(_ row: UnsafePointer<Int16>, into out: UnsafeMutablePointer<Int32>, variant: Int32) {
         xmin.withUnsafeBufferPointer { x in
             blocks.withUnsafeBufferPointer { b in
                 hi.withUnsafeBufferPointer { h in
                     lo.withUnsafeBufferPointer { l in
-                        chk_lanczos_row(row, x.baseAddress!, b.baseAddress!, h.baseAddress!, l.baseAddress!,
+                        chk_lanczos_row_using(variant, row, x.baseAddress!, b.baseAddress!, h.baseAddress!, l.baseAddress!,
                                         stride, outSize, out)
                     }
                 }
@@ -95,7 +95,7 @@ enum FastPHash {
             let dst = strip + (y - rows.lowerBound) * side
             src.pillowLRow(y, into: row)
             if let h = kernel {
-                h.apply(row, into: dst)
+                h.apply(row, into: dst, variant: src.variant)
             } else {
                 for x in 0..<side { dst[x] = Int32(row[x]) }  // width is already 32
             }
@@ -140,7 +140,7 @@ enum FastPHash {
                 src.pillowLRow(y, into: row)
                 var o = lo
                 while o < side && Int(v.xmin[o]) <= y {
-                    chk_accumulate(acc + o * w, row, k[o * v.maxTaps + y - Int(v.xmin[o])], w)
+                    chk_accumulate_using(src.variant, acc + o * w, row, k[o * v.maxTaps + y - Int(v.xmin[o])], w)
                     o += 1
                 }
             }
@@ -148,7 +148,7 @@ enum FastPHash {
         for o in 0..<side {
             let a = acc + o * w
             for x in 0..<w { row[x] = Int16(truncatingIfNeeded: clip8(a[x])) }
-            h.apply(row, into: out + o * side)
+            h.apply(row, into: out + o * side, variant: src.variant)
         }
     }
 

@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import CHashKernels
 import HashKit
 @testable import CPUFallback
 
@@ -48,17 +49,22 @@ final class CPUEngineTests: XCTestCase {
         }
     }
 
+    /// Every C kernel variant this CPU can run (AVX2, SSE2, portable) against the reference.
     func testMatchesReferenceOnRandomImages() {
-        let engine = CPUEngine()
+        let engines = [CHK_PORTABLE, CHK_SSE2, CHK_AVX2].map { CPUEngine(variant: Int32($0)) }
         var rng = Rng(state: 42)
         var sizes: [(Int, Int)] = [(1, 1), (1, 2), (2, 1), (32, 32), (31, 31), (33, 33), (32, 500), (500, 32),
                                    (1, 700), (700, 1), (40, 60), (60, 40), (256, 256), (512, 512),
-                                   (257, 255), (5000, 40), (40, 5000), (3, 3000), (3000, 3), (64, 129)]
+                                   (257, 255), (5000, 40), (40, 5000), (3, 3000), (3000, 3), (64, 129),
+                                   (30000, 3), (3, 30000)]  // > 4113 taps: the split sums wrap
         for _ in 0..<40 { sizes.append((rng.below(400) + 1, rng.below(400) + 1)) }
         for (i, (w, h)) in sizes.enumerated() {
             let layout: DecodedImage.Layout = i % 2 == 0 ? .rgb : .gray
             let image = randomImage(w, h, layout, &rng)
-            XCTAssertEqual(engine.hash(image), ReferenceHasher.hash(image), "\(w)x\(h) \(layout)")
+            let expected = ReferenceHasher.hash(image)
+            for engine in engines {
+                XCTAssertEqual(engine.hash(image), expected, "\(w)x\(h) \(layout) \(engine.description.name)")
+            }
         }
     }
 
