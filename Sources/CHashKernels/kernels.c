@@ -78,6 +78,34 @@ INLINE void blockmean_row_body(const int32_t *top, const int32_t *bottom, int32_
     }
 }
 
+INLINE uint16_t hamming_row_body(const uint64_t *a, intptr_t words, const uint64_t *b, intptr_t n,
+                                 uint16_t *dist, uint16_t *near) {
+    uint16_t best = UINT16_MAX;
+    if (words == 1) {
+        uint64_t x = a[0];
+        for (intptr_t j = 0; j < n; j++) dist[j] = (uint16_t)__builtin_popcountll(x ^ b[j]);
+    } else if (words == 4) {
+        uint64_t x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
+        for (intptr_t j = 0; j < n; j++) {
+            const uint64_t *p = b + 4 * j;
+            dist[j] = (uint16_t)(__builtin_popcountll(x0 ^ p[0]) + __builtin_popcountll(x1 ^ p[1]) +
+                                 __builtin_popcountll(x2 ^ p[2]) + __builtin_popcountll(x3 ^ p[3]));
+        }
+    } else {
+        for (intptr_t j = 0; j < n; j++) {
+            int d = 0;
+            for (intptr_t w = 0; w < words; w++) d += __builtin_popcountll(a[w] ^ b[words * j + w]);
+            dist[j] = (uint16_t)d;
+        }
+    }
+    for (intptr_t j = 0; j < n; j++) {
+        uint16_t d = dist[j];
+        best = d < best ? d : best;
+        near[j] = d < near[j] ? d : near[j];
+    }
+    return best;
+}
+
 /* ------------------------------------------------------------------ portable variant */
 
 static void pillow_l_portable(const uint8_t *s, intptr_t c, int16_t *o, intptr_t w) { pillow_l_body(s, c, o, w); }
@@ -90,6 +118,10 @@ static void accumulate_portable(int32_t *a, const int16_t *r, int32_t c, intptr_
 static void linear_row_portable(const uint8_t *l, intptr_t c, const int32_t *o0, const int32_t *o1,
                                 const int32_t *w1, int32_t *out) {
     linear_row_body(l, c, o0, o1, w1, out);
+}
+static uint16_t hamming_row_portable(const uint64_t *a, intptr_t w, const uint64_t *b, intptr_t n,
+                                     uint16_t *d, uint16_t *near) {
+    return hamming_row_body(a, w, b, n, d, near);
 }
 static void blockmean_row_portable(const int32_t *t, const int32_t *b, int32_t k1, intptr_t c, int32_t *s) {
     blockmean_row_body(t, b, k1, c, s);
@@ -138,6 +170,58 @@ AVX2 static void blockmean_row_avx2(const int32_t *t, const int32_t *b, int32_t 
     blockmean_row_body(t, b, k1, c, s);
 }
 
+/* SSE2 machines of this century have POPCNT; it is checked separately all the same. */
+__attribute__((target("popcnt")))
+static uint16_t hamming_row_popcnt(const uint64_t *a, intptr_t w, const uint64_t *b, intptr_t n,
+                                   uint16_t *d, uint16_t *near) {
+    return hamming_row_body(a, w, b, n, d, near);
+}
+__attribute__((target("avx2,popcnt")))
+static uint16_t hamming_row_avx2(const uint64_t *a, intptr_t w, const uint64_t *b, intptr_t n,
+                                 uint16_t *d, uint16_t *near) {
+    return hamming_row_body(a, w, b, n, d, near);
+}
+
+/* 256-bit hashes, four pairs per step: nibble-table popcount (vpshufb), per-pair sums by
+   vpsadbw and a 4x4 transpose of the partial sums. */
+__attribute__((target("avx2,popcnt")))
+static uint16_t hamming256_avx2(const uint64_t *a, const uint64_t *b, intptr_t n, uint16_t *dist,
+                                uint16_t *near) {
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    const __m256i av = _mm256_loadu_si256((const __m256i *)a);
+    intptr_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        __m256i v[4];
+        for (int q = 0; q < 4; q++) {
+            __m256i x = _mm256_xor_si256(av, _mm256_loadu_si256((const __m256i *)(b + 4 * (j + q))));
+            __m256i cnt = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(x, low)),
+                                          _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
+            v[q] = _mm256_sad_epu8(cnt, _mm256_setzero_si256());
+        }
+        __m256i s01 = _mm256_add_epi64(_mm256_unpacklo_epi64(v[0], v[1]), _mm256_unpackhi_epi64(v[0], v[1]));
+        __m256i s23 = _mm256_add_epi64(_mm256_unpacklo_epi64(v[2], v[3]), _mm256_unpackhi_epi64(v[2], v[3]));
+        __m256i r = _mm256_add_epi64(_mm256_permute2x128_si256(s01, s23, 0x20),
+                                     _mm256_permute2x128_si256(s01, s23, 0x31));
+        uint64_t out[4];
+        _mm256_storeu_si256((__m256i *)out, r);
+        for (int q = 0; q < 4; q++) dist[j + q] = (uint16_t)out[q];
+    }
+    for (; j < n; j++) {
+        const uint64_t *p = b + 4 * j;
+        dist[j] = (uint16_t)(__builtin_popcountll(a[0] ^ p[0]) + __builtin_popcountll(a[1] ^ p[1]) +
+                             __builtin_popcountll(a[2] ^ p[2]) + __builtin_popcountll(a[3] ^ p[3]));
+    }
+    uint16_t best = UINT16_MAX;
+    for (intptr_t k = 0; k < n; k++) {
+        uint16_t d = dist[k];
+        best = d < best ? d : best;
+        near[k] = d < near[k] ? d : near[k];
+    }
+    return best;
+}
+
 AVX2 static void lanczos_row_avx2(const int16_t *row, const int32_t *xmin, const int32_t *blocks,
                                   const int16_t *khi, const int16_t *klo, intptr_t stride,
                                   intptr_t out_size, int32_t *out) {
@@ -161,11 +245,13 @@ AVX2 static void lanczos_row_avx2(const int16_t *row, const int32_t *xmin, const
 
 /* Decided once before main (and before any thread starts), so reading it needs no lock. */
 static int best_variant = CHK_SSE2;
+static int popcnt_present = 0;
 
 __attribute__((constructor))
 static void detect_cpu(void) {
     __builtin_cpu_init();
-    best_variant = __builtin_cpu_supports("avx2") ? CHK_AVX2 : CHK_SSE2;
+    popcnt_present = __builtin_cpu_supports("popcnt") ? 1 : 0;
+    best_variant = __builtin_cpu_supports("avx2") && popcnt_present ? CHK_AVX2 : CHK_SSE2;
 }
 #else
 static const int best_variant = CHK_PORTABLE;
@@ -230,6 +316,26 @@ void chk_blockmean_row_using(int variant, const int32_t *top, const int32_t *bot
 #endif
     (void)variant;
     blockmean_row_portable(top, bottom, k1, channels, sums);
+}
+
+uint16_t chk_hamming_row_using(int variant, const uint64_t *a, intptr_t words, const uint64_t *b,
+                               intptr_t n, uint16_t *dist, uint16_t *near) {
+#ifdef CHK_X86
+    switch (pick(variant)) {
+    case CHK_AVX2:
+        if (words == 4) return hamming256_avx2(a, b, n, dist, near);
+        return hamming_row_avx2(a, words, b, n, dist, near);
+    case CHK_SSE2: if (popcnt_present) return hamming_row_popcnt(a, words, b, n, dist, near); break;
+    default: break;
+    }
+#endif
+    (void)variant;
+    return hamming_row_portable(a, words, b, n, dist, near);
+}
+
+uint16_t chk_hamming_row(const uint64_t *a, intptr_t words, const uint64_t *b, intptr_t n,
+                         uint16_t *dist, uint16_t *near) {
+    return chk_hamming_row_using(best_variant, a, words, b, n, dist, near);
 }
 
 void chk_pillow_l(const uint8_t *src, intptr_t channels, int16_t *out, intptr_t width) {

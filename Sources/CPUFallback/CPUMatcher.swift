@@ -1,3 +1,4 @@
+import CHashKernels
 import Foundation
 import HashKit
 
@@ -20,11 +21,18 @@ public enum MatchError: Error, Equatable, CustomStringConvertible {
 /// so the output never depends on scheduling.
 public final class CPUMatcher: Matcher {
     public let threads: Int
+    /// Which C kernel variant computes the distances; tests pin each one.
+    let variant: Int32
     /// B hashes per tile: 2 048 x 32 bytes stays in L1/L2 while a slice of A sweeps it.
     static let tileB = 2048
 
-    public init(threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)) {
+    public convenience init(threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)) {
+        self.init(threads: threads, variant: chk_best_variant())
+    }
+
+    init(threads: Int, variant: Int32) {
         self.threads = max(1, threads)
+        self.variant = variant
     }
 
     public func match(_ a: PackedHashes, _ b: PackedHashes, threshold: Int) throws -> MatchResult {
@@ -44,7 +52,7 @@ public final class CPUMatcher: Matcher {
                 let words = a.wordsPerHash
                 DispatchQueue.concurrentPerform(iterations: slices) { s in
                     let lo = na * s / slices, hi = na * (s + 1) / slices
-                    let part = Self.scan(aw, lo..<hi, bw, nb, words: words, threshold: threshold)
+                    let part = Self.scan(aw, lo..<hi, bw, nb, words: words, threshold: threshold, variant: self.variant)
                     lock.withLock { parts[s] = part }
                 }
             }
@@ -69,7 +77,7 @@ public final class CPUMatcher: Matcher {
 
     /// Compares A[range] with all of B. Pairs come out sorted by (a, b).
     static func scan(_ aw: UnsafeBufferPointer<UInt64>, _ range: Range<Int>, _ bw: UnsafeBufferPointer<UInt64>,
-                     _ nb: Int, words: Int, threshold: Int) -> Part {
+                     _ nb: Int, words: Int, threshold: Int, variant: Int32) -> Part {
         var part = Part()
         part.nearestInB = [UInt16](repeating: .max, count: range.count)
         part.nearestInA = [UInt16](repeating: .max, count: nb)
@@ -83,19 +91,14 @@ public final class CPUMatcher: Matcher {
                 while tile < nb {
                     let end = min(tile + tileB, nb)
                     for i in range {
-                        distances(aw, i, bw, tile..<end, words: words, into: d.baseAddress!)
-                        var best = part.nearestInB[i - range.lowerBound]
-                        var hits = false
-                        for j in 0..<(end - tile) {
-                            let x = d[j]
-                            best = min(best, x)
-                            nearA[tile + j] = min(nearA[tile + j], x)
-                            hits = hits || x <= t
-                        }
-                        part.nearestInB[i - range.lowerBound] = best
-                        if hits {
+                        let best = chk_hamming_row_using(variant, aw.baseAddress! + i * words, words,
+                                                         bw.baseAddress! + tile * words, end - tile,
+                                                         d.baseAddress!, nearA.baseAddress! + tile)
+                        let k = i - range.lowerBound
+                        part.nearestInB[k] = min(part.nearestInB[k], best)
+                        if best <= t {
                             for j in 0..<(end - tile) where d[j] <= t {
-                                perA[i - range.lowerBound].append(MatchPair(a: Int32(i), b: Int32(tile + j), distance: d[j]))
+                                perA[k].append(MatchPair(a: Int32(i), b: Int32(tile + j), distance: d[j]))
                             }
                         }
                     }
@@ -105,31 +108,5 @@ public final class CPUMatcher: Matcher {
         }
         part.pairs = perA.flatMap { $0 }
         return part
-    }
-
-    /// Hamming distances from A[i] to B[tile] into `out`.
-    @inline(__always)
-    static func distances(_ aw: UnsafeBufferPointer<UInt64>, _ i: Int, _ bw: UnsafeBufferPointer<UInt64>,
-                          _ tile: Range<Int>, words: Int, into out: UnsafeMutablePointer<UInt16>) {
-        let b = bw.baseAddress!
-        switch words {
-        case 1:
-            let x = aw[i]
-            for j in tile { out[j - tile.lowerBound] = UInt16(truncatingIfNeeded: (x ^ b[j]).nonzeroBitCount) }
-        case 4:
-            let x0 = aw[4 * i], x1 = aw[4 * i + 1], x2 = aw[4 * i + 2], x3 = aw[4 * i + 3]
-            for j in tile {
-                let p = b + 4 * j
-                let n = (x0 ^ p[0]).nonzeroBitCount &+ (x1 ^ p[1]).nonzeroBitCount
-                    &+ (x2 ^ p[2]).nonzeroBitCount &+ (x3 ^ p[3]).nonzeroBitCount
-                out[j - tile.lowerBound] = UInt16(truncatingIfNeeded: n)
-            }
-        default:
-            for j in tile {
-                var n = 0
-                for w in 0..<words { n &+= (aw[words * i + w] ^ b[words * j + w]).nonzeroBitCount }
-                out[j - tile.lowerBound] = UInt16(truncatingIfNeeded: n)
-            }
-        }
     }
 }

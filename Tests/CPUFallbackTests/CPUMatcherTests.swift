@@ -1,4 +1,5 @@
 import XCTest
+import CHashKernels
 import HashKit
 @testable import CPUFallback
 
@@ -53,8 +54,10 @@ final class CPUMatcherTests: XCTestCase {
             let (a, b) = planted(words: words, na: na, nb: nb, threshold: threshold, &rng)
             let expected = bruteForce(a, b, threshold)
             for threads in [1, 2, 3] {
-                let got = try CPUMatcher(threads: threads).match(a, b, threshold: threshold)
-                XCTAssertEqual(got, expected, "words \(words) \(na)x\(nb) t=\(threshold) threads \(threads)")
+                for variant in [CHK_PORTABLE, CHK_SSE2, CHK_AVX2] {
+                    let got = try CPUMatcher(threads: threads, variant: Int32(variant)).match(a, b, threshold: threshold)
+                    XCTAssertEqual(got, expected, "words \(words) \(na)x\(nb) t=\(threshold) threads \(threads) v\(variant)")
+                }
             }
             // The planted pairs must actually exercise the threshold boundary.
             if min(na, nb) > 2 * (threshold + 2) {

@@ -57,6 +57,14 @@ void chk_blockmean_row(const int32_t *top, const int32_t *bottom, int32_t k1, in
 void chk_blockmean_row_using(int variant, const int32_t *top, const int32_t *bottom, int32_t k1,
                              intptr_t channels, int32_t *sums);
 
+/* Hamming distances from one hash `a` (`words` 64-bit words) to `n` hashes `b` (contiguous):
+   dist[j] = popcount(a ^ b[j]); near[j] = min(near[j], dist[j]). Returns min_j dist[j]
+   (UINT16_MAX when n == 0). */
+uint16_t chk_hamming_row(const uint64_t *a, intptr_t words, const uint64_t *b, intptr_t n,
+                         uint16_t *dist, uint16_t *near);
+uint16_t chk_hamming_row_using(int variant, const uint64_t *a, intptr_t words, const uint64_t *b,
+                               intptr_t n, uint16_t *dist, uint16_t *near);
+
 #ifdef __cplusplus
 }
 #endif
