@@ -24,6 +24,10 @@
  *   stop Pillow: it returns the pixels libjpeg produced. We return them too, with the warnings.
  * - libjpeg errors (error_exit: bad Huffman table, unsupported SOF, ...) make Pillow raise
  *   ("broken data stream"); they are errors here too.
+ * Known difference: corrupt scan data in progressive JPEGs ("premature end of data segment")
+ * can decode to other pixels, because the system libjpeg-turbo 2.1.5 fills damaged
+ * coefficients differently from the 3.x inside Pillow 13 (OpenCV's 3.1 agrees with Pillow,
+ * djpeg 2.1.5 with us); fuzz/differential.py measures it.
  * One deliberate difference: more than CC_JPEG_MAX_SCANS scans is refused, because a
  * progressive file made of thousands of tiny scans costs quadratic time (libjpeg-turbo's own
  * security advice); no camera or encoder writes more than a few dozen. */

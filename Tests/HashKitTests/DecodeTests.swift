@@ -146,6 +146,20 @@ final class DecodeTests: XCTestCase {
         }
     }
 
+    func testUnsupportedJPEGVariantsSaySo() throws {
+        XCTAssertEqual(decodeError("hostile/precision12_header.jpg")?.description,
+                       "unsupported JPEG: 12-bit JPEG (only 8-bit samples are supported, as in Pillow)")
+        // A lossless (SOF3) frame header: libjpeg-turbo 2.1 refuses it by SOF type.
+        var data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path("jpeg/grayscale.jpg"))))
+        guard let sof = (0..<data.count - 1).first(where: { data[$0] == 0xFF && data[$0 + 1] == 0xC0 }) else {
+            return XCTFail("no SOF0")
+        }
+        data[sof + 1] = 0xC3
+        XCTAssertThrowsError(try ImageDecoder().decode(data: data)) { error in
+            XCTAssertEqual(error as? DecodeError, .unsupportedVariant(format: "JPEG", detail: "lossless JPEG (SOF marker 0xC3)"))
+        }
+    }
+
     func testJPEGCutAtEveryPointFailsLikePillow() throws {
         // Pillow raises for every cut of a JPEG (even one missing only the EOI marker).
         let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path("jpeg/progressive.jpg"))))
