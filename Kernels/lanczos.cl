@@ -16,37 +16,39 @@
  * shifting, which equals Pillow's arithmetic shift then clamp without relying on the
  * implementation-defined shift of negative values.
  *
- * Work decomposition: dimension 1 = image, dimension 0 = a grid-stride loop over output samples.
+ * Work decomposition: one work item per output sample; tiles[2*t] / tiles[2*t+1] give the image
+ * and first sample of tile t = get_global_id(0) / tile_size (as in grey.cl).
  * params[9*i ..]: src offset, src row stride, dst offset, out width, out height, mode
  * (0 copy, 1 horizontal, 2 vertical), table index (into xmin/taps), coefficient offset, max taps.
  */
 #pragma OPENCL FP_CONTRACT OFF
 
 __kernel void lanczos_pass(__global const uchar *src, __global uchar *dst, __global const int *params,
-                           __global const int *xmin, __global const int *taps, __global const int *coeffs)
+                           __global const int *xmin, __global const int *taps, __global const int *coeffs,
+                           __global const uint *tiles, uint tile_size)
 {
-    __global const int *p = params + 9 * get_global_id(1);
-    const uint src_off = (uint)p[0], stride = (uint)p[1], dst_off = (uint)p[2];
+    const uint gid = (uint)get_global_id(0);
+    const uint tile = gid / tile_size;
+    __global const int *p = params + 9 * tiles[2 * tile];
+    const uint q = tiles[2 * tile + 1] + gid % tile_size;
     const uint out_w = (uint)p[3], out_h = (uint)p[4];
+    if (q >= out_w * out_h) return;
+    const uint src_off = (uint)p[0], stride = (uint)p[1], dst_off = (uint)p[2];
     const int mode = p[5];
-    const uint table = (uint)p[6], coeff_off = (uint)p[7], max_taps = (uint)p[8];
-    const uint count = out_w * out_h;
-    const uint step = (uint)get_global_size(0);
-    for (uint q = (uint)get_global_id(0); q < count; q += step) {
-        const uint x = q % out_w, y = q / out_w;
-        if (mode == 0) {
-            dst[dst_off + q] = src[src_off + y * stride + x];
-            continue;
-        }
-        /* o: output index along the filtered axis; base/step along it in the source */
-        const uint o = mode == 1 ? x : y;
-        const uint first = (uint)xmin[table + o];
-        const uint n = (uint)taps[table + o];
-        const uint tap_step = mode == 1 ? 1u : stride;
-        uint s = src_off + (mode == 1 ? y * stride + first : first * stride + x);
-        __global const int *k = coeffs + coeff_off + o * max_taps;
-        int acc = 1 << 21;
-        for (uint i = 0; i < n; ++i, s += tap_step) acc += (int)src[s] * k[i];
-        dst[dst_off + q] = acc < 0 ? (uchar)0 : (uchar)min(acc >> 22, 255);
+    const uint x = q % out_w, y = q / out_w;
+    if (mode == 0) {
+        dst[dst_off + q] = src[src_off + y * stride + x];
+        return;
     }
+    const uint table = (uint)p[6], coeff_off = (uint)p[7], max_taps = (uint)p[8];
+    /* o: output index along the filtered axis */
+    const uint o = mode == 1 ? x : y;
+    const uint first = (uint)xmin[table + o];
+    const uint n = (uint)taps[table + o];
+    const uint tap_step = mode == 1 ? 1u : stride;
+    uint s = src_off + (mode == 1 ? y * stride + first : first * stride + x);
+    __global const int *k = coeffs + coeff_off + o * max_taps;
+    int acc = 1 << 21;
+    for (uint i = 0; i < n; ++i, s += tap_step) acc += (int)src[s] * k[i];
+    dst[dst_off + q] = acc < 0 ? (uchar)0 : (uchar)min(acc >> 22, 255);
 }

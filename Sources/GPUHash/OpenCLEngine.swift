@@ -39,13 +39,18 @@ public final class OpenCLEngine: HashEngine {
     private var lanczosCache: [Int: LanczosAxis] = [:]
     private var linearCache: [Int: LinearExactAxis] = [:]
     private var warnedOversized = false
+    private var warnedHostDCT = false
 
     /// Largest pixel bytes (plus intermediates) one chunk may hold on the device.
     var chunkBytes: Int
     /// Most images in one chunk (bounds the per-image tables).
     var chunkImages = 1024
-    /// Work items per image in the grid-stride kernels.
-    private let stride = 256
+    /// For measurements: when set, every kernel is waited for and its wall time reported
+    /// (this serialises the two queues, so only use it to find the slow kernel).
+    var profile: ((String, Double) -> Void)?
+    /// 4-pixel groups per tile of grey.cl and outputs per tile of lanczos.cl (see the kernels).
+    private let greyTile = 256
+    private let lanczosTile = 256
 
     public init(device: OpenCLDevice) throws {
         let info = device.info
@@ -99,7 +104,8 @@ public final class OpenCLEngine: HashEngine {
     public func hash(_ batch: [DecodedImage]) throws -> [ImageHashes] {
         lock.lock()
         defer { lock.unlock() }
-        if dctOnHost, dctKernel == nil, !batch.isEmpty {
+        if dctKernel == nil, !batch.isEmpty, !warnedHostDCT {
+            warnedHostDCT = true
             notice("OpenCL device \(device.name) has no fp64: the phash DCT runs on the CPU")
         }
         var results = [ImageHashes?](repeating: nil, count: batch.count)
@@ -200,6 +206,7 @@ public final class OpenCLEngine: HashEngine {
     private func enqueue(_ chunk: [Int], slot s: Int, batch: [DecodedImage]) throws {
         let slot = slots[s]
         let n = chunk.count
+        let prepareStart = Date()
 
         var greyDesc: [UInt32] = []
         greyDesc.reserveCapacity(4 * n)
@@ -234,6 +241,10 @@ public final class OpenCLEngine: HashEngine {
 
         var pixelOffset = 0, planeOffset = 0, midOffset = 0
         var pixelOffsets: [Int] = []
+        var greyTiles: [UInt32] = [], pass1Tiles: [UInt32] = [], pass2Tiles: [UInt32] = []
+        func addTiles(_ tiles: inout [UInt32], image: Int, count: Int, size: Int) {
+            for first in stride(from: 0, to: count, by: size) { tiles += [UInt32(image), UInt32(first)] }
+        }
         for (k, i) in chunk.enumerated() {
             let image = batch[i]
             let w = image.width, h = image.height, ch = image.layout.channels
@@ -275,12 +286,18 @@ public final class OpenCLEngine: HashEngine {
                 pass1 += vParams(src: plane, width: w, dst: mid)
                 pass2 += hParams(src: mid, stride: w, dst: out32, rows: 32)
             }
+            addTiles(&greyTiles, image: k, count: (image.pixelCount + 3) / 4, size: greyTile)
+            addTiles(&pass1Tiles, image: k, count: Int(pass1[9 * k + 3] * pass1[9 * k + 4]), size: lanczosTile)
+            addTiles(&pass2Tiles, image: k, count: 1024, size: lanczosTile)
             pixelOffset += image.pixelCount * ch
             planeOffset += image.pixelCount
             midOffset += Self.intermediateSize(image)
         }
 
+        profile?("prepare tables", Date().timeIntervalSince(prepareStart))
         let q = s
+        // Work groups of one tile's size where the device allows (PoCL picks tiny groups on its own).
+        let tileLocal: [Int]? = device.maxWorkGroupSize >= lanczosTile ? [lanczosTile] : nil
         let pixels = try slot.buffer("pixels", bytes: pixelOffset, context: context)
         for (k, i) in chunk.enumerated() {
             try batch[i].pixels.withUnsafeBytes { raw in
@@ -293,6 +310,9 @@ public final class OpenCLEngine: HashEngine {
         let mid = try slot.buffer("mid", bytes: midOffset, context: context)
         let resized = try slot.buffer("resized", bytes: 1024 * n, context: context)
         let greyDescBuf = try upload(slot, "greyDesc", greyDesc, queue: q)
+        let greyTilesBuf = try upload(slot, "greyTiles", greyTiles, queue: q)
+        let pass1TilesBuf = try upload(slot, "pass1Tiles", pass1Tiles, queue: q)
+        let pass2TilesBuf = try upload(slot, "pass2Tiles", pass2Tiles, queue: q)
         let pass1Buf = try upload(slot, "pass1", pass1, queue: q)
         let pass2Buf = try upload(slot, "pass2", pass2, queue: q)
         let xminBuf = try upload(slot, "xmin", xmin, queue: q)
@@ -303,18 +323,33 @@ public final class OpenCLEngine: HashEngine {
         let phashOut = try slot.buffer("phash", bytes: 8 * n, context: context)
         let bmOut = try slot.buffer("blockmean", bytes: 32 * n, context: context)
 
-        try greyKernel.set([.buffer(pixels), .buffer(plane), .buffer(greyDescBuf)])
-        try context.launch(greyKernel, global: [stride, n], local: nil, queue: q)
-        try lanczosKernel.set([.buffer(plane), .buffer(mid), .buffer(pass1Buf), .buffer(xminBuf), .buffer(tapsBuf), .buffer(coeffBuf)])
-        try context.launch(lanczosKernel, global: [stride, n], local: nil, queue: q)
-        try lanczosKernel.set([.buffer(mid), .buffer(resized), .buffer(pass2Buf), .buffer(xminBuf), .buffer(tapsBuf), .buffer(coeffBuf)])
-        try context.launch(lanczosKernel, global: [stride, n], local: nil, queue: q)
+        var clock = Date()
+        func measured(_ name: String) throws {
+            guard let profile else { return }
+            try context.finish(queue: q)
+            profile(name, Date().timeIntervalSince(clock))
+            clock = Date()
+        }
+        try measured("upload")
+        try greyKernel.set([.buffer(pixels), .buffer(plane), .buffer(greyDescBuf), .buffer(greyTilesBuf), .u32(UInt32(greyTile))])
+        try context.launch(greyKernel, global: [greyTiles.count / 2 * greyTile], local: tileLocal, queue: q)
+        try measured("grey")
+        try lanczosKernel.set([.buffer(plane), .buffer(mid), .buffer(pass1Buf), .buffer(xminBuf), .buffer(tapsBuf),
+                               .buffer(coeffBuf), .buffer(pass1TilesBuf), .u32(UInt32(lanczosTile))])
+        try context.launch(lanczosKernel, global: [pass1Tiles.count / 2 * lanczosTile], local: tileLocal, queue: q)
+        try measured("lanczos pass 1")
+        try lanczosKernel.set([.buffer(mid), .buffer(resized), .buffer(pass2Buf), .buffer(xminBuf), .buffer(tapsBuf),
+                               .buffer(coeffBuf), .buffer(pass2TilesBuf), .u32(UInt32(lanczosTile))])
+        try context.launch(lanczosKernel, global: [pass2Tiles.count / 2 * lanczosTile], local: tileLocal, queue: q)
+        try measured("lanczos pass 2")
         if !dctOnHost, let dctKernel {
             try dctKernel.set([.buffer(resized), .buffer(dctTables), .buffer(phashOut)])
             try context.launch(dctKernel, global: [32 * n], local: [32], queue: q)
+            try measured("dct")
         }
         try blockmeanKernel.set([.buffer(pixels), .buffer(bmDescBuf), .buffer(linearBuf), .buffer(bmOut)])
         try context.launch(blockmeanKernel, global: [blockmeanLocal * n], local: [blockmeanLocal], queue: q)
+        try measured("blockmean")
         try clCheck(ccl_Flush(context.api, context.queues[q]), "clFlush", device: device.name)
     }
 
