@@ -106,6 +106,37 @@ INLINE uint16_t hamming_row_body(const uint64_t *a, intptr_t words, const uint64
     return best;
 }
 
+INLINE void blockmean_row_vfirst_body(const uint8_t *row0, const uint8_t *row1, intptr_t width,
+                                      intptr_t channels, int32_t k1, const int32_t *off0,
+                                      const int32_t *off1, const int32_t *w1, uint16_t *v,
+                                      int32_t *sums) {
+    uint16_t c1 = (uint16_t)k1, c0 = (uint16_t)(256 - k1);
+    intptr_t n = width * channels;
+    /* <= 256 * 255: exact in uint16 */
+    for (intptr_t i = 0; i < n; i++) v[i] = (uint16_t)(c0 * row0[i] + c1 * row1[i]);
+    int32_t g[256];
+    if (channels == 1) {
+        for (int x = 0; x < 256; x++) {
+            int32_t b1 = w1[x], b0 = 256 - b1;
+            g[x] = (b0 * v[off0[x]] + b1 * v[off1[x]] + 32768) >> 16;
+        }
+    } else {
+        for (int x = 0; x < 256; x++) {
+            const uint16_t *p = v + off0[x], *q = v + off1[x];
+            int32_t b1 = w1[x], b0 = 256 - b1;
+            int32_t r = (b0 * p[0] + b1 * q[0] + 32768) >> 16;
+            int32_t gg = (b0 * p[1] + b1 * q[1] + 32768) >> 16;
+            int32_t b = (b0 * p[2] + b1 * q[2] + 32768) >> 16;
+            g[x] = (3735 * b + 19235 * gg + 9798 * r + 16384) >> 15;
+        }
+    }
+    for (int bx = 0; bx < 16; bx++) {
+        int32_t s = 0;
+        for (int x = 0; x < 16; x++) s += g[16 * bx + x];
+        sums[bx] += s;
+    }
+}
+
 /* ------------------------------------------------------------------ portable variant */
 
 static void pillow_l_portable(const uint8_t *s, intptr_t c, int16_t *o, intptr_t w) { pillow_l_body(s, c, o, w); }
@@ -122,6 +153,11 @@ static void linear_row_portable(const uint8_t *l, intptr_t c, const int32_t *o0,
 static uint16_t hamming_row_portable(const uint64_t *a, intptr_t w, const uint64_t *b, intptr_t n,
                                      uint16_t *d, uint16_t *near) {
     return hamming_row_body(a, w, b, n, d, near);
+}
+static void blockmean_row_vfirst_portable(const uint8_t *r0, const uint8_t *r1, intptr_t w, intptr_t c,
+                                          int32_t k1, const int32_t *o0, const int32_t *o1,
+                                          const int32_t *w1, uint16_t *v, int32_t *s) {
+    blockmean_row_vfirst_body(r0, r1, w, c, k1, o0, o1, w1, v, s);
 }
 static void blockmean_row_portable(const int32_t *t, const int32_t *b, int32_t k1, intptr_t c, int32_t *s) {
     blockmean_row_body(t, b, k1, c, s);
@@ -165,6 +201,11 @@ AVX2 static void accumulate_avx2(int32_t *a, const int16_t *r, int32_t c, intptr
 AVX2 static void linear_row_avx2(const uint8_t *l, intptr_t c, const int32_t *o0, const int32_t *o1,
                                  const int32_t *w1, int32_t *out) {
     linear_row_body(l, c, o0, o1, w1, out);
+}
+AVX2 static void blockmean_row_vfirst_avx2(const uint8_t *r0, const uint8_t *r1, intptr_t w, intptr_t c,
+                                           int32_t k1, const int32_t *o0, const int32_t *o1,
+                                           const int32_t *w1, uint16_t *v, int32_t *s) {
+    blockmean_row_vfirst_body(r0, r1, w, c, k1, o0, o1, w1, v, s);
 }
 AVX2 static void blockmean_row_avx2(const int32_t *t, const int32_t *b, int32_t k1, intptr_t c, int32_t *s) {
     blockmean_row_body(t, b, k1, c, s);
@@ -336,6 +377,27 @@ uint16_t chk_hamming_row_using(int variant, const uint64_t *a, intptr_t words, c
 uint16_t chk_hamming_row(const uint64_t *a, intptr_t words, const uint64_t *b, intptr_t n,
                          uint16_t *dist, uint16_t *near) {
     return chk_hamming_row_using(best_variant, a, words, b, n, dist, near);
+}
+
+void chk_blockmean_row_vfirst_using(int variant, const uint8_t *row0, const uint8_t *row1,
+                                    intptr_t width, intptr_t channels, int32_t k1,
+                                    const int32_t *off0, const int32_t *off1, const int32_t *w1,
+                                    uint16_t *scratch, int32_t *sums) {
+#ifdef CHK_X86
+    if (pick(variant) == CHK_AVX2) {
+        blockmean_row_vfirst_avx2(row0, row1, width, channels, k1, off0, off1, w1, scratch, sums);
+        return;
+    }
+#endif
+    (void)variant;
+    blockmean_row_vfirst_portable(row0, row1, width, channels, k1, off0, off1, w1, scratch, sums);
+}
+
+void chk_blockmean_row_vfirst(const uint8_t *row0, const uint8_t *row1, intptr_t width,
+                              intptr_t channels, int32_t k1, const int32_t *off0, const int32_t *off1,
+                              const int32_t *w1, uint16_t *scratch, int32_t *sums) {
+    chk_blockmean_row_vfirst_using(best_variant, row0, row1, width, channels, k1, off0, off1, w1,
+                                   scratch, sums);
 }
 
 void chk_pillow_l(const uint8_t *src, intptr_t channels, int16_t *out, intptr_t width) {

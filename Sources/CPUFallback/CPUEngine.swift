@@ -67,12 +67,12 @@ extension CPUEngine {
         }
     }
 
-    /// blockmean alone, for profiling.
-    public func blockmeanOnly(_ image: DecodedImage) -> Hash256 {
+    /// blockmean alone, for profiling; `verticalFirst` forces an order.
+    public func blockmeanOnly(_ image: DecodedImage, verticalFirst: Bool? = nil) -> Hash256 {
         let t = tables.tables(width: image.width, height: image.height)
         return image.pixels.withUnsafeBufferPointer { px in
             FastBlockMean.hash(ImageView(width: image.width, height: image.height, channels: image.layout.channels,
-                                         pixels: px, variant: variant), x: t.linearX, y: t.linearY)
+                                         pixels: px, variant: variant), x: t.linearX, y: t.linearY, verticalFirst: verticalFirst)
         }
     }
 }

@@ -68,6 +68,22 @@ final class CPUEngineTests: XCTestCase {
         }
     }
 
+    /// Both blockmean orders (row blend first or column filter first) on every variant.
+    func testBlockMeanOrdersAgree() {
+        let engines = [CHK_PORTABLE, CHK_SSE2, CHK_AVX2].map { CPUEngine(variant: Int32($0)) }
+        var rng = Rng(state: 77)
+        for (i, (w, h)) in [(1, 1), (1, 300), (300, 1), (7, 5), (256, 256), (255, 513), (513, 255), (600, 40),
+                            (40, 600), (129, 1000)].enumerated() {
+            let image = randomImage(w, h, i % 2 == 0 ? .rgb : .gray, &rng)
+            let expected = BlockMean.hash(image)
+            for engine in engines {
+                for vf in [false, true] {
+                    XCTAssertEqual(engine.blockmeanOnly(image, verticalFirst: vf), expected, "\(w)x\(h) vf \(vf)")
+                }
+            }
+        }
+    }
+
     func testCoversAllPassOrders() {
         let orders = Set([(32, 32), (40, 32), (32, 40), (100, 37), (40, 500)].map {
             "\(PillowResizePlan(width: $0.0, height: $0.1).order)"

@@ -57,6 +57,18 @@ void chk_blockmean_row(const int32_t *top, const int32_t *bottom, int32_t k1, in
 void chk_blockmean_row_using(int variant, const int32_t *top, const int32_t *bottom, int32_t k1,
                              intptr_t channels, int32_t *sums);
 
+/* The same output row computed vertically first (exact integer bilinear, so identical):
+   blend the two source rows over the whole width, v = (256 - k1) * row0 + k1 * row1 (uint16),
+   then per output column (256 - w1) * v[off0] + w1 * v[off1], descale, BGR2GRAY, block sums.
+   Cheaper than two horizontal passes when the rows are short. `scratch` holds width * channels. */
+void chk_blockmean_row_vfirst(const uint8_t *row0, const uint8_t *row1, intptr_t width,
+                              intptr_t channels, int32_t k1, const int32_t *off0, const int32_t *off1,
+                              const int32_t *w1, uint16_t *scratch, int32_t *sums);
+void chk_blockmean_row_vfirst_using(int variant, const uint8_t *row0, const uint8_t *row1,
+                                    intptr_t width, intptr_t channels, int32_t k1,
+                                    const int32_t *off0, const int32_t *off1, const int32_t *w1,
+                                    uint16_t *scratch, int32_t *sums);
+
 /* Hamming distances from one hash `a` (`words` 64-bit words) to `n` hashes `b` (contiguous):
    dist[j] = popcount(a ^ b[j]); near[j] = min(near[j], dist[j]). Returns min_j dist[j]
    (UINT16_MAX when n == 0). */
