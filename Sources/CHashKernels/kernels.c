@@ -184,11 +184,10 @@ static void lanczos_row_sse2(const int16_t *row, const int32_t *xmin, const int3
             ls = _mm_add_epi32(ls, _mm_madd_epi16(p0, _mm_loadu_si128((const __m128i *)(l + 16 * b))));
             ls = _mm_add_epi32(ls, _mm_madd_epi16(p1, _mm_loadu_si128((const __m128i *)(l + 16 * b + 8))));
         }
-        uint32_t hv[4], lv[4];
-        _mm_storeu_si128((__m128i *)hv, hs);
-        _mm_storeu_si128((__m128i *)lv, ls);
-        uint32_t H = hv[0] + hv[1] + hv[2] + hv[3], L = lv[0] + lv[1] + lv[2] + lv[3];
-        out[o] = clip8((1u << 21) + (H << 11) + L);
+        __m128i s = _mm_add_epi32(_mm_slli_epi32(hs, 11), ls);
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+        out[o] = clip8((1u << 21) + (uint32_t)_mm_cvtsi128_si32(s));
     }
 }
 
@@ -275,12 +274,12 @@ AVX2 static void lanczos_row_avx2(const int16_t *row, const int32_t *xmin, const
             hs = _mm256_add_epi32(hs, _mm256_madd_epi16(pv, _mm256_loadu_si256((const __m256i *)(h + 16 * b))));
             ls = _mm256_add_epi32(ls, _mm256_madd_epi16(pv, _mm256_loadu_si256((const __m256i *)(l + 16 * b))));
         }
-        uint32_t hv[8], lv[8];
-        _mm256_storeu_si256((__m256i *)hv, hs);
-        _mm256_storeu_si256((__m256i *)lv, ls);
-        uint32_t H = 0, L = 0;
-        for (int i = 0; i < 8; i++) { H += hv[i]; L += lv[i]; }
-        out[o] = clip8((1u << 21) + (H << 11) + L);
+        /* sum (hi << 11) + lo over the lanes, modulo 2^32 like the scalar sums */
+        __m256i t = _mm256_add_epi32(_mm256_slli_epi32(hs, 11), ls);
+        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+        out[o] = clip8((1u << 21) + (uint32_t)_mm_cvtsi128_si32(s));
     }
 }
 
