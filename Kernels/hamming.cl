@@ -13,19 +13,23 @@
  * device. The order in which pairs are appended depends on scheduling; the host sorts them by
  * (a, b), which makes the output identical to the CPU matcher's.
  *
- * Work decomposition: dimension 0 = one work item per hash of A (work groups of HAMMING_LOCAL),
+ * Work decomposition: each work item holds HAMMING_ROWS hashes of A in registers (rows
+ * a_begin + group * HAMMING_LOCAL * HAMMING_ROWS + lid + r * HAMMING_LOCAL, below a_end);
  * dimension 1 = slices of B of `b_slice` hashes; each group streams its slice of B through local
- * memory in tiles of HAMMING_LOCAL hashes. `a_offset` lets the host launch A in chunks.
+ * memory in tiles of HAMMING_LOCAL hashes. [a_begin, a_end) lets the host launch A in chunks.
  */
 #pragma OPENCL FP_CONTRACT OFF
 
 #ifndef HAMMING_LOCAL
 #define HAMMING_LOCAL 64
 #endif
+#ifndef HAMMING_ROWS
+#define HAMMING_ROWS 4
+#endif
 
 #define HAMMING_KERNEL(NAME, HASH_T, DIST)                                                        \
 __kernel __attribute__((reqd_work_group_size(HAMMING_LOCAL, 1, 1)))                               \
-void NAME(__global const HASH_T *A, uint nA, uint a_offset,                                       \
+void NAME(__global const HASH_T *A, uint a_begin, uint a_end,                                     \
           __global const HASH_T *B, uint nB, uint b_slice, int threshold,                        \
           __global uint *count, uint capacity, __global uint *pairs,                              \
           __global uint *nearest_in_b, __global uint *nearest_in_a)                               \
@@ -33,10 +37,14 @@ void NAME(__global const HASH_T *A, uint nA, uint a_offset,                     
     __local HASH_T tile[HAMMING_LOCAL];                                                           \
     __local uint tile_min[HAMMING_LOCAL];                                                         \
     const uint lid = (uint)get_local_id(0);                                                       \
-    const uint ai = a_offset + (uint)get_global_id(0);                                            \
-    const bool active = ai < nA;                                                                  \
-    const HASH_T a = A[active ? ai : 0];                                                          \
-    uint best = 0xFFFFFFFFu;                                                                      \
+    const uint first = a_begin + (uint)get_group_id(0) * (HAMMING_LOCAL * HAMMING_ROWS) + lid;    \
+    HASH_T a[HAMMING_ROWS];                                                                       \
+    uint best[HAMMING_ROWS];                                                                      \
+    for (uint r = 0; r < HAMMING_ROWS; ++r) {                                                     \
+        const uint ai = first + r * HAMMING_LOCAL;                                                \
+        a[r] = A[ai < a_end ? ai : a_begin];                                                      \
+        best[r] = 0xFFFFFFFFu;                                                                    \
+    }                                                                                             \
     const uint b_begin = (uint)get_group_id(1) * b_slice;                                         \
     const uint b_end = min(b_begin + b_slice, nB);                                                \
     for (uint t = b_begin; t < b_end; t += HAMMING_LOCAL) {                                       \
@@ -44,12 +52,15 @@ void NAME(__global const HASH_T *A, uint nA, uint a_offset,                     
         if (lid < n) tile[lid] = B[t + lid];                                                      \
         tile_min[lid] = 0xFFFFFFFFu;                                                              \
         barrier(CLK_LOCAL_MEM_FENCE);                                                             \
-        if (active) {                                                                             \
-            for (uint k = 0; k < n; ++k) {                                                        \
-                const uint d = DIST(a, tile[k]);                                                  \
-                best = min(best, d);                                                              \
-                /* the plain read only skips atomics that cannot lower the minimum */             \
-                if (d < tile_min[k]) atomic_min(&tile_min[k], d);                                 \
+        for (uint k = 0; k < n; ++k) {                                                            \
+            const HASH_T b = tile[k];                                                             \
+            uint m = 0xFFFFFFFFu;                                                                 \
+            for (uint r = 0; r < HAMMING_ROWS; ++r) {                                             \
+                const uint ai = first + r * HAMMING_LOCAL;                                        \
+                if (ai >= a_end) break;                                                           \
+                const uint d = DIST(a[r], b);                                                     \
+                best[r] = min(best[r], d);                                                        \
+                m = min(m, d);                                                                    \
                 if ((int)d <= threshold) {                                                        \
                     const uint slot = atomic_inc(count);                                          \
                     if (slot < capacity) {                                                        \
@@ -59,11 +70,16 @@ void NAME(__global const HASH_T *A, uint nA, uint a_offset,                     
                     }                                                                             \
                 }                                                                                 \
             }                                                                                     \
+            /* the plain read only skips atomics that cannot lower the minimum */                 \
+            if (m < tile_min[k]) atomic_min(&tile_min[k], m);                                     \
         }                                                                                         \
         barrier(CLK_LOCAL_MEM_FENCE);                                                             \
         if (lid < n && tile_min[lid] != 0xFFFFFFFFu) atomic_min(&nearest_in_a[t + lid], tile_min[lid]); \
     }                                                                                             \
-    if (active && best != 0xFFFFFFFFu) atomic_min(&nearest_in_b[ai], best);                      \
+    for (uint r = 0; r < HAMMING_ROWS; ++r) {                                                     \
+        const uint ai = first + r * HAMMING_LOCAL;                                                \
+        if (ai < a_end && best[r] != 0xFFFFFFFFu) atomic_min(&nearest_in_b[ai], best[r]);        \
+    }                                                                                             \
 }
 
 #define DIST64(x, y) ((uint)popcount((x) ^ (y)))

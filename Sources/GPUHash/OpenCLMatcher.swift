@@ -15,12 +15,18 @@ public final class OpenCLMatcher: Matcher {
     private let kernel64: CLKernel
     private let kernel256: CLKernel
     private let local: Int
+    /// A hashes per work item, per width (kept in registers; each B hash read from local memory
+    /// serves all of them). 256-bit hashes take four times the registers.
+    private let rows64 = 16
+    private let rows256 = 8
     private let lock = NSLock()
 
     /// Comparisons per kernel launch; bounds launch time (GPU watchdogs) and the pair buffer.
     var comparisonsPerLaunch = 1 << 30
     /// Initial capacity of the pair buffer, in pairs; grown (and the launch rerun) on overflow.
     var initialPairCapacity = 1 << 16
+    /// Largest pair buffer; defaults to the device's allocation limit (tests lower it).
+    var maxPairBytes: Int?
 
     public init(device: OpenCLDevice) throws {
         self.device = device.info
@@ -28,10 +34,10 @@ public final class OpenCLMatcher: Matcher {
         // 64 fills a warp/wavefront; smaller only when the device cannot run 64 work items.
         var local = 64
         while local > 1 && local > device.info.maxWorkGroupSize { local /= 2 }
-        let kernels = try context.kernels(file: "hamming.cl", names: ["hamming_64", "hamming_256"],
-                                          defines: ["HAMMING_LOCAL": String(local)])
-        kernel64 = kernels[0]
-        kernel256 = kernels[1]
+        kernel64 = try context.kernels(file: "hamming.cl", names: ["hamming_64"],
+                                       defines: ["HAMMING_LOCAL": String(local), "HAMMING_ROWS": String(rows64)])[0]
+        kernel256 = try context.kernels(file: "hamming.cl", names: ["hamming_256"],
+                                        defines: ["HAMMING_LOCAL": String(local), "HAMMING_ROWS": String(rows256)])[0]
         self.local = local
     }
 
@@ -43,6 +49,7 @@ public final class OpenCLMatcher: Matcher {
     public func match(_ a: PackedHashes, _ b: PackedHashes, threshold: Int) throws -> MatchResult {
         guard a.wordsPerHash == b.wordsPerHash else { throw OpenCLError.mismatchedHashWidths(a.bits, b.bits) }
         guard a.wordsPerHash == 1 || a.wordsPerHash == 4 else { throw OpenCLError.unsupportedHashWidth(bits: a.bits) }
+        guard threshold >= 0 else { throw OpenCLError.negativeThreshold(threshold) }
         for set in [a, b] where set.count > Int(Int32.max) { throw OpenCLError.tooManyHashes(set.count) }
         let nA = a.count, nB = b.count
         if nA == 0 || nB == 0 {
@@ -63,28 +70,29 @@ public final class OpenCLMatcher: Matcher {
         try context.fill(nearestB, with: .max, bytes: nA * 4)
         try context.fill(nearestA, with: .max, bytes: nB * 4)
         let counter = try CLBuffer(context, size: 4, what: "pair counter")
-        // Past ~2^31 comparisons the threshold excludes everything anyway (> 256 is impossible).
+        // No distance exceeds the hash width, so larger thresholds are all the same.
         let clampedThreshold = Int32(clamping: min(threshold, a.bits))
 
-        let maxPairBytes = Int(min(device.maxAllocationBytes, UInt64(Int.max)))
+        let maxPairBytes = self.maxPairBytes ?? Int(min(device.maxAllocationBytes, UInt64(Int.max)))
         var capacity = max(1, min(initialPairCapacity, maxPairBytes / 12))
         var pairBuffer = try CLBuffer(context, size: capacity * 12, what: "pair list")
 
         // A in chunks: each chunk's pairs are read before the next, so the pair buffer only has
         // to hold one chunk's pairs.
-        var chunk = max(local, min(nA, comparisonsPerLaunch / nB) / local * local)
+        let rowsPerGroup = local * (a.wordsPerHash == 1 ? rows64 : rows256)
+        var chunk = max(rowsPerGroup, min(nA, comparisonsPerLaunch / nB) / rowsPerGroup * rowsPerGroup)
         var pairs: [MatchPair] = []
         var start = 0
         while start < nA {
             let size = min(chunk, nA - start)
-            let groupsA = (size + local - 1) / local
+            let groupsA = (size + rowsPerGroup - 1) / rowsPerGroup
             let wantGroups = 8 * device.computeUnits
             let slices = max(1, min((nB + local - 1) / local, (wantGroups + groupsA - 1) / groupsA))
             let slice = ((nB + slices - 1) / slices + local - 1) / local * local
             let slicesUsed = (nB + slice - 1) / slice
 
             try context.write(counter, [UInt32(0)])
-            try kernel.set([.buffer(bufA), .u32(UInt32(nA)), .u32(UInt32(start)),
+            try kernel.set([.buffer(bufA), .u32(UInt32(start)), .u32(UInt32(start + size)),
                             .buffer(bufB), .u32(UInt32(nB)), .u32(UInt32(slice)), .i32(clampedThreshold),
                             .buffer(counter), .u32(UInt32(capacity)), .buffer(pairBuffer),
                             .buffer(nearestB), .buffer(nearestA)])

@@ -19,6 +19,7 @@ public enum OpenCLError: Error, CustomStringConvertible, Equatable {
     /// The two hash sets handed to the matcher have different widths.
     case mismatchedHashWidths(Int, Int)
     case unsupportedHashWidth(bits: Int)
+    case negativeThreshold(Int)
     /// More hashes than the 32-bit indices of the kernels (and MatchPair) can address.
     case tooManyHashes(Int)
 
@@ -43,6 +44,8 @@ public enum OpenCLError: Error, CustomStringConvertible, Equatable {
             return "OpenCL call \(function) failed with error \(code) (\(OpenCLError.codeName(code)))"
         case let .mismatchedHashWidths(a, b):
             return "cannot compare \(a)-bit hashes with \(b)-bit hashes"
+        case .negativeThreshold(let t):
+            return "threshold must be 0 or more, got \(t)"
         case .unsupportedHashWidth(let bits):
             return "the OpenCL matcher compares 64- or 256-bit hashes, not \(bits)-bit ones"
         case .tooManyHashes(let n):

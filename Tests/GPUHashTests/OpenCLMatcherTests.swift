@@ -1,3 +1,4 @@
+import CPUFallback
 import HashKit
 import XCTest
 @testable import GPUHash
@@ -69,6 +70,11 @@ final class OpenCLMatcherTests: XCTestCase {
             m.initialPairCapacity = 7
             m.comparisonsPerLaunch = 64 * 250
         }
+        // A pair buffer capped below one chunk's pairs: chunks are halved until they fit.
+        try check(words: 1, threshold: 24, nA: 700, nB: 250, seed: 8) { m in
+            m.initialPairCapacity = 10
+            m.maxPairBytes = 12 * 100
+        }
         try check(words: 4, threshold: 8, nA: 200, nB: 130, seed: 6) { m in
             m.initialPairCapacity = 1
             m.comparisonsPerLaunch = 1
@@ -86,6 +92,15 @@ final class OpenCLMatcherTests: XCTestCase {
         XCTAssertEqual(result.nearestInB, Array(repeating: 0, count: 102))
     }
 
+    func testEqualsCPUMatcher() throws {
+        let matcher = try OpenCLMatcher(device: firstOpenCLDevice())
+        for (words, threshold) in [(1, 8), (4, 8), (1, 0), (4, 256)] {
+            let (a, b) = plantedSets(nA: 1500, nB: 1100, words: words, threshold: min(threshold, 20), seed: UInt64(10 + words))
+            XCTAssertEqual(try matcher.match(a, b, threshold: threshold), try CPUMatcher().match(a, b, threshold: threshold),
+                           "\(64 * words) bits, threshold \(threshold)")
+        }
+    }
+
     func testEmptySetsAndInvalidWidths() throws {
         let matcher = try OpenCLMatcher(device: firstOpenCLDevice())
         let some = PackedHashes(phashes: [1, 2, 3])
@@ -93,6 +108,9 @@ final class OpenCLMatcherTests: XCTestCase {
         XCTAssertEqual(result, MatchResult(pairs: [], nearestInB: [.max, .max, .max], nearestInA: []))
         XCTAssertThrowsError(try matcher.match(some, PackedHashes(blockmeans: [Hash256()]), threshold: 8)) { error in
             XCTAssertEqual(error as? OpenCLError, .mismatchedHashWidths(64, 256))
+        }
+        XCTAssertThrowsError(try matcher.match(some, some, threshold: -1)) { error in
+            XCTAssertEqual(error as? OpenCLError, .negativeThreshold(-1))
         }
         XCTAssertThrowsError(try matcher.match(PackedHashes(wordsPerHash: 2, words: [1, 2]),
                                                PackedHashes(wordsPerHash: 2, words: [1, 2]), threshold: 8))
