@@ -283,6 +283,37 @@ AVX2 static void lanczos_row_avx2(const int16_t *row, const int32_t *xmin, const
     }
 }
 
+AVX2 static inline int32_t hsum_clip_avx2(__m256i hs, __m256i ls) {
+    __m256i t = _mm256_add_epi32(_mm256_slli_epi32(hs, 11), ls);
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return clip8((1u << 21) + (uint32_t)_mm_cvtsi128_si32(s));
+}
+
+AVX2 static void lanczos_rows2_avx2(const int16_t *row0, const int16_t *row1, const int32_t *xmin,
+                                    const int32_t *blocks, const int16_t *khi, const int16_t *klo,
+                                    intptr_t stride, intptr_t out_size, int32_t *out0, int32_t *out1) {
+    for (intptr_t o = 0; o < out_size; o++) {
+        const int16_t *p = row0 + xmin[o], *q = row1 + xmin[o];
+        const int16_t *h = khi + o * stride, *l = klo + o * stride;
+        __m256i h0 = _mm256_setzero_si256(), l0 = _mm256_setzero_si256();
+        __m256i h1 = _mm256_setzero_si256(), l1 = _mm256_setzero_si256();
+        for (intptr_t b = 0; b < blocks[o]; b++) {
+            __m256i hv = _mm256_loadu_si256((const __m256i *)(h + 16 * b));
+            __m256i lv = _mm256_loadu_si256((const __m256i *)(l + 16 * b));
+            __m256i pv = _mm256_loadu_si256((const __m256i *)(p + 16 * b));
+            __m256i qv = _mm256_loadu_si256((const __m256i *)(q + 16 * b));
+            h0 = _mm256_add_epi32(h0, _mm256_madd_epi16(pv, hv));
+            l0 = _mm256_add_epi32(l0, _mm256_madd_epi16(pv, lv));
+            h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(qv, hv));
+            l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(qv, lv));
+        }
+        out0[o] = hsum_clip_avx2(h0, l0);
+        out1[o] = hsum_clip_avx2(h1, l1);
+    }
+}
+
 /* Decided once before main (and before any thread starts), so reading it needs no lock. */
 static int best_variant = CHK_SSE2;
 static int popcnt_present = 0;
@@ -330,6 +361,26 @@ void chk_lanczos_row_using(int variant, const int16_t *row, const int32_t *xmin,
 #endif
     (void)variant;
     lanczos_row_portable(row, xmin, blocks, khi, klo, stride, out_size, out);
+}
+
+void chk_lanczos_rows2_using(int variant, const int16_t *row0, const int16_t *row1,
+                             const int32_t *xmin, const int32_t *blocks, const int16_t *khi,
+                             const int16_t *klo, intptr_t stride, intptr_t out_size, int32_t *out0,
+                             int32_t *out1) {
+#ifdef CHK_X86
+    if (pick(variant) == CHK_AVX2) {
+        lanczos_rows2_avx2(row0, row1, xmin, blocks, khi, klo, stride, out_size, out0, out1);
+        return;
+    }
+#endif
+    chk_lanczos_row_using(variant, row0, xmin, blocks, khi, klo, stride, out_size, out0);
+    chk_lanczos_row_using(variant, row1, xmin, blocks, khi, klo, stride, out_size, out1);
+}
+
+void chk_lanczos_rows2(const int16_t *row0, const int16_t *row1, const int32_t *xmin,
+                       const int32_t *blocks, const int16_t *khi, const int16_t *klo, intptr_t stride,
+                       intptr_t out_size, int32_t *out0, int32_t *out1) {
+    chk_lanczos_rows2_using(best_variant, row0, row1, xmin, blocks, khi, klo, stride, out_size, out0, out1);
 }
 
 void chk_accumulate_using(int variant, int32_t *acc, const int16_t *row, int32_t c, intptr_t width) {

@@ -31,6 +31,22 @@ struct KernelAxis {
         lo = l
     }
 
+    /// Two rows at once, sharing coefficient loads.
+    @inline(__always)
+    func apply2(_ row0: UnsafePointer<Int16>, _ row1: UnsafePointer<Int16>, into out0: UnsafeMutablePointer<Int32>,
+                _ out1: UnsafeMutablePointer<Int32>, variant: Int32) {
+        xmin.withUnsafeBufferPointer { x in
+            blocks.withUnsafeBufferPointer { b in
+                hi.withUnsafeBufferPointer { h in
+                    lo.withUnsafeBufferPointer { l in
+                        chk_lanczos_rows2_using(variant, row0, row1, x.baseAddress!, b.baseAddress!, h.baseAddress!,
+                                                l.baseAddress!, stride, outSize, out0, out1)
+                    }
+                }
+            }
+        }
+    }
+
     /// How far past the source row the padded blocks may read.
     var padding: Int { stride }
 
@@ -89,16 +105,25 @@ enum FastPHash {
         let rows = plan.rowsRead
         let strip = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count * side)
         defer { strip.deallocate() }
-        let row = rowBuffer(src.width, padding: kernel?.padding ?? 0)
-        defer { row.deallocate() }
-        for y in rows {
+        let pad = kernel?.padding ?? 0
+        let row = rowBuffer(src.width, padding: pad), row2 = rowBuffer(src.width, padding: pad)
+        defer { row.deallocate(); row2.deallocate() }
+        var y = rows.lowerBound
+        while y < rows.upperBound {
             let dst = strip + (y - rows.lowerBound) * side
             src.pillowLRow(y, into: row)
             if let h = kernel {
+                if y + 1 < rows.upperBound {
+                    src.pillowLRow(y + 1, into: row2)
+                    h.apply2(row, row2, into: dst, dst + side, variant: src.variant)
+                    y += 2
+                    continue
+                }
                 h.apply(row, into: dst, variant: src.variant)
             } else {
                 for x in 0..<side { dst[x] = Int32(row[x]) }  // width is already 32
             }
+            y += 1
         }
         guard let v = plan.vertical else {
             out.update(from: strip, count: side * side)

@@ -43,10 +43,22 @@ final class CPUKernelTests: XCTestCase {
             for i in 0..<(16 * Int(blocks[o])) { acc &+= Int32(row[Int(xmin[o]) + i]) &* k[o * stride + i] }
             expected[o] = min(max(acc >> 22, 0), 255)
         }
+        // The two-row kernel gets the row and its mirror image.
+        let mirrored = Array(row[0..<width].reversed()) + row[width...]
+        var expectedMirror = [Int32](repeating: 0, count: outs)
+        for o in 0..<outs {
+            var acc: Int32 = 1 << 21
+            for i in 0..<(16 * Int(blocks[o])) { acc &+= Int32(mirrored[Int(xmin[o]) + i]) &* k[o * stride + i] }
+            expectedMirror[o] = min(max(acc >> 22, 0), 255)
+        }
         for variant in [CHK_PORTABLE, CHK_SSE2, CHK_AVX2] {
             var out = [Int32](repeating: -1, count: outs)
             chk_lanczos_row_using(Int32(variant), row, xmin, blocks, hi, lo, stride, outs, &out)
             XCTAssertEqual(out, expected, "variant \(variant)")
+            var out0 = [Int32](repeating: -1, count: outs), out1 = out0
+            chk_lanczos_rows2_using(Int32(variant), row, mirrored, xmin, blocks, hi, lo, stride, outs, &out0, &out1)
+            XCTAssertEqual(out0, expected, "rows2 variant \(variant)")
+            XCTAssertEqual(out1, expectedMirror, "rows2 variant \(variant)")
         }
     }
 

@@ -37,6 +37,16 @@ void chk_lanczos_row_using(int variant, const int16_t *row, const int32_t *xmin,
                            const int16_t *khi, const int16_t *klo, intptr_t stride, intptr_t out_size,
                            int32_t *out);
 
+/* The same pass over two rows at once (out0 from row0, out1 from row1): each coefficient is
+   loaded once for both, which matters when the tables outgrow the L1 cache (wide images). */
+void chk_lanczos_rows2(const int16_t *row0, const int16_t *row1, const int32_t *xmin,
+                       const int32_t *blocks, const int16_t *khi, const int16_t *klo, intptr_t stride,
+                       intptr_t out_size, int32_t *out0, int32_t *out1);
+void chk_lanczos_rows2_using(int variant, const int16_t *row0, const int16_t *row1,
+                             const int32_t *xmin, const int32_t *blocks, const int16_t *khi,
+                             const int16_t *klo, intptr_t stride, intptr_t out_size, int32_t *out0,
+                             int32_t *out1);
+
 /* acc[x] += row[x] * c for x < width (modulo 2^32). */
 void chk_accumulate(int32_t *acc, const int16_t *row, int32_t c, intptr_t width);
 void chk_accumulate_using(int variant, int32_t *acc, const int16_t *row, int32_t c, intptr_t width);
