@@ -180,9 +180,13 @@ enum Figure {
         }
         defer { cairo_surface_destroy(surface) }
         try drawOn(surface, width: width, height: height, path: path, draw: draw)
-        let status = cairo_surface_write_to_png(surface, path)
-        guard status == CAIRO_STATUS_SUCCESS else {
-            throw ReportError.cannotWrite(path: path, reason: String(cString: cairo_status_to_string(status)))
+        // Written beside the target and renamed, so an interrupted run leaves no half PNG.
+        let temporary = path + ".tmp-\(getpid())"
+        let status = cairo_surface_write_to_png(surface, temporary)
+        guard status == CAIRO_STATUS_SUCCESS, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            let reason = status == CAIRO_STATUS_SUCCESS ? String(cString: strerror(errno)) : String(cString: cairo_status_to_string(status))
+            throw ReportError.cannotWrite(path: path, reason: reason)
         }
     }
 
