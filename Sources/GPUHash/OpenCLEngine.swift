@@ -41,8 +41,11 @@ public final class OpenCLEngine: HashEngine {
     private var warnedOversized = false
     private var warnedHostDCT = false
 
-    /// Largest pixel bytes (plus intermediates) one chunk may hold on the device.
-    var chunkBytes: Int
+    /// Most device bytes one chunk may use; an image needing more is hashed on the CPU.
+    var maxChunkBytes: Int
+    /// Smallest chunk worth a round trip; batches are cut into about four chunks above it, so
+    /// that the upload of one chunk overlaps the kernels of the previous one.
+    var minChunkBytes = 8 << 20
     /// Most images in one chunk (bounds the per-image tables).
     var chunkImages = 1024
     /// For measurements: when set, every kernel is waited for and its wall time reported
@@ -62,8 +65,8 @@ public final class OpenCLEngine: HashEngine {
         let global = Int(min(info.globalMemoryBytes, UInt64(Int.max)))
         // Two chunks in flight, each needing ~2x its pixel bytes (pixels, L plane, intermediate);
         // 1 GiB keeps 32-bit offsets safe and host staging modest.
-        chunkBytes = max(1 << 20, min(maxAlloc, global / 8, 1 << 30))
-        preferredBatchPixels = max(1 << 20, min(2 * chunkBytes / 3, 1 << 26))
+        maxChunkBytes = max(1 << 20, min(maxAlloc, global / 8, 1 << 30))
+        preferredBatchPixels = max(1 << 20, min(maxChunkBytes / 2, 1 << 26))
 
         greyKernel = try context.kernels(file: "grey.cl", names: ["pillow_grey"])[0]
         lanczosKernel = try context.kernels(file: "lanczos.cl", names: ["lanczos_pass"])[0]
@@ -109,12 +112,15 @@ public final class OpenCLEngine: HashEngine {
             notice("OpenCL device \(device.name) has no fp64: the phash DCT runs on the CPU")
         }
         var results = [ImageHashes?](repeating: nil, count: batch.count)
+        let sizes = batch.map(Self.deviceBytes)
+        let fitting = sizes.filter { $0 <= maxChunkBytes }.reduce(0, +)
+        let chunkBytes = min(maxChunkBytes, max(minChunkBytes, (fitting + 3) / 4))
         var chunks: [[Int]] = []
         var current: [Int] = []
         var currentBytes = 0
         for (i, image) in batch.enumerated() {
-            let bytes = Self.deviceBytes(image)
-            if bytes > chunkBytes {
+            let bytes = sizes[i]
+            if bytes > maxChunkBytes {
                 if !warnedOversized {
                     warnedOversized = true
                     notice("image of \(image.width)x\(image.height) is too large for OpenCL device \(device.name); hashing it on the CPU")
@@ -161,13 +167,21 @@ public final class OpenCLEngine: HashEngine {
 
     private func notice(_ text: String) { onNotice?(text) }
 
-    /// Device bytes an image needs: its pixels, its L plane and the LANCZOS intermediate.
+    /// Device bytes an image needs: its pixels, its L plane, the LANCZOS intermediate and the
+    /// LANCZOS coefficient tables (about 6 * size / 32 taps per output, 32 outputs per axis).
     static func deviceBytes(_ image: DecodedImage) -> Int {
-        image.pixelCount * image.layout.channels + image.pixelCount + intermediateSize(image)
+        let tables = 4 * 32 * (6 * (image.width + image.height) / 32 + 16)
+        return image.pixelCount * image.layout.channels + image.pixelCount + intermediateSize(image) + tables
     }
 
+    /// Bytes of the first pass's output: 32 x height (horizontal first), width x 32 (vertical
+    /// first) or 32 x 32 (one pass or none).
     static func intermediateSize(_ image: DecodedImage) -> Int {
-        max(32 * image.height, 32 * image.width, 1024)
+        switch PassOrder.pillow13(width: image.width, height: image.height, outWidth: 32, outHeight: 32) {
+        case .horizontalFirst: return max(32 * image.height, 1024)
+        case .verticalFirst: return max(32 * image.width, 1024)
+        case .copy, .horizontalOnly, .verticalOnly: return 1024
+        }
     }
 
     private func lanczos(_ size: Int) -> LanczosAxis {

@@ -73,6 +73,7 @@ final class OpenCLEngineTests: XCTestCase {
 
     func testSmoothSolidAndSplitImagesMatchReference() throws {
         let engine = try OpenCLEngine(device: firstOpenCLDevice())
+        engine.minChunkBytes = 1  // about four chunks, alternating between the two queues
         var images: [DecodedImage] = []
         for (k, (w, h)) in Self.sizes.enumerated() {
             images.append(smooth(w, h, k % 2 == 0 ? .rgb : .gray, seed: UInt64(100 + k)))
@@ -122,7 +123,8 @@ final class OpenCLEngineTests: XCTestCase {
     func testManySmallChunksOversizedImagesAndHostDCTGiveTheSameHashes() throws {
         let engine = try OpenCLEngine(device: firstOpenCLDevice())
         engine.chunkImages = 3
-        engine.chunkBytes = 200_000  // 500x500 RGB and 5000x40 RGB exceed it: hashed on the CPU
+        engine.maxChunkBytes = 200_000  // 500x500 RGB and 5000x40 RGB exceed it: hashed on the CPU
+        engine.minChunkBytes = 1
         var notices: [String] = []
         engine.onNotice = { notices.append($0) }
         var images: [DecodedImage] = []
