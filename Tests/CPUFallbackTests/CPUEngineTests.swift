@@ -84,6 +84,16 @@ final class CPUEngineTests: XCTestCase {
         }
     }
 
+    /// Tables are cached per side: images sharing one side (in either role) reuse them.
+    func testSharedSidesReuseTablesCorrectly() {
+        let engine = CPUEngine()
+        var rng = Rng(state: 31)
+        for (w, h) in [(640, 480), (640, 100), (100, 640), (640, 640), (480, 640), (640, 480), (32, 640), (640, 32)] {
+            let image = randomImage(w, h, .rgb, &rng)
+            XCTAssertEqual(engine.hash(image), ReferenceHasher.hash(image), "\(w)x\(h)")
+        }
+    }
+
     func testCoversAllPassOrders() {
         let orders = Set([(32, 32), (40, 32), (32, 40), (100, 37), (40, 500)].map {
             "\(PillowResizePlan(width: $0.0, height: $0.1).order)"

@@ -133,13 +133,24 @@ public struct PillowResizePlan: Sendable, Equatable {
     public let vertical: LanczosAxis?
 
     public init(width: Int, height: Int, outWidth: Int = 32, outHeight: Int = 32) {
+        self.init(width: width, height: height, outWidth: outWidth, outHeight: outHeight,
+                  axis: { LanczosAxis(inSize: $0, outSize: $1) })
+    }
+
+    /// Builds the plan with axis tables from `axis(inSize, outSize)`, so that a caller can
+    /// share tables between images with one equal side (they cost thousands of `sin` calls).
+    public init(width: Int, height: Int, outWidth: Int = 32, outHeight: Int = 32,
+                axis: (Int, Int) -> LanczosAxis) {
         self.width = width
         self.height = height
         self.outWidth = outWidth
         self.outHeight = outHeight
         order = PassOrder.pillow13(width: width, height: height, outWidth: outWidth, outHeight: outHeight)
-        horizontal = outWidth != width ? LanczosAxis(inSize: width, outSize: outWidth) : nil
-        vertical = outHeight != height ? LanczosAxis(inSize: height, outSize: outHeight) : nil
+        horizontal = outWidth != width ? axis(width, outWidth) : nil
+        vertical = outHeight != height ? axis(height, outHeight) : nil
+        precondition(horizontal.map { $0.inSize == width && $0.outSize == outWidth } ?? true
+                     && vertical.map { $0.inSize == height && $0.outSize == outHeight } ?? true,
+                     "programmer error: axis table for the wrong size")
     }
 
     /// The source rows the vertical pass reads. In horizontal-first mode Pillow filters only
