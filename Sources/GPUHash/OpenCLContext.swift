@@ -113,8 +113,12 @@ final class OpenCLContext {
         _ = ccl_ReleaseContext(api, context)
     }
 
+    /// Options for every program. Never -cl-fast-relaxed-math, -cl-mad-enable or
+    /// -cl-unsafe-math-optimizations: they allow fused or reassociated maths, and the hashes
+    /// must be bit-exact.
+    static let buildOptions = "-cl-std=CL1.2"
+
     /// Builds an embedded kernel file (once) and returns the named kernels.
-    /// Options never include -cl-fast-relaxed-math or -cl-mad-enable: results must be bit-exact.
     func kernels(file: String, names: [String], defines: [String: String] = [:]) throws -> [CLKernel] {
         let key = file + defines.sorted { $0.key < $1.key }.map { " -D\($0.key)=\($0.value)" }.joined()
         let program: cl_program
@@ -129,7 +133,7 @@ final class OpenCLContext {
                 try clCheck(status == CL_SUCCESS ? CL_INVALID_VALUE : status, "clCreateProgramWithSource(\(file))", device: deviceName)
                 throw OpenCLError.callFailed(function: "clCreateProgramWithSource", code: status)
             }
-            let options = "-cl-std=CL1.2" + defines.sorted { $0.key < $1.key }.map { " -D\($0.key)=\($0.value)" }.joined()
+            let options = Self.buildOptions + defines.sorted { $0.key < $1.key }.map { " -D\($0.key)=\($0.value)" }.joined()
             let built = ccl_BuildProgram(api, created, device.deviceID, options)
             if built != CL_SUCCESS {
                 let log = buildLog(created)

@@ -48,6 +48,8 @@ public final class OpenCLEngine: HashEngine {
     var minChunkBytes = 8 << 20
     /// Most images in one chunk (bounds the per-image tables).
     var chunkImages = 1024
+    /// For tests: receives every device-hashed image's 32x32 LANCZOS pixels (batch index, pixels).
+    var captureResized: ((Int, [UInt8]) -> Void)?
     /// For measurements: when set, every kernel is waited for and its wall time reported
     /// (this serialises the two queues, so only use it to find the slow kernel).
     var profile: ((String, Double) -> Void)?
@@ -381,6 +383,10 @@ public final class OpenCLEngine: HashEngine {
             throw OpenCLError.callFailed(function: "collect (chunk was never enqueued)", code: CL_INVALID_VALUE)
         }
         let words = try context.read(bmOut, count: 4 * n, as: UInt64.self, queue: s)
+        if let captureResized {
+            let pixels = try context.read(resized, count: 1024 * n, as: UInt8.self, queue: s)
+            for (k, i) in chunk.enumerated() { captureResized(i, Array(pixels[(1024 * k)..<(1024 * (k + 1))])) }
+        }
         let phashes: [UInt64]
         if dctOnHost {
             let pixels = try context.read(resized, count: 1024 * n, as: UInt8.self, queue: s)

@@ -120,6 +120,29 @@ final class OpenCLEngineTests: XCTestCase {
         ])
     }
 
+    /// ALGORITHMS.md §7 intermediate values of the LANCZOS kernel, from Pillow 13 itself.
+    func testLanczosIntermediatesAndPassOrderRegressionVector() throws {
+        let engine = try OpenCLEngine(device: firstOpenCLDevice())
+        var resized: [Int: [UInt8]] = [:]
+        engine.captureResized = { resized[$0] = $1 }
+        func rgb(_ w: Int, _ h: Int, _ f: (Int, Int) -> (Int, Int, Int)) -> DecodedImage {
+            var p: [UInt8] = []
+            for y in 0..<h { for x in 0..<w { let (r, g, b) = f(x, y); p += [UInt8(r & 255), UInt8(g & 255), UInt8(b & 255)] } }
+            return DecodedImage(width: w, height: h, layout: .rgb, pixels: p)
+        }
+        let a = rgb(97, 61) { x, y in (5 * x + 3 * y, x * y, (x ^ y) * 9) }
+        let e = rgb(640, 480) { x, y in
+            let r = (x - 320) * (x - 320) + (y - 240) * (y - 240) < 150 * 150 ? 255 : 200 * ((x / 20) % 2)
+            return (r, 255 * y / 479, 128 + (x * y % 64))
+        }
+        // Tall: Pillow >= 13 filters vertically first here (sum 123106; horizontal first gives 123114).
+        let tall = rgb(40, 500) { x, y in (7 * x + 11 * y, (x * y / 7) % 256, (x ^ y) * 5) }
+        _ = try engine.hash([a, e, tall])
+        XCTAssertEqual(resized[0].map { Array($0[0..<8]) }, [3, 11, 20, 29, 37, 46, 54, 62])
+        XCTAssertEqual(resized[1].map { Array($0[0..<8]) }, [26, 69, 31, 69, 31, 69, 31, 69])
+        XCTAssertEqual(resized[2]?.reduce(0) { $0 + Int($1) }, 123_106)
+    }
+
     func testManySmallChunksOversizedImagesAndHostDCTGiveTheSameHashes() throws {
         let engine = try OpenCLEngine(device: firstOpenCLDevice())
         engine.chunkImages = 3

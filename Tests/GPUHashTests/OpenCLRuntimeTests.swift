@@ -56,7 +56,11 @@ final class OpenCLRuntimeTests: XCTestCase {
             XCTAssertTrue(file.source.contains("#pragma OPENCL FP_CONTRACT OFF"), file.name)
             XCTAssertFalse(file.source.contains("native_"), file.name)
         }
-        XCTAssertTrue(EmbeddedKernels.files.contains { $0.name == "hamming.cl" })
+        XCTAssertEqual(Set(EmbeddedKernels.files.map(\.name)),
+                       ["blockmean.cl", "dct.cl", "grey.cl", "hamming.cl", "lanczos.cl"])
+        for flag in ["fast-relaxed-math", "mad-enable", "unsafe-math", "finite-math", "no-signed-zeros"] {
+            XCTAssertFalse(OpenCLContext.buildOptions.contains(flag), flag)
+        }
     }
 
     func testBuildFailureCarriesTheBuildLog() throws {
