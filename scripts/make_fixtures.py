@@ -541,6 +541,10 @@ def make_hostile(out):
     for i in range(mid, mid + 16):
         bad[i] = 0x00 if bad[i] == 0xFF or bad[i - 1] == 0xFF else bad[i] ^ 0x5A
     write(f"{d}/corrupt_entropy.jpg", bytes(bad))
+    # garbage before the SOS marker: libjpeg warns "3 extraneous bytes before marker 0xda" while
+    # parsing the header (in-memory sources too), Pillow returns the pixels -> hashed + warning
+    sos = jpg.index(b"\xff\xda")
+    write(f"{d}/corrupt_header_garbage.jpg", jpg[:sos] + bytes([0x12, 0x34, 0x56]) + jpg[sos:])
     # 12-bit precision in SOF0 (Pillow accepts only 8-bit JPEGs)
     b12 = bytearray(jpg)
     sof = b12.index(b"\xff\xc0")

@@ -78,8 +78,9 @@ final class HostileInputTests: XCTestCase {
         expect("precision12_header.jpg", "12-bit")
         expect("dangling.jpg", "dangling symbolic link")
         expect("nested/loop", "symbolic link, not followed")
-        // Corrupt data Pillow still decodes: hashed, with a warning.
-        XCTAssertNotNil(warnings["corrupt_extraneous_bytes.jpg"], "libjpeg's corrupt-data warning must be recorded")
+        // Corrupt data that libjpeg warns about and Pillow still decodes: hashed, with a warning.
+        XCTAssertEqual(warnings["corrupt_header_garbage.jpg"], "Corrupt JPEG data: 3 extraneous bytes before marker 0xda")
+        XCTAssertNotNil(hashes["corrupt_header_garbage.jpg"])
     }
 
     func testPixelLimitIsConfigurable() throws {
