@@ -339,7 +339,7 @@ const char *chk_variant_name(int variant) {
 }
 
 /* The variant to run for a request: never one the CPU lacks. */
-static inline int pick(int variant) { return variant < best_variant ? variant : best_variant; }
+__attribute__((unused)) static inline int pick(int variant) { return variant < best_variant ? variant : best_variant; }
 
 void chk_pillow_l_using(int variant, const uint8_t *src, intptr_t channels, int16_t *out, intptr_t width) {
 #ifdef CHK_X86
