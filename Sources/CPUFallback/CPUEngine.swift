@@ -3,11 +3,12 @@ import HashKit
 
 /// The SIMD CPU engine: bit-identical to `ReferenceHasher`, built for the hot path.
 ///
-/// Each image is read in one streaming pass for phash (grey conversion fused with the first
-/// LANCZOS pass, row by row) and only the ~512 source rows that OpenCV's bilinear 256x256
-/// resize touches for blockmean. `hash` keeps all scratch memory local to the call, so the
-/// pipeline may call it from several threads at once; the only shared state is the
-/// lock-protected table cache.
+/// Each image is read in one streaming pass for phash (grey conversion and the first LANCZOS
+/// pass row by row, two rows at a time) and, for blockmean, only the <= 512 source rows that
+/// OpenCV's bilinear 256x256 resize reads. The integer inner loops are C kernels
+/// (CHashKernels) that use AVX2 when the CPU has it; the DCT is HashKit's own generic code on
+/// `SIMD4<Double>`. `hash` keeps all scratch memory local to the call, so the pipeline may call
+/// it from several threads at once; the only shared state is the lock-protected table cache.
 public final class CPUEngine: HashEngine {
     private let tables: TableCache
     /// Which C kernel variant runs (`CHK_AVX2`, `CHK_SSE2`, `CHK_PORTABLE`); tests pin each one.
@@ -50,7 +51,8 @@ struct ImageView {
     let pixels: UnsafeBufferPointer<UInt8>
     let variant: Int32
 
-    /// Pillow L of row `y` into `out[0..<width]`.
+    /// Pillow L of row `y` into `out[0..<width]`. (`DecodedImage` is never empty, so the
+    /// buffer always has a base address.)
     @inline(__always)
     func pillowLRow(_ y: Int, into out: UnsafeMutablePointer<Int16>) {
         chk_pillow_l_using(variant, pixels.baseAddress! + y * width * channels, channels, out, width)
