@@ -10,7 +10,11 @@
  * Bit-exactness contract: every operation is one correctly rounded IEEE double add, subtract or
  * multiply (FP_CONTRACT OFF, no fast-math build options, no native or library maths functions), in the
  * same order as HashKit's PocketDCT32, so the coefficients, the median and the bits equal the
- * CPU's exactly. Needs cl_khr_fp64; the host runs the DCT itself on devices without it.
+ * CPU's exactly. Products that are not exact (twiddle and sqrt2 products) go through mul_rn, a
+ * volatile round trip, because some GPU compilers fuse a multiply and a dependent add into an FMA
+ * at the machine-code level whatever the pragma says; multiplications by 2, -2 and 0.5 are exact,
+ * so fusing them cannot change a result. Needs cl_khr_fp64; the host runs the DCT itself on
+ * devices without it.
  *
  * Work decomposition: one work group of 32 work items per image (dimension 0 = column).
  */
@@ -23,6 +27,13 @@ typedef struct {
     double post[31];
     double sqrt2;
 } dct_tables;
+
+/* The correctly rounded product, stored before any add can use it. */
+static double mul_rn(double a, double b)
+{
+    volatile double p = a * b;
+    return p;
+}
 
 /* In-place DCT-II of c[0..31]; t is scratch. Mirrors PocketDCT32.transform. */
 static void dct32(double *c, double *t, __constant const dct_tables *tab)
@@ -49,8 +60,8 @@ static void dct32(double *c, double *t, __constant const dct_tables *tab)
             const double tr2 = c[ii - 1] - c[ic - 1 + ido];
             const double ti2 = c[ii] + c[ic + ido];
             t[ii] = c[ii] - c[ic + ido];
-            t[ii + ido] = wr * ti2 + wi * tr2;
-            t[ii - 1 + ido] = wr * tr2 - wi * ti2;
+            t[ii + ido] = mul_rn(wr, ti2) + mul_rn(wi, tr2);
+            t[ii - 1 + ido] = mul_rn(wr, tr2) - mul_rn(wi, ti2);
         }
     }
 
@@ -75,9 +86,9 @@ static void dct32(double *c, double *t, __constant const dct_tables *tab)
             const double tr2 = IN(3, 0, k) + IN(3, 2, k);
             const double tr1 = IN(3, 0, k) - IN(3, 2, k);
             OUT(3, k, 0) = tr2 + tr2;
-            OUT(3, k, 1) = s2 * (tr1 - ti1);
+            OUT(3, k, 1) = mul_rn(s2, tr1 - ti1);
             OUT(3, k, 2) = ti2 + ti2;
-            OUT(3, k, 3) = ms2 * (tr1 + ti1);
+            OUT(3, k, 3) = mul_rn(ms2, tr1 + ti1);
         }
         const int ii = 2, ic = 2;
         for (int k = 0; k < 2; ++k) {
@@ -100,12 +111,12 @@ static void dct32(double *c, double *t, __constant const dct_tables *tab)
             const double w1r = tab->tw_b[0], w1i = tab->tw_b[1];
             const double w2r = tab->tw_b[3], w2i = tab->tw_b[4];
             const double w3r = tab->tw_b[6], w3i = tab->tw_b[7];
-            OUT(ii, k, 1) = w1r * ci2 + w1i * cr2;
-            OUT(ii - 1, k, 1) = w1r * cr2 - w1i * ci2;
-            OUT(ii, k, 2) = w2r * ci3 + w2i * cr3;
-            OUT(ii - 1, k, 2) = w2r * cr3 - w2i * ci3;
-            OUT(ii, k, 3) = w3r * ci4 + w3i * cr4;
-            OUT(ii - 1, k, 3) = w3r * cr4 - w3i * ci4;
+            OUT(ii, k, 1) = mul_rn(w1r, ci2) + mul_rn(w1i, cr2);
+            OUT(ii - 1, k, 1) = mul_rn(w1r, cr2) - mul_rn(w1i, ci2);
+            OUT(ii, k, 2) = mul_rn(w2r, ci3) + mul_rn(w2i, cr3);
+            OUT(ii - 1, k, 2) = mul_rn(w2r, cr3) - mul_rn(w2i, ci3);
+            OUT(ii, k, 3) = mul_rn(w3r, ci4) + mul_rn(w3i, cr4);
+            OUT(ii - 1, k, 3) = mul_rn(w3r, cr4) - mul_rn(w3i, ci4);
         }
     }
 #undef IN
@@ -128,13 +139,13 @@ static void dct32(double *c, double *t, __constant const dct_tables *tab)
     for (int k = 1; k < 16; ++k) {
         const int kc = 32 - k;
         const double wk = tab->post[k - 1], wkc = tab->post[kc - 1];
-        const double t1 = wk * t[kc] + wkc * t[k];
-        const double t2 = wk * t[k] - wkc * t[kc];
+        const double t1 = mul_rn(wk, t[kc]) + mul_rn(wkc, t[k]);
+        const double t2 = mul_rn(wk, t[k]) - mul_rn(wkc, t[kc]);
         c[k] = 0.5 * (t1 + t2);
         c[kc] = 0.5 * (t1 - t2);
     }
     c[0] = t[0];
-    c[16] = t[16] * tab->post[15];
+    c[16] = mul_rn(t[16], tab->post[15]);
 }
 
 __kernel __attribute__((reqd_work_group_size(32, 1, 1)))
