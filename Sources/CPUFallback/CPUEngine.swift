@@ -37,8 +37,10 @@ public final class CPUEngine: HashEngine {
         return image.pixels.withUnsafeBufferPointer { px in
             let src = ImageView(width: image.width, height: image.height, channels: image.layout.channels,
                                 pixels: px, variant: variant)
-            return ImageHashes(phash: FastPHash.hash(src, plan: t.lanczos, kernel: t.horizontal),
-                               blockmean: FastBlockMean.hash(src, x: t.linearX, y: t.linearY))
+            // blockmean follows the phash pass down the image, reading its rows while cached.
+            let blockmean = BlockMeanPass(src, x: t.linearX, y: t.linearY)
+            let phash = FastPHash.hash(src, plan: t.lanczos, kernel: t.horizontal) { blockmean.advance(through: $0) }
+            return ImageHashes(phash: phash, blockmean: blockmean.finish())
         }
     }
 }

@@ -72,14 +72,16 @@ struct KernelAxis {
 enum FastPHash {
     static let side = 32
 
-    static func hash(_ src: ImageView, plan: PillowResizePlan, kernel: KernelAxis?) -> UInt64 {
+    /// `rowsRead(y)` is told each time the source rows up to `y` have been read, in order.
+    static func hash(_ src: ImageView, plan: PillowResizePlan, kernel: KernelAxis?,
+                     rowsRead: (Int) -> Void = { _ in }) -> UInt64 {
         var small = [Int32](repeating: 0, count: side * side)
         small.withUnsafeMutableBufferPointer { out in
             switch plan.order {
             case .copy, .horizontalOnly, .verticalOnly, .horizontalFirst:
-                horizontalFirst(src, plan: plan, kernel: kernel, into: out.baseAddress!)
+                horizontalFirst(src, plan: plan, kernel: kernel, into: out.baseAddress!, rowsRead: rowsRead)
             case .verticalFirst:
-                verticalFirst(src, plan: plan, kernel: kernel, into: out.baseAddress!)
+                verticalFirst(src, plan: plan, kernel: kernel, into: out.baseAddress!, rowsRead: rowsRead)
             }
         }
         return small.withUnsafeBufferPointer { dctBits($0.baseAddress!) }
@@ -101,7 +103,7 @@ enum FastPHash {
     /// Rows of the source are converted to L and filtered horizontally one at a time (only
     /// those the vertical pass reads), then the 32-wide strip is filtered vertically.
     static func horizontalFirst(_ src: ImageView, plan: PillowResizePlan, kernel: KernelAxis?,
-                                into out: UnsafeMutablePointer<Int32>) {
+                                into out: UnsafeMutablePointer<Int32>, rowsRead: (Int) -> Void) {
         let rows = plan.rowsRead
         let strip = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count * side)
         defer { strip.deallocate() }
@@ -116,6 +118,7 @@ enum FastPHash {
                 if y + 1 < rows.upperBound {
                     src.pillowLRow(y + 1, into: row2)
                     h.apply2(row, row2, into: dst, dst + side, variant: src.variant)
+                    rowsRead(y + 1)
                     y += 2
                     continue
                 }
@@ -123,6 +126,7 @@ enum FastPHash {
             } else {
                 for x in 0..<side { dst[x] = Int32(row[x]) }  // width is already 32
             }
+            rowsRead(y)
             y += 1
         }
         guard let v = plan.vertical else {
@@ -149,7 +153,7 @@ enum FastPHash {
     /// Tall images (Pillow >= 13): the vertical pass runs over the full width first. Each source
     /// row is converted once and added into the accumulators of the outputs whose window holds it.
     static func verticalFirst(_ src: ImageView, plan: PillowResizePlan, kernel: KernelAxis?,
-                              into out: UnsafeMutablePointer<Int32>) {
+                              into out: UnsafeMutablePointer<Int32>, rowsRead: (Int) -> Void) {
         guard let v = plan.vertical, let h = kernel else { return }
         let w = src.width
         let row = rowBuffer(w, padding: h.padding)
@@ -168,6 +172,7 @@ enum FastPHash {
                     chk_accumulate_using(src.variant, acc + o * w, row, k[o * v.maxTaps + y - Int(v.xmin[o])], w)
                     o += 1
                 }
+                rowsRead(y)
             }
         }
         for o in 0..<side {
