@@ -120,6 +120,7 @@ public final class OpenCLEngine: HashEngine {
         var chunks: [[Int]] = []
         var current: [Int] = []
         var currentBytes = 0
+        var oversized: [Int] = []
         for (i, image) in batch.enumerated() {
             let bytes = sizes[i]
             if bytes > maxChunkBytes {
@@ -127,7 +128,7 @@ public final class OpenCLEngine: HashEngine {
                     warnedOversized = true
                     notice("image of \(image.width)x\(image.height) is too large for OpenCL device \(device.name); hashing it on the CPU")
                 }
-                results[i] = ReferenceHasher.hash(image)
+                oversized.append(i)
                 continue
             }
             if !current.isEmpty && (currentBytes + bytes > chunkBytes || current.count >= chunkImages) {
@@ -150,6 +151,8 @@ public final class OpenCLEngine: HashEngine {
                 try enqueue(chunk, slot: s, batch: batch)
                 pending[s] = c
             }
+            // While the device finishes the last chunks.
+            for i in oversized { results[i] = ReferenceHasher.hash(batch[i]) }
             for c in chunks.indices.suffix(2) {
                 try collect(chunks[c], slot: c % 2, batch: batch, into: &results)
             }

@@ -86,7 +86,8 @@ public final class OpenCLMatcher: Matcher {
         while start < nA {
             let size = min(chunk, nA - start)
             let groupsA = (size + rowsPerGroup - 1) / rowsPerGroup
-            let wantGroups = 8 * device.computeUnits
+            // Enough work groups to fill every compute unit several times over.
+            let wantGroups = 16 * device.computeUnits
             let slices = max(1, min((nB + local - 1) / local, (wantGroups + groupsA - 1) / groupsA))
             let slice = ((nB + slices - 1) / slices + local - 1) / local * local
             let slicesUsed = (nB + slice - 1) / slice
