@@ -13,8 +13,10 @@ final class OpenCLRuntimeTests: XCTestCase {
     }
 
     func testEnvironmentVariableOverridesLibraryPath() throws {
-        setenv(OpenCLRuntime.libraryEnvironmentVariable, "/nonexistent", 1)
-        defer { unsetenv(OpenCLRuntime.libraryEnvironmentVariable) }
+        let name = OpenCLRuntime.libraryEnvironmentVariable
+        let previous = ProcessInfo.processInfo.environment[name]
+        setenv(name, "/nonexistent", 1)
+        defer { if let previous { setenv(name, previous, 1) } else { unsetenv(name) } }
         XCTAssertThrowsError(try OpenCLDevices.list()) { error in
             guard case OpenCLError.notAvailable? = error as? OpenCLError else {
                 return XCTFail("expected OpenCLError.notAvailable, got \(error)")
