@@ -12,11 +12,12 @@
  * Bit-exactness contract: integer-only, equal to HashKit's BlockMean.hash on every device.
  * Pixels are in Pillow's RGB order; OpenCV's BGR weights are applied accordingly:
  * grey = (3735 B + 19235 G + 9798 R + 16384) >> 15. Grey images use their one channel
- * (BGR2GRAY(v, v, v) == v).
+ * (BGR2GRAY(v, v, v) == v), read from the L plane buffer where the host uploaded them.
  *
  * Work decomposition: one work group per image (dimension 0), BLOCKMEAN_LOCAL work items, each
  * summing blocks lid, lid + BLOCKMEAN_LOCAL, ...
- * desc[5*i ..]: pixel byte offset, width, channels (1 or 3), x table offset, y table offset;
+ * desc[5*i ..]: byte offset (in `pixels` for RGB, in `plane` for grey), width, channels (1 or 3),
+ * x table offset, y table offset;
  * a table is three consecutive 256-entry int arrays i0, i1, w1 (tables are shared by images
  * with the same width or height).
  */
@@ -27,8 +28,8 @@
 #endif
 
 __kernel __attribute__((reqd_work_group_size(BLOCKMEAN_LOCAL, 1, 1)))
-void blockmean_hash(__global const uchar *pixels, __global const uint *desc, __global const int *tables,
-                    __global ulong *out)
+void blockmean_hash(__global const uchar *rgb_pixels, __global const uchar *plane, __global const uint *desc,
+                    __global const int *tables, __global ulong *out)
 {
     __local uint sums[256];
     __local uint total;
@@ -37,6 +38,7 @@ void blockmean_hash(__global const uchar *pixels, __global const uint *desc, __g
     const uint base = desc[5 * image + 0];
     const uint width = desc[5 * image + 1];
     const uint channels = desc[5 * image + 2];
+    __global const uchar *pixels = channels == 3 ? rgb_pixels : plane;
     __global const int *xi0 = tables + desc[5 * image + 3], *xi1 = xi0 + 256, *xw = xi0 + 512;
     __global const int *yi0 = tables + desc[5 * image + 4], *yi1 = yi0 + 256, *yw = yi0 + 512;
 

@@ -53,8 +53,8 @@ public final class OpenCLEngine: HashEngine {
     /// For measurements: when set, every kernel is waited for and its wall time reported
     /// (this serialises the two queues, so only use it to find the slow kernel).
     var profile: ((String, Double) -> Void)?
-    /// 4-pixel groups per tile of grey.cl and outputs per tile of lanczos.cl (see the kernels).
-    private let greyTile = 256
+    /// Pixels per tile of grey.cl and outputs per tile of lanczos.cl (see the kernels).
+    private let greyTile = 1024
     private let lanczosTile = 256
 
     public init(device: OpenCLDevice) throws {
@@ -172,11 +172,12 @@ public final class OpenCLEngine: HashEngine {
 
     private func notice(_ text: String) { onNotice?(text) }
 
-    /// Device bytes an image needs: its pixels, its L plane, the LANCZOS intermediate and the
-    /// LANCZOS coefficient tables (about 6 * size / 32 taps per output, 32 outputs per axis).
+    /// Device bytes an image needs: its pixels and L plane (padded to grey.cl tiles), the LANCZOS
+    /// intermediate and coefficient tables (about 6 * size / 32 taps per output, 32 per axis).
     static func deviceBytes(_ image: DecodedImage) -> Int {
         let tables = 4 * 32 * (6 * (image.width + image.height) / 32 + 16)
-        return image.pixelCount * image.layout.channels + image.pixelCount + intermediateSize(image) + tables
+        let padded = image.pixelCount + 1024
+        return padded * (image.layout == .rgb ? 4 : 1) + intermediateSize(image) + tables
     }
 
     /// Bytes of the first pass's output: 32 x height (horizontal first), width x 32 (vertical
@@ -227,8 +228,6 @@ public final class OpenCLEngine: HashEngine {
         let n = chunk.count
         let prepareStart = Date()
 
-        var greyDesc: [UInt32] = []
-        greyDesc.reserveCapacity(4 * n)
         var bmDesc: [UInt32] = []
         bmDesc.reserveCapacity(5 * n)
         var pass1: [Int32] = [], pass2: [Int32] = []
@@ -258,8 +257,10 @@ public final class OpenCLEngine: HashEngine {
             return t
         }
 
+        // RGB pixels go to `pixels` and are converted into `plane` by grey.cl (both regions padded
+        // to whole tiles); grey pixels are uploaded straight into `plane`.
         var pixelOffset = 0, planeOffset = 0, midOffset = 0
-        var pixelOffsets: [Int] = []
+        var uploads: [(buffer: String, offset: Int)] = []
         var greyTiles: [UInt32] = [], pass1Tiles: [UInt32] = [], pass2Tiles: [UInt32] = []
         func addTiles(_ tiles: inout [UInt32], image: Int, count: Int, size: Int) {
             for first in stride(from: 0, to: count, by: size) { tiles += [UInt32(image), UInt32(first)] }
@@ -267,9 +268,16 @@ public final class OpenCLEngine: HashEngine {
         for (k, i) in chunk.enumerated() {
             let image = batch[i]
             let w = image.width, h = image.height, ch = image.layout.channels
-            pixelOffsets.append(pixelOffset)
-            greyDesc += [UInt32(pixelOffset), UInt32(planeOffset), UInt32(image.pixelCount), UInt32(ch)]
-            bmDesc += [UInt32(pixelOffset), UInt32(w), UInt32(ch),
+            let padded = (image.pixelCount + greyTile - 1) / greyTile * greyTile
+            if ch == 3 {
+                uploads.append(("pixels", pixelOffset))
+                for t in 0..<(padded / greyTile) {
+                    greyTiles += [UInt32(pixelOffset + 3 * greyTile * t), UInt32(planeOffset + greyTile * t)]
+                }
+            } else {
+                uploads.append(("plane", planeOffset))
+            }
+            bmDesc += [UInt32(ch == 3 ? pixelOffset : planeOffset), UInt32(w), UInt32(ch),
                        UInt32(linearTable(w)), UInt32(linearTable(h))]
 
             // params: src off, src stride, dst off, out w, out h, mode (0 copy, 1 h, 2 v),
@@ -305,11 +313,10 @@ public final class OpenCLEngine: HashEngine {
                 pass1 += vParams(src: plane, width: w, dst: mid)
                 pass2 += hParams(src: mid, stride: w, dst: out32, rows: 32)
             }
-            addTiles(&greyTiles, image: k, count: (image.pixelCount + 3) / 4, size: greyTile)
             addTiles(&pass1Tiles, image: k, count: Int(pass1[9 * k + 3] * pass1[9 * k + 4]), size: lanczosTile)
             addTiles(&pass2Tiles, image: k, count: 1024, size: lanczosTile)
-            pixelOffset += image.pixelCount * ch
-            planeOffset += image.pixelCount
+            if ch == 3 { pixelOffset += 3 * padded }
+            planeOffset += padded
             midOffset += Self.intermediateSize(image)
         }
 
@@ -318,17 +325,17 @@ public final class OpenCLEngine: HashEngine {
         // Work groups of one tile's size where the device allows (PoCL picks tiny groups on its own).
         let tileLocal: [Int]? = device.maxWorkGroupSize >= lanczosTile ? [lanczosTile] : nil
         let pixels = try slot.buffer("pixels", bytes: pixelOffset, context: context)
+        let plane = try slot.buffer("plane", bytes: planeOffset, context: context)
         for (k, i) in chunk.enumerated() {
+            let target = uploads[k].buffer == "pixels" ? pixels : plane
             try batch[i].pixels.withUnsafeBytes { raw in
-                try clCheck(ccl_EnqueueWriteBuffer(context.api, context.queues[q], pixels.mem, cl_bool(CL_TRUE),
-                                                   pixelOffsets[k], raw.count, raw.baseAddress, 0, nil, nil),
-                            "clEnqueueWriteBuffer(pixels)", device: device.name)
+                try clCheck(ccl_EnqueueWriteBuffer(context.api, context.queues[q], target.mem, cl_bool(CL_TRUE),
+                                                   uploads[k].offset, raw.count, raw.baseAddress, 0, nil, nil),
+                            "clEnqueueWriteBuffer(\(uploads[k].buffer))", device: device.name)
             }
         }
-        let plane = try slot.buffer("plane", bytes: planeOffset, context: context)
         let mid = try slot.buffer("mid", bytes: midOffset, context: context)
         let resized = try slot.buffer("resized", bytes: 1024 * n, context: context)
-        let greyDescBuf = try upload(slot, "greyDesc", greyDesc, queue: q)
         let greyTilesBuf = try upload(slot, "greyTiles", greyTiles, queue: q)
         let pass1TilesBuf = try upload(slot, "pass1Tiles", pass1Tiles, queue: q)
         let pass2TilesBuf = try upload(slot, "pass2Tiles", pass2Tiles, queue: q)
@@ -350,9 +357,12 @@ public final class OpenCLEngine: HashEngine {
             clock = Date()
         }
         try measured("upload")
-        try greyKernel.set([.buffer(pixels), .buffer(plane), .buffer(greyDescBuf), .buffer(greyTilesBuf), .u32(UInt32(greyTile))])
-        try context.launch(greyKernel, global: [greyTiles.count / 2 * greyTile], local: tileLocal, queue: q)
-        try measured("grey")
+        if !greyTiles.isEmpty {
+            // One work item per 4 pixels.
+            try greyKernel.set([.buffer(pixels), .buffer(plane), .buffer(greyTilesBuf), .u32(UInt32(greyTile / 4))])
+            try context.launch(greyKernel, global: [greyTiles.count / 2 * greyTile / 4], local: tileLocal, queue: q)
+            try measured("grey")
+        }
         try lanczosKernel.set([.buffer(plane), .buffer(mid), .buffer(pass1Buf), .buffer(xminBuf), .buffer(tapsBuf),
                                .buffer(coeffBuf), .buffer(pass1TilesBuf), .u32(UInt32(lanczosTile))])
         try context.launch(lanczosKernel, global: [pass1Tiles.count / 2 * lanczosTile], local: tileLocal, queue: q)
@@ -366,7 +376,7 @@ public final class OpenCLEngine: HashEngine {
             try context.launch(dctKernel, global: [32 * n], local: [32], queue: q)
             try measured("dct")
         }
-        try blockmeanKernel.set([.buffer(pixels), .buffer(bmDescBuf), .buffer(linearBuf), .buffer(bmOut)])
+        try blockmeanKernel.set([.buffer(pixels), .buffer(plane), .buffer(bmDescBuf), .buffer(linearBuf), .buffer(bmOut)])
         try context.launch(blockmeanKernel, global: [blockmeanLocal * n], local: [blockmeanLocal], queue: q)
         try measured("blockmean")
         try clCheck(ccl_Flush(context.api, context.queues[q]), "clFlush", device: device.name)
