@@ -15,12 +15,27 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 step "swift build"
 swift build
 
+# Runs `swift test` with extra arguments, shows failures, fails unless every test passed.
+run_swift_tests() {
+  local log=$1; shift
+  swift test "$@" 2>&1 | tee "$log" | grep -vE "^\[[0-9]+/[0-9]+\]|^Test Case .* (started|passed)" || true
+  grep -qE "Executed [0-9]+ tests?, with ([0-9]+ tests? skipped and )?0 failures" "$log" \
+    || { echo "swift test $* failed" >&2; tail -50 "$log" >&2; exit 1; }
+  ! grep -qE "error: |Fatal error|failed \(|ERROR: AddressSanitizer" "$log" \
+    || { grep -E "error: |Fatal error|failed \(|ERROR: AddressSanitizer" "$log" | head -40 >&2; exit 1; }
+}
+
 step "swift test"
-swift test 2>&1 | tee /tmp/crosshash-swift-test.log | grep -vE "^\[[0-9]+/[0-9]+\]|^Test Case .* (started|passed)" || true
-grep -qE "Executed [0-9]+ tests?, with 0 failures" /tmp/crosshash-swift-test.log \
-  || { echo "swift test failed" >&2; tail -50 /tmp/crosshash-swift-test.log >&2; exit 1; }
-! grep -qE "error: |Fatal error|failed \(" /tmp/crosshash-swift-test.log \
-  || { grep -E "error: |Fatal error|failed \(" /tmp/crosshash-swift-test.log | head -40 >&2; exit 1; }
+run_swift_tests /tmp/crosshash-swift-test.log
+
+if [ "${CROSSHASH_ASAN:-1}" != 0 ]; then
+  # The whole suite again with AddressSanitizer (Swift and C targets, the end-to-end binary too).
+  # Leak detection is off: PoCL's LLVM keeps allocations alive until exit by design.
+  step "swift test under AddressSanitizer"
+  export ASAN_OPTIONS=detect_leaks=0
+  run_swift_tests /tmp/crosshash-swift-test-asan.log --sanitize=address --scratch-path .build-asan
+  unset ASAN_OPTIONS
+fi
 
 step "conformance against imagehash + OpenCV on real pictures"
 bash scripts/conformance.sh
