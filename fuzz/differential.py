@@ -9,8 +9,12 @@ convert('RGB') / convert('L') where Pillow decodes, an error where Pillow raises
 
     python3 fuzz/differential.py [seed=1] [workdir=/tmp/crosshash-differential]
 
-Exit status 1 if any file differs. Known differences, about 1 in 5,000 damaged files:
-- PNG (png_decode.c): a zlib stream or IDAT sequence stopping exactly on a row boundary.
+Short streams: PNGs whose zlib stream stops early, on a row boundary (Pillow: rest blank) or
+inside a row (Pillow: truncated), with the Adler-32 in the same IDAT chunk, in the next one, at
+a 64 KiB block boundary, with extra IDAT data or garbage after the stream, or the file ending
+right after the image data.
+
+Exit status 1 if any file differs. Known difference, about 1 in 5,000 damaged files:
 - JPEG (jpeg_decode.c): progressive JPEGs with corrupt scan data ("premature end of data
   segment"): the system libjpeg-turbo 2.1.5 fills the damaged coefficients differently from
   the 3.x inside Pillow 13 (OpenCV's 3.1 agrees with Pillow, djpeg 2.1.5 with us).
@@ -87,6 +91,58 @@ def filter_rows(rng, rows, bpp):
 
 
 def make_png(rng, nrng, w, h, depth, ctype, interlace):
+    head, raw, _ = make_png_parts(rng, nrng, w, h, depth, ctype, interlace)
+    return head + idats(rng, zlib.compress(raw, rng.choice([0, 1, 6, 9]))) + chunk(b"IEND", b"")
+
+
+def idats(rng, comp):
+    step = rng.choice([len(comp) + 1, 7, 100])
+    return b"".join(chunk(b"IDAT", comp[i:i + step]) for i in range(0, len(comp), step))
+
+
+def make_short(rng, head, raw, bounds):
+    """A copy whose zlib stream stops early: on a row boundary or inside a row."""
+    k = rng.randrange(len(bounds))
+    cut = bounds[k]
+    row = bounds[k] - (bounds[k - 1] if k else 0)
+    kind = rng.choice(["boundary", "boundary", "inside", "empty"])
+    if kind == "inside" and row > 1:
+        cut -= rng.randrange(1, row)
+    elif kind == "empty":
+        cut = 0
+    comp = zlib.compress(raw[:cut], rng.choice([0, 1, 6, 9]))
+    split = rng.choice(["chunks", "adler_next", "adler_split", "block", "one"])
+    if split == "chunks":
+        body = idats(rng, comp)
+    elif split == "adler_next":
+        body = idats(rng, comp[:-4]) + chunk(b"IDAT", comp[-4:])
+    elif split == "adler_split":
+        at = rng.randrange(1, 5)
+        body = idats(rng, comp[:-at]) + chunk(b"IDAT", comp[-at:])
+    elif split == "block" and len(comp) > 65536 + 8:
+        # the last 64 KiB block Pillow reads from the second chunk ends just before the Adler-32
+        first = (len(comp) - 4 - rng.choice([0, 0, 1, 2])) % 65536
+        body = chunk(b"IDAT", comp[:first]) + chunk(b"IDAT", comp[first:])
+    else:
+        body = chunk(b"IDAT", comp)
+    tail = rng.choice(["iend", "iend", "extra_idat", "garbage", "eof", "eof_no_crc", "text"])
+    if tail == "extra_idat":
+        body += chunk(b"IDAT", bytes(rng.randrange(256) for _ in range(rng.randrange(0, 20))))
+    elif tail == "garbage":
+        last = body.rfind(b"IDAT") - 4
+        data = body[last + 8:-4] + bytes(rng.randrange(256) for _ in range(rng.randrange(1, 20)))
+        body = body[:last] + chunk(b"IDAT", data)
+    elif tail == "text":
+        body += chunk(b"tEXt", b"k\x00v")
+    if tail == "eof":
+        return head + body
+    if tail == "eof_no_crc":
+        return head + body[:-4]
+    return head + body + chunk(b"IEND", b"")
+
+
+def make_png_parts(rng, nrng, w, h, depth, ctype, interlace):
+    """(signature and chunks before the image data, filtered image data, offsets where its rows end)"""
     ch = CHANNELS[ctype]
     palette = rng.randint(1, 1 << depth) if ctype == 3 else 0
     top = (1 << depth) - 1 if ctype != 3 else min((1 << depth) - 1, palette + 2)  # some indices past the palette
@@ -94,14 +150,14 @@ def make_png(rng, nrng, w, h, depth, ctype, interlace):
     if depth == 16 and rng.random() < 0.5:
         arr = nrng.integers(0, 300, size=(h, w, ch))  # I;16 clamps at 255
     bpp = max(1, depth * ch // 8)
-    if not interlace:
-        raw = filter_rows(rng, pack_rows(arr, depth), bpp)
-    else:
-        raw = b""
-        for x0, y0, dx, dy in ADAM7:
-            sub = arr[y0::dy, x0::dx]
-            if sub.shape[0] and sub.shape[1]:
-                raw += filter_rows(rng, pack_rows(sub, depth), bpp)
+    raw, bounds = b"", []
+    for x0, y0, dx, dy in ADAM7 if interlace else [(0, 0, 1, 1)]:
+        sub = arr[y0::dy, x0::dx]
+        if sub.shape[0] and sub.shape[1]:
+            rows = pack_rows(sub, depth)
+            raw += filter_rows(rng, rows, bpp)
+            for r in rows:
+                bounds.append((bounds[-1] if bounds else 0) + len(r) + 1)
     s = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, ctype, 0, 0, interlace))
     if rng.random() < 0.3 and ctype in (0, 2, 3):
         s += chunk(b"tRNS", {0: b"\x00\x05", 2: bytes(6), 3: b"\x00\xff\x80"}[ctype])
@@ -109,11 +165,7 @@ def make_png(rng, nrng, w, h, depth, ctype, interlace):
         s += chunk(b"gAMA", struct.pack(">I", 100000))
     if ctype == 3:
         s += chunk(b"PLTE", bytes(nrng.integers(0, 256, size=3 * palette).astype("uint8")))
-    comp = zlib.compress(raw, rng.choice([0, 1, 6, 9]))
-    step = rng.choice([len(comp) + 1, 7, 100])
-    for i in range(0, len(comp), step):
-        s += chunk(b"IDAT", comp[i:i + step])
-    return s + chunk(b"IEND", b"")
+    return s, raw, bounds
 
 
 def generate(out, seed):
@@ -127,7 +179,18 @@ def generate(out, seed):
                 for w, h in [(1, 1), (3, 5), (17, 9), (33, 2), (rng.randint(1, 300), rng.randint(1, 120))]:
                     with open(f"{out}/p{n:03d}_ct{ctype}_bd{depth}_i{interlace}_{w}x{h}.png", "wb") as f:
                         f.write(make_png(rng, nrng, w, h, depth, ctype, interlace))
+                    head, raw, bounds = make_png_parts(rng, nrng, w, h, depth, ctype, interlace)
+                    for t in range(6):
+                        with open(f"{out}/s{n:03d}_{t}_ct{ctype}_bd{depth}_i{interlace}_{w}x{h}.png", "wb") as f:
+                            f.write(make_short(rng, head, raw, bounds))
                     n += 1
+    # image data longer than Pillow's 64 KiB blocks, streams ending around block boundaries
+    for k in range(6):
+        ctype, depth, interlace = rng.choice([(2, 16), (6, 8), (0, 8)]) + (k % 2,)
+        head, raw, bounds = make_png_parts(rng, nrng, 300, 120, depth, ctype, interlace)
+        for t in range(8):
+            with open(f"{out}/b{k}_{t}_ct{ctype}_bd{depth}_i{interlace}.png", "wb") as f:
+                f.write(make_short(rng, head, raw, bounds))
     for k in range(30):
         w, h = rng.randint(1, 70), rng.randint(1, 70)
         a = nrng.integers(0, 256, size=(h, w, 3)).astype("uint8")
@@ -208,7 +271,7 @@ def main():
     cc = os.environ.get("CC", "/opt/swift/usr/bin/clang" if os.path.exists("/opt/swift/usr/bin/clang") else "clang")
     src = [f"{ROOT}/fuzz/decode_check.c"] + [f"{ROOT}/Sources/CCodecs/{n}" for n in ("decode.c", "jpeg_decode.c", "png_decode.c")]
     subprocess.run([cc, "-O1", "-g", "-fsanitize=address,undefined", "-fuse-ld=lld", f"-I{ROOT}/Sources/CCodecs/include",
-                    *src, "-ljpeg", "-lpng16", "-o", tool], check=True)
+                    *src, "-ljpeg", "-lpng16", "-lz", "-o", tool], check=True)
     paths = sorted(glob.glob(files + "/*"))
     mine = {}
     for i in range(0, len(paths), 200):

@@ -23,7 +23,7 @@ if [[ -z "$cc" ]]; then echo "fuzz.sh: no clang found (set CC)" >&2; exit 2; fi
 "$cc" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -fuse-ld=lld -ISources/CCodecs/include -ISources/CCodecs \
     fuzz/fuzz_decode.c Sources/CCodecs/decode.c Sources/CCodecs/jpeg_decode.c Sources/CCodecs/png_decode.c \
-    -ljpeg -lpng16 -o "$out/fuzz_decode"
+    -ljpeg -lpng16 -lz -o "$out/fuzz_decode"
 
 seeds=()
 for dir in Tests/Fixtures/images/jpeg Tests/Fixtures/images/png Tests/Fixtures/images/hostile; do

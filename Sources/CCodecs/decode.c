@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
@@ -92,36 +93,6 @@ const char *cc_decoder_warning(const cc_decoder *d, int index) {
     return d->warnings[index];
 }
 
-/* Slicing-by-4 table CRC; zlib's own crc32 would need -lz on the link line. */
-static uint32_t crc_table[4][256];
-static void crc_init(void) {
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[0][n] = c;
-    }
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = crc_table[0][n];
-        for (int t = 1; t < 4; t++) {
-            c = crc_table[0][c & 0xFF] ^ (c >> 8);
-            crc_table[t][n] = c;
-        }
-    }
-}
-
-#include <pthread.h>
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
 uint32_t cc_crc32(uint32_t crc, const uint8_t *p, size_t n) {
-    pthread_once(&crc_once, crc_init);
-    uint32_t c = crc ^ 0xFFFFFFFFu;
-    while (n >= 4) {
-        c ^= (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-        c = crc_table[3][c & 0xFF] ^ crc_table[2][(c >> 8) & 0xFF] ^ crc_table[1][(c >> 16) & 0xFF] ^
-            crc_table[0][c >> 24];
-        p += 4;
-        n -= 4;
-    }
-    while (n--) c = crc_table[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
+    return (uint32_t)crc32_z(crc, p, n);
 }

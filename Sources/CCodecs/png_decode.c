@@ -17,12 +17,21 @@
  *   cut inside the last IDAT) is ignored. An error libpng raises after the last row is
  *   therefore not a failure here, and an IDAT cut by the end of the file is presented to
  *   libpng shortened to the bytes that exist (libpng would otherwise want the whole chunk).
- * - IDAT chunks that stop (another chunk follows, or the file ends) before the last row:
- *   "image file is truncated".
- * - A zlib stream that ends on a row boundary before the last row leaves the remaining rows
- *   zero (palette index 0 for palette images) and no error; we do the same, with a warning.
- *   (Known difference: a stream ending in the middle of a row makes Pillow raise; libpng
- *   cannot tell the two apart, so that case also gives blank rows here.)
+ * - Pillow feeds its zlib decoder (the same system zlib 1.2.13 as ours, window bits 15) the
+ *   IDAT data chunk by chunk, at most 64 KiB per call (ImageFile.MAXBLOCK), and calls inflate
+ *   with room for the rest of the current row (ZipDecode.c). libpng's sequential reader does
+ *   exactly the same once its IDAT read size is 64 KiB and its window is forced to 15 bits, so
+ *   every inflate call, and therefore every zlib error, happens at the same place in both.
+ * - Pillow returns pixels, the rows not reached left zero (palette index 0 for palette images),
+ *   only when the inflate call that completes a row returns Z_STREAM_END. Every other way for
+ *   the data to stop early raises "image file is truncated": IDAT chunks that stop (another
+ *   chunk follows, or the file ends), a stream that ends inside a row, or one that ends on a
+ *   row boundary but whose Adler-32 arrives in a later call (next IDAT chunk or 64 KiB block).
+ *   libpng reports all of these as "Not enough image data" on the next row, so we tell them
+ *   apart by what libpng did on the last completed row: its "Extra compressed data" warning
+ *   comes from exactly that Z_STREAM_END when input is left over; when none is left (the row
+ *   ended exactly at the end of an IDAT chunk) we inflate the IDAT bytes up to there once more
+ *   ourselves to learn whether the stream ended there (rare: damaged files only).
  * - After the image data Pillow walks the remaining chunks, from the chunk where the last row
  *   was completed: one whose length runs past the end of the file, or a known chunk shorter
  *   than its fixed fields, is an error (post_walk). */
@@ -33,6 +42,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <png.h>
+#include <zlib.h>
+
+#define PILLOW_BLOCK 65536 /* ImageFile.MAXBLOCK: the most IDAT data Pillow decodes per call */
 
 typedef struct {
     png_structp png;
@@ -52,8 +64,12 @@ typedef struct {
     size_t stream_size;
     size_t next_chunk;         /* offset where the next chunk header starts */
     uint8_t last_type[4];      /* type of the last chunk header libpng read */
-    size_t walk_from;          /* where Pillow's after-image chunk walk starts; 0 = unknown */
-    size_t data_since_row;     /* IDAT bytes read since the last completed row */
+    size_t first_idat;         /* offset of the first IDAT chunk, 0 until libpng reads it */
+    size_t walk_from;          /* next_chunk when the last row completed: where Pillow's
+                                * after-image chunk walk starts; 0 = no row yet */
+    int row_at_chunk_end;      /* the last completed row used up its IDAT chunk exactly */
+    unsigned long end_row;     /* row (1-based) during which libpng saw Z_STREAM_END with
+                                * input left ("Extra compressed data"); 0 = none */
     uint8_t zero_pixel[3];     /* what Pillow shows where no row data arrived */
     char error[200];
 } png_state;
@@ -186,6 +202,8 @@ static void on_png_error(png_structp png, png_const_charp message) {
 
 static void on_png_warning(png_structp png, png_const_charp message) {
     png_state *s = png_get_error_ptr(png);
+    if (s->rows_done < s->rows_expected && strstr(message, "Extra compressed data") != NULL && s->end_row == 0)
+        s->end_row = s->rows_done + 1;
     cc_warn(s->owner, "%s", message);
 }
 
@@ -222,9 +240,8 @@ static void on_png_read(png_structp png, png_bytep out, size_t length) {
      * the 4 bytes before the next one. */
     if (s->offset == s->next_chunk && length == 8) {
         memcpy(s->last_type, out + 4, 4);
+        if (s->first_idat == 0 && memcmp(out + 4, "IDAT", 4) == 0) s->first_idat = s->offset;
         s->next_chunk = s->offset + 12 + (size_t)be32(out);
-    } else if (!(length == 4 && s->offset + 4 == s->next_chunk)) {
-        s->data_since_row += length;
     }
     s->offset += length;
 }
@@ -233,8 +250,9 @@ static void on_png_read(png_structp png, png_bytep out, size_t length) {
  * rows, and clamps 16-bit gray to 8 bits the way Pillow converts I;16. */
 static void on_row(png_structp png, png_row_infop row, png_bytep data) {
     png_state *s = png_get_user_transform_ptr(png);
-    if (++s->rows_done == s->rows_expected) s->walk_from = s->next_chunk;
-    s->data_since_row = 0;
+    s->rows_done++;
+    s->walk_from = s->next_chunk;
+    s->row_at_chunk_end = s->offset + 4 == s->next_chunk;
     if (!s->gray16 || row->bit_depth != 16) return;
     png_uint_32 n = row->width;
     for (png_uint_32 i = 0; i < n; i++) {
@@ -311,6 +329,11 @@ int cc_png_read_header(cc_decoder *d, uint64_t max_pixels) {
         return cc_fail(d, CC_ERR_CORRUPT, "%s", s->error);
     }
     png_set_read_fn(png, s, on_png_read);
+    /* Pillow's inflate calls (see the top of the file). */
+    png_set_compression_buffer_size(png, PILLOW_BLOCK);
+    png_set_option(png, PNG_MAXIMUM_INFLATE_WINDOW, PNG_OPTION_ON);
+    /* "Extra compressed data" must stay a warning: it marks where the stream ended. */
+    png_set_benign_errors(png, 1);
     /* Pillow has no dimension limit of its own beyond the pixel count checked above. */
     png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
     png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
@@ -378,6 +401,86 @@ static size_t walk_start(const png_state *s) {
     return s->walk_from != 0 ? s->walk_from : s->next_chunk;
 }
 
+/* Pillow's ImagingZipDecode, replayed over the IDAT chunks up to the end of row `rows`
+ * (counting the rows of every interlace pass): whether the inflate call that completed that
+ * row returned Z_STREAM_END. Same input blocks, same output room, same zlib as Pillow. */
+static int pillow_row_call_ended(const png_state *s, unsigned long rows) {
+    const cc_decoder *d = s->owner;
+    const uint32_t width = d->header.width, height = d->header.height;
+    const size_t bits = (size_t)d->header.bit_depth * (size_t)d->header.source_channels;
+    if (s->first_idat == 0 || rows == 0 || ((size_t)width * bits + 7) / 8 >= UINT32_MAX) return 0;
+    uint8_t *row = malloc(((size_t)width * bits + 7) / 8 + 1);
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (row == NULL) return 0;
+    if (inflateInit(&z) != Z_OK) {
+        free(row);
+        return 0;
+    }
+    int pass = 0;
+    uint32_t pass_rows = s->interlaced ? PNG_PASS_ROWS(height, 0) : height, y = 0;
+    size_t row_bytes = 0, filled = 0;
+    unsigned long done = 0;
+    int verdict = -1;
+    size_t pos = s->first_idat;
+    while (verdict < 0 && pos <= d->size && d->size - pos >= 8) {
+        uint8_t header[8];
+        stream_copy((png_state *)s, header, pos, 8);
+        if (memcmp(header + 4, "IDAT", 4) != 0) break;
+        size_t body = pos + 8, length = be32(header);
+        size_t stop = d->size - body < length ? d->size : body + length;
+        for (size_t block = body; verdict < 0 && block < stop; block += PILLOW_BLOCK) {
+            z.next_in = (Bytef *)(d->data + block);
+            z.avail_in = (uInt)(stop - block < PILLOW_BLOCK ? stop - block : PILLOW_BLOCK);
+            while (verdict < 0 && z.avail_in > 0) {
+                while (row_bytes == 0) { /* the next row: skip empty passes */
+                    if (y < pass_rows) {
+                        uint32_t cols = s->interlaced ? PNG_PASS_COLS(width, pass) : width;
+                        row_bytes = ((size_t)cols * bits + 7) / 8 + 1;
+                        break;
+                    }
+                    if (!s->interlaced || ++pass == 7) {
+                        verdict = 0;
+                        break;
+                    }
+                    y = 0;
+                    pass_rows = PNG_PASS_COLS(width, pass) != 0 ? PNG_PASS_ROWS(height, pass) : 0;
+                }
+                if (verdict >= 0) break;
+                z.next_out = row + filled;
+                z.avail_out = (uInt)(row_bytes - filled);
+                int ret = inflate(&z, Z_NO_FLUSH);
+                if (ret < 0) {
+                    verdict = 0;
+                    break;
+                }
+                filled = row_bytes - z.avail_out;
+                if (filled < row_bytes) {
+                    if (ret == Z_STREAM_END) verdict = 0; /* ended inside a row */
+                    break;
+                }
+                if (++done == rows) verdict = ret == Z_STREAM_END;
+                filled = 0;
+                row_bytes = 0;
+                y++;
+            }
+        }
+        pos = body + length + 4;
+    }
+    inflateEnd(&z);
+    free(row);
+    return verdict > 0;
+}
+
+/* Pillow's verdict when libpng stopped before the last row: whether the inflate call that
+ * completed the last completed row returned Z_STREAM_END (see the top of the file). Without
+ * the warning, that can only have happened with the row ending exactly at a chunk's end. */
+static int pillow_stream_ended(const png_state *s) {
+    if (s->rows_done == 0) return 0;
+    if (s->end_row == s->rows_done) return 1;
+    return s->row_at_chunk_end && pillow_row_call_ended(s, s->rows_done);
+}
+
 int cc_png_decode(cc_decoder *d, uint8_t *dst) {
     png_state *s = d->impl;
     png_structp png = s->png;
@@ -386,8 +489,6 @@ int cc_png_decode(cc_decoder *d, uint8_t *dst) {
     const int channels = d->header.channels;
     const size_t stride = width * (size_t)channels;
     const int color_type = png_get_color_type(png, s->info);
-    /* Rows the non-interlaced loop has handed to libpng; volatile across longjmp. */
-    volatile uint32_t next_row = 0;
 
     /* Interlaced passes fill scattered pixels; where data stops Pillow shows zeros. */
     if (s->interlaced) fill_zero(dst, width * height, channels, s->zero_pixel);
@@ -397,22 +498,22 @@ int cc_png_decode(cc_decoder *d, uint8_t *dst) {
             cc_warn(d, "ignored after the last row: %s", s->error);
             return post_walk(d, walk_start(s), color_type);
         }
-        char name[20];
-        chunk_name(s->last_type, name);
-        int idat_stopped = memcmp(s->last_type, "IDAT", 4) != 0;
-        /* libpng says "Not enough image data" both when the zlib stream ended (Pillow: blank
-         * rows) and when the IDAT chunks stop (Pillow: truncated). A stream that ended on a
-         * row boundary is seen as no data read since that row; a chunk sequence stopping
-         * exactly on a row boundary looks the same and is taken as a short stream too. */
-        int stream_ended = !idat_stopped || s->data_since_row == 0;
-        if (strcmp(s->error, "Not enough image data") == 0 && !s->eof && stream_ended) {
-            if (!s->interlaced) {
-                uint32_t first = next_row; /* the row being read when the stream ended */
-                fill_zero(dst + (size_t)first * stride, width * (height - first), channels, s->zero_pixel);
-            }
+        if (pillow_stream_ended(s)) {
+            if (!s->interlaced)
+                fill_zero(dst + (size_t)s->rows_done * stride, width * (height - s->rows_done), channels, s->zero_pixel);
             cc_warn(d, "the compressed image data ends before the last row (%lu of %lu rows); the rest is blank, as in Pillow",
                     s->rows_done, s->rows_expected);
             return post_walk(d, walk_start(s), color_type);
+        }
+        char name[20];
+        chunk_name(s->last_type, name);
+        int idat_stopped = memcmp(s->last_type, "IDAT", 4) != 0;
+        if (!s->eof && !idat_stopped && strcmp(s->error, "Not enough image data") == 0) {
+            if (s->interlaced)
+                return cc_fail(d, CC_ERR_TRUNCATED, "the compressed image data ends inside the interlaced passes (%lu of %lu pass rows)",
+                               s->rows_done, s->rows_expected);
+            return cc_fail(d, CC_ERR_TRUNCATED, "the compressed image data ends before the end of row %lu of %u",
+                           s->rows_done + 1, (unsigned)height);
         }
         if (s->eof || idat_stopped) {
             char where[64] = "the file ends";
@@ -426,11 +527,10 @@ int cc_png_decode(cc_decoder *d, uint8_t *dst) {
         if (s->interlaced)
             return cc_fail(d, CC_ERR_CORRUPT, "%s (in the interlaced passes, %lu of %lu pass rows)", s->error,
                            s->rows_done, s->rows_expected);
-        return cc_fail(d, CC_ERR_CORRUPT, "%s (at row %lu of %u)", s->error, s->rows_done, (unsigned)height);
+        return cc_fail(d, CC_ERR_CORRUPT, "%s (at row %lu of %u)", s->error, s->rows_done + 1, (unsigned)height);
     }
     for (int pass = 0; pass < s->passes; pass++) {
         for (uint32_t y = 0; y < height; y++) {
-            next_row = y;
             png_read_row(png, dst + (size_t)y * stride, NULL);
         }
     }

@@ -293,6 +293,116 @@ final class DecodeTests: XCTestCase {
         let after = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
         XCTAssertLessThanOrEqual(after, before + 1)
     }
+
+    // MARK: PNG image data that stops early (outcomes from Pillow 13: fuzz/png_short_streams.py)
+
+    /// A PNG chunk: length, type, data, CRC.
+    static func pngChunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let body = Array(type.utf8) + data
+        return bigEndian(UInt32(data.count)) + body + bigEndian(Checksum.crc32(body))
+    }
+
+    static func bigEndian(_ v: UInt32) -> [UInt8] {
+        [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)]
+    }
+
+    /// A zlib stream of stored deflate blocks, so that the test controls where every byte is.
+    static func storedZlib(_ data: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x78, 0x01]
+        var start = 0
+        repeat {
+            let n = min(65535, data.count - start)
+            let last: UInt8 = start + n == data.count ? 1 : 0
+            out += [last, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
+            out += data[start..<(start + n)]
+            start += n
+        } while start < data.count
+        var a: UInt32 = 1, b: UInt32 = 0
+        for v in data {
+            a = (a + UInt32(v)) % 65521
+            b = (b + a) % 65521
+        }
+        return out + bigEndian(b << 16 | a)
+    }
+
+    /// Filter-0 rows of 8-bit gray pixels (7x + 13y + 1) & 255, never 0 where the row is full.
+    static func grayRows(width: Int, height: Int) -> [[UInt8]] {
+        (0..<height).map { (y: Int) -> [UInt8] in
+            let pixels: [UInt8] = (0..<width).map { (x: Int) -> UInt8 in UInt8((7 * x + 13 * y + 1) & 255) }
+            return [0] + pixels
+        }
+    }
+
+    static func grayPNG(width: Int, height: Int, interlaced: Bool = false, idats: [[UInt8]], end: Bool = true) -> [UInt8] {
+        var header = bigEndian(UInt32(width)) + bigEndian(UInt32(height))
+        header += [8, 0, 0, 0, interlaced ? 1 : 0]
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + pngChunk("IHDR", header)
+        for idat in idats { png += pngChunk("IDAT", idat) }
+        return end ? png + pngChunk("IEND", []) : png
+    }
+
+    func testPNGShortStreamsFollowPillow() throws {
+        let rows = Self.grayRows(width: 4, height: 4)
+        let two = Self.storedZlib(rows[0] + rows[1])
+        let twoRowsThenBlank = Array(rows[0].dropFirst() + rows[1].dropFirst()) + [UInt8](repeating: 0, count: 8)
+
+        // The inflate call that completes row 2 also reaches the end of the stream: rows 3 and 4 blank.
+        let ended = try ImageDecoder().decode(data: Self.grayPNG(width: 4, height: 4, idats: [two]))
+        XCTAssertEqual(ended.pixels, twoRowsThenBlank)
+        XCTAssertFalse(ended.warnings.isEmpty)
+        // Nothing after the stream is read: an IDAT of garbage, or no IEND (not even a CRC).
+        let garbage = Self.grayPNG(width: 4, height: 4, idats: [two, Array("garbage".utf8)])
+        XCTAssertEqual(try ImageDecoder().decode(data: garbage).pixels, twoRowsThenBlank)
+        let noEnd = Self.grayPNG(width: 4, height: 4, idats: [two], end: false)
+        XCTAssertEqual(try ImageDecoder().decode(data: noEnd).pixels, twoRowsThenBlank)
+        XCTAssertEqual(try ImageDecoder().decode(data: Array(noEnd.dropLast(4))).pixels, twoRowsThenBlank)
+
+        // The same rows with the Adler-32 in the next IDAT chunk: a later call ends the stream,
+        // and Pillow says "image file is truncated".
+        let adlerNext = Self.grayPNG(width: 4, height: 4, idats: [Array(two.dropLast(4)), Array(two.suffix(4))])
+        XCTAssertThrowsError(try ImageDecoder().decode(data: adlerNext)) { error in
+            guard case .truncated? = error as? DecodeError else { return XCTFail("\(error)") }
+        }
+        // A stream that ends inside row 3: truncated too.
+        let inside = Self.grayPNG(width: 4, height: 4, idats: [Self.storedZlib(rows[0] + rows[1] + rows[2].prefix(3))])
+        XCTAssertThrowsError(try ImageDecoder().decode(data: inside)) { error in
+            guard case .truncated(_, let detail)? = error as? DecodeError else { return XCTFail("\(error)") }
+            XCTAssert(detail.contains("row 3"), detail)
+        }
+        // A bad Adler-32 read by the call that completes row 2: "broken data stream".
+        var badAdler = two
+        badAdler[badAdler.count - 1] ^= 1
+        XCTAssertThrowsError(try ImageDecoder().decode(data: Self.grayPNG(width: 4, height: 4, idats: [badAdler]))) { error in
+            guard case .corrupt? = error as? DecodeError else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testInterlacedPNGShortStreamsFollowPillow() throws {
+        // Adam7 on 4x4: the first pass rows are pass 1 (1 px), pass 4 (1 px), pass 5 (2 px).
+        let passRows = Self.grayRows(width: 1, height: 1) + Self.grayRows(width: 1, height: 1) + Self.grayRows(width: 2, height: 1)
+        let data = Array(passRows.joined())
+        let three = try ImageDecoder().decode(data: Self.grayPNG(width: 4, height: 4, interlaced: true, idats: [Self.storedZlib(data)]))
+        XCTAssertEqual(three.pixels, [1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0, 0])
+        let inside = Self.grayPNG(width: 4, height: 4, interlaced: true, idats: [Self.storedZlib(Array(data.dropLast()))])
+        XCTAssertThrowsError(try ImageDecoder().decode(data: inside)) { error in
+            guard case .truncated? = error as? DecodeError else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testPNGStreamEndFollowsPillowsBlocks() throws {
+        // Pillow hands zlib at most 64 KiB of a chunk per call: an Adler-32 just past such a block
+        // arrives in a later call (truncated); one inside it ends the stream with row 66.
+        let rows = Self.grayRows(width: 1000, height: 70)
+        let stream = Self.storedZlib(Array(rows[..<66].joined()))
+        let adler = stream.count - 4
+        let split = { (at: Int) in Self.grayPNG(width: 1000, height: 70, idats: [Array(stream[..<at]), Array(stream[at...])]) }
+        XCTAssertThrowsError(try ImageDecoder().decode(data: split(adler - 65536))) { error in
+            guard case .truncated? = error as? DecodeError else { return XCTFail("\(error)") }
+        }
+        let image = try ImageDecoder().decode(data: split(adler - 65532))
+        XCTAssertEqual(Array(image.pixels[(65 * 1000)..<(66 * 1000)]), Array(rows[65].dropFirst()))
+        XCTAssertEqual(image.pixels[(66 * 1000)...].max(), 0)
+    }
 }
 
 private extension DecodeError {
