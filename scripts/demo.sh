@@ -18,7 +18,8 @@ if [ $# -eq 0 ]; then
   work=${CROSSHASH_DEMO_DIR:-${TMPDIR:-/tmp}/crosshash-demo}
   rm -rf "$work/corpus"
   mkdir -p "$work/pictures"
-  bash scripts/fetch_debian_images.sh "$work/pictures" 60 >&2
+  CROSSHASH_DEB_PACKAGES="${CROSSHASH_DEB_PACKAGES:-sway-backgrounds lomiri-wallpapers ukui-wallpapers mate-backgrounds}" \
+    bash scripts/fetch_debian_images.sh "$work/pictures" 80 >&2
   python3 scripts/make_demo_corpus.py "$work/pictures" "$work/corpus" >&2
   set -- museum="$work/corpus/museum" archive="$work/corpus/archive" web="$work/corpus/web"
   truth="$work/corpus/ground_truth.json"

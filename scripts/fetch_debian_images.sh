@@ -16,7 +16,7 @@ fi
 out=$1
 n=${2:-40}
 cache=${CROSSHASH_DEB_CACHE:-$HOME/.cache/crosshash-debs}
-packages=(sway-backgrounds lomiri-wallpapers ukui-wallpapers)
+packages=(${CROSSHASH_DEB_PACKAGES:-sway-backgrounds lomiri-wallpapers ukui-wallpapers})
 
 mkdir -p "$cache" "$out"
 cd "$cache"

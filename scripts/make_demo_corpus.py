@@ -31,11 +31,27 @@ def variants(img, rng):
     return img, fmt, ext, rng.choice([70, 80, 92])
 
 
+def distinct(src, files):
+    """Drops pictures that are another one at a different size (wallpaper packages ship the same
+    picture in several resolutions): otherwise the ground truth would call real copies unrelated."""
+    kept, seen = [], []
+    for f in sorted(files):
+        small = Image.open(os.path.join(src, f)).convert("L").resize((16, 16), Image.BOX)
+        px = list(small.getdata()) if not hasattr(small, "get_flattened_data") else list(small.get_flattened_data())
+        mean = sum(px) / len(px)
+        bits = [p > mean for p in px]
+        if all(sum(a != b for a, b in zip(bits, other)) > 40 for other in seen):
+            seen.append(bits)
+            kept.append(f)
+    return kept
+
+
 def main(src, out):
     rng = random.Random(20261125)
     files = sorted(f for f in os.listdir(src) if f.lower().endswith((".jpg", ".jpeg", ".png")))
     if len(files) < 12:
         sys.exit(f"need at least 12 pictures in {src}, found {len(files)}")
+    files = distinct(src, files)
     rng.shuffle(files)
     # A third of the pictures are shared: by two datasets, some by all three.
     n_shared = len(files) // 3
