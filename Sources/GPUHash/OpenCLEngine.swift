@@ -6,7 +6,7 @@ import HashKit
 ///
 /// Per chunk of images: Pillow L (grey.cl) -> two LANCZOS passes to 32x32 (lanczos.cl) ->
 /// pocketfft DCT, median, bits (dct.cl); and INTER_LINEAR_EXACT + BGR2GRAY + block sums
-/// (blockmean.cl) from the colour pixels. Every table (LANCZOS coefficients and pass order,
+/// (blockmean.cl) from the colour pixels, through a 256x256 grey image. Every table (LANCZOS coefficients and pass order,
 /// linear-exact offsets and weights, DCT twiddles) comes from HashKit, so the device and the CPU
 /// cannot drift apart.
 ///
@@ -31,6 +31,7 @@ public final class OpenCLEngine: HashEngine {
     private let greyKernel: CLKernel
     private let lanczosKernel: CLKernel
     private let dctKernel: CLKernel?
+    private let blockmeanResizeKernel: CLKernel
     private let blockmeanKernel: CLKernel
     private let blockmeanLocal: Int
     private let dctTables: CLBuffer
@@ -74,15 +75,16 @@ public final class OpenCLEngine: HashEngine {
         lanczosKernel = try context.kernels(file: "lanczos.cl", names: ["lanczos_pass"])[0]
         var local = 256
         while local > 4 && local > info.maxWorkGroupSize { local /= 2 }
-        var bm = try context.kernels(file: "blockmean.cl", names: ["blockmean_hash"],
-                                     defines: ["BLOCKMEAN_LOCAL": String(local)])[0]
+        var bm = try context.kernels(file: "blockmean.cl", names: ["blockmean_resize", "blockmean_bits"],
+                                     defines: ["BLOCKMEAN_LOCAL": String(local)])
         // The kernel's own limit can be lower than the device's (register pressure).
-        while local > 4 && bm.maxWorkGroupSize < local {
+        while local > 4 && bm[1].maxWorkGroupSize < local {
             local /= 2
-            bm = try context.kernels(file: "blockmean.cl", names: ["blockmean_hash"],
-                                     defines: ["BLOCKMEAN_LOCAL": String(local)])[0]
+            bm = try context.kernels(file: "blockmean.cl", names: ["blockmean_resize", "blockmean_bits"],
+                                     defines: ["BLOCKMEAN_LOCAL": String(local)])
         }
-        blockmeanKernel = bm
+        blockmeanResizeKernel = bm[0]
+        blockmeanKernel = bm[1]
         blockmeanLocal = local
 
         if info.supportsFP64 && info.maxWorkGroupSize >= 32 {
@@ -177,7 +179,7 @@ public final class OpenCLEngine: HashEngine {
     static func deviceBytes(_ image: DecodedImage) -> Int {
         let tables = 4 * 32 * (6 * (image.width + image.height) / 32 + 16)
         let padded = image.pixelCount + 1024
-        return padded * (image.layout == .rgb ? 4 : 1) + intermediateSize(image) + tables
+        return padded * (image.layout == .rgb ? 4 : 1) + intermediateSize(image) + tables + 65536
     }
 
     /// Bytes of the first pass's output: 32 x height (horizontal first), width x 32 (vertical
@@ -336,6 +338,7 @@ public final class OpenCLEngine: HashEngine {
         }
         let mid = try slot.buffer("mid", bytes: midOffset, context: context)
         let resized = try slot.buffer("resized", bytes: 1024 * n, context: context)
+        let grey256 = try slot.buffer("grey256", bytes: 65536 * n, context: context)
         let greyTilesBuf = try upload(slot, "greyTiles", greyTiles, queue: q)
         let pass1TilesBuf = try upload(slot, "pass1Tiles", pass1Tiles, queue: q)
         let pass2TilesBuf = try upload(slot, "pass2Tiles", pass2Tiles, queue: q)
@@ -376,9 +379,12 @@ public final class OpenCLEngine: HashEngine {
             try context.launch(dctKernel, global: [32 * n], local: [32], queue: q)
             try measured("dct")
         }
-        try blockmeanKernel.set([.buffer(pixels), .buffer(plane), .buffer(bmDescBuf), .buffer(linearBuf), .buffer(bmOut)])
+        try blockmeanResizeKernel.set([.buffer(pixels), .buffer(plane), .buffer(bmDescBuf), .buffer(linearBuf), .buffer(grey256)])
+        try context.launch(blockmeanResizeKernel, global: [65536 * n], local: tileLocal, queue: q)
+        try measured("blockmean resize")
+        try blockmeanKernel.set([.buffer(grey256), .buffer(bmOut)])
         try context.launch(blockmeanKernel, global: [blockmeanLocal * n], local: [blockmeanLocal], queue: q)
-        try measured("blockmean")
+        try measured("blockmean bits")
         try clCheck(ccl_Flush(context.api, context.queues[q]), "clFlush", device: device.name)
     }
 
