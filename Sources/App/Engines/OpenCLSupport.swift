@@ -15,8 +15,8 @@ enum OpenCLSupport {
     static func engines(deviceIndex: Int, log: @escaping (String) -> Void) throws -> EngineSet {
         let device = try OpenCLDevices.device(at: deviceIndex)
         let engine = try OpenCLEngine(device: device)
+        // The engine itself says once when the DCT runs on the host (no fp64) or an image is too large.
         engine.onNotice = log
-        if engine.dctOnHost { log("\(device.info.name) has no fp64: the phash DCT runs on the CPU for this device") }
         let matcher = try OpenCLMatcher(device: device)
         return EngineSet(engine: engine, matcher: matcher, mode: .batched, description: engine.description,
                          fallback: CPUEngine())
