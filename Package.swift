@@ -61,8 +61,10 @@ let package = Package(
             path: "Sources/App"
         ),
 
-        .testTarget(name: "HashKitTests", dependencies: ["HashKit"], path: "Tests/HashKitTests"),
-        .testTarget(name: "CPUFallbackTests", dependencies: ["HashKit", "CPUFallback"], path: "Tests/CPUFallbackTests"),
+        // Test data shared by the test targets (the ALGORITHMS.md §7 images); never shipped.
+        .target(name: "TestSupport", dependencies: ["HashKit"], path: "Tests/Support"),
+        .testTarget(name: "HashKitTests", dependencies: ["HashKit", "TestSupport"], path: "Tests/HashKitTests"),
+        .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback"], path: "Tests/CPUFallbackTests"),
         .testTarget(name: "GPUHashTests", dependencies: ["HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
         .testTarget(name: "AnalysisTests", dependencies: ["HashKit", "CPUFallback", "Analysis"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "Analysis", "Report"], path: "Tests/ReportTests"),

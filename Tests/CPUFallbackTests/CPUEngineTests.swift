@@ -1,21 +1,12 @@
 import XCTest
+import TestSupport
 import Foundation
 import CHashKernels
 import HashKit
 @testable import CPUFallback
 
 final class CPUEngineTests: XCTestCase {
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
+    typealias Rng = SplitMix64
 
     /// Random images mixing noise, smooth gradients and flat areas (flat areas make DCT ties).
     func randomImage(_ w: Int, _ h: Int, _ layout: DecodedImage.Layout, _ rng: inout Rng) -> DecodedImage {
@@ -52,7 +43,7 @@ final class CPUEngineTests: XCTestCase {
     /// Every C kernel variant this CPU can run (AVX2, SSE2, portable) against the reference.
     func testMatchesReferenceOnRandomImages() {
         let engines = [CHK_PORTABLE, CHK_SSE2, CHK_AVX2].map { CPUEngine(variant: Int32($0)) }
-        var rng = Rng(state: 42)
+        var rng = Rng(seed: 42)
         var sizes: [(Int, Int)] = [(1, 1), (1, 2), (2, 1), (32, 32), (31, 31), (33, 33), (32, 500), (500, 32),
                                    (1, 700), (700, 1), (40, 60), (60, 40), (256, 256), (512, 512),
                                    (257, 255), (5000, 40), (40, 5000), (3, 3000), (3000, 3), (64, 129),
@@ -71,7 +62,7 @@ final class CPUEngineTests: XCTestCase {
     /// Both blockmean orders (row blend first or column filter first) on every variant.
     func testBlockMeanOrdersAgree() {
         let engines = [CHK_PORTABLE, CHK_SSE2, CHK_AVX2].map { CPUEngine(variant: Int32($0)) }
-        var rng = Rng(state: 77)
+        var rng = Rng(seed: 77)
         for (i, (w, h)) in [(1, 1), (1, 300), (300, 1), (7, 5), (256, 256), (255, 513), (513, 255), (600, 40),
                             (40, 600), (129, 1000)].enumerated() {
             let image = randomImage(w, h, i % 2 == 0 ? .rgb : .gray, &rng)
@@ -87,7 +78,7 @@ final class CPUEngineTests: XCTestCase {
     /// Tables are cached per side: images sharing one side (in either role) reuse them.
     func testSharedSidesReuseTablesCorrectly() {
         let engine = CPUEngine()
-        var rng = Rng(state: 31)
+        var rng = Rng(seed: 31)
         for (w, h) in [(640, 480), (640, 100), (100, 640), (640, 640), (480, 640), (640, 480), (32, 640), (640, 32)] {
             let image = randomImage(w, h, .rgb, &rng)
             XCTAssertEqual(engine.hash(image), ReferenceHasher.hash(image), "\(w)x\(h)")
@@ -103,7 +94,7 @@ final class CPUEngineTests: XCTestCase {
 
     func testConcurrentCallsAgree() {
         let engine = CPUEngine()
-        var rng = Rng(state: 9)
+        var rng = Rng(seed: 9)
         let images = (0..<16).map { i in randomImage(50 + 13 * i, 300 - 11 * i, i % 3 == 0 ? .gray : .rgb, &rng) }
         let expected = images.map(ReferenceHasher.hash)
         var results = [[ImageHashes]](repeating: [], count: 4)

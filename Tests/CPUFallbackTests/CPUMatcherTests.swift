@@ -4,17 +4,7 @@ import HashKit
 @testable import CPUFallback
 
 final class CPUMatcherTests: XCTestCase {
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
+    typealias Rng = SplitMix64
 
     func bruteForce(_ a: PackedHashes, _ b: PackedHashes, _ t: Int) -> MatchResult {
         var pairs = [MatchPair]()
@@ -48,7 +38,7 @@ final class CPUMatcherTests: XCTestCase {
     }
 
     func testMatchesBruteForce() throws {
-        var rng = Rng(state: 5)
+        var rng = Rng(seed: 5)
         for (words, na, nb, threshold) in [(1, 300, 500, 8), (4, 300, 500, 8), (1, 1, 3000, 10), (4, 2500, 40, 30),
                                             (1, 700, 2500, 20), (2, 50, 60, 5), (4, 1, 1, 0)] {
             let (a, b) = planted(words: words, na: na, nb: nb, threshold: threshold, &rng)
@@ -67,7 +57,7 @@ final class CPUMatcherTests: XCTestCase {
     }
 
     func testSelfMatchAndEmptySets() throws {
-        var rng = Rng(state: 8)
+        var rng = Rng(seed: 8)
         let (a, _) = planted(words: 1, na: 400, nb: 1, threshold: 0, &rng)
         let r = try CPUMatcher().match(a, a, threshold: 0)
         XCTAssert(r.nearestInB.allSatisfy { $0 == 0 })

@@ -6,7 +6,7 @@ final class HashBitsTests: XCTestCase {
         // BGR2GRAY(v, v, v) == v for every byte, so the RGB path and the grey path agree.
         for v in 0...255 { XCTAssertEqual(Gray.opencvGray(b: UInt8(v), g: UInt8(v), r: UInt8(v)), UInt8(v)) }
         for v in 0...255 { XCTAssertEqual(Gray.pillowL(r: UInt8(v), g: UInt8(v), b: UInt8(v)), UInt8(v)) }
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for (w, h) in [(1, 1), (45, 300), (300, 45), (513, 257)] {
             let g = (0..<(w * h)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let grey = DecodedImage(width: w, height: h, layout: .gray, pixels: g)

@@ -29,7 +29,7 @@ final class HashDCTTests: XCTestCase {
     }
 
     func testSymmetricInputGivesExactZeroOddOutputs() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<50 {
             let half = (0..<16).map { _ in Double(rng.next() % 256) }
             let y = PocketDCT32.dct32(half + half.reversed())
@@ -39,7 +39,7 @@ final class HashDCTTests: XCTestCase {
 
     /// The SIMD4 instantiation (what the CPU engine runs) is lane-for-lane the scalar one.
     func testFourLanesMatchScalar() {
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let vectors = (0..<4).map { _ in (0..<32).map { _ in Double(rng.next() % 100_000) / 7 } }
         var lanes = (0..<32).map { SIMD4<Double>(vectors[0][$0], vectors[1][$0], vectors[2][$0], vectors[3][$0]) }
         var scratch = [SIMD4<Double>](repeating: .zero, count: 32)
@@ -59,15 +59,3 @@ final class HashDCTTests: XCTestCase {
     }
 }
 
-/// A tiny deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

@@ -1,10 +1,11 @@
 import XCTest
+import TestSupport
 @testable import HashKit
 
 /// ALGORITHMS.md §7: the reference tools' hashes and intermediate values for images A–E.
 final class HashSpecVectorTests: XCTestCase {
     func testReferenceHasherMatchesSpecHashes() {
-        for (name, image, phash, blockmean) in HashSpecImages.vectors {
+        for (name, image, phash, blockmean) in SpecImages.vectors {
             let h = ReferenceHasher.hash(image)
             XCTAssertEqual(h.phashHex, phash, "phash of \(name)")
             XCTAssertEqual(h.blockmeanHex, blockmean, "blockmean of \(name)")
@@ -13,27 +14,27 @@ final class HashSpecVectorTests: XCTestCase {
 
     func testPillowGrayRows() {
         let cases: [(DecodedImage, [UInt8])] = [
-            (HashSpecImages.a, [0, 3, 5, 8, 10, 13, 15, 18]),
-            (HashSpecImages.b, [0, 0, 1, 2, 3, 4, 5, 5]),
-            (HashSpecImages.c, [0, 5, 10, 15, 20, 25, 30, 35]),
-            (HashSpecImages.e, [15, 15, 15, 15, 15, 15, 15, 15]),
+            (SpecImages.a, [0, 3, 5, 8, 10, 13, 15, 18]),
+            (SpecImages.b, [0, 0, 1, 2, 3, 4, 5, 5]),
+            (SpecImages.c, [0, 5, 10, 15, 20, 25, 30, 35]),
+            (SpecImages.e, [15, 15, 15, 15, 15, 15, 15, 15]),
         ]
         for (image, row) in cases { XCTAssertEqual(Array(Gray.pillowL(image)[0..<8]), row) }
     }
 
     func testResized32Rows() {
         let cases: [(DecodedImage, [UInt8])] = [
-            (HashSpecImages.a, [3, 11, 20, 29, 37, 46, 54, 62]),
-            (HashSpecImages.b, [3, 11, 19, 27, 35, 43, 51, 59]),
-            (HashSpecImages.c, [18, 24, 30, 36, 43, 49, 55, 61]),
-            (HashSpecImages.d, [128, 128, 128, 128, 128, 128, 128, 128]),
-            (HashSpecImages.e, [26, 69, 31, 69, 31, 69, 31, 69]),
+            (SpecImages.a, [3, 11, 20, 29, 37, 46, 54, 62]),
+            (SpecImages.b, [3, 11, 19, 27, 35, 43, 51, 59]),
+            (SpecImages.c, [18, 24, 30, 36, 43, 49, 55, 61]),
+            (SpecImages.d, [128, 128, 128, 128, 128, 128, 128, 128]),
+            (SpecImages.e, [26, 69, 31, 69, 31, 69, 31, 69]),
         ]
         for (image, row) in cases { XCTAssertEqual(Array(ReferenceHasher.resized32(image)[0..<8]), row) }
     }
 
     func testPassOrderRegressionVector() {
-        let image = HashSpecImages.passOrder
+        let image = SpecImages.passOrder
         let plan = PillowResizePlan(width: 40, height: 500)
         XCTAssertEqual(plan.order, .verticalFirst)
         let sum = ReferenceHasher.resized32(image).reduce(0) { $0 + Int($1) }
