@@ -73,6 +73,14 @@ int cc_decoder_read_header(cc_decoder *d, const uint8_t *data, size_t size, uint
     return status;
 }
 
+int cc_decoder_set_preview_size(cc_decoder *d, uint32_t min_side, cc_header *header) {
+    if (d == NULL) return CC_ERR_USAGE;
+    if (d->stage != CC_STAGE_HEADER) return cc_fail(d, CC_ERR_USAGE, "set_preview_size called without a header");
+    int status = d->header.format == CC_FORMAT_JPEG ? cc_jpeg_set_preview_size(d, min_side) : CC_OK;
+    if (header != NULL) *header = d->header;
+    return status;
+}
+
 int cc_decoder_decode(cc_decoder *d, uint8_t *dst, size_t dst_size) {
     if (d == NULL) return CC_ERR_USAGE;
     if (d->stage != CC_STAGE_HEADER) return cc_fail(d, CC_ERR_USAGE, "decode called without a header");

@@ -26,6 +26,7 @@ void cc_warn(cc_decoder *d, const char *format, ...) __attribute__((format(print
 
 int cc_jpeg_read_header(cc_decoder *d, uint64_t max_pixels);
 int cc_jpeg_decode(cc_decoder *d, uint8_t *dst);
+int cc_jpeg_set_preview_size(cc_decoder *d, uint32_t min_side);
 int cc_png_read_header(cc_decoder *d, uint64_t max_pixels);
 int cc_png_decode(cc_decoder *d, uint8_t *dst);
 

@@ -219,6 +219,24 @@ int cc_jpeg_read_header(cc_decoder *d, uint64_t max_pixels) {
     return CC_OK;
 }
 
+/* Previews (thumbnails) only: DCT-domain downscaling skips most of the IDCT work. */
+int cc_jpeg_set_preview_size(cc_decoder *d, uint32_t min_side) {
+    jpeg_state *s = d->impl;
+    j_decompress_ptr c = &s->cinfo;
+    if (setjmp(s->err.jump)) return report_failure(d, s);
+    uint32_t longer = c->image_width > c->image_height ? c->image_width : c->image_height;
+    unsigned denom = 1;
+    while (denom < 8 && longer / (denom * 2) >= min_side) denom *= 2;
+    c->scale_num = 1;
+    c->scale_denom = denom;
+    c->dct_method = JDCT_IFAST;
+    c->do_fancy_upsampling = FALSE;
+    jpeg_calc_output_dimensions(c);
+    d->header.width = c->output_width;
+    d->header.height = c->output_height;
+    return CC_OK;
+}
+
 /* Pillow's CMYK;I unpack (255 - v) followed by its cmyk2rgb, on raw libjpeg CMYK samples. */
 static inline uint8_t cmyk_channel(int raw, int raw_k) {
     int nk = raw_k;            /* 255 - (255 - k) */

@@ -160,7 +160,7 @@ struct ThumbnailWriter {
     }
 
     func thumbnail(_ pathBytes: [UInt8]) throws -> [UInt8] {
-        let image = try decoder.decode(pathBytes: pathBytes)
+        let image = try decoder.decodePreview(pathBytes: pathBytes, minSide: Self.longestSide)
         let small = AreaDownscale.fit(image, longestSide: Self.longestSide)
         return try JPEGEncoder.encode(pixels: small.pixels, width: small.width, height: small.height,
                                       channels: image.layout.channels, quality: Self.quality)

@@ -132,14 +132,17 @@ struct BenchCommand: ParsableCommand {
         for r in rows {
             print("")
             print("device: \(r.device)")
-            print(String(format: "  %-26@ %10.1f images/s %10.1f MP/s", "decode (all cores)" as NSString, Double(r.images) / r.decodeSeconds, r.megapixels / r.decodeSeconds))
-            print(String(format: "  %-26@ %10.1f images/s %10.1f MP/s", "resize+hash (engine)" as NSString, r.hashImagesPerSecond, r.hashMegapixelsPerSecond))
-            print(String(format: "  %-26@ %10.3g pairs/s", "match 64-bit (\(matchSize)^2)" as NSString, r.match64PairsPerSecond))
-            print(String(format: "  %-26@ %10.3g pairs/s", "match 256-bit (\(matchSize)^2)" as NSString, r.match256PairsPerSecond))
-            print(String(format: "  %-26@ %10.1f images/s %10.1f MP/s  (%.2f s; %.2fx decode-only time)", "end to end" as NSString,
+            print(String(format: "  %@ %10.1f images/s %10.1f MP/s", label("decode (all cores)"), Double(r.images) / r.decodeSeconds, r.megapixels / r.decodeSeconds))
+            print(String(format: "  %@ %10.1f images/s %10.1f MP/s", label("resize+hash (engine)"), r.hashImagesPerSecond, r.hashMegapixelsPerSecond))
+            print(String(format: "  %@ %10.3g pairs/s", label("match 64-bit (\(matchSize)^2)"), r.match64PairsPerSecond))
+            print(String(format: "  %@ %10.3g pairs/s", label("match 256-bit (\(matchSize)^2)"), r.match256PairsPerSecond))
+            print(String(format: "  %@ %10.1f images/s %10.1f MP/s  (%.2f s; %.2fx decode-only time)", label("end to end"),
                          Double(r.images) / r.endToEndSeconds, r.megapixels / r.endToEndSeconds, r.endToEndSeconds, r.endToEndSeconds / r.decodeSeconds))
         }
     }
+
+    /// A left-aligned table label (printf's %-26@ does not pad Foundation strings on Linux).
+    func label(_ text: String) -> String { text.padding(toLength: 28, withPad: " ", startingAt: 0) }
 
     func printJSON(_ rows: [Row], files: Int) {
         let value = JSONValue.obj([

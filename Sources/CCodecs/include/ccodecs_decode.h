@@ -57,6 +57,11 @@ void cc_decoder_destroy(cc_decoder *decoder);
 int cc_decoder_read_header(cc_decoder *decoder, const uint8_t *data, size_t size,
                            uint64_t max_pixels, cc_header *header);
 
+/* For previews only (never for hashing): after cc_decoder_read_header, lets a JPEG decode at
+ * 1/2, 1/4 or 1/8 scale in libjpeg's DCT domain, choosing the smallest scale whose longer side
+ * is still >= min_side, with the fast IDCT and upsampling. Much faster than a full decode, and
+ * not Pillow's pixels. PNG is unchanged. Updates *header to the size decode will write. */
+int cc_decoder_set_preview_size(cc_decoder *decoder, uint32_t min_side, cc_header *header);
 /* dst must hold exactly width * height * channels bytes (dst_size). */
 int cc_decoder_decode(cc_decoder *decoder, uint8_t *dst, size_t dst_size);
 

@@ -84,7 +84,19 @@ public struct ImageDecoder: Sendable {
         return try decode(data: data)
     }
 
+    /// A picture to look at, not to hash: JPEGs are decoded at a reduced scale (1/2 .. 1/8, in
+    /// libjpeg's DCT domain) whose longer side is still at least `minSide`, which is several
+    /// times faster for thumbnails. Pixels differ from Pillow's; never hash them.
+    public func decodePreview(pathBytes: [UInt8], minSide: Int) throws(DecodeError) -> DecodedImage {
+        let data = try FileReader.read(pathBytes: pathBytes, limit: limits.maxFileBytes)
+        return try decode(data: data, previewMinSide: minSide)
+    }
+
     public func decode(data: [UInt8]) throws(DecodeError) -> DecodedImage {
+        try decode(data: data, previewMinSide: nil)
+    }
+
+    private func decode(data: [UInt8], previewMinSide: Int?) throws(DecodeError) -> DecodedImage {
         if data.count > limits.maxFileBytes { throw .fileTooLarge(bytes: data.count, limit: limits.maxFileBytes) }
         let format = try Self.format(of: data)
         guard let decoder = cc_decoder_create() else { throw .unreadable("out of memory") }
@@ -98,6 +110,12 @@ public struct ImageDecoder: Sendable {
             let headerStatus = cc_decoder_read_header(decoder, buffer.baseAddress, buffer.count, maxPixels, &header)
             if headerStatus != Int32(CC_OK.rawValue) {
                 return .failure(Self.error(headerStatus, format: format, header: header, decoder: decoder, limit: limit))
+            }
+            if let minSide = previewMinSide {
+                let status = cc_decoder_set_preview_size(decoder, UInt32(clamping: max(1, minSide)), &header)
+                if status != Int32(CC_OK.rawValue) {
+                    return .failure(Self.error(status, format: format, header: header, decoder: decoder, limit: limit))
+                }
             }
             let width = Int(header.width), height = Int(header.height)
             let layout: DecodedImage.Layout = header.channels == 1 ? .gray : .rgb
