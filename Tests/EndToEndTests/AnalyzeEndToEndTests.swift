@@ -70,6 +70,8 @@ final class AnalyzeEndToEndTests: XCTestCase {
         let out = root + "/out"
         let run = try analyze(out)
         XCTAssertTrue(run.stderr.contains("phash pairs"), "summary line missing: \(run.stderr)")
+        // stderr is a pipe here: no progress redraws, only the summary.
+        XCTAssertFalse(run.stderr.contains("ETA") || run.stderr.contains("\r"), run.stderr)
 
         // Every file is in exactly one of the hash files or errors.json, hashes equal the reference.
         for (dataset, files) in Self.layout {
