@@ -2,6 +2,11 @@ import Analysis
 import CCodecs
 import Foundation
 import HashKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// JPEG encoding through libjpeg-turbo (the C shim catches libjpeg's longjmp errors).
 enum JPEGEncoder {
@@ -19,65 +24,6 @@ enum JPEGEncoder {
         }
         defer { ccodecs_jpeg_free(buffer) }
         return Array(UnsafeBufferPointer(start: buffer, count: Int(size)))
-    }
-}
-
-/// Shrinks pixels by area averaging: each output pixel is the mean of the source area it
-/// covers, partial pixels weighted by coverage. Never enlarges.
-enum AreaDownscale {
-    static func fit(_ image: DecodedImage, longestSide: Int) -> (pixels: [UInt8], width: Int, height: Int) {
-        let longest = max(image.width, image.height)
-        guard longest > longestSide else { return (image.pixels, image.width, image.height) }
-        let scale = Double(longestSide) / Double(longest)
-        let outW = max(1, Int((Double(image.width) * scale).rounded()))
-        let outH = max(1, Int((Double(image.height) * scale).rounded()))
-        let ch = image.layout.channels
-        let wx = weights(from: image.width, to: outW), wy = weights(from: image.height, to: outH)
-
-        // Rows first (width shrinks), then columns; Float sums are ample for 8-bit averages.
-        var rows = [Float](repeating: 0, count: outW * image.height * ch)
-        image.pixels.withUnsafeBufferPointer { src in
-            for y in 0..<image.height {
-                let srcRow = y * image.width * ch, dstRow = y * outW * ch
-                for (ox, taps) in wx.enumerated() {
-                    for c in 0..<ch {
-                        var sum: Float = 0
-                        for tap in taps { sum += Float(src[srcRow + tap.index * ch + c]) * tap.weight }
-                        rows[dstRow + ox * ch + c] = sum
-                    }
-                }
-            }
-        }
-        var out = [UInt8](repeating: 0, count: outW * outH * ch)
-        for (oy, taps) in wy.enumerated() {
-            for i in 0..<(outW * ch) {
-                var sum: Float = 0
-                for tap in taps { sum += rows[tap.index * outW * ch + i] * tap.weight }
-                out[oy * outW * ch + i] = UInt8(max(0, min(255, sum.rounded())))
-            }
-        }
-        return (out, outW, outH)
-    }
-
-    struct Tap {
-        var index: Int
-        var weight: Float
-    }
-
-    /// For each output position, the source positions it covers and their normalised weights.
-    static func weights(from n: Int, to m: Int) -> [[Tap]] {
-        let span = Double(n) / Double(m)
-        return (0..<m).map { o in
-            let start = Double(o) * span, end = min(Double(n), Double(o + 1) * span)
-            var taps = [Tap]()
-            var i = Int(start.rounded(.down))
-            while Double(i) < end && i < n {
-                let covered = min(end, Double(i + 1)) - max(start, Double(i))
-                if covered > 1e-9 { taps.append(Tap(index: i, weight: Float(covered / span))) }
-                i += 1
-            }
-            return taps
-        }
     }
 }
 
@@ -134,7 +80,7 @@ struct ThumbnailWriter {
     @discardableResult
     func write(_ names: [ImageRef: String], datasets: [DatasetResult], to folder: String) throws -> Int {
         try AtomicFile.makeFolder(folder)
-        let jobs = names.sorted { $0.key < $1.key }
+        let jobs = Self.largestFirst(names.sorted { $0.key < $1.key }, datasets: datasets)
         let placeholder = Self.placeholder()
         let lock = NSLock()
         var failures = 0
@@ -159,6 +105,20 @@ struct ThumbnailWriter {
         return failures
     }
 
+    /// concurrentPerform hands out iterations in index order, so starting the biggest files
+    /// first keeps one large image from running alone on one core at the end. File size is the
+    /// cost estimate: it needs only a `stat`, and decode time grows with it. Ties (and files that
+    /// cannot be read, which fail fast) keep name order, so the order is deterministic.
+    static func largestFirst(_ jobs: [(key: ImageRef, value: String)], datasets: [DatasetResult])
+        -> [(key: ImageRef, value: String)] {
+        let sizes = jobs.map { job -> Int in
+            guard job.key.dataset < datasets.count else { return 0 }
+            return FileSize.bytes(datasets[job.key.dataset].pathBytes(for: job.key.key))
+        }
+        let order = jobs.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+        return order.map { jobs[$0] }
+    }
+
     func thumbnail(_ pathBytes: [UInt8]) throws -> [UInt8] {
         let image = try decoder.decodePreview(pathBytes: pathBytes, minSide: Self.longestSide)
         let small = AreaDownscale.fit(image, longestSide: Self.longestSide)
@@ -175,5 +135,17 @@ struct ThumbnailWriter {
             canvas.text("no preview", x: Double(w) / 2, y: Double(h) / 2 + 6, size: 20, bold: true, align: .center, color: .muted)
         } ?? [UInt8](repeating: 0xe6, count: w * h * 3)
         return (try? JPEGEncoder.encode(pixels: rgb, width: w, height: h, channels: 3, quality: quality)) ?? []
+    }
+}
+
+/// A file's size from `stat`, or 0 when it cannot be read (the decode reports why later).
+enum FileSize {
+    static func bytes(_ pathBytes: [UInt8]) -> Int {
+        if pathBytes.contains(0) { return 0 }
+        var info = stat()
+        let rc = (pathBytes + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { name in name.baseAddress.map { stat($0, &info) } ?? -1 }
+        }
+        return rc == 0 ? Int(info.st_size) : 0
     }
 }

@@ -1,0 +1,111 @@
+import Analysis
+import Foundation
+import HashKit
+import XCTest
+@testable import Report
+
+final class ThumbnailTests: XCTestCase {
+    /// The straightforward area average: whole-image Float buffers, plain loops, the library's
+    /// rounding. The streamed, vectorised version must give the same bytes.
+    private func reference(_ image: DecodedImage, longestSide: Int) -> (pixels: [UInt8], width: Int, height: Int) {
+        let longest = max(image.width, image.height)
+        guard longest > longestSide else { return (image.pixels, image.width, image.height) }
+        let scale = Double(longestSide) / Double(longest)
+        let outW = max(1, Int((Double(image.width) * scale).rounded()))
+        let outH = max(1, Int((Double(image.height) * scale).rounded()))
+        let ch = image.layout.channels
+        func taps(_ n: Int, _ m: Int) -> [[(index: Int, weight: Float)]] {
+            let span = Double(n) / Double(m)
+            return (0..<m).map { o in
+                let start = Double(o) * span, end = min(Double(n), Double(o + 1) * span)
+                var list = [(index: Int, weight: Float)]()
+                var i = Int(start.rounded(.down))
+                while Double(i) < end && i < n {
+                    let covered = min(end, Double(i + 1)) - max(start, Double(i))
+                    if covered > 1e-9 { list.append((i, Float(covered / span))) }
+                    i += 1
+                }
+                return list
+            }
+        }
+        let wx = taps(image.width, outW), wy = taps(image.height, outH)
+        // Columns first: a whole image of Float sums over source rows, then sums over columns.
+        var cols = [Float](repeating: 0, count: image.width * outH * ch)
+        for (oy, list) in wy.enumerated() {
+            for i in 0..<(image.width * ch) {
+                var sum: Float = 0
+                for tap in list { sum += Float(image.pixels[tap.index * image.width * ch + i]) * tap.weight }
+                cols[oy * image.width * ch + i] = sum
+            }
+        }
+        var out = [UInt8](repeating: 0, count: outW * outH * ch)
+        for oy in 0..<outH {
+            for (ox, list) in wx.enumerated() {
+                for c in 0..<ch {
+                    var sum: Float = 0
+                    for tap in list { sum += cols[(oy * image.width + tap.index) * ch + c] * tap.weight }
+                    out[(oy * outW + ox) * ch + c] = UInt8(max(0, min(255, sum.rounded())))
+                }
+            }
+        }
+        return (out, outW, outH)
+    }
+
+    func testAreaDownscaleMatchesStraightforwardVersionOnRandomImages() {
+        var rng = SplitMix64(seed: 0x7468_756d_6273)
+        // Odd sizes, one-pixel-thin images, exact and fractional ratios, both layouts.
+        let sizes = [(1000, 1), (1, 700), (257, 256), (300, 299), (513, 387), (640, 512), (1243, 699), (377, 803), (40, 30)]
+        for (w, h) in sizes {
+            for layout in [DecodedImage.Layout.gray, .rgb] {
+                let pixels = (0..<(w * h * layout.channels)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let image = DecodedImage(width: w, height: h, layout: layout, pixels: pixels)
+                for side in [256, 17] {
+                    let fast = AreaDownscale.fit(image, longestSide: side)
+                    let slow = reference(image, longestSide: side)
+                    XCTAssertEqual(fast.width, slow.width, "\(w)x\(h) \(layout) -> \(side)")
+                    XCTAssertEqual(fast.height, slow.height, "\(w)x\(h) \(layout) -> \(side)")
+                    XCTAssertEqual(fast.pixels, slow.pixels, "\(w)x\(h) \(layout) -> \(side)")
+                }
+            }
+        }
+    }
+
+    func testByteRoundsHalfAwayFromZeroAndClamps() {
+        var values: [Float] = [-1000, -0.5, -0.0, 0, 0.25, 0.49999997, 0.5, 0.50000006, 1.5, 2.5, 136.5, 137.5,
+                               254.49998, 254.5, 255, 255.49998, 255.5, 256, 1e9, .greatestFiniteMagnitude]
+        var rng = SplitMix64(seed: 42)
+        for _ in 0..<100_000 { values.append(Float.random(in: -10...270, using: &rng)) }
+        for half in 0...600 { values.append(Float(half) / 2 - 10) }
+        for x in values {
+            XCTAssertEqual(AreaDownscale.byte(x), UInt8(max(0, min(255, x.rounded()))), "\(x)")
+        }
+    }
+
+    func testAreaDownscaleKeepsFlatColourAndShape() throws {
+        // A flat colour stays exactly that colour however the areas split.
+        let image = DecodedImage(width: 999, height: 333, layout: .rgb,
+                                 pixels: Array([UInt8]([12, 200, 77]).repeated(999 * 333)))
+        let small = AreaDownscale.fit(image, longestSide: 256)
+        XCTAssertEqual(small.width, 256)
+        XCTAssertEqual(small.height, 85)
+        XCTAssertEqual(small.pixels, Array([UInt8]([12, 200, 77]).repeated(256 * 85)))
+    }
+
+    func testLargestFilesAreThumbnailedFirst() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("thumbs-order-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (name, size) in [("a.jpg", 10), ("b.jpg", 300), ("c.jpg", 300), ("d.jpg", 50)] {
+            try Data(repeating: 1, count: size).write(to: dir.appendingPathComponent(name))
+        }
+        let keys = ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "missing.jpg"].map(FileKey.init)
+        let dataset = DatasetResult(spec: DatasetSpec(name: "d", path: dir.path), keys: keys, hashes: [], issues: [])
+        let jobs = keys.map { (key: ImageRef(dataset: 0, key: $0), value: $0.display) }
+        let order = ThumbnailWriter.largestFirst(jobs, datasets: [dataset]).map(\.value)
+        XCTAssertEqual(order, ["b.jpg", "c.jpg", "d.jpg", "a.jpg", "missing.jpg"])
+    }
+}
+
+private extension Array {
+    func repeated(_ times: Int) -> [Element] { Array((0..<times).map { _ in self }.joined()) }
+}
