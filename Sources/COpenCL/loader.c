@@ -44,6 +44,8 @@ int copencl_open(const char *path, copencl_api *api, char *err, size_t errlen) {
     RESOLVE(EnqueueWriteBuffer, "clEnqueueWriteBuffer");
     RESOLVE(EnqueueReadBuffer, "clEnqueueReadBuffer");
     RESOLVE(EnqueueFillBuffer, "clEnqueueFillBuffer");
+    RESOLVE(EnqueueMapBuffer, "clEnqueueMapBuffer");
+    RESOLVE(EnqueueUnmapMemObject, "clEnqueueUnmapMemObject");
     RESOLVE(EnqueueNDRangeKernel, "clEnqueueNDRangeKernel");
     RESOLVE(Flush, "clFlush");
     RESOLVE(Finish, "clFinish");

@@ -22,6 +22,48 @@ final class CLBuffer {
     deinit { _ = ccl_ReleaseMemObject(api, mem) }
 }
 
+/// Host memory the OpenCL driver allocated and page-locked (pinned), mapped once for its whole
+/// life so the host fills it with plain stores.
+///
+/// Why pinned: an upload from ordinary (pageable) memory cannot be DMA'd directly; NVIDIA and AMD
+/// drivers first copy it into a pinned bounce buffer of their own, and a "non-blocking"
+/// clEnqueueWriteBuffer from pageable memory may not return until that copy is done, which
+/// defeats overlapping one chunk's upload with the previous chunk's kernels. A buffer created
+/// with CL_MEM_ALLOC_HOST_PTR is the portable way to get pinned memory; its mapped pointer is
+/// then the source of clEnqueueWriteBuffer into an ordinary device buffer (NVIDIA's documented
+/// pattern, and legal OpenCL: the commands read the mapped pointer, never the mapped buffer).
+/// On CPU devices such as PoCL this changes nothing but where the bytes sit.
+///
+/// The owner must wait for every write that reads from `pointer` before changing its bytes or
+/// releasing the staging buffer.
+final class CLPinnedStaging {
+    let pointer: UnsafeMutableRawPointer
+    var size: Int { buffer.size }
+    private let buffer: CLBuffer
+    private let context: OpenCLContext
+    private let queue: Int
+
+    init(_ context: OpenCLContext, size: Int, queue: Int, what: String) throws {
+        let buffer = try CLBuffer(context, size: size, flags: CL_MEM_READ_ONLY | CL_MEM_ALLOC_HOST_PTR, what: what)
+        var status: cl_int = CL_SUCCESS
+        let mapped = ccl_EnqueueMapBuffer(context.api, context.queues[queue], buffer.mem, cl_map_flags(CL_MAP_WRITE),
+                                          0, buffer.size, &status)
+        try clCheck(status, "clEnqueueMapBuffer(\(buffer.size) bytes for \(what))", device: context.deviceName)
+        guard let mapped else { throw OpenCLError.callFailed(function: "clEnqueueMapBuffer(\(what))", code: CL_INVALID_VALUE) }
+        pointer = mapped
+        self.buffer = buffer
+        self.context = context
+        self.queue = queue
+    }
+
+    deinit {
+        // Unmapped before `buffer` is released (stored properties go after deinit's body).
+        let q = context.queues[queue]
+        _ = ccl_EnqueueUnmapMemObject(context.api, q, buffer.mem, pointer)
+        _ = ccl_Finish(context.api, q)
+    }
+}
+
 /// A compiled kernel; `set` binds arguments in order.
 final class CLKernel {
     let kernel: cl_kernel

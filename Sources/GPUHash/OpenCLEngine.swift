@@ -11,7 +11,10 @@ import HashKit
 /// cannot drift apart.
 ///
 /// A batch is cut into chunks that alternate between two sets of device buffers and two
-/// command queues: chunk n+1 is uploaded while chunk n computes.
+/// command queues: chunk n+1 is uploaded while chunk n computes. Each set has its own pinned
+/// host staging buffer (CLPinnedStaging): the host copies a chunk's tables, and on devices with
+/// memory of their own its pixels, into it and the device pulls them with non-blocking writes,
+/// which a GPU can only overlap with kernels when the source is pinned (see `stagePixels`).
 ///
 /// Images too large for the device, and the DCT on devices without fp64, run on the CPU with
 /// HashKit's reference code; `onNotice` is told once when that happens.
@@ -49,6 +52,12 @@ public final class OpenCLEngine: HashEngine {
     var minChunkBytes = 8 << 20
     /// Most images in one chunk (bounds the per-image tables).
     var chunkImages = 1024
+    /// Whether pixels reach the device through the pinned staging (tables always do). True for
+    /// devices with memory of their own; on devices that share host memory (CPU drivers such as
+    /// PoCL, integrated GPUs) the driver reads the images' own arrays without a bounce buffer, so
+    /// pinning saves nothing and the extra host copy cost a quarter of PoCL's hashing throughput.
+    /// Tests set it to run either path on any device.
+    var stagePixels: Bool
     /// For tests: receives every device-hashed image's 32x32 LANCZOS pixels (batch index, pixels).
     var captureResized: ((Int, [UInt8]) -> Void)?
     /// For measurements: when set, every kernel is waited for and its wall time reported
@@ -63,6 +72,8 @@ public final class OpenCLEngine: HashEngine {
         self.device = info
         description = EngineDescription(kind: "opencl", name: info.name, platform: info.platformName)
         context = try OpenCLContext(device: device, queueCount: 2)
+        let unified: cl_bool = OpenCLDevices.deviceValue(device.runtime.api, device.deviceID, CL_DEVICE_HOST_UNIFIED_MEMORY) ?? 0
+        stagePixels = unified == 0
 
         let maxAlloc = Int(min(info.maxAllocationBytes, UInt64(Int.max)))
         let global = Int(min(info.globalMemoryBytes, UInt64(Int.max)))
@@ -97,7 +108,7 @@ public final class OpenCLEngine: HashEngine {
         let tables = PocketDCT32.twiddlesA + PocketDCT32.twiddlesB + PocketDCT32.postTwiddles + [PocketDCT32.sqrt2]
         dctTables = try CLBuffer(context, size: tables.count * 8, flags: CL_MEM_READ_ONLY, what: "DCT twiddles")
         try context.write(dctTables, tables)
-        slots = [Slot(), Slot()]
+        slots = [Slot(api: context.api), Slot(api: context.api)]
     }
 
     /// The device with flat index `deviceIndex` (see `OpenCLDevices.list()`).
@@ -210,9 +221,20 @@ public final class OpenCLEngine: HashEngine {
 
     // MARK: one chunk
 
-    /// Device buffers of one slot, grown on demand and reused across chunks and batches.
+    /// Device buffers of one slot, grown on demand and reused across chunks and batches, and the
+    /// slot's pinned host staging (see CLPinnedStaging for why it is pinned).
     private final class Slot {
         var buffers: [String: CLBuffer] = [:]
+        private(set) var staging: CLPinnedStaging?
+        /// How many staging buffers this slot has allocated (for tests).
+        private(set) var stagingAllocations = 0
+        /// The writes that still read from `staging`; waited for before the host rewrites it.
+        var stagingReads: [cl_event] = []
+        private let api: UnsafePointer<copencl_api>
+
+        init(api: UnsafePointer<copencl_api>) { self.api = api }
+
+        deinit { for e in stagingReads { _ = ccl_ReleaseEvent(api, e) } }
 
         func buffer(_ name: String, bytes: Int, context: OpenCLContext) throws -> CLBuffer {
             let old = buffers[name]?.size ?? 0
@@ -223,7 +245,66 @@ public final class OpenCLEngine: HashEngine {
             buffers[name] = b
             return b
         }
+
+        /// Blocks until no enqueued write reads from the staging buffer any more.
+        func waitForStagingReads(context: OpenCLContext) throws {
+            guard !stagingReads.isEmpty else { return }
+            let events: [cl_event?] = stagingReads
+            stagingReads = []
+            defer { for case let e? in events { _ = ccl_ReleaseEvent(api, e) } }
+            let status = events.withUnsafeBufferPointer { ccl_WaitForEvents(api, cl_uint($0.count), $0.baseAddress) }
+            try clCheck(status, "clWaitForEvents(staging uploads)", device: context.deviceName)
+        }
+
+        /// Staging of at least `bytes`; call only after `waitForStagingReads`.
+        func stagingBuffer(bytes: Int, queue: Int, context: OpenCLContext) throws -> CLPinnedStaging {
+            let old = staging?.size ?? 0
+            if let staging, old >= bytes { return staging }
+            staging = nil  // unmap and release (pinned memory is scarce) before allocating the larger one
+            let grown = try CLPinnedStaging(context, size: max(bytes, old * 3 / 2), queue: queue, what: "pinned staging")
+            staging = grown
+            stagingAllocations += 1
+            return grown
+        }
     }
+
+    /// Where each upload of a chunk sits in the slot's staging buffer. Uploads that are nearly
+    /// contiguous in the same device buffer (images separated only by tile padding) share one
+    /// write, so a chunk costs about a dozen writes whatever its image count; the padding bytes
+    /// uploaded with them are never read by the kernels.
+    private struct StagingPlan {
+        struct Write {
+            let buffer: String
+            let deviceOffset: Int
+            let stagingOffset: Int
+            var bytes: Int
+        }
+        private(set) var writes: [Write] = []
+        private(set) var bytes = 0
+
+        /// Reserves `count` bytes bound for `buffer` at `deviceOffset`; returns their staging offset.
+        mutating func place(_ buffer: String, deviceOffset: Int, count: Int) -> Int {
+            if var last = writes.last, last.buffer == buffer {
+                let end = last.deviceOffset + last.bytes
+                if deviceOffset >= end && deviceOffset - end < 4096 {
+                    last.bytes = deviceOffset + count - last.deviceOffset
+                    writes[writes.count - 1] = last
+                    bytes = last.stagingOffset + last.bytes
+                    return last.stagingOffset + (deviceOffset - last.deviceOffset)
+                }
+            }
+            let start = (bytes + 63) / 64 * 64
+            writes.append(Write(buffer: buffer, deviceOffset: deviceOffset, stagingOffset: start, bytes: count))
+            bytes = start + count
+            return start
+        }
+    }
+
+    /// Staging bytes of each slot, and staging buffers allocated so far (for tests).
+    var stagingCapacity: [Int] { slots.map { $0.staging?.size ?? 0 } }
+    var stagingAllocations: Int { slots.reduce(0) { $0 + $1.stagingAllocations } }
+    /// Bytes that went to the device through the pinned staging (for tests).
+    private(set) var stagedBytes = 0
 
     private func enqueue(_ chunk: [Int], slot s: Int, batch: [DecodedImage]) throws {
         let slot = slots[s]
@@ -326,29 +407,82 @@ public final class OpenCLEngine: HashEngine {
         let q = s
         // Work groups of one tile's size where the device allows (PoCL picks tiny groups on its own).
         let tileLocal: [Int]? = device.maxWorkGroupSize >= lanczosTile ? [lanczosTile] : nil
+        // The host fills slot s's pinned staging and the device copies it in with non-blocking
+        // writes on queue s, so the host goes on to the kernels (and the next chunk) at once.
+        // The staging is rewritten only after the writes of the chunk before that have read it.
+        let tables: [(name: String, bytes: Int)] = [
+            ("greyTiles", 4 * greyTiles.count), ("pass1Tiles", 4 * pass1Tiles.count), ("pass2Tiles", 4 * pass2Tiles.count),
+            ("pass1", 4 * pass1.count), ("pass2", 4 * pass2.count), ("xmin", 4 * xmin.count), ("taps", 4 * taps.count),
+            ("coeffs", 4 * coeffs.count), ("bmDesc", 4 * bmDesc.count), ("linear", 4 * linearTables.count),
+        ]
+        var plan = StagingPlan()
+        var imageStaging = [Int](repeating: 0, count: n)
+        for pass in ["pixels", "plane"] where stagePixels {
+            for (k, i) in chunk.enumerated() where uploads[k].buffer == pass {
+                imageStaging[k] = plan.place(pass, deviceOffset: uploads[k].offset, count: batch[i].pixels.count)
+            }
+        }
+        let tableStaging = tables.map { plan.place($0.name, deviceOffset: 0, count: $0.bytes) }
+        try slot.waitForStagingReads(context: context)
+        let staging = try slot.stagingBuffer(bytes: plan.bytes, queue: q, context: context)
+        for (k, i) in chunk.enumerated() where stagePixels {
+            batch[i].pixels.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                (staging.pointer + imageStaging[k]).copyMemory(from: base, byteCount: raw.count)
+            }
+        }
+        func stage<T>(_ values: [T], _ t: Int) {
+            values.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                (staging.pointer + tableStaging[t]).copyMemory(from: base, byteCount: raw.count)
+            }
+        }
+        stage(greyTiles, 0); stage(pass1Tiles, 1); stage(pass2Tiles, 2); stage(pass1, 3); stage(pass2, 4)
+        stage(xmin, 5); stage(taps, 6); stage(coeffs, 7); stage(bmDesc, 8); stage(linearTables, 9)
+
         let pixels = try slot.buffer("pixels", bytes: pixelOffset, context: context)
         let plane = try slot.buffer("plane", bytes: planeOffset, context: context)
-        for (k, i) in chunk.enumerated() {
-            let target = uploads[k].buffer == "pixels" ? pixels : plane
-            try batch[i].pixels.withUnsafeBytes { raw in
-                try clCheck(ccl_EnqueueWriteBuffer(context.api, context.queues[q], target.mem, cl_bool(CL_TRUE),
-                                                   uploads[k].offset, raw.count, raw.baseAddress, 0, nil, nil),
-                            "clEnqueueWriteBuffer(\(uploads[k].buffer))", device: device.name)
+        if !stagePixels {
+            // Blocking: the images' arrays may be released once `hash` returns.
+            for (k, i) in chunk.enumerated() {
+                let target = uploads[k].buffer == "pixels" ? pixels : plane
+                try batch[i].pixels.withUnsafeBytes { raw in
+                    try clCheck(ccl_EnqueueWriteBuffer(context.api, context.queues[q], target.mem, cl_bool(CL_TRUE),
+                                                       uploads[k].offset, raw.count, raw.baseAddress, 0, nil, nil),
+                                "clEnqueueWriteBuffer(\(uploads[k].buffer))", device: device.name)
+                }
             }
+        }
+        var table: [String: CLBuffer] = [:]
+        for t in tables { table[t.name] = try slot.buffer(t.name, bytes: t.bytes, context: context) }
+        for write in plan.writes where write.bytes > 0 {
+            guard let target = write.buffer == "pixels" ? pixels : write.buffer == "plane" ? plane : table[write.buffer] else {
+                throw OpenCLError.callFailed(function: "enqueue (no device buffer \(write.buffer))", code: CL_INVALID_VALUE)
+            }
+            var event: cl_event?
+            try clCheck(ccl_EnqueueWriteBuffer(context.api, context.queues[q], target.mem, cl_bool(CL_FALSE), write.deviceOffset,
+                                               write.bytes, staging.pointer + write.stagingOffset, 0, nil, &event),
+                        "clEnqueueWriteBuffer(\(write.buffer))", device: device.name)
+            if let event { slot.stagingReads.append(event) }
+            stagedBytes += write.bytes
+        }
+        func tableBuffer(_ name: String) throws -> CLBuffer {
+            guard let b = table[name] else { throw OpenCLError.callFailed(function: "enqueue (no device buffer \(name))", code: CL_INVALID_VALUE) }
+            return b
         }
         let mid = try slot.buffer("mid", bytes: midOffset, context: context)
         let resized = try slot.buffer("resized", bytes: 1024 * n, context: context)
         let grey256 = try slot.buffer("grey256", bytes: 65536 * n, context: context)
-        let greyTilesBuf = try upload(slot, "greyTiles", greyTiles, queue: q)
-        let pass1TilesBuf = try upload(slot, "pass1Tiles", pass1Tiles, queue: q)
-        let pass2TilesBuf = try upload(slot, "pass2Tiles", pass2Tiles, queue: q)
-        let pass1Buf = try upload(slot, "pass1", pass1, queue: q)
-        let pass2Buf = try upload(slot, "pass2", pass2, queue: q)
-        let xminBuf = try upload(slot, "xmin", xmin, queue: q)
-        let tapsBuf = try upload(slot, "taps", taps, queue: q)
-        let coeffBuf = try upload(slot, "coeffs", coeffs, queue: q)
-        let bmDescBuf = try upload(slot, "bmDesc", bmDesc, queue: q)
-        let linearBuf = try upload(slot, "linear", linearTables, queue: q)
+        let greyTilesBuf = try tableBuffer("greyTiles")
+        let pass1TilesBuf = try tableBuffer("pass1Tiles")
+        let pass2TilesBuf = try tableBuffer("pass2Tiles")
+        let pass1Buf = try tableBuffer("pass1")
+        let pass2Buf = try tableBuffer("pass2")
+        let xminBuf = try tableBuffer("xmin")
+        let tapsBuf = try tableBuffer("taps")
+        let coeffBuf = try tableBuffer("coeffs")
+        let bmDescBuf = try tableBuffer("bmDesc")
+        let linearBuf = try tableBuffer("linear")
         let phashOut = try slot.buffer("phash", bytes: 8 * n, context: context)
         let bmOut = try slot.buffer("blockmean", bytes: 32 * n, context: context)
 
@@ -386,12 +520,6 @@ public final class OpenCLEngine: HashEngine {
         try context.launch(blockmeanKernel, global: [blockmeanLocal * n], local: [blockmeanLocal], queue: q)
         try measured("blockmean bits")
         try clCheck(ccl_Flush(context.api, context.queues[q]), "clFlush", device: device.name)
-    }
-
-    private func upload<T>(_ slot: Slot, _ name: String, _ values: [T], queue: Int) throws -> CLBuffer {
-        let buffer = try slot.buffer(name, bytes: values.count * MemoryLayout<T>.stride, context: context)
-        try context.write(buffer, values, queue: queue)
-        return buffer
     }
 
     private func collect(_ chunk: [Int], slot s: Int, batch: [DecodedImage], into results: inout [ImageHashes?]) throws {

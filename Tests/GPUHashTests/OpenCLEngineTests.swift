@@ -163,6 +163,44 @@ final class OpenCLEngineTests: XCTestCase {
         XCTAssertEqual(try engine.hash([]), [])
     }
 
+    /// Two-image chunks of growing images: each buffer set's pinned staging must be reallocated
+    /// in the middle of the batch while the other set's chunk is in flight, every pixel goes
+    /// through the staging (forced: PoCL shares host memory, so by default only tables do), and
+    /// the hashes still equal the CPU engine's.
+    func testPinnedStagingGrowsAcrossChunksAndMatchesCPU() throws {
+        let engine = try OpenCLEngine(device: firstOpenCLDevice())
+        engine.stagePixels = true
+        engine.minChunkBytes = 1
+        engine.chunkImages = 2
+        let sizes = [(8, 8), (20, 15), (33, 70), (90, 64), (160, 120), (300, 220), (500, 400), (900, 700), (1200, 41)]
+        let images = sizes.enumerated().map { k, s in
+            k % 2 == 0 ? noise(s.0, s.1, k % 3 == 1 ? .gray : .rgb, seed: UInt64(700 + k))
+                       : smooth(s.0, s.1, k % 3 == 1 ? .gray : .rgb, seed: UInt64(700 + k))
+        }
+        XCTAssertEqual(engine.stagingAllocations, 0)
+        try check(engine, images)
+        XCTAssertEqual(try engine.hash(images), try CPUEngine().hash(images))
+        XCTAssertTrue(engine.stagingCapacity.allSatisfy { $0 > 0 }, "both buffer sets staged a chunk: \(engine.stagingCapacity)")
+        XCTAssertGreaterThan(engine.stagingAllocations, 2, "the staging grew within the batch")
+        let pixelBytes = images.reduce(0) { $0 + $1.pixels.count }
+        XCTAssertGreaterThanOrEqual(engine.stagedBytes, 2 * pixelBytes, "both batches' pixels went through the staging")
+
+        // Small images in the grown (and dirty) staging: no reallocation, same hashes.
+        let allocations = engine.stagingAllocations
+        let small = (0..<6).map { k in noise(17 + 9 * k, 23 + 5 * k, k % 2 == 0 ? .rgb : .gray, seed: UInt64(800 + k)) }
+        try check(engine, small)
+        XCTAssertEqual(engine.stagingAllocations, allocations)
+
+        // Every pass order and grey/RGB mix through the staged path, in about four chunks.
+        engine.chunkImages = 1024
+        var mixed: [DecodedImage] = []
+        for (k, (w, h)) in Self.sizes.enumerated() {
+            mixed.append(noise(w, h, k % 2 == 0 ? .gray : .rgb, seed: UInt64(900 + k)))
+            mixed.append(smooth(w, h, k % 2 == 0 ? .rgb : .gray, seed: UInt64(950 + k)))
+        }
+        try check(engine, mixed)
+    }
+
     func testMatchesCPUEngine() throws {
         let engine = try OpenCLEngine(device: firstOpenCLDevice())
         let images = Self.sizes.enumerated().map { k, s in smooth(s.0, s.1, k % 2 == 0 ? .rgb : .gray, seed: UInt64(500 + k)) }

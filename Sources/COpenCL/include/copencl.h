@@ -40,6 +40,9 @@ typedef struct copencl_api {
                                 cl_uint, const cl_event *, cl_event *);
     cl_int (*EnqueueFillBuffer)(cl_command_queue, cl_mem, const void *, size_t, size_t, size_t,
                                 cl_uint, const cl_event *, cl_event *);
+    void *(*EnqueueMapBuffer)(cl_command_queue, cl_mem, cl_bool, cl_map_flags, size_t, size_t,
+                              cl_uint, const cl_event *, cl_event *, cl_int *);
+    cl_int (*EnqueueUnmapMemObject)(cl_command_queue, cl_mem, void *, cl_uint, const cl_event *, cl_event *);
     cl_int (*EnqueueNDRangeKernel)(cl_command_queue, cl_kernel, cl_uint, const size_t *, const size_t *,
                                    const size_t *, cl_uint, const cl_event *, cl_event *);
     cl_int (*Flush)(cl_command_queue);
@@ -104,6 +107,13 @@ static inline cl_int ccl_EnqueueReadBuffer(const copencl_api *a, cl_command_queu
 }
 static inline cl_int ccl_EnqueueFillBuffer(const copencl_api *a, cl_command_queue q, cl_mem m, const void *pattern, size_t psize, size_t off, size_t size) {
     return a->EnqueueFillBuffer(q, m, pattern, psize, off, size, 0, NULL, NULL);
+}
+/* Blocking map of [off, off + size) of `m`; returns the host pointer (NULL and *err set on failure). */
+static inline void *ccl_EnqueueMapBuffer(const copencl_api *a, cl_command_queue q, cl_mem m, cl_map_flags flags, size_t off, size_t size, cl_int *err) {
+    return a->EnqueueMapBuffer(q, m, CL_TRUE, flags, off, size, 0, NULL, NULL, err);
+}
+static inline cl_int ccl_EnqueueUnmapMemObject(const copencl_api *a, cl_command_queue q, cl_mem m, void *p) {
+    return a->EnqueueUnmapMemObject(q, m, p, 0, NULL, NULL);
 }
 static inline cl_int ccl_EnqueueNDRangeKernel(const copencl_api *a, cl_command_queue q, cl_kernel k, cl_uint dims, const size_t *global, const size_t *local) {
     return a->EnqueueNDRangeKernel(q, k, dims, NULL, global, local, 0, NULL, NULL);
