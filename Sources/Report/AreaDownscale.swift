@@ -23,7 +23,8 @@ enum AreaDownscale {
         let out = [UInt8](unsafeUninitializedCapacity: outH * rowLen) { dst, initialized in
             image.pixels.withUnsafeBufferPointer { src in
                 let sums = UnsafeMutableBufferPointer<Float>.allocate(capacity: stride)
-                defer { sums.deallocate() }
+                let reduced = UnsafeMutableBufferPointer<Float>.allocate(capacity: rowLen)
+                defer { sums.deallocate(); reduced.deallocate() }
                 for oy in 0..<outH {
                     let taps = wy.range(oy)
                     for k in taps {
@@ -36,8 +37,10 @@ enum AreaDownscale {
                             for i in 0..<stride { sums[i] += Float(row[i]) * weight }
                         }
                     }
-                    reduceRow(UnsafeBufferPointer(sums), channels: ch, axis: wx,
-                              into: UnsafeMutableBufferPointer(rebasing: dst[(oy * rowLen)..<((oy + 1) * rowLen)]))
+                    reduceRow(UnsafeBufferPointer(sums), channels: ch, axis: wx, into: reduced)
+                    // A loop of its own so that the rounding vectorises too.
+                    let outRow = UnsafeMutableBufferPointer(rebasing: dst[(oy * rowLen)..<((oy + 1) * rowLen)])
+                    for i in 0..<rowLen { outRow[i] = byte(reduced[i]) }
                 }
             }
             initialized = outH * rowLen
@@ -47,7 +50,7 @@ enum AreaDownscale {
 
     /// One row of column sums reduced to the output width, per channel, in the fixed order.
     private static func reduceRow(_ sums: UnsafeBufferPointer<Float>, channels ch: Int, axis: Axis,
-                                  into out: UnsafeMutableBufferPointer<UInt8>) {
+                                  into out: UnsafeMutableBufferPointer<Float>) {
         axis.indices.withUnsafeBufferPointer { indices in
             axis.weights.withUnsafeBufferPointer { weights in
                 axis.offsets.withUnsafeBufferPointer { offsets in
@@ -61,14 +64,14 @@ enum AreaDownscale {
                                 g += sums[p + 1] * w
                                 b += sums[p + 2] * w
                             }
-                            out[o * 3] = byte(r)
-                            out[o * 3 + 1] = byte(g)
-                            out[o * 3 + 2] = byte(b)
+                            out[o * 3] = r
+                            out[o * 3 + 1] = g
+                            out[o * 3 + 2] = b
                         } else {
                             for c in 0..<ch {
                                 var sum: Float = 0
                                 for k in first..<end { sum += sums[indices[k] * ch + c] * weights[k] }
-                                out[o * ch + c] = byte(sum)
+                                out[o * ch + c] = sum
                             }
                         }
                     }
