@@ -91,16 +91,16 @@ final class ThumbnailTests: XCTestCase {
         XCTAssertEqual(small.pixels, Array([UInt8]([12, 200, 77]).repeated(256 * 85)))
     }
 
-    func testPlainFileReplacesContentAndReportsFailures() throws {
+    func testUnsyncedAtomicWriteReplacesContentLeavesNoTemporaryAndReportsFailures() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("thumbs-write-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("x.jpg").path
-        XCTAssertNil(PlainFile.write(Array(repeating: 7, count: 5000), to: path))
-        XCTAssertNil(PlainFile.write([1, 2, 3], to: path))
+        try AtomicFile.write(Array(repeating: 7, count: 5000), to: path, sync: false)
+        try AtomicFile.write([1, 2, 3], to: path, sync: false)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data([1, 2, 3]))
-        XCTAssertNotNil(PlainFile.write([1], to: dir.appendingPathComponent("missing/x.jpg").path))
-        XCTAssertNotNil(PlainFile.write([1], to: dir.path))  // a folder, not a file
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["x.jpg"])
+        XCTAssertThrowsError(try AtomicFile.write([1], to: dir.path, sync: false))  // a folder, not a file
     }
 
     func testLargestFilesAreThumbnailedFirst() throws {

@@ -13,12 +13,14 @@ public enum OutputError: Error, CustomStringConvertible {
 }
 
 /// Writes files so that a reader never sees half a file: the bytes go to a temporary file in
-/// the same folder, which is renamed over the target only once complete and flushed.
+/// the same folder, which is renamed over the target only once complete (and, with `sync`,
+/// flushed to disk first, so even a power cut leaves the old file or the new one).
 public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write(_ bytes: [UInt8], to path: String, sync: Bool = true) throws {
         let dir = (path as NSString).deletingLastPathComponent
         try makeFolder(dir.isEmpty ? "." : dir)
-        let tmp = path + ".tmp-\(getpid())"
+        // Unique per call too: thumbnails are written from several threads at once.
+        let tmp = path + ".tmp-\(getpid())-\(nextTemporaryNumber())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw OutputError.cannotWrite(path, String(cString: strerror(errno))) }
         var ok = true
@@ -37,13 +39,23 @@ public enum AtomicFile {
                 offset += n
             }
         }
-        if ok && fsync(fd) != 0 { ok = false; why = String(cString: strerror(errno)) }
+        if ok && sync && fsync(fd) != 0 { ok = false; why = String(cString: strerror(errno)) }
         close(fd)
         guard ok, rename(tmp, path) == 0 else {
             if why.isEmpty { why = String(cString: strerror(errno)) }
             unlink(tmp)
             throw OutputError.cannotWrite(path, why)
         }
+    }
+
+    private static let counterLock = NSLock()
+    nonisolated(unsafe) private static var counter = 0
+
+    private static func nextTemporaryNumber() -> Int {
+        counterLock.lock()
+        defer { counterLock.unlock() }
+        counter += 1
+        return counter
     }
 
     public static func write(_ text: String, to path: String) throws { try write(Array(text.utf8), to: path) }
