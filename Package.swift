@@ -61,12 +61,12 @@ let package = Package(
             path: "Sources/App"
         ),
 
-        // Test data shared by the test targets (the ALGORITHMS.md §7 images); never shipped.
+        // Shared by the test targets (the ALGORITHMS.md §7 images, the brute-force matcher); never shipped.
         .target(name: "TestSupport", dependencies: ["HashKit"], path: "Tests/Support"),
         .testTarget(name: "HashKitTests", dependencies: ["HashKit", "TestSupport"], path: "Tests/HashKitTests"),
         .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback"], path: "Tests/CPUFallbackTests"),
-        .testTarget(name: "GPUHashTests", dependencies: ["HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
-        .testTarget(name: "AnalysisTests", dependencies: ["HashKit", "CPUFallback", "Analysis"], path: "Tests/AnalysisTests"),
+        .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
+        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "Analysis"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "Analysis", "Report"], path: "Tests/ReportTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
         .testTarget(name: "EndToEndTests", dependencies: ["App"], path: "Tests/EndToEndTests"),

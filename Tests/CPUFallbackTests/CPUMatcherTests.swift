@@ -1,25 +1,11 @@
 import XCTest
+import TestSupport
 import CHashKernels
 import HashKit
 @testable import CPUFallback
 
 final class CPUMatcherTests: XCTestCase {
     typealias Rng = SplitMix64
-
-    func bruteForce(_ a: PackedHashes, _ b: PackedHashes, _ t: Int) -> MatchResult {
-        var pairs = [MatchPair]()
-        var nearB = [UInt16](repeating: .max, count: a.count)
-        var nearA = [UInt16](repeating: .max, count: b.count)
-        for i in 0..<a.count {
-            for j in 0..<b.count {
-                let d = a.distance(i, b, j)
-                if d <= t { pairs.append(MatchPair(a: Int32(i), b: Int32(j), distance: UInt16(d))) }
-                nearB[i] = min(nearB[i], UInt16(d))
-                nearA[j] = min(nearA[j], UInt16(d))
-            }
-        }
-        return MatchResult(pairs: pairs, nearestInB: nearB, nearestInA: nearA)
-    }
 
     /// B holds, for most hashes of A, a copy with exactly k flipped bits, k = 0...threshold+1.
     func planted(words: Int, na: Int, nb: Int, threshold: Int, _ rng: inout Rng) -> (PackedHashes, PackedHashes) {
@@ -42,7 +28,7 @@ final class CPUMatcherTests: XCTestCase {
         for (words, na, nb, threshold) in [(1, 300, 500, 8), (4, 300, 500, 8), (1, 1, 3000, 10), (4, 2500, 40, 30),
                                             (1, 700, 2500, 20), (2, 50, 60, 5), (4, 1, 1, 0)] {
             let (a, b) = planted(words: words, na: na, nb: nb, threshold: threshold, &rng)
-            let expected = bruteForce(a, b, threshold)
+            let expected = BruteForceMatch.match(a, b, threshold: threshold)
             for threads in [1, 2, 3] {
                 for variant in [CHK_PORTABLE, CHK_SSE2, CHK_AVX2] {
                     let got = try CPUMatcher(threads: threads, variant: Int32(variant)).match(a, b, threshold: threshold)

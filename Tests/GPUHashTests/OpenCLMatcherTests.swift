@@ -1,6 +1,7 @@
 import CPUFallback
 import HashKit
 import XCTest
+import TestSupport
 @testable import GPUHash
 
 final class OpenCLMatcherTests: XCTestCase {
@@ -22,27 +23,12 @@ final class OpenCLMatcherTests: XCTestCase {
         return (PackedHashes(wordsPerHash: words, words: a), PackedHashes(wordsPerHash: words, words: b))
     }
 
-    private func bruteForce(_ a: PackedHashes, _ b: PackedHashes, threshold: Int) -> MatchResult {
-        var pairs: [MatchPair] = []
-        var nearestInB = [UInt16](repeating: .max, count: a.count)
-        var nearestInA = [UInt16](repeating: .max, count: b.count)
-        for i in 0..<a.count {
-            for j in 0..<b.count {
-                let d = a.distance(i, b, j)
-                nearestInB[i] = min(nearestInB[i], UInt16(d))
-                nearestInA[j] = min(nearestInA[j], UInt16(d))
-                if d <= threshold { pairs.append(MatchPair(a: Int32(i), b: Int32(j), distance: UInt16(d))) }
-            }
-        }
-        return MatchResult(pairs: pairs, nearestInB: nearestInB, nearestInA: nearestInA)
-    }
-
     private func check(words: Int, threshold: Int, nA: Int, nB: Int, seed: UInt64,
                        configure: (OpenCLMatcher) -> Void = { _ in }) throws {
         let matcher = try OpenCLMatcher(device: firstOpenCLDevice())
         configure(matcher)
         let (a, b) = plantedSets(nA: nA, nB: nB, words: words, threshold: threshold, seed: seed)
-        let expected = bruteForce(a, b, threshold: threshold)
+        let expected = BruteForceMatch.match(a, b, threshold: threshold)
         let got = try matcher.match(a, b, threshold: threshold)
         XCTAssertGreaterThan(expected.pairs.count, nB / 3 / (threshold + 2) * (threshold + 1) - 1,
                              "the planted pairs should be found")
