@@ -188,10 +188,44 @@ public enum Evaluation {
             throw ReportError.cannotRead(path: path, reason: "no such file, or not readable")
         }
         do {
-            return try JSONSerialization.jsonObject(with: data)
+            return try JSONSerialization.jsonObject(with: surrogateEscapesAsPrivateUse(data))
         } catch {
             throw ReportError.invalidInput(path: path, reason: "not valid JSON (\(error.localizedDescription))")
         }
+    }
+
+    /// Non-UTF-8 file names are written as Python's lone-surrogate escapes (`\udcXX`, see
+    /// JSONValue), which Foundation's parser rejects. Both the hash files and a Python-written
+    /// ground truth use the same escapes, so mapping each to one private-use character
+    /// (U+F7XX) before parsing keeps keys comparable without changing any other text.
+    static func surrogateEscapesAsPrivateUse(_ data: Data) -> Data {
+        let bytes = [UInt8](data)
+        func isHex(_ c: UInt8) -> Bool { (48...57).contains(c) || (97...102).contains(c) || (65...70).contains(c) }
+        func isSurrogateEscape(at i: Int) -> Bool {
+            i + 6 <= bytes.count && bytes[i + 1] == UInt8(ascii: "u")
+                && (bytes[i + 2] | 0x20) == UInt8(ascii: "d") && (bytes[i + 3] | 0x20) == UInt8(ascii: "c")
+                && isHex(bytes[i + 4]) && isHex(bytes[i + 5])
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] == UInt8(ascii: "\\") else {
+                out.append(bytes[i])
+                i += 1
+                continue
+            }
+            if isSurrogateEscape(at: i) {
+                out += Array("\\uf7".utf8) + [bytes[i + 4], bytes[i + 5]]
+                i += 6
+            } else {
+                // Any other escape (an escaped backslash too) is copied whole, so text that merely
+                // reads "udc.." after an escaped backslash is left alone.
+                out += bytes[i..<min(i + 2, bytes.count)]
+                i += 2
+            }
+        }
+        return Data(out)
     }
 
     static func loadTruth(_ path: String) throws -> Set<PairID> {

@@ -49,6 +49,26 @@ final class EvaluationTests: XCTestCase {
         """, "truth.json")
     }
 
+    /// A non-UTF-8 file name is written as Python's surrogate escape (`caf\udce9.jpg`, as
+    /// JSONValue and Python's json module write it); the ground truth names it the same way.
+    func testSurrogateEscapedNamesAreScored() throws {
+        try write("""
+        {"algorithms": {"blockmean": {"bits": 256, "threshold": 0}, "phash": {"bits": 64, "threshold": 0}},
+         "datasets": [{"name": "A", "images": 1}, {"name": "B", "images": 2}]}
+        """, "out/manifest.json")
+        try write(#"{"caf\udce9.jpg": "0000000000000000"}"#, "out/A/perceptual_hashes.json")
+        try write(#"{"x.jpg": "0000000000000000", "y\\udc00.jpg": "ffffffffffffffff"}"#, "out/B/perceptual_hashes.json")
+        try write("{\"caf\\udce9.jpg\": \"\(zero256)\"}", "out/A/robust_hashes.json")
+        try write("{\"x.jpg\": \"\(zero256)\", \"y\\\\udc00.jpg\": \"\(oneBit256)\"}", "out/B/robust_hashes.json")
+        try write(#"{"cross_pairs": [[["A", "caf\udce9.jpg"], ["B", "x.jpg"]]]}"#, "truth.json")
+        let report = try Evaluation.run(groundTruth: root + "/truth.json", outDir: root + "/out")
+        XCTAssertEqual(report.unhashedTruthPairs, 0)
+        for score in report.atThreshold {
+            XCTAssertEqual(score.found, 1, "\(score.algorithm)")
+            XCTAssertEqual(score.truePositives, 1, "\(score.algorithm)")
+        }
+    }
+
     func testScoresAgainstHandComputedValues() throws {
         try makeFolder()
         let r = try Evaluation.run(groundTruth: root + "/truth.json", outDir: root + "/out")
