@@ -40,8 +40,8 @@ public final class OpenCLEngine: HashEngine {
     private let dctTables: CLBuffer
     private var slots: [Slot]
     private let lock = NSLock()
-    private var lanczosCache: [Int: LanczosAxis] = [:]
-    private var linearCache: [Int: LinearExactAxis] = [:]
+    private let lanczosCache = SideCache<LanczosAxis>(capacity: 4096)
+    private let linearCache = SideCache<LinearExactAxis>(capacity: 4096)
     private var warnedOversized = false
     private var warnedHostDCT = false
 
@@ -204,19 +204,11 @@ public final class OpenCLEngine: HashEngine {
     }
 
     private func lanczos(_ size: Int) -> LanczosAxis {
-        if let axis = lanczosCache[size] { return axis }
-        let axis = LanczosAxis(inSize: size, outSize: 32)
-        if lanczosCache.count > 4096 { lanczosCache.removeAll() }
-        lanczosCache[size] = axis
-        return axis
+        lanczosCache.value(for: size) { LanczosAxis(inSize: $0, outSize: 32) }
     }
 
     private func linear(_ size: Int) -> LinearExactAxis {
-        if let axis = linearCache[size] { return axis }
-        let axis = LinearExactAxis(srcSize: size, dstSize: 256)
-        if linearCache.count > 4096 { linearCache.removeAll() }
-        linearCache[size] = axis
-        return axis
+        linearCache.value(for: size) { LinearExactAxis(srcSize: $0, dstSize: 256) }
     }
 
     // MARK: one chunk
