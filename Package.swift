@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // C shims over the system codecs: libjpeg-turbo and libpng report errors with longjmp,
@@ -29,8 +30,13 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dl")]
         ),
 
-        // Core: image and hash value types, decoders, the exact reference maths both engines share.
-        .target(name: "HashKit", dependencies: ["CCodecs"], path: "Sources/HashKit"),
+        // OpenSSL's libcrypto, for the SHA-256 content digests the store recognises files by.
+        .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+
+        // Core: image and hash value types, hash families, decoders, the exact reference maths
+        // both engines share.
+        .target(name: "HashKit", dependencies: ["CCodecs", "CLibCrypto"], path: "Sources/HashKit"),
         // Integer inner loops of the CPU engine in C, so they can use AVX2 when the CPU has it
         // (Swift code is compiled for baseline x86-64).
         .target(name: "CHashKernels", path: "Sources/CHashKernels"),
@@ -42,10 +48,15 @@ let package = Package(
         .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["EmbedKernelsTool"],
                 path: "Plugins/EmbedKernels"),
-        // Scanning datasets, the decode/hash pipeline, cross-dataset matching and the JSON outputs.
+        // The persistent hash store (SQLite through GRDB, WAL): datasets, files, content digests
+        // and the hashes of every family, so runs only decode what changed.
+        .target(name: "HashStore", dependencies: ["HashKit", .product(name: "GRDB", package: "GRDB.swift")],
+                path: "Sources/HashStore"),
+        // Scanning datasets, the decode/hash pipeline, indexing into the store, cross-dataset
+        // matching and the JSON outputs.
         .target(
             name: "Analysis",
-            dependencies: ["HashKit", "CPUFallback", "GPUHash", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HashKit", "HashStore", "CPUFallback", "GPUHash", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Analysis"
         ),
         // Human outputs: Venn diagrams and histograms (cairo), thumbnails, REPORT.md, report.html.
@@ -54,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "App",
             dependencies: [
-                "HashKit", "CPUFallback", "GPUHash", "Analysis", "Report",
+                "HashKit", "HashStore", "CPUFallback", "GPUHash", "Analysis", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -66,8 +77,9 @@ let package = Package(
         .testTarget(name: "HashKitTests", dependencies: ["HashKit", "TestSupport"], path: "Tests/HashKitTests"),
         .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback"], path: "Tests/CPUFallbackTests"),
         .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
-        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "Analysis"], path: "Tests/AnalysisTests"),
-        .testTarget(name: "ReportTests", dependencies: ["HashKit", "Analysis", "Report"], path: "Tests/ReportTests"),
+        .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore"], path: "Tests/HashStoreTests"),
+        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Analysis"], path: "Tests/AnalysisTests"),
+        .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report"], path: "Tests/ReportTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
         .testTarget(name: "EndToEndTests", dependencies: ["App"], path: "Tests/EndToEndTests"),
     ],

@@ -44,16 +44,6 @@ public struct ImageRef: Hashable, Comparable, Sendable {
     }
 }
 
-public enum HashAlgorithm: String, CaseIterable, Sendable {
-    case phash
-    case blockmean
-
-    public var bits: Int { self == .phash ? 64 : 256 }
-    /// The output file prefix OUTPUTS.md fixes: perceptual_* for phash, robust_* for blockmean.
-    public var filePrefix: String { self == .phash ? "perceptual" : "robust" }
-    public var other: HashAlgorithm { self == .phash ? .blockmean : .phash }
-}
-
 /// A file that could not be hashed (or was hashed with a warning).
 public struct FileIssue: Sendable, Equatable {
     public var key: FileKey
@@ -74,12 +64,16 @@ public struct DatasetResult: Sendable {
     public var keys: [FileKey]
     public var hashes: [ImageHashes]
     public var issues: [FileIssue]
+    /// How this run came by the results (decoded now, reused from the store); nil when the
+    /// result was not indexed by this run (read from hash files).
+    public var counts: IndexCounts?
 
-    public init(spec: DatasetSpec, keys: [FileKey], hashes: [ImageHashes], issues: [FileIssue]) {
+    public init(spec: DatasetSpec, keys: [FileKey], hashes: [ImageHashes], issues: [FileIssue], counts: IndexCounts? = nil) {
         self.spec = spec
         self.keys = keys
         self.hashes = hashes
         self.issues = issues
+        self.counts = counts
     }
 
     public var errorCount: Int { issues.filter { !$0.warning }.count }
@@ -103,9 +97,29 @@ public struct CrossPair: Sendable, Equatable {
     }
 }
 
-/// The matches of one hash algorithm.
-public struct AlgorithmResult: Sendable {
-    public var algorithm: HashAlgorithm
+/// What indexing a dataset did: files decoded this run, files whose result came from the store
+/// (unchanged, or the same content under another name), and files that could not be hashed.
+public struct IndexCounts: Sendable, Equatable {
+    public var decoded = 0
+    public var reused = 0
+    public var errors = 0
+
+    public init(decoded: Int = 0, reused: Int = 0, errors: Int = 0) {
+        self.decoded = decoded
+        self.reused = reused
+        self.errors = errors
+    }
+
+    public static func + (l: IndexCounts, r: IndexCounts) -> IndexCounts {
+        IndexCounts(decoded: l.decoded + r.decoded, reused: l.reused + r.reused, errors: l.errors + r.errors)
+    }
+}
+
+/// The matches of one hash family.
+public struct FamilyMatches: Sendable {
+    public var family: HashFamily
+    /// The family whose distance every pair also carries (`otherDistance`, "other_distance").
+    public var otherFamily: HashFamily
     public var threshold: Int
     /// Sorted by (dataset a, dataset b, a.key, b.key).
     public var pairs: [CrossPair]
@@ -117,9 +131,10 @@ public struct AlgorithmResult: Sendable {
     /// of another dataset; nil when there is no other dataset.
     public var nearestOtherDistance: [Int?]
 
-    public init(algorithm: HashAlgorithm, threshold: Int, pairs: [CrossPair], within: [CrossPair]?,
+    public init(family: HashFamily, otherFamily: HashFamily, threshold: Int, pairs: [CrossPair], within: [CrossPair]?,
                 groups: [[ImageRef]], nearestOtherDistance: [Int?]) {
-        self.algorithm = algorithm
+        self.family = family
+        self.otherFamily = otherFamily
         self.threshold = threshold
         self.pairs = pairs
         self.within = within
@@ -137,21 +152,30 @@ public struct StageTimings: Sendable {
 /// The whole analysis, input to every output writer.
 public struct AnalysisResult: Sendable {
     public var datasets: [DatasetResult]
-    public var phash: AlgorithmResult
-    public var blockmean: AlgorithmResult
+    /// The families matched, in output order (`HashFamily.all` order).
+    public var families: [HashFamily]
+    /// The matches of each family of `families`.
+    public var matches: [HashFamily.ID: FamilyMatches]
     public var device: EngineDescription
     public var timings: StageTimings
 
-    public init(datasets: [DatasetResult], phash: AlgorithmResult, blockmean: AlgorithmResult,
-                device: EngineDescription, timings: StageTimings) {
+    public init(datasets: [DatasetResult], matches: [FamilyMatches], device: EngineDescription, timings: StageTimings) {
         self.datasets = datasets
-        self.phash = phash
-        self.blockmean = blockmean
+        self.families = matches.map(\.family)
+        self.matches = Dictionary(uniqueKeysWithValues: matches.map { ($0.family.id, $0) })
         self.device = device
         self.timings = timings
     }
 
-    public func result(for algorithm: HashAlgorithm) -> AlgorithmResult {
-        algorithm == .phash ? phash : blockmean
+    /// The matches of `family`, which must be one of `families`.
+    public func matches(_ family: HashFamily) -> FamilyMatches {
+        guard let m = matches[family.id] else { preconditionFailure("programmer error: \(family.id) was not matched") }
+        return m
     }
+
+    /// Every family's matches, in `families` order.
+    public var allMatches: [FamilyMatches] { families.map(matches) }
+
+    /// Thresholds by family, for the JSON and reports.
+    public var thresholds: [HashFamily.ID: Int] { matches.mapValues(\.threshold) }
 }

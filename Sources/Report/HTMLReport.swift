@@ -1,4 +1,5 @@
 import Analysis
+import HashKit
 
 /// report.html: the sections of REPORT.md in one self-contained page (inline CSS, inline JS,
 /// the charts as inline SVG, thumbnails by relative path) plus a gallery of the pairs side by
@@ -21,9 +22,7 @@ enum HTMLReport {
         add("<h1>Cross-dataset image duplicates</h1>")
         add("<p>crosshash compared \(Text.plural(data.totalImages, "image")) in \(Text.plural(data.names.count, "dataset")) "
             + "(\(e(data.names.joined(separator: ", ")))) to find the same picture in more than one collection. "
-            + "The perceptual hash found \(Text.plural(result.phash.pairs.count, "pair")) and the robust hash "
-            + "\(Text.plural(result.blockmean.pairs.count, "pair")) of similar images; "
-            + "\(Text.plural(data.pairsFoundByBoth, "pair was", "pairs were")) found by both.</p>")
+            + e(data.foundSentence.prefix(1).uppercased() + data.foundSentence.dropFirst()) + ".</p>")
         add("<table><thead><tr><th>Dataset</th><th class=\"n\">Images</th><th class=\"n\">Errors</th></tr></thead><tbody>")
         for d in result.datasets {
             add("<tr><td>\(e(d.spec.name))</td><td class=\"n\">\(Text.count(d.keys.count))</td><td class=\"n\">\(Text.count(d.errorCount))</td></tr>")
@@ -32,10 +31,10 @@ enum HTMLReport {
 
         // 2. Methodology.
         add("<h2>Methodology</h2><ul>")
-        add("<li><b>Perceptual hash (phash)</b>, \(HashAlgorithm.phash.bits) bits, threshold \(result.phash.threshold): "
-            + "imagehash's <code>phash</code> (grey, 32×32, 2-D DCT, 8×8 lowest frequencies against their median).</li>")
-        add("<li><b>Robust hash (blockmean)</b>, \(HashAlgorithm.blockmean.bits) bits, threshold \(result.blockmean.threshold): "
-            + "OpenCV's BlockMeanHash mode 0 (256×256 grey, 16×16 blocks against the image mean).</li></ul>")
+        for v in data.views {
+            add("<li><b>\(e(v.name))</b>, \(v.family.bits) bits, threshold \(v.result.threshold): \(e(v.family.method))</li>")
+        }
+        add("</ul>")
         add("<p>Two images of different datasets form a <b>pair</b> when their hashes differ in at most the threshold's "
             + "number of bits; pairs sharing an image join into <b>groups</b>.</p>")
 
@@ -53,11 +52,13 @@ enum HTMLReport {
         if data.pairCounts.isEmpty {
             add("<p>With a single dataset there are no cross-dataset pairs.</p>")
         } else {
-            add("<table><thead><tr><th>Dataset A</th><th>Dataset B</th><th class=\"n\">phash pairs</th>"
-                + "<th class=\"n\">blockmean pairs</th><th class=\"n\">found by both</th></tr></thead><tbody>")
+            add("<table><thead><tr><th>Dataset A</th><th>Dataset B</th>"
+                + data.views.map { "<th class=\"n\">\($0.family.id) pairs</th>" }.joined()
+                + "<th class=\"n\">found by \(data.agreement)</th></tr></thead><tbody>")
             for row in data.pairCounts {
-                add("<tr><td>\(e(data.names[row.a]))</td><td>\(e(data.names[row.b]))</td><td class=\"n\">\(Text.count(row.phash))</td>"
-                    + "<td class=\"n\">\(Text.count(row.blockmean))</td><td class=\"n\">\(Text.count(row.both))</td></tr>")
+                add("<tr><td>\(e(data.names[row.a]))</td><td>\(e(data.names[row.b]))</td>"
+                    + row.perFamily.map { "<td class=\"n\">\(Text.count($0))</td>" }.joined()
+                    + "<td class=\"n\">\(Text.count(row.all))</td></tr>")
             }
             add("</tbody></table>")
         }
@@ -73,7 +74,7 @@ enum HTMLReport {
         add("<h2>All similar image pairs</h2>")
         add("<div class=\"controls\"><label>Hash <select id=\"alg\">")
         for v in data.views {
-            add("<option value=\"\(v.result.algorithm.rawValue)\">\(e(v.name)): \(Text.plural(v.result.pairs.count, "pair"))</option>")
+            add("<option value=\"\(v.family.id)\">\(e(v.name)): \(Text.plural(v.result.pairs.count, "pair"))</option>")
         }
         add("</select></label> <label>Datasets <select id=\"pair\"><option value=\"\">all dataset pairs</option>")
         for row in data.pairCounts {
@@ -84,16 +85,15 @@ enum HTMLReport {
             + "<option value=\"i\">file order</option></select></label> <span id=\"shown\"></span></div>")
         add("<div id=\"gallery\">")
         for v in data.views {
-            let alg = v.result.algorithm
             let ordered = v.shown.enumerated().map { ($0.offset, $0.element) }
+            // The pair's own family first (highlighted), then the family whose distance it carries.
+            let other = v.result.otherFamily
             for (i, p) in ordered {
-                let ph = alg == .phash ? p.distance : p.otherDistance
-                let bm = alg == .phash ? p.otherDistance : p.distance
-                add("<div class=\"pair\" data-alg=\"\(alg.rawValue)\" data-pair=\"\(p.a.dataset)-\(p.b.dataset)\" "
+                add("<div class=\"pair\" data-alg=\"\(v.family.id)\" data-pair=\"\(p.a.dataset)-\(p.b.dataset)\" "
                     + "data-d=\"\(p.distance)\" data-o=\"\(p.otherDistance)\" data-i=\"\(i)\">"
                     + figure(p.a, data) + figure(p.b, data)
-                    + "<div class=\"dist\"><span class=\"\(alg == .phash ? "main" : "")\">phash \(ph)</span> "
-                    + "<span class=\"\(alg == .blockmean ? "main" : "")\">blockmean \(bm)</span></div></div>")
+                    + "<div class=\"dist\"><span class=\"main\">\(v.family.id) \(p.distance)</span>"
+                    + (other == v.family ? "" : " <span>\(other.id) \(p.otherDistance)</span>") + "</div></div>")
             }
         }
         add("</div>")

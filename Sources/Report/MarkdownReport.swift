@@ -14,10 +14,9 @@ enum MarkdownReport {
         let datasetList = data.names.map(Text.markdown).joined(separator: ", ")
         line("crosshash compared \(Text.plural(data.totalImages, "image")) in \(Text.plural(data.names.count, "dataset")) "
              + "(\(datasetList)) to find the same picture in more than one collection, even when it was re-encoded, "
-             + "resized or slightly cropped. Every image was hashed with two perceptual hashes and compared with every image "
-             + "of the other datasets: the perceptual hash found \(Text.plural(result.phash.pairs.count, "pair")) "
-             + "and the robust hash \(Text.plural(result.blockmean.pairs.count, "pair")) of similar images; "
-             + "\(Text.plural(data.pairsFoundByBoth, "pair was", "pairs were")) found by both.")
+             + "resized or slightly cropped. Every image was hashed with \(Text.numberWord(data.views.count)) perceptual "
+             + "\(data.views.count == 1 ? "hash" : "hashes") and compared with every image of the other datasets: "
+             + data.foundSentence + ".")
         line()
         line("| Dataset | Images | Errors |")
         line("|---|---:|---:|")
@@ -29,17 +28,14 @@ enum MarkdownReport {
         // 2. Methodology.
         line("## Methodology")
         line()
-        line("- **Perceptual hash (phash)**, \(HashAlgorithm.phash.bits) bits, threshold \(result.phash.threshold): "
-             + "imagehash's `phash`. The image is converted to grey, resized to 32×32 and transformed with a 2-D DCT; "
-             + "each of the 8×8 lowest frequencies gives one bit (above or below their median).")
-        line("- **Robust hash (blockmean)**, \(HashAlgorithm.blockmean.bits) bits, threshold \(result.blockmean.threshold): "
-             + "OpenCV's BlockMeanHash (mode 0). The image is resized to 256×256 grey and cut into 16×16 blocks; "
-             + "each block gives one bit (its mean at or above the image mean).")
+        for v in data.views {
+            line("- **\(Text.markdown(v.name))**, \(v.family.bits) bits, threshold \(v.result.threshold): \(Text.markdown(v.family.method))")
+        }
         line()
         line("Two images of different datasets form a **pair** when the Hamming distance of their hashes (the number of "
              + "differing bits) is at most the threshold. Pairs that share an image join into **groups**: one picture "
              + "and all its copies. Each pair also shows its distance under the other hash, so agreement is visible at a glance.")
-        if result.phash.within != nil || result.blockmean.within != nil {
+        if data.views.contains(where: { $0.result.within != nil }) {
             line()
             line("Pairs inside one dataset were searched too (`--within`); they are listed in the JSON files only.")
         }
@@ -51,9 +47,9 @@ enum MarkdownReport {
         for v in data.views {
             line("### \(v.name)")
             line()
-            line("![\(v.result.algorithm.rawValue) overlap of the datasets](\(v.prefix)_venn_diagram.png)")
+            line("![\(v.family.id) overlap of the datasets](\(v.prefix)_venn_diagram.png)")
             line()
-            line("![\(v.result.algorithm.rawValue) nearest cross-dataset distances](\(v.prefix)_distance_histogram.png)")
+            line("![\(v.family.id) nearest cross-dataset distances](\(v.prefix)_distance_histogram.png)")
             line()
             line("\(Text.plural(v.result.pairs.count, "pair")) in \(Text.plural(v.result.groups.count, "group")); "
                  + "\(Text.plural(v.nearest.matched, "image has", "images have")) a match in another dataset. "
@@ -65,11 +61,11 @@ enum MarkdownReport {
         if data.pairCounts.isEmpty {
             line("With a single dataset there are no cross-dataset pairs.")
         } else {
-            line("| Dataset A | Dataset B | phash pairs | blockmean pairs | found by both |")
-            line("|---|---|---:|---:|---:|")
+            line("| Dataset A | Dataset B | " + data.views.map { "\($0.family.id) pairs | " }.joined() + "found by \(data.agreement) |")
+            line("|---|---|" + String(repeating: "---:|", count: data.views.count + 1))
             for row in data.pairCounts {
                 line("| \(Text.markdown(data.names[row.a])) | \(Text.markdown(data.names[row.b])) | "
-                     + "\(Text.count(row.phash)) | \(Text.count(row.blockmean)) | \(Text.count(row.both)) |")
+                     + row.perFamily.map { "\(Text.count($0)) | " }.joined() + "\(Text.count(row.all)) |")
             }
         }
         line()
@@ -86,7 +82,6 @@ enum MarkdownReport {
         line("## All similar image pairs")
         line()
         for v in data.views {
-            let alg = v.result.algorithm
             line("### \(v.name)")
             line()
             if v.result.pairs.isEmpty {
@@ -95,7 +90,7 @@ enum MarkdownReport {
                 continue
             }
             if !v.shown.isEmpty {
-                line("| Image A | Image B | \(alg.rawValue) distance | \(alg.other.rawValue) distance |")
+                line("| Image A | Image B | \(v.family.id) distance | \(v.result.otherFamily.id) distance |")
                 line("|---|---|---:|---:|")
                 for p in v.shown {
                     line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(p.otherDistance) |")
@@ -127,7 +122,6 @@ enum MarkdownReport {
     /// The closing bullets: what was found, how far the hashes agree, whether the thresholds cut
     /// cleanly, and what failed. Shared with the HTML report (escaped there).
     static func summary(_ data: ReportData) -> [String] {
-        let r = data.result
         var out = [String]()
         for v in data.views {
             let multi = v.overlap.exactly.filter { $0.key.nonzeroBitCount >= 3 }.values.reduce(0, +)
@@ -136,10 +130,11 @@ enum MarkdownReport {
             if data.names.count >= 3 { s += ", \(Text.plural(multi, "group")) spanning three or more datasets" }
             out.append(s + ". " + v.nearest.verdict)
         }
-        let phashOnly = r.phash.pairs.count - data.pairsFoundByBoth, blockmeanOnly = r.blockmean.pairs.count - data.pairsFoundByBoth
-        out.append("Both hashes agree on \(Text.plural(data.pairsFoundByBoth, "pair")); "
-                   + "\(Text.plural(phashOnly, "pair")) only phash found and \(Text.plural(blockmeanOnly, "pair")) only blockmean found. "
-                   + "Pairs found by one hash only are the first to check by eye.")
+        if data.views.count > 1 {
+            let only = data.views.map { v in "\(Text.plural(v.result.pairs.count - data.pairsFoundByAll, "pair")) only \(v.family.id) found" }
+            out.append("\(data.views.count == 2 ? "Both hashes" : "All hashes") agree on \(Text.plural(data.pairsFoundByAll, "pair")); "
+                       + Text.list(only) + ". Pairs found by one hash only are the first to check by eye.")
+        }
         if data.totalErrors > 0 {
             out.append("\(Text.plural(data.totalErrors, "file")) could not be hashed; each dataset's errors.json says why.")
         } else {

@@ -16,8 +16,8 @@ public struct NearestDistances: Sendable, Equatable {
         self.counts = counts
     }
 
-    public init(_ result: AlgorithmResult) {
-        self.init(bits: result.algorithm.bits, threshold: result.threshold, distances: result.nearestOtherDistance)
+    public init(_ result: FamilyMatches) {
+        self.init(bits: result.family.bits, threshold: result.threshold, distances: result.nearestOtherDistance)
     }
 
     public var total: Int { counts.reduce(0, +) }

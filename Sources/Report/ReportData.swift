@@ -1,23 +1,26 @@
 import Analysis
+import HashKit
 
 /// What both human reports show, computed once from an `AnalysisResult`.
 struct ReportData {
     struct PairCounts {
         var a: Int, b: Int
-        var phash: Int, blockmean: Int
-        /// Pairs found under both hashes.
-        var both: Int
+        /// Pairs per family, in `views` order.
+        var perFamily: [Int]
+        /// Pairs found under every family.
+        var all: Int
     }
 
     struct AlgorithmView {
-        var result: AlgorithmResult
+        var result: FamilyMatches
         /// The pairs the reports list: closest first, at most `maxReportPairs`.
         var shown: [CrossPair]
         var omitted: Int
         var overlap: DatasetOverlap
         var nearest: NearestDistances
-        var name: String { result.algorithm == .phash ? "Perceptual hash (phash)" : "Robust hash (blockmean)" }
-        var prefix: String { result.algorithm.filePrefix }
+        var family: HashFamily { result.family }
+        var name: String { result.family.displayName }
+        var prefix: String { result.family.filePrefix }
     }
 
     let result: AnalysisResult
@@ -32,8 +35,7 @@ struct ReportData {
         self.maxReportPairs = maxReportPairs
         names = result.datasets.map(\.spec.name)
         let sizes = result.datasets.map(\.keys.count)
-        views = HashAlgorithm.allCases.map { alg in
-            let r = result.result(for: alg)
+        views = result.allMatches.map { r in
             let closest = Self.closestFirst(r.pairs)
             let shown = Array(closest.prefix(max(0, maxReportPairs)))
             return AlgorithmView(result: r, shown: shown, omitted: r.pairs.count - shown.count,
@@ -43,7 +45,17 @@ struct ReportData {
         thumbnails = ThumbnailNames.assign(views.flatMap { $0.shown.flatMap { [$0.a, $0.b] } }, datasetNames: names)
     }
 
-    func view(_ alg: HashAlgorithm) -> AlgorithmView { views[alg == .phash ? 0 : 1] }
+    /// "the perceptual hash (phash) found 3 pairs and the robust hash (blockmean) found 2 pairs of
+    /// similar images; 1 pair was found by both": the overview of both reports.
+    var foundSentence: String {
+        var s = Text.list(views.map { "the \($0.name.prefix(1).lowercased() + $0.name.dropFirst()) found \(Text.plural($0.result.pairs.count, "pair"))" })
+            + " of similar images"
+        if views.count > 1 { s += "; \(Text.plural(pairsFoundByAll, "pair was", "pairs were")) found by \(agreement)" }
+        return s
+    }
+
+    /// "found by both" for two families, "found by all" for more.
+    var agreement: String { views.count == 2 ? "both" : "all" }
 
     /// Smallest distance first, then the other hash's distance; ties keep the JSON order
     /// (dataset pair, then file names), so the order never depends on anything but the input.
@@ -58,14 +70,16 @@ struct ReportData {
     static func countPairs(_ result: AnalysisResult) -> [PairCounts] {
         struct Key: Hashable { var a: ImageRef, b: ImageRef }
         let n = result.datasets.count
+        let all = result.allMatches
+        // How many families found each image pair.
+        var foundBy = [Key: Int]()
+        for m in all { for p in m.pairs { foundBy[Key(a: p.a, b: p.b), default: 0] += 1 } }
         var rows = [PairCounts]()
-        let phashKeys = Set(result.phash.pairs.map { Key(a: $0.a, b: $0.b) })
         for a in 0..<n {
             for b in (a + 1)..<n {
-                let p = result.phash.pairs.filter { $0.a.dataset == a && $0.b.dataset == b }
-                let bm = result.blockmean.pairs.filter { $0.a.dataset == a && $0.b.dataset == b }
-                let both = bm.filter { phashKeys.contains(Key(a: $0.a, b: $0.b)) }.count
-                rows.append(PairCounts(a: a, b: b, phash: p.count, blockmean: bm.count, both: both))
+                let perFamily = all.map { m in m.pairs.filter { $0.a.dataset == a && $0.b.dataset == b }.count }
+                let agreed = foundBy.filter { $0.key.a.dataset == a && $0.key.b.dataset == b && $0.value == all.count }.count
+                rows.append(PairCounts(a: a, b: b, perFamily: perFamily, all: agreed))
             }
         }
         return rows
@@ -73,7 +87,7 @@ struct ReportData {
 
     var totalImages: Int { result.datasets.reduce(0) { $0 + $1.keys.count } }
     var totalErrors: Int { result.datasets.reduce(0) { $0 + $1.errorCount } }
-    var pairsFoundByBoth: Int { pairCounts.reduce(0) { $0 + $1.both } }
+    var pairsFoundByAll: Int { pairCounts.reduce(0) { $0 + $1.all } }
 
     /// Key without extension, for the "Filename" line of a pair cell.
     func fileLabel(_ ref: ImageRef) -> String { FileKeyDisplay.withoutExtension(ref.key.display) }
@@ -83,13 +97,14 @@ struct ReportData {
     var files: [(path: String, what: String)] {
         var out: [(String, String)] = [("manifest.json", "run parameters, versions, device, timings, counts")]
         for name in names {
-            out.append(("\(name)/perceptual_hashes.json", "phash of every image of \(name)"))
-            out.append(("\(name)/robust_hashes.json", "blockmean hash of every image of \(name)"))
+            for v in views {
+                out.append(("\(name)/\(AnalysisJSON.hashFileName(v.family))", "\(v.family.id) of every image of \(name)"))
+            }
             out.append(("\(name)/errors.json", "files of \(name) that could not be hashed, with the reason"))
         }
         for v in views {
-            let alg = v.result.algorithm.rawValue
-            out.append(("\(v.prefix)_cross_duplicates.json", "all \(alg) pairs and groups"))
+            let alg = v.family.id.rawValue
+            out.append(("\(AnalysisJSON.crossDuplicatesFileName(v.family))", "all \(alg) pairs and groups"))
             out.append(("\(v.prefix)_venn_diagram.png", "\(alg) overlap diagram (also .svg)"))
             out.append(("\(v.prefix)_distance_histogram.png", "\(alg) nearest-distance histogram (also .svg)"))
         }

@@ -22,14 +22,13 @@ public struct ReportWriter: Sendable {
         let data = ReportData(result, maxReportPairs: maxReportPairs)
         var svgs = [String: String]()
         for v in data.views {
-            let alg = v.result.algorithm
             let venn = "\(v.prefix)_venn_diagram", hist = "\(v.prefix)_distance_histogram"
             let vennTitle = data.names.count <= 3
                 ? "\(v.name): overlap of the datasets (threshold \(v.result.threshold))"
                 : "\(v.name): groups per combination of datasets (threshold \(v.result.threshold))"
             try VennChart(title: vennTitle, names: data.names, overlap: v.overlap)
                 .render(png: "\(outDir)/\(venn).png", svg: "\(outDir)/\(venn).svg")
-            try HistogramChart(title: "\(alg.rawValue): each image's nearest distance to another dataset", stats: v.nearest)
+            try HistogramChart(title: "\(v.family.id): each image's nearest distance to another dataset", stats: v.nearest)
                 .render(png: "\(outDir)/\(hist).png", svg: "\(outDir)/\(hist).svg")
             for name in [venn, hist] {
                 let path = "\(outDir)/\(name).svg"

@@ -90,6 +90,18 @@ enum Text {
     static func plural(_ n: Int, _ one: String, _ many: String? = nil) -> String {
         "\(count(n)) \(n == 1 ? one : (many ?? one + "s"))"
     }
+
+    /// "two" for 2; digits from ten on.
+    static func numberWord(_ n: Int) -> String {
+        let words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        return (0..<words.count).contains(n) ? words[n] : count(n)
+    }
+
+    /// "a", "a and b", "a, b and c".
+    static func list(_ items: [String]) -> String {
+        guard let last = items.last else { return "" }
+        return items.count == 1 ? last : items.dropLast().joined(separator: ", ") + " and " + last
+    }
 }
 
 /// Helpers over a key's display text used by thumbnails and the reports.

@@ -14,7 +14,7 @@ final class CrossMatchTests: XCTestCase {
         let b = dataset("B", [("b1", 0b0011, 0xF0)])
         let c = dataset("C", [("c1", 0xFFFF_0001, 1)])
         let run = CrossDatasetMatch(matcher: BruteForceMatcher(), within: true)
-        let r = try run.run([a, b, c], algorithm: .phash, threshold: 2)
+        let r = try run.run([a, b, c], family: .phash, other: .blockmean, threshold: 2)
 
         let flat = r.pairs.map { "\($0.a.dataset):\($0.a.key) \($0.b.dataset):\($0.b.key) \($0.distance) \($0.otherDistance)" }
         // Sorted by (dataset a, dataset b, a.file, b.file).
@@ -26,7 +26,7 @@ final class CrossMatchTests: XCTestCase {
     }
 
     func testSingleDatasetHasNoPairsAndNoNearest() throws {
-        let r = try CrossDatasetMatch(matcher: BruteForceMatcher()).run([dataset("A", [("a", 1, 1)])], algorithm: .blockmean, threshold: 8)
+        let r = try CrossDatasetMatch(matcher: BruteForceMatcher()).run([dataset("A", [("a", 1, 1)])], family: .blockmean, other: .phash, threshold: 8)
         XCTAssertTrue(r.pairs.isEmpty)
         XCTAssertNil(r.within)
         XCTAssertEqual(r.nearestOtherDistance, [nil])

@@ -23,13 +23,23 @@ enum E2E {
         var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    static func run(_ args: [String], env: [String: String] = [:]) throws -> Run {
+    /// The default store of every run these tests start ($XDG_CACHE_HOME/crosshash/store.sqlite)
+    /// lies in a folder of this test process, never in the user's cache.
+    static let cacheHome = NSTemporaryDirectory() + "crosshash-e2e-cache-\(ProcessInfo.processInfo.processIdentifier)"
+
+    static func process(_ args: [String], env: [String: String] = [:]) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try binary())
         p.arguments = args
         var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CACHE_HOME"] = cacheHome
         for (k, v) in env { environment[k] = v }
         p.environment = environment
+        return p
+    }
+
+    static func run(_ args: [String], env: [String: String] = [:]) throws -> Run {
+        let p = try process(args, env: env)
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+import HashKit
+import CPUFallback
 @testable import Report
 
 /// A hand-made analysis folder and ground truth whose scores are worked out below by hand.
@@ -61,17 +63,17 @@ final class EvaluationTests: XCTestCase {
         try write("{\"caf\\udce9.jpg\": \"\(zero256)\"}", "out/A/robust_hashes.json")
         try write("{\"x.jpg\": \"\(zero256)\", \"y\\\\udc00.jpg\": \"\(oneBit256)\"}", "out/B/robust_hashes.json")
         try write(#"{"cross_pairs": [[["A", "caf\udce9.jpg"], ["B", "x.jpg"]]]}"#, "truth.json")
-        let report = try Evaluation.run(groundTruth: root + "/truth.json", outDir: root + "/out")
+        let report = try Evaluation.run(groundTruth: root + "/truth.json", outDir: root + "/out", matcher: CPUMatcher())
         XCTAssertEqual(report.unhashedTruthPairs, 0)
         for score in report.atThreshold {
-            XCTAssertEqual(score.found, 1, "\(score.algorithm)")
-            XCTAssertEqual(score.truePositives, 1, "\(score.algorithm)")
+            XCTAssertEqual(score.found, 1, "\(score.family.id.rawValue)")
+            XCTAssertEqual(score.truePositives, 1, "\(score.family.id.rawValue)")
         }
     }
 
     func testScoresAgainstHandComputedValues() throws {
         try makeFolder()
-        let r = try Evaluation.run(groundTruth: root + "/truth.json", outDir: root + "/out")
+        let r = try Evaluation.run(groundTruth: root + "/truth.json", outDir: root + "/out", matcher: CPUMatcher())
         XCTAssertEqual(r.groundTruthPairs, 5)
         XCTAssertEqual(r.unhashedTruthPairs, 1)
 
@@ -81,7 +83,7 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(ph.precision, 0.75)
         XCTAssertEqual(ph.recall, 0.6)
         XCTAssertEqual(ph.f1, 2 * 0.75 * 0.6 / 1.35, accuracy: 1e-12)
-        let sweep = try XCTUnwrap(r.sweeps[.phash])
+        let sweep = try XCTUnwrap(r.sweeps[HashFamily.phash.id])
         XCTAssertEqual(sweep.map(\.threshold), [0, 1, 2, 3, 4])
         XCTAssertEqual(sweep.map(\.found), [0, 2, 4, 4, 4])
         XCTAssertEqual(sweep.map(\.truePositives), [0, 1, 3, 3, 3])
@@ -93,7 +95,7 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual([bm.threshold, bm.found, bm.truePositives], [1, 11, 4])
         XCTAssertEqual(bm.precision, 4.0 / 11)
         XCTAssertEqual(bm.recall, 0.8)
-        let bmSweep = try XCTUnwrap(r.sweeps[.blockmean])
+        let bmSweep = try XCTUnwrap(r.sweeps[HashFamily.blockmean.id])
         XCTAssertEqual(bmSweep.map(\.found), [8, 11, 11])
         XCTAssertEqual(bmSweep.map(\.truePositives), [3, 4, 4])
 
@@ -109,19 +111,19 @@ final class EvaluationTests: XCTestCase {
     func testEmptyTruthAndBadInputs() throws {
         try makeFolder()
         try write(#"{"cross_pairs": []}"#, "empty.json")
-        let r = try Evaluation.run(groundTruth: root + "/empty.json", outDir: root + "/out")
+        let r = try Evaluation.run(groundTruth: root + "/empty.json", outDir: root + "/out", matcher: CPUMatcher())
         XCTAssertEqual(r.atThreshold[0].recall, 1, "empty truth: recall 1 as in reference.py")
         XCTAssertEqual(r.atThreshold[0].precision, 0)
 
         try write(#"{"pairs": []}"#, "wrong.json")
-        XCTAssertThrowsError(try Evaluation.run(groundTruth: root + "/wrong.json", outDir: root + "/out")) { error in
+        XCTAssertThrowsError(try Evaluation.run(groundTruth: root + "/wrong.json", outDir: root + "/out", matcher: CPUMatcher())) { error in
             XCTAssertTrue("\(error)".contains("cross_pairs"), "\(error)")
         }
-        XCTAssertThrowsError(try Evaluation.run(groundTruth: root + "/truth.json", outDir: root + "/nowhere")) { error in
+        XCTAssertThrowsError(try Evaluation.run(groundTruth: root + "/truth.json", outDir: root + "/nowhere", matcher: CPUMatcher())) { error in
             XCTAssertTrue("\(error)".contains("manifest.json"), "\(error)")
         }
         try write(#"{"a1.jpg": "xyz"}"#, "out/A/perceptual_hashes.json")
-        XCTAssertThrowsError(try Evaluation.run(groundTruth: root + "/truth.json", outDir: root + "/out")) { error in
+        XCTAssertThrowsError(try Evaluation.run(groundTruth: root + "/truth.json", outDir: root + "/out", matcher: CPUMatcher())) { error in
             XCTAssertTrue("\(error)".contains("a1.jpg"), "\(error)")
         }
     }

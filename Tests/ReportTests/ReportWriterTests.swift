@@ -60,12 +60,12 @@ final class ReportWriterTests: XCTestCase {
         ]
         let groups = [[r(0, "Q1.jpg"), r(1, "Q1.jpg")], [r(0, "part3/1939_1_291.jpg"), r(1, "Q20173065.jpg")],
                       [r(0, "solo.jpg"), r(1, "broken.jpg")]]
-        let phash = AlgorithmResult(algorithm: .phash, threshold: 8, pairs: pairs, within: nil, groups: groups,
-                                    nearestOtherDistance: [4, 1, 7, 4, 1, 7])
-        let bm = AlgorithmResult(algorithm: .blockmean, threshold: 8, pairs: Array(pairs.prefix(2)).map {
+        let phash = FamilyMatches(family: .phash, otherFamily: .blockmean, threshold: 8, pairs: pairs, within: nil, groups: groups,
+                                  nearestOtherDistance: [4, 1, 7, 4, 1, 7])
+        let bm = FamilyMatches(family: .blockmean, otherFamily: .phash, threshold: 8, pairs: Array(pairs.prefix(2)).map {
             CrossPair(a: $0.a, b: $0.b, distance: $0.otherDistance, otherDistance: $0.distance)
         }, within: nil, groups: Array(groups.prefix(2)), nearestOtherDistance: [6, 2, 30, 6, 2, 30])
-        return AnalysisResult(datasets: [a, b], phash: phash, blockmean: bm,
+        return AnalysisResult(datasets: [a, b], matches: [phash, bm],
                               device: EngineDescription(kind: "cpu", name: "test"), timings: StageTimings())
     }
 
@@ -199,8 +199,10 @@ final class ReportWriterTests: XCTestCase {
         let base = try makeResult()
         var one = base
         one.datasets = [base.datasets[0]]
-        one.phash = AlgorithmResult(algorithm: .phash, threshold: 8, pairs: [], within: nil, groups: [], nearestOtherDistance: [nil, nil, nil])
-        one.blockmean = AlgorithmResult(algorithm: .blockmean, threshold: 8, pairs: [], within: nil, groups: [], nearestOtherDistance: [nil, nil, nil])
+        one.matches[HashFamily.phash.id] = FamilyMatches(family: .phash, otherFamily: .blockmean, threshold: 8, pairs: [], within: nil,
+                                                         groups: [], nearestOtherDistance: [nil, nil, nil])
+        one.matches[HashFamily.blockmean.id] = FamilyMatches(family: .blockmean, otherFamily: .phash, threshold: 8, pairs: [], within: nil,
+                                                             groups: [], nearestOtherDistance: [nil, nil, nil])
         try ReportWriter().write(one, to: root + "/one")
         XCTAssertGreaterThanOrEqual(try pngSize(root + "/one/perceptual_venn_diagram.png").width, 800)
         XCTAssertTrue(try read(root + "/one/REPORT.md").contains("With a single dataset there are no cross-dataset pairs."))

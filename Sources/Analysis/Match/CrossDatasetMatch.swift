@@ -1,6 +1,29 @@
 import HashKit
 
-/// Compares every image with every image of the other datasets, for one hash algorithm, on
+/// Which families to match and how: one threshold per family (the family's default unless the
+/// user gave one), and whether pairs inside a dataset are listed too.
+public struct MatchOptions: Sendable {
+    public var families: [HashFamily]
+    public var thresholds: [HashFamily.ID: Int]
+    public var within: Bool
+
+    public init(families: [HashFamily] = HashFamily.all, thresholds: [HashFamily.ID: Int] = [:], within: Bool = false) {
+        self.families = families
+        self.thresholds = thresholds
+        self.within = within
+    }
+
+    public func threshold(_ family: HashFamily) -> Int { thresholds[family.id] ?? family.defaultThreshold }
+
+    /// The family whose distance a pair of `family` also carries: the next family in the list
+    /// (with two families, the other one), or `family` itself when it is alone.
+    public func otherFamily(_ family: HashFamily) -> HashFamily {
+        guard let i = families.firstIndex(of: family), families.count > 1 else { return family }
+        return families[(i + 1) % families.count]
+    }
+}
+
+/// Compares every image with every image of the other datasets, for one hash family, on
 /// whichever `Matcher` the caller chose (CPU or OpenCL), and derives pairs, groups and each
 /// image's nearest distance in the other datasets.
 public struct CrossDatasetMatch {
@@ -12,9 +35,18 @@ public struct CrossDatasetMatch {
         self.within = within
     }
 
-    public func run(_ datasets: [DatasetResult], algorithm: HashAlgorithm, threshold: Int) throws -> AlgorithmResult {
-        let packed = datasets.map { Self.pack($0.hashes, algorithm) }
-        let other = datasets.map { Self.pack($0.hashes, algorithm.other) }
+    /// Every family of `options`, in its order.
+    public static func run(_ datasets: [DatasetResult], options: MatchOptions, matcher: Matcher) throws -> [FamilyMatches] {
+        let cross = CrossDatasetMatch(matcher: matcher, within: options.within)
+        return try options.families.map { family in
+            try cross.run(datasets, family: family, other: options.otherFamily(family), threshold: options.threshold(family))
+        }
+    }
+
+    public func run(_ datasets: [DatasetResult], family: HashFamily, other otherFamily: HashFamily,
+                    threshold: Int) throws -> FamilyMatches {
+        let packed = datasets.map { PackedHashes(family, $0.hashes) }
+        let other = datasets.map { PackedHashes(otherFamily, $0.hashes) }
         var nearest: [[Int?]] = datasets.map { [Int?](repeating: nil, count: $0.hashes.count) }
         var pairs = [CrossPair]()
 
@@ -54,12 +86,8 @@ public struct CrossDatasetMatch {
             withinPairs = list
         }
 
-        return AlgorithmResult(algorithm: algorithm, threshold: threshold, pairs: pairs, within: withinPairs,
-                               groups: Self.groups(of: pairs), nearestOtherDistance: nearest.flatMap { $0 })
-    }
-
-    static func pack(_ hashes: [ImageHashes], _ algorithm: HashAlgorithm) -> PackedHashes {
-        algorithm == .phash ? PackedHashes(phashes: hashes.map(\.phash)) : PackedHashes(blockmeans: hashes.map(\.blockmean))
+        return FamilyMatches(family: family, otherFamily: otherFamily, threshold: threshold, pairs: pairs,
+                             within: withinPairs, groups: Self.groups(of: pairs), nearestOtherDistance: nearest.flatMap { $0 })
     }
 
     /// Connected components of the pair graph: members sorted by (dataset order, key), groups

@@ -3,10 +3,13 @@ import HashKit
 /// The JSON files of OUTPUTS.md, built from an `AnalysisResult`. Everything here is a pure
 /// function of the result, so identical inputs give byte-identical files.
 public enum AnalysisJSON {
-    public static func hashes(_ dataset: DatasetResult, _ algorithm: HashAlgorithm) -> JSONValue {
-        .object(zip(dataset.keys, dataset.hashes).map { key, h in
-            (key.bytes, .str(algorithm == .phash ? h.phashHex : h.blockmeanHex))
-        })
+    /// `<dataset>/<prefix>_hashes.json`.
+    public static func hashFileName(_ family: HashFamily) -> String { "\(family.filePrefix)_hashes.json" }
+    /// `<prefix>_cross_duplicates.json`.
+    public static func crossDuplicatesFileName(_ family: HashFamily) -> String { "\(family.filePrefix)_cross_duplicates.json" }
+
+    public static func hashes(_ dataset: DatasetResult, _ family: HashFamily) -> JSONValue {
+        .object(zip(dataset.keys, dataset.hashes).map { key, h in (key.bytes, .str(family.hex(of: h))) })
     }
 
     public static func errors(_ dataset: DatasetResult) -> JSONValue {
@@ -29,10 +32,10 @@ public enum AnalysisJSON {
         })
     }
 
-    public static func crossDuplicates(_ result: AlgorithmResult, _ datasets: [DatasetResult]) -> JSONValue {
+    public static func crossDuplicates(_ result: FamilyMatches, _ datasets: [DatasetResult]) -> JSONValue {
         var fields: [(String, JSONValue)] = [
-            ("algorithm", .str(result.algorithm.rawValue)),
-            ("bits", .int(result.algorithm.bits)),
+            ("algorithm", .str(result.family.id.rawValue)),
+            ("bits", .int(result.family.bits)),
             ("threshold", .int(result.threshold)),
             ("pairs", pairs(result.pairs, datasets)),
             ("groups", .array(result.groups.map { .array($0.map { ref($0, datasets) }) })),
@@ -41,27 +44,56 @@ public enum AnalysisJSON {
         return .obj(fields)
     }
 
-    public static func manifest(_ result: AnalysisResult, version: String) -> JSONValue {
+    /// What a run says about its store in manifest.json.
+    public struct StoreInfo: Sendable {
+        /// nil with `--no-store`.
+        public var path: String?
+        public var bytes: Int64
+        public init(path: String?, bytes: Int64) {
+            self.path = path
+            self.bytes = bytes
+        }
+    }
+
+    static func counts(_ c: IndexCounts) -> JSONValue {
+        .obj([("decoded", .int(c.decoded)), ("reused", .int(c.reused)), ("errors", .int(c.errors))])
+    }
+
+    public static func manifest(_ result: AnalysisResult, version: String, store: StoreInfo? = nil) -> JSONValue {
         let t = result.timings
         var device: [(String, JSONValue)] = [("kind", .str(result.device.kind)), ("name", .str(result.device.name))]
         if let platform = result.device.platform { device.append(("platform", .str(platform))) }
-        return .obj([
+        var fields: [(String, JSONValue)] = [
             ("tool", .str("crosshash")),
             ("version", .str(version)),
             ("datasets", .array(result.datasets.map { d in
-                .obj([("name", .str(d.spec.name)), ("path", .str(d.spec.path)),
-                      ("images", .int(d.hashes.count)), ("errors", .int(d.errorCount)),
-                      ("warnings", .int(d.issues.count - d.errorCount))])
+                var fields: [(String, JSONValue)] = [
+                    ("name", .str(d.spec.name)), ("path", .str(d.spec.path)),
+                    ("images", .int(d.hashes.count)), ("errors", .int(d.errorCount)),
+                    ("warnings", .int(d.issues.count - d.errorCount))]
+                if let c = d.counts { fields.append(("files", counts(c))) }
+                return .obj(fields)
             })),
-            ("algorithms", .obj(HashAlgorithm.allCases.map { alg in
-                (alg.rawValue, .obj([("bits", .int(alg.bits)), ("threshold", .int(result.result(for: alg).threshold))]))
+            ("algorithms", .obj(result.allMatches.map { m in
+                (m.family.id.rawValue, .obj([("bits", .int(m.family.bits)), ("threshold", .int(m.threshold))]))
             })),
             ("device", .obj(device)),
             ("seconds", .obj([("scan", .double(round3(t.scan))), ("decode", .double(round3(t.decode))),
                               ("hash", .double(round3(t.hash))), ("match", .double(round3(t.match))),
                               ("report", .double(round3(t.report))), ("total", .double(round3(t.total)))])),
-            ("pairs", .obj(HashAlgorithm.allCases.map { ($0.rawValue, .int(result.result(for: $0).pairs.count)) })),
-        ])
+            ("pairs", .obj(result.allMatches.map { ($0.family.id.rawValue, .int($0.pairs.count)) })),
+        ]
+        let indexed = result.datasets.compactMap(\.counts)
+        if !indexed.isEmpty { fields.append(("files", counts(indexed.reduce(IndexCounts(), +)))) }
+        if let store {
+            let images = result.datasets.reduce(0) { $0 + $1.hashes.count }
+            fields.append(("store", .obj([
+                ("path", store.path.map { .str($0) } ?? .null),
+                ("bytes", .int(Int(store.bytes))),
+                ("bytes_per_image", .int(images > 0 ? Int(store.bytes) / images : 0)),
+            ])))
+        }
+        return .obj(fields)
     }
 
     static func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
@@ -71,13 +103,11 @@ public enum AnalysisJSON {
     public static func writeData(_ result: AnalysisResult, to out: String) throws {
         for d in result.datasets {
             let dir = out + "/" + d.spec.name
-            try AtomicFile.write(hashes(d, .phash), to: dir + "/perceptual_hashes.json")
-            try AtomicFile.write(hashes(d, .blockmean), to: dir + "/robust_hashes.json")
+            for family in result.families { try AtomicFile.write(hashes(d, family), to: dir + "/" + hashFileName(family)) }
             try AtomicFile.write(errors(d), to: dir + "/errors.json")
         }
-        for alg in HashAlgorithm.allCases {
-            try AtomicFile.write(crossDuplicates(result.result(for: alg), result.datasets),
-                                 to: out + "/\(alg.filePrefix)_cross_duplicates.json")
+        for m in result.allMatches {
+            try AtomicFile.write(crossDuplicates(m, result.datasets), to: out + "/" + crossDuplicatesFileName(m.family))
         }
     }
 }

@@ -7,6 +7,13 @@ public enum FileOutcome: Sendable {
     case failed(String)
 }
 
+/// What a worker makes of one job before hashing: an image for the engine, or the job's outcome
+/// at once (an error, or a result found in the store without decoding).
+public enum Intake: Sendable {
+    case image(DecodedImage)
+    case done(FileOutcome)
+}
+
 /// How decoded images reach the engine.
 public enum PipelineMode: Sendable {
     /// Each worker hashes what it decoded at once (CPU engine: no hand-over, hot caches).
@@ -50,21 +57,39 @@ public final class HashPipeline: @unchecked Sendable {
 
     /// Hashes every path; results in input order.
     public func run(paths: [[UInt8]], progress: ProgressReporter? = nil) -> [FileOutcome] {
+        let decode = self.decode
+        return run(count: paths.count, progress: progress) { i in
+            do {
+                return .image(try decode(paths[i]))
+            } catch {
+                return .done(.failed("\(error)"))
+            }
+        }
+    }
+
+    /// Runs jobs `0 ..< count`: `intake(i)` (on a decoder thread) reads job `i` and either hands
+    /// back an image to hash or the job's outcome. `completed(i, outcome)` is called once per job
+    /// as soon as its outcome is known, from whichever thread got it (the indexer streams results
+    /// to the store with it). Returns the outcomes in job order.
+    public func run(count: Int, progress: ProgressReporter? = nil,
+                    completed: (@Sendable (Int, FileOutcome) -> Void)? = nil,
+                    intake: @escaping @Sendable (Int) -> Intake) -> [FileOutcome] {
         let start = Date()
-        let state = RunState(count: paths.count)
+        let state = RunState(count: count, completed: completed)
         let queue = mode == .batched ? BatchQueue(pixelBudget: max(engine.preferredBatchPixels * 2, 1 << 22)) : nil
 
         let decodeWorkers: @Sendable () -> Void = { [self] in
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 var timing = WorkerTiming()
-                while let i = state.claim(), i < paths.count {
+                while let i = state.claim(), i < count {
                     let t0 = Date()
                     let image: DecodedImage
-                    do {
-                        image = try decode(paths[i])
-                    } catch {
+                    switch intake(i) {
+                    case .image(let decoded):
+                        image = decoded
+                    case .done(let outcome):
                         timing.decode += Date().timeIntervalSince(t0)
-                        state.store(i, .failed("\(error)"), progress)
+                        state.store(i, outcome, progress)
                         continue
                     }
                     timing.decode += Date().timeIntervalSince(t0)
@@ -99,7 +124,7 @@ public final class HashPipeline: @unchecked Sendable {
         }
         progress?.finish()
 
-        stats.images = paths.count
+        stats.images = count
         stats.megapixels = Double(state.timing.pixels) / 1e6
         stats.decodeSeconds = state.timing.decode / Double(workers)
         stats.hashSeconds = state.timing.hash / Double(workers)
@@ -155,8 +180,12 @@ final class RunState: @unchecked Sendable {
     private var next = 0
     private(set) var results: [FileOutcome?]
     private(set) var timing = WorkerTiming()
+    private let completed: (@Sendable (Int, FileOutcome) -> Void)?
 
-    init(count: Int) { results = Array(repeating: nil, count: count) }
+    init(count: Int, completed: (@Sendable (Int, FileOutcome) -> Void)? = nil) {
+        results = Array(repeating: nil, count: count)
+        self.completed = completed
+    }
 
     func claim() -> Int? {
         lock.lock()
@@ -169,6 +198,7 @@ final class RunState: @unchecked Sendable {
         lock.lock()
         results[i] = outcome
         lock.unlock()
+        completed?(i, outcome)
         progress?.advance()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HashStore
 
 /// One candidate file of a dataset, or the reason an entry of the folder cannot be one.
 public struct ScannedEntry: Sendable {
@@ -7,6 +8,16 @@ public struct ScannedEntry: Sendable {
     public var path: [UInt8]
     /// nil for a regular file to hash; otherwise why it is reported instead.
     public var problem: String?
+    /// What `lstat` said of a regular file (the store compares it with the stored one); nil
+    /// for entries with a problem.
+    public var stat: FileStat?
+
+    public init(key: FileKey, path: [UInt8], problem: String?, stat: FileStat? = nil) {
+        self.key = key
+        self.path = path
+        self.problem = problem
+        self.stat = stat
+    }
 }
 
 public enum ScanError: Error, CustomStringConvertible {
@@ -73,8 +84,11 @@ public enum DatasetScanner {
                 try walk(dir: path, keyPrefix: keyPrefix + name + [UInt8(ascii: "/")], into: &out, isRoot: false)
             case S_IFREG:
                 let readable = withCString(path, { access($0, R_OK) }) == 0
-                out.append(ScannedEntry(key: key, path: path,
-                                        problem: readable ? nil : "cannot read file: permission denied"))
+                let fileStat = FileStat(size: Int64(st.st_size),
+                                        mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                                        inode: UInt64(st.st_ino))
+                out.append(ScannedEntry(key: key, path: path, problem: readable ? nil : "cannot read file: permission denied",
+                                        stat: readable ? fileStat : nil))
             case S_IFLNK:
                 var target = stat()
                 let dangling = withCString(path, { stat($0, &target) }) != 0

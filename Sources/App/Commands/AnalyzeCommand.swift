@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HashKit
 import Analysis
+import HashStore
 import Report
 
 struct AnalyzeCommand: ParsableCommand {
@@ -15,6 +16,7 @@ struct AnalyzeCommand: ParsableCommand {
     )
 
     @OptionGroup var engineOptions: EngineOptions
+    @OptionGroup var storeOptions: StoreOptions
 
     @Argument(help: "Datasets as NAME=FOLDER or FOLDER.")
     var datasets: [String]
@@ -22,11 +24,15 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder.")
     var out: String
 
-    @Option(name: .long, help: "phash match threshold (Hamming distance <= threshold, of 64 bits).")
-    var phashThreshold: Int = 8
+    @Option(name: .long, help: "phash match threshold (Hamming distance <= threshold, of 64 bits; default \(HashFamily.phash.defaultThreshold)).")
+    var phashThreshold: Int?
 
-    @Option(name: .long, help: "blockmean match threshold (Hamming distance <= threshold, of 256 bits).")
-    var blockmeanThreshold: Int = 8
+    @Option(name: .long, help: "blockmean match threshold (Hamming distance <= threshold, of 256 bits; default \(HashFamily.blockmean.defaultThreshold)).")
+    var blockmeanThreshold: Int?
+
+    @Option(name: .long, help: ArgumentHelp("A match threshold as FAMILY=N, for any hash family (\(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))).",
+                                            valueName: "family=n"))
+    var threshold: [String] = []
 
     @Flag(name: .long, help: "Also list pairs inside each dataset (a separate \"within\" array).")
     var within = false
@@ -35,10 +41,32 @@ struct AnalyzeCommand: ParsableCommand {
     var maxReportPairs: Int = 500
 
     func validate() throws {
-        guard (0...64).contains(phashThreshold) else { throw ValidationError("--phash-threshold must be 0...64") }
-        guard (0...256).contains(blockmeanThreshold) else { throw ValidationError("--blockmean-threshold must be 0...256") }
+        _ = try matchOptions()
         guard maxReportPairs >= 0 else { throw ValidationError("--max-report-pairs must be >= 0") }
         _ = try Self.parseDatasets(datasets)
+    }
+
+    /// Thresholds from --threshold FAMILY=N, --phash-threshold and --blockmean-threshold, each
+    /// within 0 ... the family's bits.
+    func matchOptions() throws -> MatchOptions {
+        var given = [(HashFamily, Int)]()
+        for item in threshold {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let family = HashFamily.named(parts[0]), let n = Int(parts[1]) else {
+                throw ValidationError("--threshold '\(item)': expected FAMILY=N with FAMILY one of \(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))")
+            }
+            given.append((family, n))
+        }
+        if let t = phashThreshold { given.append((.phash, t)) }
+        if let t = blockmeanThreshold { given.append((.blockmean, t)) }
+        var thresholds = [HashFamily.ID: Int]()
+        for (family, n) in given {
+            guard (0...family.bits).contains(n) else {
+                throw ValidationError("--\(family.id)-threshold must be 0...\(family.bits)")
+            }
+            thresholds[family.id] = n
+        }
+        return MatchOptions(families: HashFamily.all, thresholds: thresholds, within: within)
     }
 
     static func parseDatasets(_ args: [String]) throws -> [DatasetSpec] {
@@ -71,10 +99,12 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         let logger = Runtime.logger()
         let specs = try Self.parseDatasets(datasets)
+        let store = try storeOptions.open()
+        defer { try? store.close() }
         let engines = try Runtime.engines(engineOptions, logger: logger)
         let pipeline = Runtime.pipeline(engineOptions, engines)
-        let analyzer = Analyzer(pipeline: pipeline, matcher: engines.matcher, device: engines.description,
-                                thresholds: [.phash: phashThreshold, .blockmean: blockmeanThreshold], within: within)
+        let indexer = DatasetIndexer(store: store, pipeline: pipeline, limits: Runtime.limits(engineOptions))
+        let analyzer = Analyzer(indexer: indexer, matcher: engines.matcher, device: engines.description, options: try matchOptions())
         var result = try analyzer.run(specs)
         if let failure = pipeline.engineFailure { logger.warning("\(engines.description.name) failed, CPU fallback used: \(failure)") }
 
@@ -83,12 +113,15 @@ struct AnalyzeCommand: ParsableCommand {
         try ReportWriter(maxReportPairs: maxReportPairs).write(result, to: out)
         result.timings.report = Date().timeIntervalSince(reportStart)
         result.timings.total += result.timings.report
-        try AtomicFile.write(AnalysisJSON.manifest(result, version: CrossHash.version), to: out + "/manifest.json")
+        let storeInfo = AnalysisJSON.StoreInfo(path: store.path, bytes: (try? store.sizeOnDisk()) ?? 0)
+        try AtomicFile.write(AnalysisJSON.manifest(result, version: CrossHash.version, store: storeInfo), to: out + "/manifest.json")
 
         let images = result.datasets.reduce(0) { $0 + $1.hashes.count }
         let errors = result.datasets.reduce(0) { $0 + $1.errorCount }
-        let summary = String(format: "crosshash: %d images, %d errors, %d phash pairs, %d blockmean pairs, %.1f s on %@ -> %@/REPORT.md, %@/report.html\n",
-                             images, errors, result.phash.pairs.count, result.blockmean.pairs.count,
+        let files = result.datasets.compactMap(\.counts).reduce(IndexCounts(), +)
+        let pairs = result.allMatches.map { "\($0.pairs.count) \($0.family.id) pairs" }.joined(separator: ", ")
+        let summary = String(format: "crosshash: %d images (%d decoded, %d reused from the store), %d errors, %@, %.1f s on %@ -> %@/REPORT.md, %@/report.html\n",
+                             images, files.decoded, files.reused, errors, pairs,
                              result.timings.total, result.device.name, out, out)
         FileHandle.standardError.write(Data(summary.utf8))
     }

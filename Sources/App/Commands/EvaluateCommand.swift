@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Report
+import CPUFallback
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct EvaluateCommand: ParsableCommand {
     var outDir: String
 
     func run() throws {
-        let report = try Evaluation.run(groundTruth: groundTruth, outDir: outDir)
+        let report = try Evaluation.run(groundTruth: groundTruth, outDir: outDir, matcher: CPUMatcher())
         print(report.text, terminator: report.text.hasSuffix("\n") ? "" : "\n")
     }
 }

@@ -54,9 +54,9 @@ struct HashCommand: ParsableCommand {
             switch outcome {
             case .hashed(let h, _):
                 if json {
-                    out += JSONLine.object([("file", .string(item.display)), ("phash", .str(h.phashHex)), ("blockmean", .str(h.blockmeanHex))])
+                    out += JSONLine.object([("file", .string(item.display))] + HashFamily.all.map { ($0.id.rawValue, .str($0.hex(of: h))) })
                 } else {
-                    out += Array("\(h.phashHex) \(h.blockmeanHex) ".utf8) + item.display + [10]
+                    out += Array(HashFamily.all.map { $0.hex(of: h) + " " }.joined().utf8) + item.display + [10]
                 }
             case .failed(let message):
                 if json {

@@ -19,8 +19,12 @@ enum Runtime {
         return Logger(label: "crosshash")
     }
 
+    static func limits(_ options: EngineOptions) -> DecodeLimits {
+        DecodeLimits(maxPixels: options.maxPixels, maxFileBytes: options.maxFileBytes)
+    }
+
     static func decoder(_ options: EngineOptions) -> HashPipeline.Decode {
-        let decoder = ImageDecoder(limits: DecodeLimits(maxPixels: options.maxPixels, maxFileBytes: options.maxFileBytes))
+        let decoder = ImageDecoder(limits: limits(options))
         return { path in try decoder.decode(pathBytes: path) }
     }
 

@@ -260,9 +260,46 @@ private extension ArraySlice where Element == UInt8 {
     }
 }
 
+/// A file's bytes with what `fstat` said of the file while they were read.
+public struct FileSnapshot: Sendable {
+    public var bytes: [UInt8]
+    public var size: Int64
+    public var mtimeNs: Int64
+    public var inode: UInt64
+}
+
+extension ImageDecoder {
+    /// Reads a file whole (after checking `--max-file-bytes` against its size) and makes sure it
+    /// did not change while it was read: size and modification time are taken before and after
+    /// the read, and a file that changed is read again (up to `attempts` times). So the bytes,
+    /// their digest and the hashes decoded from them always belong together, and the stat
+    /// recorded with them is the one of the content read.
+    public func readStable(pathBytes: [UInt8], attempts: Int = 3) throws(DecodeError) -> FileSnapshot {
+        for _ in 0..<max(1, attempts) {
+            let (bytes, before, after) = try FileReader.readWithStats(pathBytes: pathBytes, limit: limits.maxFileBytes)
+            if before == after, Int64(bytes.count) == before.size {
+                return FileSnapshot(bytes: bytes, size: before.size, mtimeNs: before.mtimeNs, inode: before.inode)
+            }
+        }
+        throw .unreadable("the file kept changing while it was read; run again once it is complete")
+    }
+}
+
 /// One `read` into one buffer; the descriptor is closed on every path.
 enum FileReader {
+    struct Stat: Equatable { var size: Int64, mtimeNs: Int64, inode: UInt64 }
+
     static func read(pathBytes: [UInt8], limit: Int) throws(DecodeError) -> [UInt8] {
+        try readWithStats(pathBytes: pathBytes, limit: limit).bytes
+    }
+
+    static func snapshot(of info: Glibc.stat) -> Stat {
+        Stat(size: Int64(info.st_size), mtimeNs: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+             inode: UInt64(info.st_ino))
+    }
+
+    /// The bytes, and the file's stat before and after reading them.
+    static func readWithStats(pathBytes: [UInt8], limit: Int) throws(DecodeError) -> (bytes: [UInt8], before: Stat, after: Stat) {
         if pathBytes.contains(0) { throw .unreadable("file name contains a NUL byte") }
         let fd: Int32 = (pathBytes + [0]).withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { name in
@@ -273,7 +310,7 @@ enum FileReader {
         if fd < 0 { throw .unreadable(errnoText()) }
         defer { close(fd) }
 
-        var info = stat()
+        var info = Glibc.stat()
         if fstat(fd, &info) != 0 { throw .unreadable(errnoText()) }
         let type = info.st_mode & S_IFMT
         if type == S_IFDIR { throw .unreadable("it is a directory") }
@@ -299,7 +336,9 @@ enum FileReader {
             initialized = done
         }
         if failure != 0 { throw .unreadable(String(cString: strerror(failure))) }
-        return bytes
+        var later = Glibc.stat()
+        if fstat(fd, &later) != 0 { throw .unreadable(errnoText()) }
+        return (bytes, Self.snapshot(of: info), Self.snapshot(of: later))
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

@@ -48,6 +48,9 @@ public struct ImageHashes: Hashable, Sendable {
         self.blockmean = blockmean
     }
 
+    /// Every hash zero: the start value that `HashFamily.set` fills in family by family.
+    public static let zero = ImageHashes(phash: 0, blockmean: Hash256())
+
     /// `str(imagehash.phash(...))`: 16 lower-case hex digits.
     public var phashHex: String { Hex.encode(phash) }
     public var blockmeanHex: String { blockmean.hex }
@@ -96,4 +99,12 @@ public enum Hex {
         guard hex.utf8.count == 16, let bytes = decode(hex) else { return nil }
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
+}
+
+extension ImageHashes {
+    /// The version of everything between a file's bytes and its hashes (decoders, grey
+    /// conversion, resize, DCT, block means). Stored with every hash: a store written by another
+    /// version is re-hashed rather than trusted. Change it with any change that can alter a hash
+    /// or a decode error.
+    public static let codeVersion = "crosshash-hash-1"
 }

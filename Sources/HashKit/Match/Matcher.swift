@@ -10,6 +10,14 @@ public struct PackedHashes: Sendable, Equatable {
         self.words = words
     }
 
+    /// One family's hashes of many images, in order.
+    public init(_ family: HashFamily, _ hashes: [ImageHashes]) {
+        var w = [UInt64]()
+        w.reserveCapacity(hashes.count * family.wordsPerHash)
+        for h in hashes { w += family.words(of: h) }
+        self.init(wordsPerHash: family.wordsPerHash, words: w)
+    }
+
     public init(phashes: [UInt64]) { self.init(wordsPerHash: 1, words: phashes) }
 
     public init(blockmeans: [Hash256]) {

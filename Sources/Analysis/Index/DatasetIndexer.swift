@@ -1,0 +1,204 @@
+import Foundation
+import HashKit
+import HashStore
+
+/// A dataset after indexing: its row in the store and what this run did for it.
+public struct IndexedDataset: Sendable {
+    public var spec: DatasetSpec
+    public var stored: StoredDataset
+    public var counts: IndexCounts
+}
+
+/// The index step: scan each dataset folder and bring the store up to date with it, decoding
+/// only what the store cannot answer.
+///
+/// Per file, cheapest first:
+/// 1. path, size, mtime and inode equal the stored row (and the row was written by this
+///    version of the hashing code): the stored outcome stands, the file is not even opened;
+/// 2. otherwise the file is read and its SHA-256 looked up: a renamed, moved or copied file
+///    reuses the hashes of its content without decoding;
+/// 3. only new content is decoded and hashed.
+/// Results reach the store in short batch transactions while the run goes on, so a killed run
+/// keeps what it finished, and files that disappeared are dropped from the dataset at the end.
+public final class DatasetIndexer {
+    public let store: HashStore
+    public let pipeline: HashPipeline
+    public let decoder: ImageDecoder
+    /// Stored with every result; results of another version are not reused. It covers the
+    /// hashing code and the decode limits, since both decide a file's outcome.
+    public let codeVersion: String
+
+    public init(store: HashStore, pipeline: HashPipeline, limits: DecodeLimits) {
+        self.store = store
+        self.pipeline = pipeline
+        self.decoder = ImageDecoder(limits: limits)
+        self.codeVersion = "\(ImageHashes.codeVersion);max-pixels=\(limits.maxPixels);max-file-bytes=\(limits.maxFileBytes)"
+    }
+
+    /// One file to read: where it lives, and where its result goes.
+    struct Job {
+        var dataset: Int
+        var entry: ScannedEntry
+    }
+
+    /// What reading a job's file told us, kept until its outcome is written to the store.
+    struct ReadInfo {
+        var stat: FileStat?
+        var digest: ContentDigest?
+        var reused = false
+    }
+
+    public func index(_ specs: [DatasetSpec], showProgress: Bool = true) throws -> [IndexedDataset] {
+        var indexed = [IndexedDataset]()
+        var jobs = [Job]()
+        var problems = [[FileChange]](repeating: [], count: specs.count)
+        var vanished = [[[UInt8]]](repeating: [], count: specs.count)
+
+        for (d, spec) in specs.enumerated() {
+            let scanned = try DatasetScanner.scan(root: spec.path)
+            let stored = try store.upsertDataset(name: spec.name, root: spec.path)
+            let known = Dictionary(try store.files(in: stored.id).map { ($0.path, $0) }, uniquingKeysWith: { $1 })
+            var counts = IndexCounts()
+            var seen = Set<[UInt8]>()
+            for entry in scanned {
+                seen.insert(entry.key.bytes)
+                if let problem = entry.problem {
+                    counts.errors += 1
+                    let change = FileChange(path: entry.key.bytes, stat: nil, digest: nil, outcome: .failed(problem), codeVersion: codeVersion)
+                    if let old = known[entry.key.bytes], old.digest == nil, old.stat == nil, old.outcome == change.outcome,
+                       old.codeVersion == codeVersion { continue }
+                    problems[d].append(change)
+                } else if let old = known[entry.key.bytes], let stat = entry.stat, old.stat == stat, old.codeVersion == codeVersion {
+                    counts.reused += 1
+                    if case .failed = old.outcome { counts.errors += 1 }
+                } else {
+                    jobs.append(Job(dataset: d, entry: entry))
+                }
+            }
+            vanished[d] = known.keys.filter { !seen.contains($0) }.sorted { $0.lexicographicallyPrecedes($1) }
+            indexed.append(IndexedDataset(spec: spec, stored: stored, counts: counts))
+        }
+
+        let infos = ReadInfos(count: jobs.count)
+        let writer = StoreBatchWriter(store: store)
+        let progress = showProgress ? ProgressReporter(label: "hashing", total: jobs.count) : nil
+        let (decoder, store, codeVersion, datasetIDs) = (self.decoder, self.store, self.codeVersion, indexed.map(\.stored.id))
+        let jobList = jobs
+        let outcomes = pipeline.run(count: jobs.count, progress: progress, completed: { i, outcome in
+            let info = infos[i]
+            let stored: StoredOutcome
+            switch outcome {
+            case .hashed(let h, let warnings): stored = .hashed(h, warnings: warnings)
+            case .failed(let message): stored = .failed(message)
+            }
+            writer.add(FileChange(path: jobList[i].entry.key.bytes, stat: info.stat, digest: info.digest, outcome: stored,
+                                  codeVersion: codeVersion), to: datasetIDs[jobList[i].dataset])
+        }, intake: { i in
+            let snapshot: FileSnapshot
+            do {
+                snapshot = try decoder.readStable(pathBytes: jobList[i].entry.path)
+            } catch {
+                // Not read (too large, unreadable): remembered by stat when there is one, so an
+                // unchanged file is not tried again; a file that kept changing is retried next run.
+                if case DecodeError.fileTooLarge = error { infos[i] = ReadInfo(stat: jobList[i].entry.stat) }
+                return .done(.failed("\(error)"))
+            }
+            let digest = ContentDigest.of(snapshot.bytes)
+            let stat = FileStat(size: snapshot.size, mtimeNs: snapshot.mtimeNs, inode: snapshot.inode)
+            if let known = try? store.outcome(of: digest, codeVersion: codeVersion) {
+                infos[i] = ReadInfo(stat: stat, digest: digest, reused: true)
+                switch known {
+                case .hashed(let h, let warnings): return .done(.hashed(h, warnings: warnings))
+                case .failed(let message): return .done(.failed(message))
+                }
+            }
+            infos[i] = ReadInfo(stat: stat, digest: digest)
+            do {
+                return .image(try decoder.decode(data: snapshot.bytes))
+            } catch {
+                return .done(.failed("\(error)"))
+            }
+        })
+        try writer.finish()
+
+        for (d, item) in indexed.enumerated() {
+            if !problems[d].isEmpty { try store.apply(problems[d], to: item.stored.id) }
+            if !vanished[d].isEmpty { try store.removeFiles(vanished[d], from: item.stored.id) }
+        }
+        for (i, job) in jobs.enumerated() {
+            if infos[i].reused { indexed[job.dataset].counts.reused += 1 } else { indexed[job.dataset].counts.decoded += 1 }
+            if case .failed = outcomes[i] { indexed[job.dataset].counts.errors += 1 }
+        }
+        return indexed
+    }
+}
+
+/// Per-job read results, written by the one decoder thread that owns job `i` and read when its
+/// outcome is complete; a lock keeps the hand-over between threads well-defined.
+final class ReadInfos: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [DatasetIndexer.ReadInfo]
+
+    init(count: Int) { items = Array(repeating: DatasetIndexer.ReadInfo(), count: count) }
+
+    subscript(i: Int) -> DatasetIndexer.ReadInfo {
+        get { lock.lock(); defer { lock.unlock() }; return items[i] }
+        set { lock.lock(); items[i] = newValue; lock.unlock() }
+    }
+}
+
+/// Collects finished files and writes them to the store in batches, one short transaction
+/// each: big enough that a run is not slowed by commits, small enough that a kill loses little
+/// and another process waiting for the write lock waits briefly.
+final class StoreBatchWriter: @unchecked Sendable {
+    static let batchSize = 256
+    static let maxDelay = 1.0
+
+    private let store: HashStore
+    private let lock = NSLock()
+    private var pending = [Int64: [FileChange]]()
+    private var pendingCount = 0
+    private var lastFlush = Date()
+    private var failure: Error?
+    /// Serialises flushes so batches reach the store in completion order.
+    private let flushLock = NSLock()
+
+    init(store: HashStore) { self.store = store }
+
+    func add(_ change: FileChange, to dataset: Int64) {
+        lock.lock()
+        pending[dataset, default: []].append(change)
+        pendingCount += 1
+        let due = pendingCount >= Self.batchSize || Date().timeIntervalSince(lastFlush) >= Self.maxDelay
+        lock.unlock()
+        if due { flush() }
+    }
+
+    func flush() {
+        flushLock.lock()
+        defer { flushLock.unlock() }
+        lock.lock()
+        let batch = pending
+        pending = [:]
+        pendingCount = 0
+        lastFlush = Date()
+        lock.unlock()
+        for (dataset, changes) in batch.sorted(by: { $0.key < $1.key }) {
+            do {
+                try store.apply(changes, to: dataset)
+            } catch {
+                lock.lock()
+                if failure == nil { failure = error }
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Writes what is left; throws the first write error of the run.
+    func finish() throws {
+        flush()
+        lock.lock()
+        defer { lock.unlock() }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,123 @@
+/// One kind of perceptual hash, described as data: everything the analysis, the store, the JSON
+/// writers and the reports need to know about a hash without naming it. Adding a family means
+/// adding a descriptor here, a field to `ImageHashes` and the engine code that computes it;
+/// nothing in matching, storing or reporting branches on a family.
+public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConvertible {
+    public struct ID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+        public static func < (l: ID, r: ID) -> Bool { l.rawValue < r.rawValue }
+    }
+
+    /// How the hash's 64-bit words are written as hex.
+    public enum HexOrder: Sendable {
+        /// One word, most significant nibble first (`str(imagehash.ImageHash)`).
+        case mostSignificantFirst
+        /// The hash's bytes in order, byte `i` being byte `i % 8` (little-endian) of word `i / 8`
+        /// (OpenCV's `compute` output, read by `bytes.fromhex`).
+        case bytesInWordOrder
+    }
+
+    public let id: ID
+    public let bits: Int
+    /// The output file prefix OUTPUTS.md fixes: `<prefix>_hashes.json`, `<prefix>_cross_duplicates.json`.
+    public let filePrefix: String
+    /// For people: "Perceptual hash (phash)".
+    public let displayName: String
+    /// What the hash computes, one sentence for the reports' methodology section.
+    public let method: String
+    /// Two images match when their distance is at most this, unless the user says otherwise.
+    public let defaultThreshold: Int
+    public let hexOrder: HexOrder
+    /// Reads and writes this family's hash in `ImageHashes`, as `wordsPerHash` words.
+    let read: @Sendable (ImageHashes) -> [UInt64]
+    let write: @Sendable (inout ImageHashes, [UInt64]) -> Void
+
+    public var wordsPerHash: Int { bits / 64 }
+    public var description: String { id.rawValue }
+
+    public static func == (l: HashFamily, r: HashFamily) -> Bool { l.id == r.id }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+
+    // MARK: The families
+
+    /// imagehash.phash: 64 bits, bit for DCT coefficient (r, c) is bit `63 - (8r + c)`.
+    public static let phash = HashFamily(
+        id: ID("phash"), bits: 64, filePrefix: "perceptual", displayName: "Perceptual hash (phash)",
+        method: "imagehash's phash. The image is converted to grey, resized to 32×32 and transformed with a 2-D DCT; "
+            + "each of the 8×8 lowest frequencies gives one bit (above or below their median).",
+        defaultThreshold: 8, hexOrder: .mostSignificantFirst,
+        read: { [$0.phash] }, write: { $0.phash = $1[0] })
+
+    /// OpenCV img_hash.BlockMeanHash mode 0: 256 bits.
+    public static let blockmean = HashFamily(
+        id: ID("blockmean"), bits: 256, filePrefix: "robust", displayName: "Robust hash (blockmean)",
+        method: "OpenCV's BlockMeanHash (mode 0). The image is resized to 256×256 grey and cut into 16×16 blocks; "
+            + "each block gives one bit (its mean at or above the image mean).",
+        defaultThreshold: 8, hexOrder: .bytesInWordOrder,
+        read: { h in [h.blockmean.words[0], h.blockmean.words[1], h.blockmean.words[2], h.blockmean.words[3]] },
+        write: { h, w in h.blockmean = Hash256(words: SIMD4(w[0], w[1], w[2], w[3])) })
+
+    /// Every family, in the order outputs list them.
+    public static let all: [HashFamily] = [.phash, .blockmean]
+
+    public static func named(_ id: String) -> HashFamily? { all.first { $0.id.rawValue == id } }
+
+    // MARK: Values
+
+    /// This family's hash of an image, as `wordsPerHash` words (the layout `PackedHashes` uses).
+    public func words(of hashes: ImageHashes) -> [UInt64] { read(hashes) }
+
+    /// Sets this family's hash in `hashes`; `words.count` must be `wordsPerHash`.
+    public func set(_ words: [UInt64], in hashes: inout ImageHashes) {
+        precondition(words.count == wordsPerHash, "programmer error: \(id) takes \(wordsPerHash) words")
+        write(&hashes, words)
+    }
+
+    public func hex(of hashes: ImageHashes) -> String { hex(words(of: hashes)) }
+
+    public func hex(_ words: [UInt64]) -> String {
+        switch hexOrder {
+        case .mostSignificantFirst:
+            return words.map { Hex.encode($0) }.joined()
+        case .bytesInWordOrder:
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(words.count * 8)
+            for w in words { for b in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: w >> UInt64(8 * b))) } }
+            return Hex.encode(bytes)
+        }
+    }
+
+    /// The words of a hex string as `hex` writes it, or nil when it is not `bits / 4` hex digits.
+    public func words(hex: String) -> [UInt64]? {
+        guard hex.utf8.count == bits / 4, let bytes = Hex.decode(hex) else { return nil }
+        var words = [UInt64](repeating: 0, count: wordsPerHash)
+        for (i, byte) in bytes.enumerated() {
+            switch hexOrder {
+            case .mostSignificantFirst: words[i >> 3] |= UInt64(byte) << UInt64(56 - 8 * (i & 7))
+            case .bytesInWordOrder: words[i >> 3] |= UInt64(byte) << UInt64(8 * (i & 7))
+            }
+        }
+        return words
+    }
+
+    /// Hamming distance between two hashes of this family.
+    public func distance(_ a: ImageHashes, _ b: ImageHashes) -> Int {
+        zip(read(a), read(b)).reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
+    }
+}
+
+extension ImageHashes {
+    /// An image's hashes from one word array per family (as the store and hash files hold them).
+    /// nil when a family of `HashFamily.all` is missing or has the wrong width.
+    public init?(words: [HashFamily.ID: [UInt64]]) {
+        var h = ImageHashes.zero
+        for family in HashFamily.all {
+            guard let w = words[family.id], w.count == family.wordsPerHash else { return nil }
+            family.set(w, in: &h)
+        }
+        self = h
+    }
+}

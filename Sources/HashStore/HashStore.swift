@@ -1,0 +1,458 @@
+import Foundation
+import GRDB
+import HashKit
+
+/// The persistent hash store: per dataset the files a run has seen (path, size, mtime, inode) and
+/// per file content (SHA-256) the hashes of every family or the decode error, so the next run
+/// decodes only what changed and a copy of a file anywhere reuses its hashes.
+///
+/// One SQLite file in WAL mode, shared by several processes (`crosshash analyze` runs, the HTTP
+/// service): readers never wait for writers, and every write is one short transaction, so a killed
+/// process leaves the store consistent and the others wait only briefly.
+///
+/// Thread-safe: GRDB's `DatabasePool` (file) or `DatabaseQueue` (memory) serialises writes and
+/// runs reads concurrently.
+public final class HashStore: @unchecked Sendable {
+    /// The store's file; nil in memory.
+    public let path: String?
+    private let writer: any DatabaseWriter
+
+    /// Opens the store at `path`, creating it (and its parent folders) when missing. Never
+    /// overwrites or modifies a file that is not a crosshash store, is from a newer schema or is
+    /// damaged: throws `StoreError`.
+    public init(path: String) throws {
+        self.path = path
+        let manager = FileManager.default
+        var isFolder: ObjCBool = false
+        if manager.fileExists(atPath: path, isDirectory: &isFolder) {
+            if isFolder.boolValue {
+                throw StoreError(kind: .cannotOpen, path: path, detail: "it is a folder")
+            }
+            if Self.fileSize(path) > 0 || Self.fileSize(path + "-wal") > 0 {
+                try StoreOpening.inspect(path)
+            }
+        } else {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(kind: .cannotOpen, path: path,
+                                 detail: "cannot create its folder: \(error.localizedDescription)")
+            }
+        }
+
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: StoreOpening.configuration())
+        } catch {
+            throw StoreError.wrapping(error, path: path)
+        }
+        do {
+            try Self.migrate(pool)
+        } catch {
+            try? pool.close()
+            throw StoreError.wrapping(error, path: path)
+        }
+        writer = pool
+    }
+
+    /// A private store in memory (for `--no-store`): the same code paths, nothing on disk.
+    public init(inMemory: Void = ()) throws {
+        path = nil
+        do {
+            let queue = try DatabaseQueue(configuration: StoreOpening.configuration())
+            try Self.migrate(queue)
+            writer = queue
+        } catch {
+            throw StoreError.wrapping(error, path: StoreError.inMemoryPath)
+        }
+    }
+
+    /// Brings the schema up to date. Two processes opening a new store at once may both try the
+    /// same migration; the loser's failure is fine when the schema is complete afterwards.
+    private static func migrate(_ writer: any DatabaseWriter) throws {
+        do {
+            try StoreSchema.migrator.migrate(writer)
+        } catch {
+            let complete = try? writer.read { try StoreSchema.migrator.hasCompletedMigrations($0) }
+            if complete != true { throw error }
+        }
+    }
+
+    /// Closes the connections (the last process to close folds the WAL into the file). Idempotent;
+    /// any later use throws.
+    public func close() throws {
+        do {
+            try writer.close()
+        } catch {
+            throw wrap(error)
+        }
+    }
+
+    // MARK: Datasets
+
+    /// Creates the dataset `name`, or sets the root of the existing one.
+    public func upsertDataset(name: String, root: String?) throws -> StoredDataset {
+        try writing { db in
+            let row = try Row.fetchOne(db, sql: """
+                INSERT INTO dataset (name, root) VALUES (?, ?)
+                ON CONFLICT (name) DO UPDATE SET root = excluded.root
+                RETURNING id, name, root
+                """, arguments: [name, root])
+            guard let row else { throw StoreError(kind: .io, path: self.displayPath, detail: "dataset \(name) was not written") }
+            return try Self.dataset(row, path: self.displayPath)
+        }
+    }
+
+    public func dataset(named name: String) throws -> StoredDataset? {
+        try reading { db in
+            try Row.fetchOne(db, sql: "SELECT id, name, root FROM dataset WHERE name = ?", arguments: [name])
+                .map { try Self.dataset($0, path: self.displayPath) }
+        }
+    }
+
+    /// Every dataset, sorted by name in byte order.
+    public func datasets() throws -> [StoredDataset] {
+        try reading { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, root FROM dataset ORDER BY name")
+                .map { try Self.dataset($0, path: self.displayPath) }
+        }
+    }
+
+    /// Removes the dataset and its file rows; the contents stay (see `pruneUnreferencedContents`).
+    @discardableResult
+    public func deleteDataset(named name: String) throws -> Bool {
+        try writing { db in
+            try db.execute(sql: "DELETE FROM dataset WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+
+    private static func dataset(_ row: Row, path: String) throws -> StoredDataset {
+        guard let id = row.cell(0).int64, let name = row.cell(1).text else {
+            throw StoreError(kind: .damaged, path: path, detail: "a dataset row has no id or name")
+        }
+        let root = row.cell(2)
+        guard root.isNull || root.text != nil else {
+            throw StoreError(kind: .damaged, path: path, detail: "dataset \(name) has a root that is not text")
+        }
+        return StoredDataset(id: id, name: name, root: root.text)
+    }
+
+    // MARK: Reading
+
+    /// The files of a dataset, sorted by path bytes (memcmp order), each with its content's
+    /// outcome. One query for the whole dataset, so 100k files read in one pass.
+    public func files(in dataset: Int64) throws -> [StoredFile] {
+        try reading { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT f.path, f.size, f.mtime_ns, f.inode, f.digest, f.code_version, f.error,
+                       c.code_version, c.error, c.warnings, h.family, h.value
+                FROM file f
+                LEFT JOIN content c ON c.digest = f.digest
+                LEFT JOIN content_hash h ON h.digest = f.digest
+                WHERE f.dataset_id = ?
+                ORDER BY f.path
+                """)
+            var files: [StoredFile] = []
+            var pending: PendingFile?
+            let rows = try Row.fetchCursor(statement, arguments: [dataset])
+            while let row = try rows.next() {
+                guard let path = row.cell(0).blob else {
+                    throw StoreError(kind: .damaged, path: self.displayPath,
+                                     detail: "a file row of dataset \(dataset) has no path")
+                }
+                if pending?.path != path {
+                    if let done = pending { files.append(try done.file(store: self.displayPath)) }
+                    pending = PendingFile(row: row, path: path)
+                }
+                if let family = row.cell(10).text {
+                    pending?.hashes[family] = row.cell(11)
+                }
+            }
+            if let done = pending { files.append(try done.file(store: self.displayPath)) }
+            return files
+        }
+    }
+
+    /// The stored outcome of a content, if it was produced by `codeVersion`; nil otherwise
+    /// (unknown, or another version: the caller then hashes it again). Called concurrently from
+    /// many decoder threads: one indexed lookup on a reader connection.
+    public func outcome(of digest: ContentDigest, codeVersion: String) throws -> StoredOutcome? {
+        try reading { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT c.error, c.warnings, h.family, h.value
+                FROM content c LEFT JOIN content_hash h ON h.digest = c.digest
+                WHERE c.digest = ? AND c.code_version = ?
+                """)
+            let rows = try Row.fetchAll(statement, arguments: [Data(digest.bytes), codeVersion])
+            guard let first = rows.first else { return nil }
+            var hashes: [String: DatabaseValue] = [:]
+            for row in rows {
+                if let family = row.cell(2).text { hashes[family] = row.cell(3) }
+            }
+            do {
+                return try ContentOutcome.decode(error: first.cell(0), warnings: first.cell(1),
+                                                 hashes: hashes, codeVersion: codeVersion)
+            } catch let problem as RowProblem {
+                throw StoreError(kind: .damaged, path: self.displayPath,
+                                 detail: "the stored hashes of content \(digest.hex) \(problem.text)")
+            }
+        }
+    }
+
+    // MARK: Writing
+
+    /// Writes the rows of `changes` into `dataset` in one transaction: each file row (replacing the
+    /// one at the same path) and, for a file with a digest, its content row and hashes, unless the
+    /// content is already stored by the same code version. Fails with `.io` when the dataset is
+    /// gone (another process deleted it).
+    public func apply(_ changes: [FileChange], to dataset: Int64) throws {
+        for change in changes where change.digest == nil {
+            if case .hashed = change.outcome {
+                preconditionFailure("programmer error: a hashed file change needs the content digest")
+            }
+        }
+        guard !changes.isEmpty else { return }
+        try writing { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM dataset WHERE id = ?", arguments: [dataset]) != nil else {
+                throw StoreError(kind: .io, path: self.displayPath,
+                                 detail: "dataset \(dataset) does not exist (was it deleted by another crosshash?)")
+            }
+            let upsertContent = try db.cachedStatement(sql: """
+                INSERT INTO content (digest, code_version, error, warnings) VALUES (?, ?, ?, ?)
+                ON CONFLICT (digest) DO UPDATE SET
+                    code_version = excluded.code_version, error = excluded.error, warnings = excluded.warnings
+                WHERE content.code_version <> excluded.code_version
+                """)
+            let deleteHashes = try db.cachedStatement(sql: "DELETE FROM content_hash WHERE digest = ?")
+            let insertHash = try db.cachedStatement(sql: "INSERT INTO content_hash (digest, family, value) VALUES (?, ?, ?)")
+            let upsertFile = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO file (dataset_id, path, size, mtime_ns, inode, digest, code_version, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for change in changes {
+                var fileError: String?
+                var digestValue: Data?
+                if let digest = change.digest {
+                    let digestBlob = Data(digest.bytes)
+                    digestValue = digestBlob
+                    let error: String?
+                    let warnings: [String]
+                    switch change.outcome {
+                    case .hashed(_, let w): error = nil; warnings = w
+                    case .failed(let message): error = message; warnings = []
+                    }
+                    try upsertContent.execute(arguments: [digestBlob, change.codeVersion, error, WarningsText.encode(warnings)])
+                    if db.changesCount > 0 {  // new, or replaced because of another code version
+                        try deleteHashes.execute(arguments: [digestBlob])
+                        if case .hashed(let hashes, _) = change.outcome {
+                            for family in HashFamily.all {
+                                try insertHash.execute(arguments: [digestBlob, family.id.rawValue,
+                                                                   HashBlob.encode(family.words(of: hashes))])
+                            }
+                        }
+                    }
+                } else if case .failed(let message) = change.outcome {
+                    fileError = message
+                }
+                try upsertFile.execute(arguments: [
+                    dataset, Data(change.path),
+                    change.stat?.size, change.stat?.mtimeNs, change.stat.map { Int64(bitPattern: $0.inode) },
+                    digestValue, change.codeVersion, fileError,
+                ])
+            }
+        }
+    }
+
+    /// Removes the rows of `paths` from `dataset` (files gone from disk), in one transaction.
+    public func removeFiles(_ paths: [[UInt8]], from dataset: Int64) throws {
+        guard !paths.isEmpty else { return }
+        try writing { db in
+            let delete = try db.cachedStatement(sql: "DELETE FROM file WHERE dataset_id = ? AND path = ?")
+            for path in paths { try delete.execute(arguments: [dataset, Data(path)]) }
+        }
+    }
+
+    /// Deletes the contents no file refers to any more, with their hashes; returns how many.
+    /// Keeping them is harmless (a file that comes back reuses them), so this is only for
+    /// reclaiming space.
+    @discardableResult
+    public func pruneUnreferencedContents() throws -> Int {
+        try writing { db in
+            try db.execute(sql: """
+                DELETE FROM content WHERE NOT EXISTS (SELECT 1 FROM file WHERE file.digest = content.digest)
+                """)
+            return db.changesCount
+        }
+    }
+
+    // MARK: Size
+
+    /// Bytes of the database file and its WAL, for "store size per image"; 0 in memory.
+    public func sizeOnDisk() throws -> Int64 {
+        guard let path else { return 0 }
+        return Self.fileSize(path) + Self.fileSize(path + "-wal")
+    }
+
+    public func counts() throws -> (datasets: Int, files: Int, contents: Int) {
+        try reading { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM dataset), (SELECT count(*) FROM file), (SELECT count(*) FROM content)
+                """), let d = row.cell(0).int64, let f = row.cell(1).int64, let c = row.cell(2).int64 else {
+                throw StoreError(kind: .io, path: self.displayPath, detail: "counting rows gave no result")
+            }
+            return (Int(d), Int(f), Int(c))
+        }
+    }
+
+    // MARK: Plumbing
+
+    var displayPath: String { path ?? StoreError.inMemoryPath }
+
+    private func wrap(_ error: Error) -> StoreError { StoreError.wrapping(error, path: displayPath) }
+
+    /// Runs `body` on a reader (a consistent snapshot; concurrent with writes in WAL mode).
+    private func reading<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.read(body)
+        } catch {
+            throw wrap(error)
+        }
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction: the write lock is taken at the start, so a
+    /// transaction never fails half-way because another process wrote first (it waits instead).
+    private func writing<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw wrap(error)
+        }
+    }
+
+    /// Size of a file, 0 when missing.
+    static func fileSize(_ path: String) -> Int64 {
+        let values = try? URL(fileURLWithPath: path).resourceValues(forKeys: [.fileSizeKey])
+        return Int64(values?.fileSize ?? 0)
+    }
+}
+
+/// Why a row cannot be turned back into an outcome (the caller names the row).
+struct RowProblem: Error {
+    var text: String
+}
+
+/// Turns a content's stored columns back into a `StoredOutcome`.
+enum ContentOutcome {
+    static func decode(error: DatabaseValue, warnings: DatabaseValue, hashes: [String: DatabaseValue],
+                       codeVersion: String) throws -> StoredOutcome {
+        if let message = error.text { return .failed(message) }
+        guard error.isNull else { throw RowProblem(text: "have an error that is not text") }
+        guard let text = warnings.text, let decoded = WarningsText.decode(text) else {
+            throw RowProblem(text: "have warnings that are not a JSON array of strings")
+        }
+        var words: [HashFamily.ID: [UInt64]] = [:]
+        var missing: [String] = []
+        for family in HashFamily.all {
+            guard let blob = hashes[family.id.rawValue]?.blob,
+                  let w = HashBlob.decode(blob, count: family.wordsPerHash) else {
+                missing.append(family.id.rawValue)
+                continue
+            }
+            words[family.id] = w
+        }
+        guard missing.isEmpty, let imageHashes = ImageHashes(words: words) else {
+            // The families of this build are the families of its code version: a row of another
+            // version may lack one (an older build) and is re-hashed anyway, so say so rather than
+            // call the store damaged.
+            if codeVersion != ImageHashes.codeVersion {
+                return .failed("stored by hashing code \(codeVersion) without a valid \(missing.joined(separator: ", ")) hash; hash it again")
+            }
+            throw RowProblem(text: "lack a valid \(missing.joined(separator: ", ")) hash")
+        }
+        return .hashed(imageHashes, warnings: decoded)
+    }
+}
+
+/// The rows of one file while `files(in:)` collects its hash rows.
+private struct PendingFile {
+    var path: Data
+    var size: DatabaseValue
+    var mtime: DatabaseValue
+    var inode: DatabaseValue
+    var digest: DatabaseValue
+    var fileVersion: DatabaseValue
+    var fileError: DatabaseValue
+    var contentVersion: DatabaseValue
+    var contentError: DatabaseValue
+    var contentWarnings: DatabaseValue
+    var hashes: [String: DatabaseValue] = [:]
+
+    init(row: Row, path: Data) {
+        self.path = path
+        size = row.cell(1)
+        mtime = row.cell(2)
+        inode = row.cell(3)
+        digest = row.cell(4)
+        fileVersion = row.cell(5)
+        fileError = row.cell(6)
+        contentVersion = row.cell(7)
+        contentError = row.cell(8)
+        contentWarnings = row.cell(9)
+    }
+
+    func file(store: String) throws -> StoredFile {
+        let bytes = [UInt8](path)
+        func damaged(_ what: String) -> StoreError {
+            StoreError(kind: .damaged, path: store,
+                       detail: "the row of file \(String(decoding: bytes, as: UTF8.self)) \(what)")
+        }
+        let stat: FileStat?
+        if let s = size.int64, let m = mtime.int64, let i = inode.int64 {
+            stat = FileStat(size: s, mtimeNs: m, inode: UInt64(bitPattern: i))
+        } else if size.isNull, mtime.isNull, inode.isNull {
+            stat = nil
+        } else {
+            throw damaged("has an incomplete size, mtime and inode")
+        }
+        guard let fileVersion = fileVersion.text else { throw damaged("has no code version") }
+
+        if digest.isNull {
+            guard let message = fileError.text else { throw damaged("has neither a digest nor an error") }
+            return StoredFile(path: bytes, stat: stat, digest: nil, codeVersion: fileVersion, outcome: .failed(message))
+        }
+        guard let blob = digest.blob, let contentDigest = ContentDigest(bytes: [UInt8](blob)) else {
+            throw damaged("has a digest that is not 32 bytes")
+        }
+        guard let contentVersion = contentVersion.text else {
+            throw damaged("refers to content \(Hex.encode([UInt8](blob))), which is missing")
+        }
+        do {
+            let outcome = try ContentOutcome.decode(error: contentError, warnings: contentWarnings,
+                                                    hashes: hashes, codeVersion: contentVersion)
+            return StoredFile(path: bytes, stat: stat, digest: contentDigest, codeVersion: contentVersion, outcome: outcome)
+        } catch let problem as RowProblem {
+            throw damaged("refers to content \(contentDigest.hex), whose hashes \(problem.text)")
+        }
+    }
+}
+
+extension Row {
+    /// The raw value of column `index`. Reading through `DatabaseValue` never traps: a value of an
+    /// unexpected type becomes a `.damaged` error instead of GRDB's fatal conversion error.
+    func cell(_ index: Int) -> DatabaseValue { self[index] }
+}
+
+extension DatabaseValue {
+    var int64: Int64? { if case .int64(let v) = storage { return v }; return nil }
+    var text: String? { if case .string(let v) = storage { return v }; return nil }
+    var blob: Data? { if case .blob(let v) = storage { return v }; return nil }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import HashKit
+
+/// The store's tables, as versioned GRDB migrations. A migration, once released, never changes:
+/// a schema change is a new migration appended here, so an older build can tell (from the
+/// identifiers in `grdb_migrations`) that a store is newer than it and refuse to touch it.
+enum StoreSchema {
+    /// `PRAGMA application_id` of every store ('CRSH'), so that another application's SQLite
+    /// file at `--store` is recognised and left alone.
+    static let applicationID: Int32 = 0x4352_5348
+
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(sql: """
+                CREATE TABLE dataset (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    root TEXT
+                );
+                -- One row per file of a dataset. size/mtime_ns/inode are NULL together (not a
+                -- readable file); digest is NULL when the content was not read, and error then
+                -- says why.
+                CREATE TABLE file (
+                    dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,
+                    path BLOB NOT NULL,
+                    size INTEGER,
+                    mtime_ns INTEGER,
+                    inode INTEGER,
+                    digest BLOB,
+                    code_version TEXT NOT NULL,
+                    error TEXT,
+                    PRIMARY KEY (dataset_id, path)
+                ) WITHOUT ROWID;
+                -- Finds the files of a content (pruning contents no file refers to).
+                CREATE INDEX file_digest ON file(digest);
+                -- One row per distinct file content (SHA-256): its outcome, shared by every copy.
+                -- error is NULL when hashed; warnings is '' or a JSON array of strings.
+                CREATE TABLE content (
+                    digest BLOB NOT NULL PRIMARY KEY,
+                    code_version TEXT NOT NULL,
+                    error TEXT,
+                    warnings TEXT NOT NULL DEFAULT ''
+                ) WITHOUT ROWID;
+                -- The hash of each family of a hashed content: the family's 64-bit words,
+                -- little-endian, 8 bytes each.
+                CREATE TABLE content_hash (
+                    digest BLOB NOT NULL REFERENCES content(digest) ON DELETE CASCADE,
+                    family TEXT NOT NULL,
+                    value BLOB NOT NULL,
+                    PRIMARY KEY (digest, family)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }()
+
+    /// The last migration this build knows ("store schema" in messages).
+    static var latest: String { migrator.migrations.last ?? "none" }
+
+    /// The first 16 bytes of every SQLite 3 database file.
+    static let sqliteMagic = Array("SQLite format 3\0".utf8)
+}
+
+/// A family's hash as stored: its words little-endian, 8 bytes each (fixed, so the blob of one
+/// machine reads the same on another).
+enum HashBlob {
+    static func encode(_ words: [UInt64]) -> Data {
+        var data = Data(capacity: words.count * 8)
+        for word in words {
+            withUnsafeBytes(of: word.littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    /// nil unless `data` holds exactly `count` words.
+    static func decode(_ data: Data, count: Int) -> [UInt64]? {
+        guard data.count == count * 8 else { return nil }
+        var words = [UInt64](repeating: 0, count: count)
+        data.withUnsafeBytes { raw in
+            for i in 0..<count {
+                var word: UInt64 = 0
+                for b in 0..<8 { word |= UInt64(raw[i * 8 + b]) << UInt64(8 * b) }
+                words[i] = word
+            }
+        }
+        return words
+    }
+}
+
+/// Decoder warnings as stored: '' for none (the common case, no bytes spent), else a JSON array,
+/// which keeps warnings containing newlines or any other character intact.
+enum WarningsText {
+    static func encode(_ warnings: [String]) -> String {
+        guard !warnings.isEmpty else { return "" }
+        // Encoding an array of strings cannot fail.
+        let data = (try? JSONEncoder().encode(warnings)) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// nil when the text is neither '' nor a JSON array of strings.
+    static func decode(_ text: String) -> [String]? {
+        guard !text.isEmpty else { return [] }
+        return try? JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,84 @@
+import HashKit
+
+/// What the scan saw of a file: enough to tell, without reading it, whether the file changed since
+/// the last run (a different size, modification time or inode means "read it again").
+public struct FileStat: Equatable, Hashable, Sendable {
+    public var size: Int64
+    /// Modification time in nanoseconds since 1970, so sub-second edits are noticed.
+    public var mtimeNs: Int64
+    /// The inode number: a file replaced by another (rename over it) keeps size and mtime only by chance.
+    public var inode: UInt64
+
+    public init(size: Int64, mtimeNs: Int64, inode: UInt64) {
+        self.size = size
+        self.mtimeNs = mtimeNs
+        self.inode = inode
+    }
+}
+
+/// What hashing a content gave, as the store keeps it.
+public enum StoredOutcome: Equatable, Sendable {
+    /// The hashes of every family, and the decoder's complaints about the file (in the order the
+    /// decoder made them), which reports show although the file was hashed.
+    case hashed(ImageHashes, warnings: [String])
+    /// Why the file could not be hashed (a decode error, or for a file without digest why it could
+    /// not be read), so that the next run reports it again without retrying.
+    case failed(String)
+}
+
+/// One dataset: a named collection of files, usually a folder on disk.
+public struct StoredDataset: Equatable, Sendable {
+    public var id: Int64
+    public var name: String
+    /// The folder on disk; nil for datasets with no folder (uploads to the service).
+    public var root: String?
+
+    public init(id: Int64, name: String, root: String?) {
+        self.id = id
+        self.name = name
+        self.root = root
+    }
+}
+
+/// One file row of a dataset as stored.
+public struct StoredFile: Equatable, Sendable {
+    /// The path relative to the dataset root, as bytes: file names need not be UTF-8, and the
+    /// store must give back exactly the name it was given. The key of the row within its dataset.
+    public var path: [UInt8]
+    /// nil for entries that are not readable files (scan problems).
+    public var stat: FileStat?
+    /// nil when the content was never read (scan problem, file too large, unreadable).
+    public var digest: ContentDigest?
+    /// The version of the hashing code that produced `outcome`: the content's version when the
+    /// file has a digest (the outcome is the content's, shared by every file with those bytes),
+    /// else the version that recorded the file's own failure.
+    public var codeVersion: String
+    /// For `digest != nil`: the content's outcome; else the file's own failure.
+    public var outcome: StoredOutcome
+
+    public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, codeVersion: String, outcome: StoredOutcome) {
+        self.path = path
+        self.stat = stat
+        self.digest = digest
+        self.codeVersion = codeVersion
+        self.outcome = outcome
+    }
+}
+
+/// What the index step writes for one file.
+public struct FileChange: Sendable {
+    public var path: [UInt8]
+    public var stat: FileStat?
+    /// nil when the content was not read; the outcome must then be `.failed`.
+    public var digest: ContentDigest?
+    public var outcome: StoredOutcome
+    public var codeVersion: String
+
+    public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, outcome: StoredOutcome, codeVersion: String) {
+        self.path = path
+        self.stat = stat
+        self.digest = digest
+        self.outcome = outcome
+        self.codeVersion = codeVersion
+    }
+}

@@ -1,0 +1,599 @@
+import Foundation
+import HashKit
+import HashStore
+import XCTest
+
+final class HashStoreTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("HashStoreTests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    // MARK: Helpers
+
+    private func storePath(_ name: String = "store.sqlite") -> String {
+        folder.appendingPathComponent(name).path
+    }
+
+    private func randomHashes(_ rng: inout SplitMix64) -> ImageHashes {
+        var words: [HashFamily.ID: [UInt64]] = [:]
+        for family in HashFamily.all {
+            words[family.id] = (0..<family.wordsPerHash).map { _ in rng.next() }
+        }
+        return ImageHashes(words: words)!
+    }
+
+    private func constantHashes(_ word: UInt64) -> ImageHashes {
+        var words: [HashFamily.ID: [UInt64]] = [:]
+        for family in HashFamily.all { words[family.id] = Array(repeating: word, count: family.wordsPerHash) }
+        return ImageHashes(words: words)!
+    }
+
+    private func digest(_ seed: Int) -> ContentDigest {
+        ContentDigest.of(Array("content \(seed)".utf8))
+    }
+
+    private func hashedChange(_ path: String, _ seed: Int, _ rng: inout SplitMix64,
+                              version: String = ImageHashes.codeVersion) -> FileChange {
+        FileChange(path: Array(path.utf8), stat: FileStat(size: Int64(seed), mtimeNs: Int64(seed) * 1000, inode: UInt64(seed)),
+                   digest: digest(seed), outcome: .hashed(randomHashes(&rng), warnings: []), codeVersion: version)
+    }
+
+    /// What `files(in:)` should give back for `changes` applied in order (last one per path wins),
+    /// assuming every digest's content was first written by these changes.
+    private func expectedFiles(_ changes: [FileChange]) -> [StoredFile] {
+        var byPath: [[UInt8]: FileChange] = [:]
+        for change in changes { byPath[change.path] = change }
+        return byPath.values
+            .sorted { $0.path.lexicographicallyPrecedes($1.path) }
+            .map { StoredFile(path: $0.path, stat: $0.stat, digest: $0.digest, codeVersion: $0.codeVersion, outcome: $0.outcome) }
+    }
+
+    private func readData(_ path: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: path))
+    }
+
+    /// Runs `/usr/bin/sqlite3 path sql`, a route to the file that does not go through HashStore.
+    @discardableResult
+    private func sqlite3(_ path: String, _ sql: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let tool = "/usr/bin/sqlite3"
+        guard FileManager.default.isExecutableFile(atPath: tool) else { throw XCTSkip("needs \(tool)") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = [path, sql]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "sqlite3 failed: \(output)", file: file, line: line)
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The `StoreError` `body` throws; fails the test when it throws nothing or something else.
+    private func storeError(file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) -> StoreError? {
+        do {
+            try body()
+            XCTFail("expected a StoreError, nothing was thrown", file: file, line: line)
+        } catch let error as StoreError {
+            return error
+        } catch {
+            XCTFail("expected a StoreError, got \(error)", file: file, line: line)
+        }
+        return nil
+    }
+
+    // MARK: 1. Schema
+
+    func testNewStoreIsCreatedInWALModeWithItsTablesAndReopensWithItsData() throws {
+        let path = folder.appendingPathComponent("new/nested/store.sqlite").path
+        var rng = SplitMix64(seed: 1)
+        let change = hashedChange("a.jpg", 1, &rng)
+        do {
+            let store = try HashStore(path: path)
+            let dataset = try store.upsertDataset(name: "photos", root: "/data/photos")
+            try store.apply([change], to: dataset.id)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path + "-wal"), "a write in WAL mode goes to the -wal file")
+            try store.close()
+        }
+        // Bytes 18 and 19 of an SQLite header are 2 for a WAL database (1 for rollback journals).
+        let header = [UInt8](try readData(path).prefix(20))
+        XCTAssertEqual(Array(header.prefix(16)), Array("SQLite format 3\0".utf8))
+        XCTAssertEqual(header[18], 2)
+        XCTAssertEqual(header[19], 2)
+
+        let reopened = try HashStore(path: path)
+        defer { try? reopened.close() }
+        let dataset = try XCTUnwrap(reopened.dataset(named: "photos"))
+        XCTAssertEqual(dataset.root, "/data/photos")
+        XCTAssertEqual(try reopened.files(in: dataset.id), expectedFiles([change]))
+
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
+            let tables = try sqlite3(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            XCTAssertEqual(tables.split(separator: "\n").map(String.init),
+                           ["content", "content_hash", "dataset", "file", "grdb_migrations"])
+            XCTAssertEqual(try sqlite3(path, "PRAGMA journal_mode"), "wal")
+            XCTAssertEqual(try sqlite3(path, "PRAGMA application_id"), String(0x4352_5348))
+            // Hash blobs are the family's words little-endian, 8 bytes each, whatever the machine.
+            guard case .hashed(let hashes, _) = change.outcome else { return XCTFail("hashed change expected") }
+            for family in HashFamily.all {
+                let stored = try sqlite3(path, "SELECT hex(value) FROM content_hash WHERE family = '\(family.id.rawValue)'")
+                let littleEndian = family.words(of: hashes)
+                    .flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> UInt64(8 * $0)) } }
+                XCTAssertEqual(stored, Hex.encode(littleEndian).uppercased(), "\(family.id)")
+            }
+        }
+    }
+
+    func testAnEmptyFileIsInitialisedAsAStore() throws {
+        let path = storePath()
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data()))
+        let store = try HashStore(path: path)
+        defer { try? store.close() }
+        _ = try store.upsertDataset(name: "x", root: nil)
+        XCTAssertEqual(try store.datasets().map(\.name), ["x"])
+    }
+
+    // MARK: 2. Round trip
+
+    func testDatasetsAreUpsertedListedInByteOrderAndDeletedWithTheirFiles() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        let b = try store.upsertDataset(name: "b", root: "/b")
+        let a = try store.upsertDataset(name: "a", root: nil)
+        _ = try store.upsertDataset(name: "é", root: "/e")
+        _ = try store.upsertDataset(name: "B", root: "/B")
+        XCTAssertNotEqual(a.id, b.id)
+        XCTAssertEqual(try store.datasets().map(\.name), ["B", "a", "b", "é"])
+
+        // Upserting an existing name keeps its id and replaces the root (also with nil).
+        let a2 = try store.upsertDataset(name: "a", root: "/new/a")
+        XCTAssertEqual(a2, StoredDataset(id: a.id, name: "a", root: "/new/a"))
+        XCTAssertEqual(try store.dataset(named: "a"), a2)
+        let b2 = try store.upsertDataset(name: "b", root: nil)
+        XCTAssertEqual(b2, StoredDataset(id: b.id, name: "b", root: nil))
+        XCTAssertEqual(try store.dataset(named: "b")?.root, .some(nil))
+        XCTAssertNil(try store.dataset(named: "missing"))
+
+        var rng = SplitMix64(seed: 2)
+        try store.apply([hashedChange("1", 1, &rng), hashedChange("2", 2, &rng)], to: a.id)
+        try store.apply([hashedChange("3", 3, &rng)], to: b.id)
+        XCTAssertEqual(try store.counts().files, 3)
+
+        XCTAssertTrue(try store.deleteDataset(named: "a"))
+        XCTAssertFalse(try store.deleteDataset(named: "a"))
+        XCTAssertNil(try store.dataset(named: "a"))
+        XCTAssertEqual(try store.files(in: a.id), [])
+        XCTAssertEqual(try store.files(in: b.id).count, 1)
+        let counts = try store.counts()
+        XCTAssertEqual(counts.datasets, 3)
+        XCTAssertEqual(counts.files, 1)
+        XCTAssertEqual(counts.contents, 3, "contents outlive the files that referred to them")
+    }
+
+    /// apply + files(in:) give back every kind of row exactly, sorted by path bytes.
+    private func checkFileRowsRoundTrip(_ store: HashStore) throws {
+        var rng = SplitMix64(seed: 3)
+        let dataset = try store.upsertDataset(name: "mixed", root: "/m")
+        let changes = [
+            FileChange(path: [0x66, 0xff, 0x2e], stat: FileStat(size: 10, mtimeNs: -5, inode: .max), digest: digest(1),
+                       outcome: .hashed(randomHashes(&rng), warnings: ["premature end of JPEG", "line1\nline2 \"quoted\" ü"]),
+                       codeVersion: ImageHashes.codeVersion),
+            FileChange(path: Array("z/broken.png".utf8), stat: FileStat(size: 3, mtimeNs: 7, inode: 8), digest: digest(2),
+                       outcome: .failed("not a PNG file"), codeVersion: ImageHashes.codeVersion),
+            FileChange(path: Array("huge.tif".utf8), stat: FileStat(size: 1 << 40, mtimeNs: 1, inode: 2), digest: nil,
+                       outcome: .failed("file too large"), codeVersion: ImageHashes.codeVersion),
+            FileChange(path: Array("dangling-link".utf8), stat: nil, digest: nil,
+                       outcome: .failed("not a readable file"), codeVersion: ImageHashes.codeVersion),
+            FileChange(path: [0x61], stat: FileStat(size: 1, mtimeNs: 1, inode: 1), digest: digest(3),
+                       outcome: .hashed(constantHashes(0), warnings: []), codeVersion: ImageHashes.codeVersion),
+            FileChange(path: [0x61, 0x00], stat: FileStat(size: 1, mtimeNs: 1, inode: 1), digest: digest(4),
+                       outcome: .hashed(constantHashes(.max), warnings: [""]), codeVersion: ImageHashes.codeVersion),
+            FileChange(path: Array("Z".utf8), stat: FileStat(size: 0, mtimeNs: 0, inode: 0), digest: digest(5),
+                       outcome: .hashed(randomHashes(&rng), warnings: []), codeVersion: ImageHashes.codeVersion),
+        ]
+        try store.apply(Array(changes.prefix(3)), to: dataset.id)
+        try store.apply(Array(changes.dropFirst(3)), to: dataset.id)
+        let files = try store.files(in: dataset.id)
+        XCTAssertEqual(files, expectedFiles(changes))
+        XCTAssertEqual(files.map(\.path), [Array("Z".utf8), [0x61], [0x61, 0x00], Array("dangling-link".utf8),
+                                           [0x66, 0xff, 0x2e], Array("huge.tif".utf8), Array("z/broken.png".utf8)])
+
+        // A file row is replaced by a change at the same path, whatever its kind was.
+        let replacement = FileChange(path: [0x66, 0xff, 0x2e], stat: nil, digest: nil,
+                                     outcome: .failed("permission denied"), codeVersion: ImageHashes.codeVersion)
+        try store.apply([replacement], to: dataset.id)
+        XCTAssertEqual(try store.files(in: dataset.id), expectedFiles(changes + [replacement]))
+        XCTAssertEqual(try store.files(in: dataset.id + 1000), [])
+    }
+
+    func testFileRowsRoundTripInAFileStore() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        try checkFileRowsRoundTrip(store)
+    }
+
+    func testRandomHashesRoundTripBitForBit() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        let dataset = try store.upsertDataset(name: "random", root: nil)
+        var rng = SplitMix64(seed: 0xC0FFEE)
+        let changes = (0..<500).map { hashedChange("img\($0).jpg", $0, &rng) }
+        try store.apply(changes, to: dataset.id)
+        XCTAssertEqual(try store.files(in: dataset.id), expectedFiles(changes))
+        for change in changes {
+            XCTAssertEqual(try store.outcome(of: change.digest!, codeVersion: change.codeVersion), change.outcome)
+        }
+    }
+
+    // MARK: 3. Outcomes by digest and code version
+
+    func testOutcomeIsFoundOnlyForTheSameCodeVersionAndANewVersionReplacesIt() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        let dataset = try store.upsertDataset(name: "d", root: nil)
+        var rng = SplitMix64(seed: 4)
+        let old = FileChange(path: Array("a".utf8), stat: FileStat(size: 1, mtimeNs: 2, inode: 3), digest: digest(1),
+                             outcome: .hashed(randomHashes(&rng), warnings: ["w"]), codeVersion: "hash-1")
+        try store.apply([old], to: dataset.id)
+        XCTAssertEqual(try store.outcome(of: digest(1), codeVersion: "hash-1"), old.outcome)
+        XCTAssertNil(try store.outcome(of: digest(1), codeVersion: "hash-2"), "another code version must be re-hashed")
+        XCTAssertNil(try store.outcome(of: digest(99), codeVersion: "hash-1"), "unknown content")
+
+        // Re-hashed by a newer version: the content's outcome is replaced, hashes included.
+        var new = old
+        new.outcome = .hashed(randomHashes(&rng), warnings: [])
+        new.codeVersion = "hash-2"
+        try store.apply([new], to: dataset.id)
+        XCTAssertEqual(try store.outcome(of: digest(1), codeVersion: "hash-2"), new.outcome)
+        XCTAssertNil(try store.outcome(of: digest(1), codeVersion: "hash-1"))
+        XCTAssertEqual(try store.files(in: dataset.id), expectedFiles([new]))
+
+        // A version that fails where the last one hashed: no hashes are left behind.
+        var failing = new
+        failing.outcome = .failed("decoder gave up")
+        failing.codeVersion = "hash-3"
+        try store.apply([failing], to: dataset.id)
+        XCTAssertEqual(try store.outcome(of: digest(1), codeVersion: "hash-3"), .failed("decoder gave up"))
+        // ...and hashing it again under a later version writes the hashes afresh.
+        var again = new
+        again.codeVersion = "hash-4"
+        try store.apply([again], to: dataset.id)
+        XCTAssertEqual(try store.outcome(of: digest(1), codeVersion: "hash-4"), again.outcome)
+
+        // The same version again keeps what that version stored (it would compute the same).
+        var sameVersion = again
+        sameVersion.outcome = .failed("should not replace")
+        try store.apply([sameVersion], to: dataset.id)
+        XCTAssertEqual(try store.outcome(of: digest(1), codeVersion: "hash-4"), again.outcome)
+        XCTAssertEqual(try store.counts().contents, 1)
+    }
+
+    // MARK: 4. Contents shared between datasets
+
+    func testContentWrittenForOneDatasetIsFoundForAnother() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        let a = try store.upsertDataset(name: "A", root: "/a")
+        let b = try store.upsertDataset(name: "B", root: "/b")
+        var rng = SplitMix64(seed: 5)
+        let original = hashedChange("dir/original.jpg", 7, &rng)
+        try store.apply([original], to: a.id)
+
+        // B's copy (another name, another stat) is recognised by its digest alone.
+        let found = try XCTUnwrap(store.outcome(of: digest(7), codeVersion: ImageHashes.codeVersion))
+        XCTAssertEqual(found, original.outcome)
+        let copy = FileChange(path: Array("copy.jpg".utf8), stat: FileStat(size: 9, mtimeNs: 9, inode: 9),
+                              digest: digest(7), outcome: found, codeVersion: ImageHashes.codeVersion)
+        try store.apply([copy], to: b.id)
+        XCTAssertEqual(try store.counts().contents, 1)
+        try store.deleteDataset(named: "A")
+        XCTAssertEqual(try store.files(in: b.id), expectedFiles([copy]))
+    }
+
+    // MARK: 5. Removing files, pruning contents
+
+    func testRemoveFilesAndPruneUnreferencedContents() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        let dataset = try store.upsertDataset(name: "d", root: nil)
+        var rng = SplitMix64(seed: 6)
+        let unique = hashedChange("unique", 1, &rng)
+        let shared1 = hashedChange("shared1", 2, &rng)
+        var shared2 = shared1
+        shared2.path = Array("shared2".utf8)
+        let failedNoDigest = FileChange(path: Array("unreadable".utf8), stat: nil, digest: nil,
+                                        outcome: .failed("EACCES"), codeVersion: ImageHashes.codeVersion)
+        try store.apply([unique, shared1, shared2, failedNoDigest], to: dataset.id)
+        XCTAssertEqual(try store.pruneUnreferencedContents(), 0)
+
+        try store.removeFiles([unique.path, shared1.path, failedNoDigest.path, Array("never-there".utf8)], from: dataset.id)
+        XCTAssertEqual(try store.files(in: dataset.id), expectedFiles([shared2]))
+        XCTAssertEqual(try store.counts().contents, 2, "removing files keeps their contents")
+        XCTAssertNotNil(try store.outcome(of: digest(1), codeVersion: ImageHashes.codeVersion))
+
+        XCTAssertEqual(try store.pruneUnreferencedContents(), 1)
+        XCTAssertNil(try store.outcome(of: digest(1), codeVersion: ImageHashes.codeVersion))
+        XCTAssertEqual(try store.outcome(of: digest(2), codeVersion: ImageHashes.codeVersion), shared1.outcome)
+        XCTAssertEqual(try store.counts().contents, 1)
+
+        // The pruned content's hash rows went with it: writing the same digest again must not
+        // collide with leftovers, and reads back the new hashes.
+        let back = hashedChange("unique", 1, &rng)
+        try store.apply([back], to: dataset.id)
+        XCTAssertEqual(try store.outcome(of: digest(1), codeVersion: ImageHashes.codeVersion), back.outcome)
+    }
+
+    // MARK: 6. Versioning
+
+    func testAStoreFromANewerSchemaIsRefusedAndLeftUntouched() throws {
+        let path = storePath()
+        do {
+            let store = try HashStore(path: path)
+            _ = try store.upsertDataset(name: "d", root: nil)
+            try store.close()
+        }
+        try sqlite3(path, "INSERT INTO grdb_migrations VALUES ('v999')")
+        let before = try readData(path)
+        let error = storeError { _ = try HashStore(path: path) }
+        XCTAssertEqual(error?.kind, .newerSchema)
+        XCTAssertTrue(error?.description.contains("v999") ?? false, error?.description ?? "")
+        XCTAssertTrue(error?.description.contains(path) ?? false)
+        XCTAssertEqual(try readData(path), before)
+    }
+
+    // MARK: 7. Files that are not (healthy) stores
+
+    func testAnotherApplicationsSQLiteDatabaseIsNotAStoreAndLeftUntouched() throws {
+        let path = storePath("other.db")
+        try sqlite3(path, "CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        let before = try readData(path)
+        let error = storeError { _ = try HashStore(path: path) }
+        XCTAssertEqual(error?.kind, .notAStore)
+        XCTAssertTrue(error?.description.contains("--store") ?? false)
+        XCTAssertEqual(try readData(path), before)
+
+        // Marked as another application's even without tables.
+        let marked = storePath("marked.db")
+        try sqlite3(marked, "PRAGMA application_id = 42; CREATE TABLE t(x); DROP TABLE t;")
+        let markedBefore = try readData(marked)
+        XCTAssertEqual(storeError { _ = try HashStore(path: marked) }?.kind, .notAStore)
+        XCTAssertEqual(try readData(marked), markedBefore)
+    }
+
+    func testTextAndRandomBytesAreRefusedAndLeftUntouched() throws {
+        var rng = SplitMix64(seed: 7)
+        let random = Data((0..<20_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        let sqliteHeaderThenGarbage = Data("SQLite format 3\0".utf8) + random
+        let cases: [(String, Data)] = [
+            ("notes.txt", Data("these are my notes, not a database\n".utf8)),
+            ("random.bin", random),
+            ("header.bin", sqliteHeaderThenGarbage),
+            ("tiny.bin", Data([0x53])),
+        ]
+        for (name, contents) in cases {
+            let path = storePath(name)
+            try contents.write(to: URL(fileURLWithPath: path))
+            let error = storeError { _ = try HashStore(path: path) }
+            XCTAssertTrue(error?.kind == .damaged || error?.kind == .notAStore, "\(name): \(String(describing: error))")
+            XCTAssertTrue(error?.description.contains(path) ?? false)
+            XCTAssertEqual(try readData(path), contents, name)
+        }
+        let textError = storeError { _ = try HashStore(path: storePath("notes.txt")) }
+        XCTAssertTrue(textError?.description.contains("not an SQLite database") ?? false, textError?.description ?? "")
+    }
+
+    func testAStoreWithGarbageInItsPagesIsReportedDamaged() throws {
+        let path = storePath()
+        do {
+            let store = try HashStore(path: path)
+            let dataset = try store.upsertDataset(name: "big", root: nil)
+            var rng = SplitMix64(seed: 8)
+            try store.apply((0..<3000).map { hashedChange("file\($0)", $0, &rng) }, to: dataset.id)
+            try store.close()
+        }
+        // Closing the last connection folds the WAL into the main file, which the damage must hit.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"), "the WAL should be gone after close")
+        var contents = try readData(path)
+        XCTAssertGreaterThan(contents.count, 64 * 4096)
+        var rng = SplitMix64(seed: 9)
+        for i in 4096..<(contents.count - 4096) { contents[i] = UInt8(truncatingIfNeeded: rng.next()) }
+        try contents.write(to: URL(fileURLWithPath: path))
+
+        let error = storeError { _ = try HashStore(path: path) }
+        XCTAssertEqual(error?.kind, .damaged, String(describing: error))
+        XCTAssertTrue(error?.description.contains("move it away") ?? false)
+        XCTAssertEqual(try readData(path), contents, "opening a damaged store must not write to it")
+    }
+
+    func testARowThatLostAHashIsDamagedUnlessAnotherCodeVersionWroteIt() throws {
+        let path = storePath()
+        var rng = SplitMix64(seed: 14)
+        let current = hashedChange("current.jpg", 1, &rng)
+        let older = hashedChange("older.jpg", 2, &rng, version: "crosshash-hash-0")
+        let datasetID: Int64
+        do {
+            let store = try HashStore(path: path)
+            datasetID = try store.upsertDataset(name: "d", root: nil).id
+            try store.apply([current, older], to: datasetID)
+            try store.close()
+        }
+        // Another route to the file drops one family's hash of each content.
+        let family = try XCTUnwrap(HashFamily.all.last).id.rawValue
+        try sqlite3(path, "DELETE FROM content_hash WHERE family = '\(family)'")
+
+        let store = try HashStore(path: path)
+        defer { try? store.close() }
+        let filesError = storeError { _ = try store.files(in: datasetID) }
+        XCTAssertEqual(filesError?.kind, .damaged)
+        XCTAssertTrue(filesError?.detail.contains("current.jpg") ?? false, filesError?.detail ?? "")
+        XCTAssertEqual(storeError { _ = try store.outcome(of: current.digest!, codeVersion: current.codeVersion) }?.kind, .damaged)
+
+        // An older version's row is re-hashed anyway: it reads as a failure of that version.
+        try store.removeFiles([current.path], from: datasetID)
+        let files = try store.files(in: datasetID)
+        XCTAssertEqual(files.map(\.codeVersion), ["crosshash-hash-0"])
+        guard case .failed = files.first?.outcome else { return XCTFail("expected .failed, got \(files)") }
+    }
+
+    // MARK: 8, 9. Concurrency
+
+    func testTwoStoresOnOneFileWriteConcurrently() throws {
+        let path = storePath()
+        // Both open a store that does not exist yet at the same moment.
+        let opened = Locked<[Result<HashStore, Error>]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            let result = Result { try HashStore(path: path) }
+            opened.mutate { $0.append(result) }
+        }
+        let stores = try opened.value.map { try $0.get() }
+        defer { for store in stores { try? store.close() } }
+        XCTAssertEqual(stores.count, 2)
+
+        let datasets = try stores.enumerated().map { try $1.upsertDataset(name: "d\($0)", root: nil) }
+        let errors = Locked<[Error]>([])
+        let expected = Locked<[Int: [FileChange]]>([:])
+        DispatchQueue.concurrentPerform(iterations: 2) { which in
+            var rng = SplitMix64(seed: UInt64(100 + which))
+            var written: [FileChange] = []
+            for batch in 0..<50 {
+                let changes = (0..<20).map { i in
+                    hashedChange("b\(batch)/f\(i)", which * 1_000_000 + batch * 100 + i, &rng)
+                }
+                do {
+                    try stores[which].apply(changes, to: datasets[which].id)
+                    written += changes
+                } catch {
+                    errors.mutate { $0.append(error) }
+                }
+            }
+            expected.mutate { $0[which] = written }
+        }
+        XCTAssertEqual(errors.value.map { "\($0)" }, [])
+        for which in 0..<2 {
+            let files = try stores[1 - which].files(in: datasets[which].id)
+            XCTAssertEqual(files.count, 1000)
+            XCTAssertEqual(files, expectedFiles(expected.value[which] ?? []))
+        }
+        XCTAssertEqual(try stores[0].counts().contents, 2000)
+    }
+
+    func testStoresOpeningANewFileAtTheSameMomentAllSucceed() throws {
+        // Processes started together race to create the schema; the losers must not fail.
+        for round in 0..<20 {
+            let path = storePath("race\(round).sqlite")
+            let opened = Locked<[Result<HashStore, Error>]>([])
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                let result = Result { try HashStore(path: path) }
+            opened.mutate { $0.append(result) }
+            }
+            for result in opened.value {
+                switch result {
+                case .success(let store):
+                    XCTAssertEqual(try store.datasets(), [])
+                    try store.close()
+                case .failure(let error):
+                    XCTFail("round \(round): \(error)")
+                }
+            }
+        }
+    }
+
+    func testManyReadersWhileAWriterAppliesBatches() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        let dataset = try store.upsertDataset(name: "d", root: nil)
+        var rng = SplitMix64(seed: 10)
+        let known = (0..<200).map { hashedChange("known\($0)", $0, &rng) }
+        try store.apply(known, to: dataset.id)
+
+        let errors = Locked<[String]>([])
+        let writerDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            var rng = SplitMix64(seed: 11)
+            for batch in 0..<50 {
+                let changes = (0..<50).map { self.hashedChange("new\(batch)-\($0)", 10_000 + batch * 100 + $0, &rng) }
+                do { try store.apply(changes, to: dataset.id) } catch { errors.mutate { $0.append("writer: \(error)") } }
+            }
+            writerDone.signal()
+        }
+        DispatchQueue.concurrentPerform(iterations: 4000) { i in
+            let change = known[i % known.count]
+            do {
+                let outcome = try store.outcome(of: change.digest!, codeVersion: ImageHashes.codeVersion)
+                if outcome != change.outcome { errors.mutate { $0.append("reader \(i): wrong outcome") } }
+            } catch {
+                errors.mutate { $0.append("reader \(i): \(error)") }
+            }
+        }
+        writerDone.wait()
+        XCTAssertEqual(errors.value, [])
+        XCTAssertEqual(try store.counts().files, 200 + 50 * 50)
+    }
+
+    // MARK: 10. In memory
+
+    func testInMemoryStoreRoundTrips() throws {
+        let store = try HashStore()
+        XCTAssertNil(store.path)
+        try checkFileRowsRoundTrip(store)
+        XCTAssertEqual(try store.sizeOnDisk(), 0)
+        XCTAssertEqual(try store.datasets().map(\.name), ["mixed"])
+        let other = try HashStore()
+        XCTAssertEqual(try other.datasets(), [], "each in-memory store is private")
+    }
+
+    // MARK: 11. Size, closing, errors
+
+    func testSizeOnDiskCountsTheFileAndItsWAL() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        let dataset = try store.upsertDataset(name: "d", root: nil)
+        var rng = SplitMix64(seed: 12)
+        try store.apply((0..<1000).map { hashedChange("f\($0)", $0, &rng) }, to: dataset.id)
+        // 1000 contents with at least 8 bytes of hash per family cannot fit in less.
+        let hashBytes = 1000 * HashFamily.all.reduce(0) { $0 + $1.wordsPerHash * 8 }
+        XCTAssertGreaterThan(try store.sizeOnDisk(), Int64(hashBytes))
+    }
+
+    func testCloseIsIdempotentAndAClosedStoreThrows() throws {
+        let store = try HashStore(path: storePath())
+        _ = try store.upsertDataset(name: "d", root: nil)
+        try store.close()
+        try store.close()
+        XCTAssertNotNil(storeError { _ = try store.datasets() })
+    }
+
+    func testApplyingToADeletedDatasetFails() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        let dataset = try store.upsertDataset(name: "gone", root: nil)
+        try store.deleteDataset(named: "gone")
+        var rng = SplitMix64(seed: 13)
+        let error = storeError { try store.apply([hashedChange("x", 1, &rng)], to: dataset.id) }
+        XCTAssertEqual(error?.kind, .io)
+        XCTAssertEqual(try store.counts().contents, 0, "the failed batch left nothing behind")
+    }
+
+    func testAFolderAtThePathCannotBeOpened() throws {
+        let error = storeError { _ = try HashStore(path: folder.path) }
+        XCTAssertEqual(error?.kind, .cannotOpen)
+    }
+}
+
+/// A value shared between test threads.
+private final class Locked<Value>: @unchecked Sendable {
+    private var stored: Value
+    private let lock = NSLock()
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
+    func mutate(_ body: (inout Value) -> Void) { lock.lock(); defer { lock.unlock() }; body(&stored) }
+}
