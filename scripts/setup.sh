@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what crosshash needs on a fresh Debian 12 (run as root, or with sudo available):
-# the C libraries it links, PoCL (a real OpenCL CPU device for tests), and the Python reference
+# the C libraries it links (codecs, cairo, SQLite for the hash store, OpenSSL's libcrypto for
+# content digests; the sqlite3 shell for the store tests), PoCL (a real OpenCL CPU device for tests), and the Python reference
 # tools used by the conformance check. Safe to re-run: it only installs what is missing.
 set -euo pipefail
 
-APT_PACKAGES=(libjpeg62-turbo-dev libpng-dev zlib1g-dev libcairo2-dev
+APT_PACKAGES=(libjpeg62-turbo-dev libpng-dev zlib1g-dev libcairo2-dev libsqlite3-dev libssl-dev sqlite3
               pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo)
 PIP_PACKAGES=(pillow imagehash opencv-contrib-python-headless numpy scipy)
 

@@ -28,9 +28,6 @@ public final class HashStore: @unchecked Sendable {
             if isFolder.boolValue {
                 throw StoreError(kind: .cannotOpen, path: path, detail: "it is a folder")
             }
-            if Self.fileSize(path) > 0 || Self.fileSize(path + "-wal") > 0 {
-                try StoreOpening.inspect(path)
-            }
         } else {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             do {
@@ -40,20 +37,20 @@ public final class HashStore: @unchecked Sendable {
                                  detail: "cannot create its folder: \(error.localizedDescription)")
             }
         }
-
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: StoreOpening.configuration())
-        } catch {
-            throw StoreError.wrapping(error, path: path)
+        writer = try StoreOpening.retryingWhileBusy(path: path) {
+            // Checked on every attempt: another process may have created the file meanwhile.
+            if Self.fileSize(path) > 0 || Self.fileSize(path + "-wal") > 0 {
+                try StoreOpening.inspect(path)
+            }
+            let pool = try DatabasePool(path: path, configuration: StoreOpening.configuration())
+            do {
+                try Self.migrate(pool)
+            } catch {
+                try? pool.close()
+                throw error
+            }
+            return pool
         }
-        do {
-            try Self.migrate(pool)
-        } catch {
-            try? pool.close()
-            throw StoreError.wrapping(error, path: path)
-        }
-        writer = pool
     }
 
     /// A private store in memory (for `--no-store`): the same code paths, nothing on disk.

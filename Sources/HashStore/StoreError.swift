@@ -53,7 +53,7 @@ public struct StoreError: Error, CustomStringConvertible, Equatable {
         guard let error = error as? DatabaseError else {
             return StoreError(kind: .io, path: path, detail: String(describing: error))
         }
-        let detail = String(describing: error)
+        let detail = error.message ?? String(describing: error)
         switch error.resultCode {
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
             return StoreError(kind: .damaged, path: path, detail: detail)

@@ -41,17 +41,29 @@ enum StoreOpening {
             throw StoreError(kind: .notAStore, path: path, detail: "it is not an SQLite database")
         }
 
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration(readonly: true))
-        } catch {
-            throw StoreError.wrapping(error, path: path)
-        }
+        // SQLite errors are thrown as they are: the caller retries on SQLITE_BUSY.
+        let queue = try DatabaseQueue(path: path, configuration: configuration(readonly: true))
         defer { try? queue.close() }
-        do {
-            try queue.read { db in try check(db, path: path) }
-        } catch {
-            throw StoreError.wrapping(error, path: path)
+        try queue.read { db in try check(db, path: path) }
+    }
+
+    /// Runs `open` again while SQLite answers SQLITE_BUSY, for up to `timeout` seconds, and turns
+    /// any other error into a `StoreError`. Needed because SQLite does not wait on its busy
+    /// handler everywhere: `PRAGMA journal_mode = WAL` (run by every new `DatabasePool`) fails at
+    /// once while another process is creating or switching the same file.
+    static func retryingWhileBusy<T>(path: String, timeout: TimeInterval = 30, _ open: () throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(timeout)
+        var pause: TimeInterval = 0.001
+        while true {
+            do {
+                return try open()
+            } catch let error as DatabaseError
+                        where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline {
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(pause * 2, 0.1)
+            } catch {
+                throw StoreError.wrapping(error, path: path)
+            }
         }
     }
 
@@ -59,23 +71,27 @@ enum StoreOpening {
 
     private static func check(_ db: Database, path: String) throws {
         let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-        let tables = try Int.fetchOne(db, sql: """
-            SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-            """) ?? 0
+        let tables = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+            """)
+        let migrator = StoreSchema.migrator
+        let applied = tables.contains("grdb_migrations") ? try migrator.appliedIdentifiers(db) : []
+        let unknown = applied.subtracting(migrator.migrations)
         if applicationID != StoreSchema.applicationID {
             if applicationID != 0 {
                 let hex = String(UInt32(bitPattern: applicationID), radix: 16)
                 throw StoreError(kind: .notAStore, path: path,
                                  detail: "it is an SQLite database of another application, application_id 0x\(hex)")
             }
-            if tables > 0 {
+            // Another process creating the store: GRDB creates its (empty) grdb_migrations table
+            // just before migration v1, which sets the application id with the tables.
+            let beingCreated = tables == ["grdb_migrations"] && unknown.isEmpty
+            if !tables.isEmpty && !beingCreated {
                 throw StoreError(kind: .notAStore, path: path, detail: "it is an SQLite database with other tables")
             }
-            return  // an SQLite database with nothing in it: ours to initialise
+            return  // an SQLite database with nothing of anyone in it: ours to initialise
         }
 
-        let known = Set(StoreSchema.migrator.migrations)
-        let unknown = try StoreSchema.migrator.appliedIdentifiers(db).subtracting(known)
         if !unknown.isEmpty {
             throw StoreError(kind: .newerSchema, path: path,
                              detail: "store schema \(unknown.sorted().joined(separator: ", ")), this build knows up to \(StoreSchema.latest)")

@@ -41,7 +41,7 @@ final class IndexerTests: XCTestCase {
 
     /// What the reference path computes for a file, to compare stored results against.
     func referenceHashes(_ path: String) throws -> ImageHashes {
-        CPUEngine().hash([try ImageDecoder().decode(path: path)])[0]
+        try CPUEngine().hash([try ImageDecoder().decode(path: path)])[0]
     }
 
     func testUnchangedFilesAreNotReadAgain() throws {

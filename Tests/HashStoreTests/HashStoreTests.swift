@@ -392,56 +392,32 @@ final class HashStoreTests: XCTestCase {
     }
 
     func testAStoreWithGarbageInItsPagesIsReportedDamaged() throws {
-        let path = storePath()
-        do {
-            let store = try HashStore(path: path)
-            let dataset = try store.upsertDataset(name: "big", root: nil)
-            var rng = SplitMix64(seed: 8)
-            try store.apply((0..<3000).map { hashedChange("file\($0)", $0, &rng) }, to: dataset.id)
-            try store.close()
+        // Garbage over every page but the first and last, and over one page in the middle only
+        // (which leaves the schema readable: only the page check at open can see it).
+        for (name, pages) in [("all", nil), ("one", 1)] as [(String, Int?)] {
+            let path = storePath("\(name).sqlite")
+            do {
+                let store = try HashStore(path: path)
+                let dataset = try store.upsertDataset(name: "big", root: nil)
+                var rng = SplitMix64(seed: 8)
+                try store.apply((0..<3000).map { hashedChange("file\($0)", $0, &rng) }, to: dataset.id)
+                try store.close()
+            }
+            // Closing the last connection folds the WAL into the main file, which the damage must hit.
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"), "the WAL should be gone after close")
+            var contents = try readData(path)
+            XCTAssertGreaterThan(contents.count, 64 * 4096)
+            let middle = contents.count / 4096 / 2 * 4096
+            let range = pages.map { middle..<(middle + $0 * 4096) } ?? 4096..<(contents.count - 4096)
+            var rng = SplitMix64(seed: 9)
+            for i in range { contents[i] = UInt8(truncatingIfNeeded: rng.next()) }
+            try contents.write(to: URL(fileURLWithPath: path))
+
+            let error = storeError { _ = try HashStore(path: path) }
+            XCTAssertEqual(error?.kind, .damaged, "\(name): \(String(describing: error))")
+            XCTAssertTrue(error?.description.contains("move it away") ?? false)
+            XCTAssertEqual(try readData(path), contents, "\(name): opening a damaged store must not write to it")
         }
-        // Closing the last connection folds the WAL into the main file, which the damage must hit.
-        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"), "the WAL should be gone after close")
-        var contents = try readData(path)
-        XCTAssertGreaterThan(contents.count, 64 * 4096)
-        var rng = SplitMix64(seed: 9)
-        for i in 4096..<(contents.count - 4096) { contents[i] = UInt8(truncatingIfNeeded: rng.next()) }
-        try contents.write(to: URL(fileURLWithPath: path))
-
-        let error = storeError { _ = try HashStore(path: path) }
-        XCTAssertEqual(error?.kind, .damaged, String(describing: error))
-        XCTAssertTrue(error?.description.contains("move it away") ?? false)
-        XCTAssertEqual(try readData(path), contents, "opening a damaged store must not write to it")
-    }
-
-    func testARowThatLostAHashIsDamagedUnlessAnotherCodeVersionWroteIt() throws {
-        let path = storePath()
-        var rng = SplitMix64(seed: 14)
-        let current = hashedChange("current.jpg", 1, &rng)
-        let older = hashedChange("older.jpg", 2, &rng, version: "crosshash-hash-0")
-        let datasetID: Int64
-        do {
-            let store = try HashStore(path: path)
-            datasetID = try store.upsertDataset(name: "d", root: nil).id
-            try store.apply([current, older], to: datasetID)
-            try store.close()
-        }
-        // Another route to the file drops one family's hash of each content.
-        let family = try XCTUnwrap(HashFamily.all.last).id.rawValue
-        try sqlite3(path, "DELETE FROM content_hash WHERE family = '\(family)'")
-
-        let store = try HashStore(path: path)
-        defer { try? store.close() }
-        let filesError = storeError { _ = try store.files(in: datasetID) }
-        XCTAssertEqual(filesError?.kind, .damaged)
-        XCTAssertTrue(filesError?.detail.contains("current.jpg") ?? false, filesError?.detail ?? "")
-        XCTAssertEqual(storeError { _ = try store.outcome(of: current.digest!, codeVersion: current.codeVersion) }?.kind, .damaged)
-
-        // An older version's row is re-hashed anyway: it reads as a failure of that version.
-        try store.removeFiles([current.path], from: datasetID)
-        let files = try store.files(in: datasetID)
-        XCTAssertEqual(files.map(\.codeVersion), ["crosshash-hash-0"])
-        guard case .failed = files.first?.outcome else { return XCTFail("expected .failed, got \(files)") }
     }
 
     // MARK: 8, 9. Concurrency
@@ -505,6 +481,61 @@ final class HashStoreTests: XCTestCase {
                 }
             }
         }
+    }
+
+    func testSeveralProcessesCreateAndWriteOneStore() throws {
+        #if os(Linux)
+        // The test binary itself is the other process: it runs `childProcessWriter` alone.
+        let binary = CommandLine.arguments[0]
+        let path = storePath("shared.sqlite")
+        let processes = (0..<4).map { index -> Process in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["HashStoreTests.HashStoreTests/testChildProcessWriter"]
+            var environment = ProcessInfo.processInfo.environment
+            environment[Self.childPathVariable] = path
+            environment[Self.childIndexVariable] = String(index)
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            return process
+        }
+        for process in processes { try process.run() }
+        for process in processes { process.waitUntilExit() }
+        XCTAssertEqual(processes.map(\.terminationStatus), [0, 0, 0, 0], "a child process failed (its XCTest output went to stderr)")
+
+        let store = try HashStore(path: path)
+        defer { try? store.close() }
+        for index in 0..<4 {
+            let dataset = try XCTUnwrap(store.dataset(named: "process\(index)"))
+            XCTAssertEqual(try store.files(in: dataset.id).count, Self.childBatches * Self.childBatchSize)
+        }
+        XCTAssertEqual(try store.counts().contents, 4 * Self.childBatches * Self.childBatchSize)
+        #else
+        throw XCTSkip("starts the test binary as a child process, which only Linux XCTest allows this simply")
+        #endif
+    }
+
+    private static let childPathVariable = "CROSSHASH_STORE_TEST_CHILD_PATH"
+    private static let childIndexVariable = "CROSSHASH_STORE_TEST_CHILD_INDEX"
+    private static let childBatches = 30
+    private static let childBatchSize = 20
+
+    /// Not a test of its own: the body of each child process of `testSeveralProcessesCreateAndWriteOneStore`.
+    func testChildProcessWriter() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let path = environment[Self.childPathVariable], let index = environment[Self.childIndexVariable].flatMap(Int.init) else {
+            throw XCTSkip("runs only as a child process of testSeveralProcessesCreateAndWriteOneStore")
+        }
+        let store = try HashStore(path: path)
+        let dataset = try store.upsertDataset(name: "process\(index)", root: nil)
+        var rng = SplitMix64(seed: UInt64(1000 + index))
+        for batch in 0..<Self.childBatches {
+            let changes = (0..<Self.childBatchSize).map { hashedChange("\(batch)/\($0)", (index + 1) * 100_000 + batch * 100 + $0, &rng) }
+            try store.apply(changes, to: dataset.id)
+            XCTAssertEqual(try store.outcome(of: changes[0].digest!, codeVersion: ImageHashes.codeVersion), changes[0].outcome)
+        }
+        XCTAssertEqual(try store.files(in: dataset.id).count, Self.childBatches * Self.childBatchSize)
+        try store.close()
     }
 
     func testManyReadersWhileAWriterAppliesBatches() throws {
