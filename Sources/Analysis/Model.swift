@@ -67,13 +67,29 @@ public struct DatasetResult: Sendable {
     /// How this run came by the results (decoded now, reused from the store); nil when the
     /// result was not indexed by this run (read from hash files).
     public var counts: IndexCounts?
+    /// The content digest of each hashed image (same order as `keys`), when known: previews are
+    /// cached by it. Empty when the results came without digests.
+    public var digests: [ContentDigest?]
 
-    public init(spec: DatasetSpec, keys: [FileKey], hashes: [ImageHashes], issues: [FileIssue], counts: IndexCounts? = nil) {
+    public init(spec: DatasetSpec, keys: [FileKey], hashes: [ImageHashes], issues: [FileIssue], counts: IndexCounts? = nil,
+                digests: [ContentDigest?] = []) {
         self.spec = spec
         self.keys = keys
         self.hashes = hashes
         self.issues = issues
         self.counts = counts
+        self.digests = digests
+    }
+
+    /// The content digest of `key`, if this result knows it.
+    public func digest(of key: FileKey) -> ContentDigest? {
+        guard digests.count == keys.count else { return nil }
+        var lo = 0, hi = keys.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if keys[mid] < key { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < keys.count && keys[lo] == key ? digests[lo] : nil
     }
 
     public var errorCount: Int { issues.filter { !$0.warning }.count }

@@ -65,14 +65,22 @@ public final class HashStore: @unchecked Sendable {
         }
     }
 
-    /// Brings the schema up to date. Two processes opening a new store at once may both try the
-    /// same migration; the loser's failure is fine when the schema is complete afterwards.
+    /// Brings the schema up to date. Two processes opening a store at once may both try the same
+    /// migration (GRDB reads the applied ones before its transaction); the loser's failure is
+    /// fine when the schema is complete afterwards, and otherwise it tries again from where the
+    /// winner got to.
     private static func migrate(_ writer: any DatabaseWriter) throws {
-        do {
-            try StoreSchema.migrator.migrate(writer)
-        } catch {
-            let complete = try? writer.read { try StoreSchema.migrator.hasCompletedMigrations($0) }
-            if complete != true { throw error }
+        var attempt = 0
+        while true {
+            do {
+                try StoreSchema.migrator.migrate(writer)
+                return
+            } catch {
+                let complete = try? writer.read { try StoreSchema.migrator.hasCompletedMigrations($0) }
+                if complete == true { return }
+                attempt += 1
+                if attempt >= 5 { throw error }
+            }
         }
     }
 
@@ -310,7 +318,7 @@ public final class HashStore: @unchecked Sendable {
     private func wrap(_ error: Error) -> StoreError { StoreError.wrapping(error, path: displayPath) }
 
     /// Runs `body` on a reader (a consistent snapshot; concurrent with writes in WAL mode).
-    private func reading<T>(_ body: (Database) throws -> T) throws -> T {
+    func reading<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.read(body)
         } catch {
@@ -320,7 +328,7 @@ public final class HashStore: @unchecked Sendable {
 
     /// Runs `body` in one IMMEDIATE transaction: the write lock is taken at the start, so a
     /// transaction never fails half-way because another process wrote first (it waits instead).
-    private func writing<T>(_ body: (Database) throws -> T) throws -> T {
+    func writing<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.writeWithoutTransaction { db in
                 var result: T?

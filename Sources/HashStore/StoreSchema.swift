@@ -54,6 +54,16 @@ enum StoreSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-artifacts") { db in
+            // Finished report artifacts (thumbnails, charts) by a key naming what they show and
+            // how they were made, so a re-run does not decode or draw them again.
+            try db.execute(sql: """
+                CREATE TABLE artifact (
+                    key TEXT NOT NULL PRIMARY KEY,
+                    bytes BLOB NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }()
 

@@ -1,4 +1,5 @@
 import Analysis
+import HashKit
 import Foundation
 
 /// Writes the human outputs of `crosshash analyze` into the output folder: the Venn (or UpSet)
@@ -7,8 +8,16 @@ import Foundation
 public struct ReportWriter: Sendable {
     /// Pairs listed per hash in the reports; the closest ones are kept, the JSON has them all.
     public var maxReportPairs: Int
+    /// The thumbnail decoder honours the same pixel and file-size limits as hashing.
+    public var limits: DecodeLimits
+    /// Thumbnails and charts of earlier runs; nil draws everything.
+    public var cache: ArtifactCache?
 
-    public init(maxReportPairs: Int = 500) { self.maxReportPairs = maxReportPairs }
+    public init(maxReportPairs: Int = 500, limits: DecodeLimits = DecodeLimits(), cache: ArtifactCache? = nil) {
+        self.maxReportPairs = maxReportPairs
+        self.limits = limits
+        self.cache = cache
+    }
 
     public struct Written: Sendable, Equatable {
         public var thumbnails: Int
@@ -21,25 +30,21 @@ public struct ReportWriter: Sendable {
         try AtomicFile.makeFolder(outDir)
         let data = ReportData(result, maxReportPairs: maxReportPairs)
         var svgs = [String: String]()
+        let figures = CachedFigure(cache: cache)
         for v in data.views {
             let venn = "\(v.prefix)_venn_diagram", hist = "\(v.prefix)_distance_histogram"
             let vennTitle = data.names.count <= 3
                 ? "\(v.name): overlap of the datasets (threshold \(v.result.threshold))"
                 : "\(v.name): groups per combination of datasets (threshold \(v.result.threshold))"
-            try VennChart(title: vennTitle, names: data.names, overlap: v.overlap)
-                .render(png: "\(outDir)/\(venn).png", svg: "\(outDir)/\(venn).svg")
-            try HistogramChart(title: "\(v.family.id): each image's nearest distance to another dataset", stats: v.nearest)
-                .render(png: "\(outDir)/\(hist).png", svg: "\(outDir)/\(hist).svg")
-            for name in [venn, hist] {
-                let path = "\(outDir)/\(name).svg"
-                do {
-                    svgs[name + ".svg"] = try String(contentsOfFile: path, encoding: .utf8)
-                } catch {
-                    throw ReportError.cannotRead(path: path, reason: error.localizedDescription)
-                }
-            }
+            let vennChart = VennChart(title: vennTitle, names: data.names, overlap: v.overlap)
+            svgs[venn + ".svg"] = try figures.write(key: vennChart.cacheKey, png: "\(outDir)/\(venn).png",
+                                                    svg: "\(outDir)/\(venn).svg", draw: vennChart.render)
+            let histChart = HistogramChart(title: "\(v.family.id): each image's nearest distance to another dataset", stats: v.nearest)
+            svgs[hist + ".svg"] = try figures.write(key: histChart.cacheKey, png: "\(outDir)/\(hist).png",
+                                                    svg: "\(outDir)/\(hist).svg", draw: histChart.render)
         }
-        let placeholders = try ThumbnailWriter().write(data.thumbnails, datasets: result.datasets, to: outDir + "/examples")
+        let thumbnails = ThumbnailWriter(decoder: ImageDecoder(limits: limits), cache: cache)
+        let placeholders = try thumbnails.write(data.thumbnails, datasets: result.datasets, to: outDir + "/examples")
         try AtomicFile.write(MarkdownReport.render(data), to: outDir + "/REPORT.md")
         try AtomicFile.write(HTMLReport.render(data, svgs: svgs), to: outDir + "/report.html")
         return Written(thumbnails: data.thumbnails.count, placeholders: placeholders)

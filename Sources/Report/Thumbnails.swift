@@ -75,6 +75,8 @@ struct ThumbnailWriter {
     static let longestSide = 256
     static let quality = 85
     var decoder = ImageDecoder()
+    /// Thumbnails of earlier runs by content digest: a picture already shrunk is not decoded again.
+    var cache: ArtifactCache?
 
     /// Returns how many thumbnails fell back to the placeholder.
     @discardableResult
@@ -88,8 +90,13 @@ struct ThumbnailWriter {
         DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
             let (ref, name) = jobs[i]
             let bytes: [UInt8]
-            if ref.dataset < datasets.count, let jpeg = try? thumbnail(datasets[ref.dataset].pathBytes(for: ref.key)) {
+            let digest = ref.dataset < datasets.count ? datasets[ref.dataset].digest(of: ref.key) : nil
+            let key = digest.map(ArtifactKey.thumbnail)
+            if let key, let cached = cache?.artifact(key) {
+                bytes = cached
+            } else if ref.dataset < datasets.count, let jpeg = try? thumbnail(datasets[ref.dataset].pathBytes(for: ref.key)) {
                 bytes = jpeg
+                if let key { cache?.storeArtifact(key, jpeg) }
             } else {
                 bytes = placeholder
                 lock.lock(); failures += 1; lock.unlock()

@@ -55,7 +55,10 @@ final class StoreEndToEndTests: XCTestCase {
     }
 
     func assertSameOutputs(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        for name in Self.deterministic {
+        let thumbnails = try FileManager.default.contentsOfDirectory(atPath: "\(root)/\(a)/examples").sorted()
+        XCTAssertFalse(thumbnails.isEmpty, file: file, line: line)
+        XCTAssertEqual(thumbnails, try FileManager.default.contentsOfDirectory(atPath: "\(root)/\(b)/examples").sorted(), file: file, line: line)
+        for name in Self.deterministic + thumbnails.map({ "examples/" + $0 }) + ["perceptual_venn_diagram.svg", "robust_distance_histogram.png"] {
             let x = try Data(contentsOf: URL(fileURLWithPath: "\(root)/\(a)/\(name)"))
             let y = try Data(contentsOf: URL(fileURLWithPath: "\(root)/\(b)/\(name)"))
             XCTAssertEqual(x, y, "\(a)/\(name) differs from \(b)/\(name)", file: file, line: line)

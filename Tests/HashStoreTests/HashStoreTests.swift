@@ -119,7 +119,7 @@ final class HashStoreTests: XCTestCase {
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
             let tables = try sqlite3(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             XCTAssertEqual(tables.split(separator: "\n").map(String.init),
-                           ["content", "content_hash", "dataset", "file", "grdb_migrations"])
+                           ["artifact", "content", "content_hash", "dataset", "file", "grdb_migrations"])
             XCTAssertEqual(try sqlite3(path, "PRAGMA journal_mode"), "wal")
             XCTAssertEqual(try sqlite3(path, "PRAGMA application_id"), String(0x4352_5348))
             // Hash blobs are the family's words little-endian, 8 bytes each, whatever the machine.
@@ -131,6 +131,34 @@ final class HashStoreTests: XCTestCase {
                 XCTAssertEqual(stored, Hex.encode(littleEndian).uppercased(), "\(family.id)")
             }
         }
+    }
+
+    /// A store written by the previous schema (v1, before report artifacts) is migrated in place
+    /// when opened: its data stays, the new table appears.
+    func testAnOlderStoreIsMigratedKeepingItsData() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else { throw XCTSkip("/usr/bin/sqlite3 is missing") }
+        let path = folder.appendingPathComponent("old.sqlite").path
+        var rng = SplitMix64(seed: 7)
+        let change = hashedChange("old.jpg", 3, &rng)
+        do {
+            let store = try HashStore(path: path)
+            let dataset = try store.upsertDataset(name: "old", root: "/data/old")
+            try store.apply([change], to: dataset.id)
+            try store.close()
+        }
+        // Turn it into a v1 store: what the release before "v2-artifacts" wrote.
+        _ = try sqlite3(path, "DROP TABLE artifact; DELETE FROM grdb_migrations WHERE identifier = 'v2-artifacts';")
+        XCTAssertEqual(try sqlite3(path, "SELECT identifier FROM grdb_migrations"), "v1")
+
+        let store = try HashStore(path: path)
+        defer { try? store.close() }
+        let dataset = try XCTUnwrap(store.dataset(named: "old"))
+        XCTAssertEqual(try store.files(in: dataset.id), expectedFiles([change]))
+        XCTAssertNil(try store.artifact("k"))
+        try store.storeArtifact("k", [1, 2, 3])
+        XCTAssertEqual(try store.artifact("k"), [1, 2, 3])
+        XCTAssertEqual(try sqlite3(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier").split(separator: "\n"),
+                       ["v1", "v2-artifacts"])
     }
 
     func testAnEmptyFileIsInitialisedAsAStore() throws {
@@ -485,39 +513,48 @@ final class HashStoreTests: XCTestCase {
 
     func testSeveralProcessesCreateAndWriteOneStore() throws {
         #if os(Linux)
-        // The test binary itself is the other process: it runs `childProcessWriter` alone.
+        // The test binary itself is the other process: it runs `testChildProcessWriter` alone.
+        // Several rounds on new files, since processes racing to create a store collide only
+        // now and then.
         let binary = CommandLine.arguments[0]
-        let path = storePath("shared.sqlite")
-        let processes = (0..<4).map { index -> Process in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["HashStoreTests.HashStoreTests/testChildProcessWriter"]
-            var environment = ProcessInfo.processInfo.environment
-            environment[Self.childPathVariable] = path
-            environment[Self.childIndexVariable] = String(index)
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            return process
-        }
-        for process in processes { try process.run() }
-        for process in processes { process.waitUntilExit() }
-        XCTAssertEqual(processes.map(\.terminationStatus), [0, 0, 0, 0], "a child process failed (its XCTest output went to stderr)")
+        for round in 0..<6 {
+            let path = storePath("shared\(round).sqlite")
+            let processes = (0..<Self.childProcesses).map { index -> Process in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = ["HashStoreTests.HashStoreTests/testChildProcessWriter"]
+                var environment = ProcessInfo.processInfo.environment
+                environment[Self.childPathVariable] = path
+                environment[Self.childIndexVariable] = String(index)
+                // Under --sanitize=address, LeakSanitizer fails every XCTest process at exit for
+                // XCTest's own objects; the children's status must say whether their test passed.
+                environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
+                process.environment = environment
+                process.standardOutput = FileHandle.nullDevice
+                return process
+            }
+            for process in processes { try process.run() }
+            for process in processes { process.waitUntilExit() }
+            XCTAssertEqual(processes.map(\.terminationStatus), Array(repeating: 0, count: Self.childProcesses),
+                           "round \(round): a child process failed (its XCTest output went to stderr)")
 
-        let store = try HashStore(path: path)
-        defer { try? store.close() }
-        for index in 0..<4 {
-            let dataset = try XCTUnwrap(store.dataset(named: "process\(index)"))
-            XCTAssertEqual(try store.files(in: dataset.id).count, Self.childBatches * Self.childBatchSize)
+            let store = try HashStore(path: path)
+            defer { try? store.close() }
+            for index in 0..<Self.childProcesses {
+                let dataset = try XCTUnwrap(store.dataset(named: "process\(index)"))
+                XCTAssertEqual(try store.files(in: dataset.id).count, Self.childBatches * Self.childBatchSize)
+            }
+            XCTAssertEqual(try store.counts().contents, Self.childProcesses * Self.childBatches * Self.childBatchSize)
         }
-        XCTAssertEqual(try store.counts().contents, 4 * Self.childBatches * Self.childBatchSize)
         #else
         throw XCTSkip("starts the test binary as a child process, which only Linux XCTest allows this simply")
         #endif
     }
 
+    private static let childProcesses = 6
     private static let childPathVariable = "CROSSHASH_STORE_TEST_CHILD_PATH"
     private static let childIndexVariable = "CROSSHASH_STORE_TEST_CHILD_INDEX"
-    private static let childBatches = 30
+    private static let childBatches = 10
     private static let childBatchSize = 20
 
     /// Not a test of its own: the body of each child process of `testSeveralProcessesCreateAndWriteOneStore`.

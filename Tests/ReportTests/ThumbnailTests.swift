@@ -118,6 +118,83 @@ final class ThumbnailTests: XCTestCase {
     }
 }
 
+/// An in-memory artifact cache that counts what it is asked.
+final class MemoryCache: ArtifactCache, @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var items = [String: [UInt8]]()
+    private(set) var hits = 0
+
+    func artifact(_ key: String) -> [UInt8]? {
+        lock.lock(); defer { lock.unlock() }
+        if let v = items[key] { hits += 1; return v }
+        return nil
+    }
+
+    func storeArtifact(_ key: String, _ bytes: [UInt8]) {
+        lock.lock(); items[key] = bytes; lock.unlock()
+    }
+}
+
+final class ThumbnailCacheTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/images")
+
+    func testCachedThumbnailsAreNotDecodedAgainAndLimitsApply() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("thumbs-cache-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/d", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("real/calla.jpg").path, toPath: dir + "/d/calla.jpg")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/d/calla.jpg")))
+        let key = FileKey("calla.jpg")
+        let dataset = DatasetResult(spec: DatasetSpec(name: "d", path: dir + "/d"), keys: [key], hashes: [.zero], issues: [],
+                                    digests: [ContentDigest.of(bytes)])
+        let names = [ImageRef(dataset: 0, key: key): "calla.jpg"]
+        let cache = MemoryCache()
+
+        XCTAssertEqual(try ThumbnailWriter(cache: cache).write(names, datasets: [dataset], to: dir + "/one"), 0)
+        let first = try Data(contentsOf: URL(fileURLWithPath: dir + "/one/calla.jpg"))
+        XCTAssertEqual(cache.items.count, 1)
+        XCTAssertEqual(first.prefix(2), Data([0xFF, 0xD8]))
+
+        // The file is gone, but its content is known: the thumbnail comes from the cache.
+        try FileManager.default.removeItem(atPath: dir + "/d/calla.jpg")
+        XCTAssertEqual(try ThumbnailWriter(cache: cache).write(names, datasets: [dataset], to: dir + "/two"), 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/two/calla.jpg")), first)
+        XCTAssertEqual(cache.hits, 1)
+        // Without the cache the missing file gets the placeholder.
+        XCTAssertEqual(try ThumbnailWriter().write(names, datasets: [dataset], to: dir + "/three"), 1)
+
+        // The preview decoder honours the pixel limit like hashing does: over it, a placeholder.
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("real/calla.jpg").path, toPath: dir + "/d/calla.jpg")
+        let limited = ThumbnailWriter(decoder: ImageDecoder(limits: DecodeLimits(maxPixels: 1000)))
+        XCTAssertEqual(try limited.write(names, datasets: [dataset], to: dir + "/four"), 1)
+        XCTAssertEqual(try ThumbnailWriter().write(names, datasets: [dataset], to: dir + "/five"), 0)
+    }
+
+    func testChartsComeFromTheCacheWhenTheirInputsAreTheSame() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charts-cache-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let chart = VennChart(title: "t", names: ["a", "b"], overlap: DatasetOverlap(sizes: [10, 20], exactly: [1: 7, 2: 17, 3: 3]))
+        let cache = MemoryCache()
+        var draws = 0
+        let figures = CachedFigure(cache: cache)
+        for round in 0..<2 {
+            let svg = try figures.write(key: chart.cacheKey, png: "\(dir)/v\(round).png", svg: "\(dir)/v\(round).svg") { png, svg in
+                draws += 1
+                try chart.render(png: png, svg: svg)
+            }
+            XCTAssertTrue(svg.contains("<svg"))
+        }
+        XCTAssertEqual(draws, 1, "the second chart with the same inputs is not drawn again")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/v0.png")), try Data(contentsOf: URL(fileURLWithPath: dir + "/v1.png")))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/v0.svg")), try Data(contentsOf: URL(fileURLWithPath: dir + "/v1.svg")))
+        let other = VennChart(title: "t", names: ["a", "b"], overlap: DatasetOverlap(sizes: [10, 20], exactly: [1: 7, 2: 17, 3: 4]))
+        XCTAssertNotEqual(other.cacheKey, chart.cacheKey)
+        XCTAssertEqual(chart.cacheKey, VennChart(title: "t", names: ["a", "b"], overlap: DatasetOverlap(sizes: [10, 20], exactly: [3: 3, 2: 17, 1: 7])).cacheKey)
+    }
+}
+
 private extension Array {
     func repeated(_ times: Int) -> [Element] { Array((0..<times).map { _ in self }.joined()) }
 }

@@ -148,8 +148,9 @@ final class ReadInfos: @unchecked Sendable {
 }
 
 /// Collects finished files and writes them to the store in batches, one short transaction
-/// each: big enough that a run is not slowed by commits, small enough that a kill loses little
-/// and another process waiting for the write lock waits briefly.
+/// each, on a queue of its own so decoder threads never wait for SQLite: batches big enough
+/// that commits cost little, small enough that a kill loses little and another process waiting
+/// for the write lock waits briefly.
 final class StoreBatchWriter: @unchecked Sendable {
     static let batchSize = 256
     static let maxDelay = 1.0
@@ -160,8 +161,8 @@ final class StoreBatchWriter: @unchecked Sendable {
     private var pendingCount = 0
     private var lastFlush = Date()
     private var failure: Error?
-    /// Serialises flushes so batches reach the store in completion order.
-    private let flushLock = NSLock()
+    /// Serial: batches reach the store in completion order.
+    private let queue = DispatchQueue(label: "crosshash.store-writer")
 
     init(store: HashStore) { self.store = store }
 
@@ -170,19 +171,21 @@ final class StoreBatchWriter: @unchecked Sendable {
         pending[dataset, default: []].append(change)
         pendingCount += 1
         let due = pendingCount >= Self.batchSize || Date().timeIntervalSince(lastFlush) >= Self.maxDelay
+        let batch = due ? takePending() : nil
         lock.unlock()
-        if due { flush() }
+        if let batch { queue.async { self.write(batch) } }
     }
 
-    func flush() {
-        flushLock.lock()
-        defer { flushLock.unlock() }
-        lock.lock()
+    /// Called with `lock` held.
+    private func takePending() -> [Int64: [FileChange]] {
         let batch = pending
         pending = [:]
         pendingCount = 0
         lastFlush = Date()
-        lock.unlock()
+        return batch
+    }
+
+    private func write(_ batch: [Int64: [FileChange]]) {
         for (dataset, changes) in batch.sorted(by: { $0.key < $1.key }) {
             do {
                 try store.apply(changes, to: dataset)
@@ -194,9 +197,12 @@ final class StoreBatchWriter: @unchecked Sendable {
         }
     }
 
-    /// Writes what is left; throws the first write error of the run.
+    /// Writes what is left and waits for every batch; throws the first write error of the run.
     func finish() throws {
-        flush()
+        lock.lock()
+        let batch = takePending()
+        lock.unlock()
+        queue.sync { self.write(batch) }
         lock.lock()
         defer { lock.unlock() }
         if let failure { throw failure }

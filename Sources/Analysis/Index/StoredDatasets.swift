@@ -6,18 +6,19 @@ import HashStore
 public enum StoredDatasets {
     public static func load(_ store: HashStore, _ dataset: StoredDataset, spec: DatasetSpec,
                             counts: IndexCounts? = nil) throws -> DatasetResult {
-        var keys = [FileKey](), hashes = [ImageHashes](), issues = [FileIssue]()
+        var keys = [FileKey](), hashes = [ImageHashes](), issues = [FileIssue](), digests = [ContentDigest?]()
         for file in try store.files(in: dataset.id) {
             let key = FileKey(bytes: file.path)
             switch file.outcome {
             case .hashed(let h, let warnings):
                 keys.append(key)
                 hashes.append(h)
+                digests.append(file.digest)
                 for w in warnings { issues.append(FileIssue(key: key, message: w, warning: true)) }
             case .failed(let message):
                 issues.append(FileIssue(key: key, message: message))
             }
         }
-        return DatasetResult(spec: spec, keys: keys, hashes: hashes, issues: issues, counts: counts)
+        return DatasetResult(spec: spec, keys: keys, hashes: hashes, issues: issues, counts: counts, digests: digests)
     }
 }

@@ -110,7 +110,8 @@ struct AnalyzeCommand: ParsableCommand {
 
         let reportStart = Date()
         try AnalysisJSON.writeData(result, to: out)
-        try ReportWriter(maxReportPairs: maxReportPairs).write(result, to: out)
+        try ReportWriter(maxReportPairs: maxReportPairs, limits: Runtime.limits(engineOptions),
+                         cache: StoreArtifactCache(store: store)).write(result, to: out)
         result.timings.report = Date().timeIntervalSince(reportStart)
         result.timings.total += result.timings.report
         let storeInfo = AnalysisJSON.StoreInfo(path: store.path, bytes: (try? store.sizeOnDisk()) ?? 0)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HashStore
+import Report
 
 /// `--store PATH` / `--no-store`, shared by the commands that keep hashes between runs.
 struct StoreOptions: ParsableArguments {
@@ -40,4 +41,13 @@ struct StoreOptions: ParsableArguments {
             throw ExitCode(2)
         }
     }
+}
+
+/// The store as the report's artifact cache. A cache that fails to read or write only costs
+/// time (the artifact is drawn again), so errors are not passed on.
+struct StoreArtifactCache: ArtifactCache {
+    let store: HashStore
+
+    func artifact(_ key: String) -> [UInt8]? { (try? store.artifact(key)) ?? nil }
+    func storeArtifact(_ key: String, _ bytes: [UInt8]) { try? store.storeArtifact(key, bytes) }
 }
