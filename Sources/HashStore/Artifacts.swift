@@ -13,8 +13,15 @@ extension HashStore {
     }
 
     public func storeArtifact(_ key: String, _ bytes: [UInt8]) throws {
+        try storeArtifacts([(key, bytes)])
+    }
+
+    /// Stores many artifacts in one transaction.
+    public func storeArtifacts(_ items: [(key: String, bytes: [UInt8])]) throws {
+        guard !items.isEmpty else { return }
         try writing { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO artifact (key, bytes) VALUES (?, ?)", arguments: [key, Data(bytes)])
+            let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO artifact (key, bytes) VALUES (?, ?)")
+            for item in items { try insert.execute(arguments: [item.key, Data(item.bytes)]) }
         }
     }
 }

@@ -461,3 +461,42 @@ extension DatabaseValue {
     var text: String? { if case .string(let v) = storage { return v }; return nil }
     var blob: Data? { if case .blob(let v) = storage { return v }; return nil }
 }
+
+extension HashStore {
+    /// The first 8 bytes of every content digest stored by `codeVersion`, sorted: a compact
+    /// in-memory filter (8 bytes a content) so the index step asks the database only about
+    /// files whose content it may know, instead of once per file read.
+    public func digestPrefixes(codeVersion: String) throws -> DigestPrefixes {
+        try reading { db in
+            var prefixes = [UInt64]()
+            let rows = try Row.fetchCursor(db, sql: "SELECT digest FROM content WHERE code_version = ?", arguments: [codeVersion])
+            while let row = try rows.next() {
+                if let blob = row.cell(0).blob, blob.count >= 8 { prefixes.append(DigestPrefixes.prefix(of: [UInt8](blob.prefix(8)))) }
+            }
+            prefixes.sort()
+            return DigestPrefixes(sorted: prefixes)
+        }
+    }
+}
+
+/// See `HashStore.digestPrefixes(codeVersion:)`.
+public struct DigestPrefixes: Sendable {
+    let sorted: [UInt64]
+
+    public static let empty = DigestPrefixes(sorted: [])
+
+    static func prefix(of bytes: [UInt8]) -> UInt64 { bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
+
+    /// false: the store certainly has no content with this digest; true: it may.
+    public func mayContain(_ digest: ContentDigest) -> Bool {
+        let key = Self.prefix(of: digest.bytes)
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid] < key { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < sorted.count && sorted[lo] == key
+    }
+
+    public var count: Int { sorted.count }
+}

@@ -8,6 +8,14 @@ import HashKit
 public protocol ArtifactCache: Sendable {
     func artifact(_ key: String) -> [UInt8]?
     func storeArtifact(_ key: String, _ bytes: [UInt8])
+    /// Many at once (one transaction in the store: a first report stores hundreds of thumbnails).
+    func storeArtifacts(_ items: [(key: String, bytes: [UInt8])])
+}
+
+extension ArtifactCache {
+    public func storeArtifacts(_ items: [(key: String, bytes: [UInt8])]) {
+        for item in items { storeArtifact(item.key, item.bytes) }
+    }
 }
 
 /// Cache keys: a label, a version (bump it when the artifact's drawing or encoding changes)
@@ -53,8 +61,7 @@ struct CachedFigure {
         guard let pngBytes = FileManager.default.contents(atPath: png), let svgBytes = FileManager.default.contents(atPath: svg) else {
             throw ReportError.cannotRead(path: svg, reason: "the chart just drawn is not there")
         }
-        cache?.storeArtifact(key + ".png", [UInt8](pngBytes))
-        cache?.storeArtifact(key + ".svg", [UInt8](svgBytes))
+        cache?.storeArtifacts([(key + ".png", [UInt8](pngBytes)), (key + ".svg", [UInt8](svgBytes))])
         return String(decoding: svgBytes, as: UTF8.self)
     }
 }

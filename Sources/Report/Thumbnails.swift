@@ -87,6 +87,7 @@ struct ThumbnailWriter {
         let lock = NSLock()
         var failures = 0
         var writeError: Error?
+        var made = [(key: String, bytes: [UInt8])]()
         DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
             let (ref, name) = jobs[i]
             let bytes: [UInt8]
@@ -96,7 +97,7 @@ struct ThumbnailWriter {
                 bytes = cached
             } else if ref.dataset < datasets.count, let jpeg = try? thumbnail(datasets[ref.dataset].pathBytes(for: ref.key)) {
                 bytes = jpeg
-                if let key { cache?.storeArtifact(key, jpeg) }
+                if let key { lock.lock(); made.append((key, jpeg)); lock.unlock() }
             } else {
                 bytes = placeholder
                 lock.lock(); failures += 1; lock.unlock()
@@ -112,6 +113,7 @@ struct ThumbnailWriter {
                 lock.unlock()
             }
         }
+        if !made.isEmpty { cache?.storeArtifacts(made.sorted { $0.key < $1.key }) }
         if let writeError { throw writeError }
         return failures
     }

@@ -83,6 +83,8 @@ public final class DatasetIndexer {
         let writer = StoreBatchWriter(store: store)
         let progress = showProgress ? ProgressReporter(label: "hashing", total: jobs.count) : nil
         let (decoder, store, codeVersion, datasetIDs) = (self.decoder, self.store, self.codeVersion, indexed.map(\.stored.id))
+        // Only contents the store may know are looked up (most files read are new content).
+        let known = jobs.isEmpty ? .empty : try store.digestPrefixes(codeVersion: codeVersion)
         let jobList = jobs
         let outcomes = pipeline.run(count: jobs.count, progress: progress, completed: { i, outcome in
             let info = infos[i]
@@ -105,7 +107,7 @@ public final class DatasetIndexer {
             }
             let digest = ContentDigest.of(snapshot.bytes)
             let stat = FileStat(size: snapshot.size, mtimeNs: snapshot.mtimeNs, inode: snapshot.inode)
-            if let known = try? store.outcome(of: digest, codeVersion: codeVersion) {
+            if known.mayContain(digest), let known = try? store.outcome(of: digest, codeVersion: codeVersion) {
                 infos[i] = ReadInfo(stat: stat, digest: digest, reused: true)
                 switch known {
                 case .hashed(let h, let warnings): return .done(.hashed(h, warnings: warnings))

@@ -50,4 +50,5 @@ struct StoreArtifactCache: ArtifactCache {
 
     func artifact(_ key: String) -> [UInt8]? { (try? store.artifact(key)) ?? nil }
     func storeArtifact(_ key: String, _ bytes: [UInt8]) { try? store.storeArtifact(key, bytes) }
+    func storeArtifacts(_ items: [(key: String, bytes: [UInt8])]) { try? store.storeArtifacts(items) }
 }

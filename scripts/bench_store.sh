@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The hash store on a benchmark corpus (make_corpus.py layout: one folder per dataset), every
+# figure measured in this run, page cache warm for all (each run is preceded by one untimed read):
+#   first run with a new store vs --no-store (and vs PEER_BINARY, e.g. a build without the store),
+#   second run on the unchanged corpus, a fourth dataset of new images added, a folder renamed.
+# Usage: scripts/bench_store.sh CORPUS [PEER_BINARY]
+set -euo pipefail
+corpus=$(cd "${1:?usage: bench_store.sh CORPUS [PEER_BINARY]}" && pwd)
+peer=${2:-}
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${CROSSHASH_BIN:-$here/.build/release/crosshash}
+[ -x "$bin" ] || (cd "$here" && swift build -c release >/dev/null)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mapfile -t names < <(find "$corpus" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
+datasets=()
+for n in "${names[@]}"; do datasets+=("$n=$corpus/$n"); done
+cat $(find "$corpus" -type f) > /dev/null   # warm the page cache
+
+seconds() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1; echo "$(date +%s.%N) - $s" | bc -l; }
+counts() { python3 -c "import json,sys; f=json.load(open(sys.argv[1]))['files']; print(f\"decoded {f['decoded']}, reused {f['reused']}, errors {f['errors']}\")" "$1/manifest.json"; }
+ratio() { echo "scale=3; $1 / $2" | bc -l; }
+
+echo "crosshash store benchmark: ${#names[@]} datasets in $corpus ($(find "$corpus" -type f | wc -l) files), $(nproc) cores"
+nostore=$(seconds "$bin" analyze "${datasets[@]}" --out "$work/nostore" --no-store)
+first=$(seconds "$bin" analyze "${datasets[@]}" --out "$work/first" --store "$work/store.sqlite")
+second=$(seconds "$bin" analyze "${datasets[@]}" --out "$work/second" --store "$work/store.sqlite")
+printf '  --no-store (decode all)     %7.2f s\n' "$nostore"
+printf '  first run, new store        %7.2f s   %sx --no-store   (%s)\n' "$first" "$(ratio "$first" "$nostore")" "$(counts "$work/first")"
+if [ -n "$peer" ]; then
+  peer_s=$(seconds "$peer" analyze "${datasets[@]}" --out "$work/peer")
+  printf '  peer %-22s %7.2f s   first run = %sx the peer\n' "$(basename "$peer")" "$peer_s" "$(ratio "$first" "$peer_s")"
+fi
+printf '  second run, unchanged       %7.2f s   %sx the first run   (%s)\n' "$second" "$(ratio "$second" "$first")" "$(counts "$work/second")"
+same=yes
+for f in $(cd "$work/first" && find . -type f ! -name manifest.json | sort); do
+  cmp -s "$work/first/$f" "$work/second/$f" && cmp -s "$work/first/$f" "$work/nostore/$f" || { same=no; echo "  differs: $f"; }
+done
+echo "  outputs byte-identical (first, second, --no-store; all but manifest.json): $same"
+
+# A fourth dataset: half new images (re-encoded copies with other bytes), half known content.
+mkdir -p "$work/fourth"
+i=0
+for f in $(find "$corpus/${names[0]}" -type f -name '*.png' | sort | head -40); do
+  cp "$f" "$work/fourth/known_$i.png"; printf 'new' | cat "$f" - > "$work/fourth/new_$i.png"; i=$((i + 1))
+done
+fourth=$(seconds "$bin" analyze "${datasets[@]}" "fourth=$work/fourth" --out "$work/four" --store "$work/store.sqlite")
+printf '  + fourth dataset (%d files)  %7.2f s   (%s)\n' "$((i * 2))" "$fourth" "$(counts "$work/four")"
+
+cp -r "$corpus/${names[-1]}" "$work/renamed"
+renamed=$(seconds "$bin" analyze "${datasets[@]:0:${#datasets[@]}-1}" "renamed=$work/renamed" --out "$work/ren" --store "$work/store.sqlite")
+printf '  last dataset copied and renamed %5.2f s   (%s)\n' "$renamed" "$(counts "$work/ren")"
+
+images=$(python3 -c "import json,sys; print(sum(d['images'] for d in json.load(open(sys.argv[1]))['datasets']))" "$work/first/manifest.json")
+"$bin" analyze "${datasets[@]}" --out "$work/size" --store "$work/size.sqlite" >/dev/null 2>&1
+sqlite3 "$work/size.sqlite" 'pragma wal_checkpoint(truncate);' >/dev/null
+size=$(stat -c %s "$work/size.sqlite")
+echo "  store size: $size bytes for $images images = $((size / images)) bytes per image (thumbnails and charts included)"
