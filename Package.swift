@@ -12,6 +12,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.5.0"),
     ],
     targets: [
         // C shims over the system codecs: libjpeg-turbo and libpng report errors with longjmp,
@@ -59,13 +64,31 @@ let package = Package(
             dependencies: ["HashKit", "HashStore", "CPUFallback", "GPUHash", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Analysis"
         ),
+        // `crosshash serve`: the hashing service (core without HTTP in Core/, Hummingbird routes in
+        // HTTP/); its OpenAPI document (openapi.json) is embedded at build time and served.
+        .target(
+            name: "Service",
+            dependencies: [
+                "HashKit", "HashStore", "Analysis",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            path: "Sources/Service",
+            exclude: ["openapi.json"],
+            plugins: ["EmbedAPIDocument"]
+        ),
+        .plugin(name: "EmbedAPIDocument", capability: .buildTool(), dependencies: ["EmbedKernelsTool"],
+                path: "Plugins/EmbedAPIDocument"),
         // Human outputs: Venn diagrams and histograms (cairo), thumbnails, REPORT.md, report.html.
         .target(name: "Report", dependencies: ["HashKit", "Analysis", "CCairo", "CCodecs"], path: "Sources/Report"),
         // The `crosshash` command line.
         .executableTarget(
             name: "App",
             dependencies: [
-                "HashKit", "HashStore", "CPUFallback", "GPUHash", "Analysis", "Report",
+                "HashKit", "HashStore", "CPUFallback", "GPUHash", "Analysis", "Report", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

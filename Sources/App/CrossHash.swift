@@ -1,14 +1,14 @@
 import ArgumentParser
 
 @main
-struct CrossHash: ParsableCommand {
+struct CrossHash: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
         commandName: "crosshash",
         abstract: "Find the same picture across image collections (phash + blockmean, CPU or OpenCL).",
         version: version,
-        subcommands: [AnalyzeCommand.self, HashCommand.self, EvaluateCommand.self, DevicesCommand.self, BenchCommand.self]
+        subcommands: [AnalyzeCommand.self, HashCommand.self, ServeCommand.self, EvaluateCommand.self, DevicesCommand.self, BenchCommand.self]
     )
 }
 

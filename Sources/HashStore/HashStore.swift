@@ -500,3 +500,42 @@ public struct DigestPrefixes: Sendable {
 
     public var count: Int { sorted.count }
 }
+
+/// A dataset with its counts, for listings (one query for all datasets).
+public struct DatasetSummary: Equatable, Sendable {
+    public var dataset: StoredDataset
+    /// Every file row.
+    public var files: Int
+    /// Files with hashes.
+    public var images: Int
+    /// Files that could not be hashed.
+    public var errors: Int
+    /// Hashed files whose decoder complained.
+    public var warned: Int
+}
+
+extension HashStore {
+    public func summaries() throws -> [DatasetSummary] {
+        try reading { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT d.id, d.name, d.root,
+                       count(f.path),
+                       sum(CASE WHEN f.digest IS NOT NULL AND c.error IS NULL AND c.code_version IS NOT NULL THEN 1 ELSE 0 END),
+                       sum(CASE WHEN f.path IS NOT NULL AND (f.digest IS NULL OR c.error IS NOT NULL) THEN 1 ELSE 0 END),
+                       sum(CASE WHEN c.error IS NULL AND c.warnings <> '' THEN 1 ELSE 0 END)
+                FROM dataset d
+                LEFT JOIN file f ON f.dataset_id = d.id
+                LEFT JOIN content c ON c.digest = f.digest
+                GROUP BY d.id
+                """)
+            return try rows.map { row in
+                guard let id = row.cell(0).int64, let name = row.cell(1).text else {
+                    throw StoreError(kind: .damaged, path: self.displayPath, detail: "a dataset row without id or name")
+                }
+                func n(_ i: Int) -> Int { Int(row.cell(i).int64 ?? 0) }
+                return DatasetSummary(dataset: StoredDataset(id: id, name: name, root: row.cell(2).text),
+                                      files: n(3), images: n(4), errors: n(5), warned: n(6))
+            }.sorted { Array($0.dataset.name.utf8).lexicographicallyPrecedes(Array($1.dataset.name.utf8)) }
+        }
+    }
+}

@@ -32,7 +32,12 @@ public final class DatasetIndexer {
         self.store = store
         self.pipeline = pipeline
         self.decoder = ImageDecoder(limits: limits)
-        self.codeVersion = "\(ImageHashes.codeVersion);max-pixels=\(limits.maxPixels);max-file-bytes=\(limits.maxFileBytes)"
+        self.codeVersion = Self.codeVersion(for: limits)
+    }
+
+    /// The version tag of results made under `limits` by this build's hashing code.
+    public static func codeVersion(for limits: DecodeLimits) -> String {
+        "\(ImageHashes.codeVersion);max-pixels=\(limits.maxPixels);max-file-bytes=\(limits.maxFileBytes)"
     }
 
     /// One file to read: where it lives, and where its result goes.
@@ -48,7 +53,9 @@ public final class DatasetIndexer {
         var reused = false
     }
 
-    public func index(_ specs: [DatasetSpec], showProgress: Bool = true) throws -> [IndexedDataset] {
+    /// `onProgress(done, total)` follows the files that had to be read (the service's job status).
+    public func index(_ specs: [DatasetSpec], showProgress: Bool = true,
+                      onProgress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [IndexedDataset] {
         var indexed = [IndexedDataset]()
         var jobs = [Job]()
         var problems = [[FileChange]](repeating: [], count: specs.count)
@@ -86,7 +93,10 @@ public final class DatasetIndexer {
         // Only contents the store may know are looked up (most files read are new content).
         let known = jobs.isEmpty ? .empty : try store.digestPrefixes(codeVersion: codeVersion)
         let jobList = jobs
+        let finished = Counter()
+        onProgress?(0, jobs.count)
         let outcomes = pipeline.run(count: jobs.count, progress: progress, completed: { i, outcome in
+            if let onProgress { onProgress(finished.increment(), jobList.count) }
             let info = infos[i]
             let stored: StoredOutcome
             switch outcome {
@@ -132,6 +142,19 @@ public final class DatasetIndexer {
             if case .failed = outcomes[i] { indexed[job.dataset].counts.errors += 1 }
         }
         return indexed
+    }
+}
+
+/// A thread-safe count.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
     }
 }
 

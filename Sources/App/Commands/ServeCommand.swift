@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import HashKit
+import Analysis
+import Service
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the hashing service (HTTP): hash images, keep datasets in the store, answer matches.",
+        discussion: """
+        Binds to loopback unless told otherwise. Routes: POST /v1/hash, /v1/datasets..., POST /v1/query, \
+        GET /v1/cross-duplicates, /healthz, /readyz, /metrics, /openapi.json (see the README's Service section). \
+        Stops gracefully on SIGTERM or SIGINT.
+        """
+    )
+
+    @OptionGroup var engineOptions: EngineOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on, HOST:PORT (port 0 picks a free one).", valueName: "host:port"))
+    var listen = "127.0.0.1:8080"
+
+    @Option(name: .customLong("root"), help: ArgumentHelp("A folder under which dataset roots may lie (repeatable). Without one, nothing can be scanned.", valueName: "dir"))
+    var roots: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A file of API keys, one per line: then every /v1 route needs Authorization: Bearer KEY.", valueName: "file"))
+    var apiKeyFile: String?
+
+    @Option(name: .long, help: "Largest request body in bytes.")
+    var maxBodyBytes = 256 << 20
+
+    @Option(name: .long, help: "Most images (or queries) in one request.")
+    var maxImagesPerRequest = 1000
+
+    @Option(name: .long, help: "Images waiting to be hashed, all requests together; when full, requests get 503.")
+    var queueImages = 256
+
+    func validate() throws {
+        _ = try Self.parseListen(listen)
+        guard maxBodyBytes > 0, maxImagesPerRequest > 0, queueImages > 0 else {
+            throw ValidationError("--max-body-bytes, --max-images-per-request and --queue-images must be positive")
+        }
+    }
+
+    static func parseListen(_ text: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen '\(text)': expected HOST:PORT, e.g. 127.0.0.1:8080")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("--listen '\(text)': no host") }
+        return (host, port)
+    }
+
+    static func readKeys(_ path: String) throws -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--api-key-file \(path): cannot read it")
+        }
+        let keys = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard !keys.isEmpty else { throw ValidationError("--api-key-file \(path) holds no key") }
+        return Set(keys)
+    }
+
+    func run() async throws {
+        let logger = Runtime.logger()
+        let (host, port) = try Self.parseListen(listen)
+        let keys = try apiKeyFile.map(Self.readKeys) ?? []
+        var resolvedRoots = [String]()
+        for root in roots {
+            guard let real = realpath(root, nil) else { throw ValidationError("--root \(root): no such folder") }
+            resolvedRoots.append(String(cString: real))
+            free(real)
+        }
+        let store = try storeOptions.open()
+        let engines = try Runtime.engines(engineOptions, logger: logger)
+        let metrics = ServiceMetrics(deviceKind: engines.description.kind, deviceName: engines.description.name)
+        let settings = ServiceSettings(limits: Runtime.limits(engineOptions), roots: resolvedRoots,
+                                       maxImagesPerRequest: maxImagesPerRequest, queueImages: queueImages,
+                                       workers: engineOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let service = try HashService(
+            store: store,
+            engines: ServiceEngines(engine: engines.engine, fallback: engines.fallback, matcher: engines.matcher,
+                                    mode: engines.mode, description: engines.description),
+            settings: settings,
+            observe: { metrics.observe(images: $0, decode: $1, hash: $2) })
+        try await ServiceServer(service: service, metrics: metrics, host: host, port: port, apiKeys: keys,
+                                maxBodyBytes: maxBodyBytes).run(logger: logger)
+    }
+}

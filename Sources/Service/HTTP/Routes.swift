@@ -1,0 +1,391 @@
+import Foundation
+import Hummingbird
+import HashKit
+import HashStore
+import Analysis
+import NIOCore
+
+/// The HTTP face of `HashService`: each route reads its request, calls the service and writes
+/// JSON. Validation that depends only on the request lives here; everything else is the
+/// service's. The contract is Sources/Service/openapi.json.
+struct Routes {
+    let service: HashService
+    let maxBodyBytes: Int
+    let metrics: ServiceMetrics
+
+    func register(on router: Router<BasicRequestContext>, apiKeys: Set<String>) {
+        router.get("healthz") { _, _ in json(.obj([("status", .str("ok"))])) }
+        router.get("readyz") { _, _ in
+            json(.obj([("status", .str("ready")),
+                       ("device", .obj([("kind", .str(service.engines.description.kind)), ("name", .str(service.engines.description.name))]))]))
+        }
+        router.get("metrics") { _, _ in
+            metrics.refresh(queueDepth: service.pool.queueDepth)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+        router.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: EmbeddedAPIDocument.files.first?.source ?? "{}")))
+        }
+
+        let v1 = router.group("v1").add(middleware: APIKeyMiddleware(keys: apiKeys))
+        v1.post("hash", use: hash)
+        v1.get("datasets", use: listDatasets)
+        v1.put("datasets/:name", use: putDataset)
+        v1.get("datasets/:name", use: getDataset)
+        v1.delete("datasets/:name", use: deleteDataset)
+        v1.post("datasets/:name/images", use: addImages)
+        v1.post("datasets/:name/scan", use: scan)
+        v1.get("jobs/:id", use: job)
+        v1.post("query", use: query)
+        v1.get("cross-duplicates", use: crossDuplicates)
+    }
+
+    // MARK: Reading requests
+
+    /// The whole body, refused before reading when its declared length is over the limit.
+    func body(_ request: Request) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
+            throw Problem(.contentTooLarge, "the body is \(length) bytes, over this server's limit of \(maxBodyBytes) (--max-body-bytes)")
+        }
+        do {
+            return try await request.body.collect(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw Problem(.contentTooLarge, "the body is over this server's limit of \(maxBodyBytes) bytes (--max-body-bytes)")
+        }
+    }
+
+    func jsonBody(_ request: Request) async throws -> JSONValue {
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        guard type.hasPrefix("application/json") || type.hasPrefix("application/problem+json") || type.isEmpty else {
+            throw Problem(.unsupportedMediaType, "expected Content-Type application/json, got '\(type)'")
+        }
+        let buffer = try await body(request)
+        return try parseJSON(buffer)
+    }
+
+    func parseJSON(_ buffer: ByteBuffer) throws -> JSONValue {
+        do {
+            return try JSONValue.parse(Array(buffer.readableBytesView))
+        } catch {
+            throw Problem(.badRequest, "the body is not valid JSON: \(error)")
+        }
+    }
+
+    /// A path parameter, percent-decoded; must be UTF-8.
+    func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+        guard let raw = context.parameters.get(name), let decoded = raw.removingPercentEncoding else {
+            throw Problem(.badRequest, "the \(name) in the path is not valid percent-encoded UTF-8")
+        }
+        return decoded
+    }
+
+    /// Images of a request: a raw body is one image; multipart/form-data gives one per part.
+    func images(_ request: Request, defaultName: String) async throws -> (items: [(name: [UInt8], bytes: [UInt8])], multipart: Bool) {
+        let type = request.headers[.contentType]
+        let buffer = try await body(request)
+        if let type, Multipart.isMultipart(type) {
+            let parts = try Multipart.parse(buffer, contentType: type, maxParts: service.settings.maxImagesPerRequest)
+            let files = parts.filter { $0.filename != nil || $0.name != "options" }
+            guard !files.isEmpty else { throw Problem(.badRequest, "the multipart body has no image parts") }
+            return (files.map { ($0.filename ?? Array(($0.name ?? "image").utf8), $0.body) }, true)
+        }
+        guard buffer.readableBytes > 0 else {
+            throw Problem(.badRequest, "the body is empty: send an image, or multipart/form-data with image parts")
+        }
+        return ([(Array(defaultName.utf8), Array(buffer.readableBytesView))], false)
+    }
+
+    func hashedEntry(_ nameKey: String, _ name: [UInt8], _ result: Result<HashedImage, HashingFailure>) -> JSONValue {
+        switch result {
+        case .success(let h):
+            var fields: [([UInt8], JSONValue)] = [(Array(nameKey.utf8), .string(name))]
+            for family in HashFamily.all { fields.append((Array(family.id.rawValue.utf8), .str(family.hex(of: h.hashes)))) }
+            if !h.warnings.isEmpty { fields.append((Array("warnings".utf8), .array(h.warnings.map { .str($0) }))) }
+            return .object(fields)
+        case .failure(let failure):
+            let message: String
+            if case .image(let m) = failure { message = m } else { message = "not hashed: the server was busy" }
+            return .object([(Array(nameKey.utf8), .string(name)), (Array("error".utf8), .str(message))])
+        }
+    }
+
+    // MARK: Hashing
+
+    @Sendable func hash(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let name = request.uri.queryParameters.get("name") ?? "image"
+        let (items, multipart) = try await images(request, defaultName: name)
+        let results = try await service.hash(items.map(\.bytes))
+        if !multipart, case .failure(.image(let message)) = results[0] {
+            throw Problem(.unprocessableContent, message)
+        }
+        return json(.obj([("images", .array(zip(items, results).map { hashedEntry("name", $0.0.name, $0.1) }))]))
+    }
+
+    // MARK: Datasets
+
+    func datasetJSON(_ s: DatasetSummary) -> JSONValue {
+        .obj([("name", .str(s.dataset.name)), ("root", s.dataset.root.map { .str($0) } ?? .null),
+              ("images", .int(s.images)), ("errors", .int(s.errors))])
+    }
+
+    @Sendable func listDatasets(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        json(.obj([("datasets", .array(try service.summaries().map(datasetJSON)))]))
+    }
+
+    @Sendable func putDataset(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let name = try parameter(context, "name")
+        let buffer = try await body(request)
+        var root: String?
+        if buffer.readableBytes > 0 {
+            let value = try parseJSON(buffer)
+            guard case .object = value else { throw Problem(.badRequest, "expected a JSON object like {\"root\": \"/data/photos\"}") }
+            if let r = value["root"], r != .null {
+                guard let text = r.stringValue else { throw Problem(.badRequest, "\"root\" must be a string (an absolute folder path)") }
+                root = text
+            }
+        }
+        let (summary, created) = try service.putDataset(name, root: root)
+        return json(datasetJSON(summary), status: created ? .created : .ok)
+    }
+
+    @Sendable func getDataset(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let name = try parameter(context, "name")
+        let summary = try service.summary(name)
+        let dataset = try service.load(name)
+        let shown = 1000
+        let problems = AnalysisJSON.errors(dataset).arrayValue ?? []
+        var fields: [(String, JSONValue)] = [
+            ("name", .str(name)), ("root", summary.dataset.root.map { .str($0) } ?? .null),
+            ("images", .int(summary.images)), ("errors", .int(summary.errors)), ("warnings", .int(summary.warned)),
+            ("problems", .array(Array(problems.prefix(shown)))),
+        ]
+        if problems.count > shown { fields.append(("problems_truncated", .bool(true))) }
+        return json(.obj(fields))
+    }
+
+    @Sendable func deleteDataset(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try service.deleteDataset(try parameter(context, "name"))
+        return Response(status: .noContent)
+    }
+
+    /// A file key sent by a client: a relative path without `.`/`..` segments or NUL.
+    func key(_ bytes: [UInt8]) -> FileKey? {
+        guard !bytes.isEmpty, bytes.first != UInt8(ascii: "/"), !bytes.contains(0), bytes.count <= 4096 else { return nil }
+        let segments = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard !segments.contains(where: { $0.isEmpty || $0.elementsEqual([46]) || $0.elementsEqual([46, 46]) }) else { return nil }
+        return FileKey(bytes: bytes)
+    }
+
+    @Sendable func addImages(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let name = try parameter(context, "name")
+        guard try service.store.dataset(named: name) != nil else { throw HashService.unknown(name) }
+        if let type = request.headers[.contentType], Multipart.isMultipart(type) {
+            let (items, _) = try await images(request, defaultName: "image")
+            var uploads = [(key: FileKey, bytes: [UInt8])]()
+            var refused = [(Int, [UInt8])]()
+            for (i, item) in items.enumerated() {
+                if let k = key(item.name) { uploads.append((k, item.bytes)) } else { refused.append((i, item.name)) }
+            }
+            let added = try await service.addImages(name, uploads)
+            var entries = added.map { entry -> JSONValue in
+                switch entry {
+                case .hashed(let k, let h, let warnings):
+                    var fields: [([UInt8], JSONValue)] = [(Array("file".utf8), .string(k.bytes))]
+                    for family in HashFamily.all { fields.append((Array(family.id.rawValue.utf8), .str(family.hex(of: h)))) }
+                    if !warnings.isEmpty { fields.append((Array("warnings".utf8), .array(warnings.map { .str($0) }))) }
+                    return .object(fields)
+                case .failed(let k, let message):
+                    return .object([(Array("file".utf8), .string(k.bytes)), (Array("error".utf8), .str(message))])
+                }
+            }
+            for (i, bytes) in refused {
+                entries.insert(.object([(Array("file".utf8), .string(bytes)),
+                                        (Array("error".utf8), .str("not a usable file key: a relative path without '.' or '..' segments, a leading '/' or NUL"))]),
+                               at: min(i, entries.count))
+            }
+            let stored = added.filter { if case .hashed = $0 { return true } else { return false } }.count
+            return json(.obj([("images", .array(entries)), ("added", .int(stored))]))
+        }
+        let body = try await jsonBody(request)
+        guard let list = body["items"]?.arrayValue else {
+            throw Problem(.badRequest, "expected multipart/form-data images or {\"items\": [{\"file\", \"phash\", \"blockmean\"}]}")
+        }
+        guard list.count <= service.settings.maxImagesPerRequest * 100 else {
+            throw Problem(.contentTooLarge, "\(list.count) items in one request, over the limit of \(service.settings.maxImagesPerRequest * 100)")
+        }
+        var items = [(key: FileKey, hashes: ImageHashes)]()
+        for (n, item) in list.enumerated() {
+            guard let file = item["file"]?.stringBytes, let k = key(file) else {
+                throw Problem(.badRequest, "items[\(n)]: \"file\" must be a relative path without '.' or '..' segments, a leading '/' or NUL")
+            }
+            var words = [HashFamily.ID: [UInt64]]()
+            for family in HashFamily.all {
+                guard let hex = item[family.id.rawValue]?.stringValue, let w = family.words(hex: hex) else {
+                    throw Problem(.badRequest, "items[\(n)]: \"\(family.id)\" must be \(family.bits / 4) hex digits")
+                }
+                words[family.id] = w
+            }
+            guard let hashes = ImageHashes(words: words) else { throw Problem(.badRequest, "items[\(n)]: incomplete hashes") }
+            items.append((k, hashes))
+        }
+        try service.addHashes(name, items)
+        return json(.obj([("added", .int(items.count))]))
+    }
+
+    @Sendable func scan(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try service.scan(try parameter(context, "name"))
+        return json(.obj([("job", .str(id)), ("state", .str("queued"))]), status: .accepted, headers: [.location: "/v1/jobs/\(id)"])
+    }
+
+    @Sendable func job(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try parameter(context, "id")
+        guard let s = service.jobs.status(id) else { throw Problem(.notFound, "no job '\(id)' (jobs are kept while the server runs)") }
+        var fields: [(String, JSONValue)] = [
+            ("job", .str(s.id)), ("dataset", .str(s.dataset)), ("state", .str(s.state.rawValue)),
+            ("done", .int(s.done)), ("total", .int(s.total)),
+            ("decoded", .int(s.counts.decoded)), ("reused", .int(s.counts.reused)), ("errors", .int(s.counts.errors)),
+        ]
+        if let error = s.error { fields.append(("error", .str(error))) }
+        return json(.obj(fields))
+    }
+
+    // MARK: Matching
+
+    struct QueryOptions {
+        var datasets: [String]?
+        var thresholds = [HashFamily.ID: Int]()
+        var limit = 100
+    }
+
+    func queryOptions(_ value: JSONValue) throws -> QueryOptions {
+        guard case .object = value else { throw Problem(.badRequest, "expected a JSON object") }
+        var options = QueryOptions()
+        if let d = value["datasets"], d != .null {
+            guard let list = d.arrayValue?.compactMap(\.stringValue), list.count == d.arrayValue?.count else {
+                throw Problem(.badRequest, "\"datasets\" must be a list of dataset names")
+            }
+            options.datasets = list
+        }
+        if let t = value["thresholds"], t != .null {
+            guard let pairs = t.objectPairs else { throw Problem(.badRequest, "\"thresholds\" must be an object like {\"phash\": 8}") }
+            for (k, v) in pairs {
+                let id = String(decoding: k, as: UTF8.self)
+                guard let family = HashFamily.named(id) else {
+                    throw Problem(.badRequest, "unknown hash family '\(id)' in \"thresholds\" (\(HashFamily.all.map(\.id.rawValue).joined(separator: ", ")))")
+                }
+                guard let n = v.intValue, (0...family.bits).contains(n) else {
+                    throw Problem(.badRequest, "threshold of \(id) must be an integer 0...\(family.bits)")
+                }
+                options.thresholds[family.id] = n
+            }
+        }
+        if let l = value["limit"], l != .null {
+            guard let n = l.intValue, (1...10_000).contains(n) else { throw Problem(.badRequest, "\"limit\" must be an integer 1...10000") }
+            options.limit = n
+        }
+        return options
+    }
+
+    @Sendable func query(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var options = QueryOptions()
+        var ids = [JSONValue]()
+        var queries = [MatchIndex.Query?]()
+        var failures = [Int: String]()
+        if let type = request.headers[.contentType], Multipart.isMultipart(type) {
+            let buffer = try await body(request)
+            let parts = try Multipart.parse(buffer, contentType: type, maxParts: service.settings.maxImagesPerRequest + 1)
+            if let optionsPart = parts.first(where: { $0.name == "options" && $0.filename == nil }) {
+                options = try queryOptions(try parseJSON(ByteBuffer(bytes: optionsPart.body)))
+            }
+            let images = parts.filter { $0.filename != nil }
+            guard !images.isEmpty else { throw Problem(.badRequest, "the multipart body has no image parts (parts with a filename)") }
+            let results = try await service.hash(images.map(\.body))
+            for (i, (part, result)) in zip(images, results).enumerated() {
+                ids.append(.string(part.filename ?? []))
+                switch result {
+                case .success(let h):
+                    queries.append(MatchIndex.Query(hashes: Dictionary(uniqueKeysWithValues: HashFamily.all.map { ($0.id, $0.words(of: h.hashes)) })))
+                case .failure(let failure):
+                    queries.append(nil)
+                    if case .image(let m) = failure { failures[i] = m } else { failures[i] = "not hashed: the server was busy" }
+                }
+            }
+        } else {
+            let body = try await jsonBody(request)
+            options = try queryOptions(body)
+            guard let list = body["queries"]?.arrayValue, !list.isEmpty else {
+                throw Problem(.badRequest, "expected {\"queries\": [{\"phash\": HEX, \"blockmean\": HEX}, ...]} with at least one query")
+            }
+            guard list.count <= service.settings.maxImagesPerRequest else {
+                throw Problem(.contentTooLarge, "\(list.count) queries in one request, over the limit of \(service.settings.maxImagesPerRequest) (--max-images-per-request)")
+            }
+            for (n, q) in list.enumerated() {
+                guard case .object = q else { throw Problem(.badRequest, "queries[\(n)] must be an object") }
+                var hashes = [HashFamily.ID: [UInt64]]()
+                for family in HashFamily.all {
+                    guard let v = q[family.id.rawValue], v != .null else { continue }
+                    guard let hex = v.stringValue, let w = family.words(hex: hex) else {
+                        throw Problem(.badRequest, "queries[\(n)].\(family.id) must be \(family.bits / 4) hex digits")
+                    }
+                    hashes[family.id] = w
+                }
+                guard !hashes.isEmpty else {
+                    throw Problem(.badRequest, "queries[\(n)] gives no hash (\(HashFamily.all.map(\.id.rawValue).joined(separator: ", ")))")
+                }
+                ids.append(q["id"].map { $0.stringBytes.map { JSONValue.string($0) } ?? $0 } ?? .int(n))
+                queries.append(MatchIndex.Query(hashes: hashes))
+            }
+        }
+        let asked = queries.compactMap { $0 }
+        let answers = try service.query(asked, datasets: options.datasets, thresholds: options.thresholds, limit: options.limit)
+        var next = 0
+        var results = [JSONValue]()
+        for (i, q) in queries.enumerated() {
+            guard let q else {
+                results.append(.obj([("id", ids[i]), ("error", .str(failures[i] ?? "not hashed"))]))
+                continue
+            }
+            let answer = answers[next]
+            next += 1
+            var fields: [(String, JSONValue)] = [("id", ids[i])]
+            for family in HashFamily.all { if let w = q.hashes[family.id] { fields.append((family.id.rawValue, .str(family.hex(w)))) } }
+            fields.append(("matches", .array(answer.matches.map { m in
+                .obj([("dataset", .str(m.dataset)), ("file", .string(m.key.bytes)),
+                      ("distances", .obj(HashFamily.all.compactMap { f in m.distances[f.id].map { (f.id.rawValue, .int($0)) } }))])
+            })))
+            fields.append(("truncated", .bool(answer.truncated)))
+            results.append(.obj(fields))
+        }
+        return json(.obj([("results", .array(results))]))
+    }
+
+    @Sendable func crossDuplicates(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let q = request.uri.queryParameters
+        var thresholds = [HashFamily.ID: Int]()
+        for family in HashFamily.all {
+            guard let text = q.get("\(family.id)_threshold") else { continue }
+            guard let n = Int(text), (0...family.bits).contains(n) else {
+                throw Problem(.badRequest, "\(family.id)_threshold must be an integer 0...\(family.bits)")
+            }
+            thresholds[family.id] = n
+        }
+        let familyName = q.get("family") ?? HashFamily.all[0].id.rawValue
+        guard let family = HashFamily.named(familyName) else {
+            throw Problem(.badRequest, "family must be one of \(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))")
+        }
+        var within = false
+        if let w = q.get("within") {
+            guard w == "true" || w == "false" else { throw Problem(.badRequest, "within must be true or false") }
+            within = w == "true"
+        }
+        let names = q.get("datasets").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        if let names, Set(names).count != names.count || names.contains("") {
+            throw Problem(.badRequest, "datasets must be distinct names separated by commas")
+        }
+        let document = try service.crossDuplicates(datasets: names, options: MatchOptions(thresholds: thresholds, within: within),
+                                                   family: family)
+        return json(document)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Runs the service on Hummingbird until SIGTERM or SIGINT: then it stops accepting, lets
+/// requests in flight finish, waits for a running scan, and closes the store.
+public struct ServiceServer {
+    public var service: HashService
+    public var metrics: ServiceMetrics
+    public var host: String
+    public var port: Int
+    public var apiKeys: Set<String>
+    public var maxBodyBytes: Int
+
+    public init(service: HashService, metrics: ServiceMetrics, host: String, port: Int, apiKeys: Set<String>, maxBodyBytes: Int) {
+        self.service = service
+        self.metrics = metrics
+        self.host = host
+        self.port = port
+        self.apiKeys = apiKeys
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    public func run(logger: Logger) async throws {
+        let router = Router()
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        Routes(service: service, maxBodyBytes: maxBodyBytes, metrics: metrics).register(on: router, apiKeys: apiKeys)
+        let app = Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(120))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "crosshash"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                let shown = host.contains(":") ? "[\(host)]" : host
+                FileHandle.standardError.write(Data("crosshash: listening on http://\(shown):\(port)\n".utf8))
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        service.pool.shutdown()
+        service.jobs.drain()
+        try service.store.close()
+    }
+}
