@@ -64,9 +64,11 @@ public enum DatasetScanner {
         defer { closedir(handle) }
         var names = [[UInt8]]()
         while let ent = readdir(handle) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw -> [UInt8] in
-                Array(raw.prefix { $0 != 0 })
-            }
+            // d_name is declared as 256 bytes, but readdir may hand out a shorter record (d_reclen):
+            // read up to the NUL through a pointer, never the whole declared array.
+            guard let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name) else { continue }
+            let field = UnsafeRawPointer(ent).advanced(by: offset).assumingMemoryBound(to: CChar.self)
+            let name = Array(UnsafeRawBufferPointer(start: field, count: strlen(field)))
             if name.first == UInt8(ascii: ".") { continue }  // ".", ".." and hidden files
             names.append(name)
         }

@@ -36,10 +36,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Images waiting to be hashed, all requests together; when full, requests get 503.")
     var queueImages = 256
 
+    @Option(name: .long, help: "Seconds a client may take to send a request body (then 408).")
+    var requestTimeout = 120
+
     func validate() throws {
         _ = try Self.parseListen(listen)
-        guard maxBodyBytes > 0, maxImagesPerRequest > 0, queueImages > 0 else {
-            throw ValidationError("--max-body-bytes, --max-images-per-request and --queue-images must be positive")
+        guard maxBodyBytes > 0, maxImagesPerRequest > 0, queueImages > 0, requestTimeout > 0 else {
+            throw ValidationError("--max-body-bytes, --max-images-per-request, --queue-images and --request-timeout must be positive")
         }
     }
 
@@ -87,6 +90,6 @@ struct ServeCommand: AsyncParsableCommand {
             settings: settings,
             observe: { metrics.observe(images: $0, decode: $1, hash: $2) })
         try await ServiceServer(service: service, metrics: metrics, host: host, port: port, apiKeys: keys,
-                                maxBodyBytes: maxBodyBytes).run(logger: logger)
+                                maxBodyBytes: maxBodyBytes, requestTimeout: .seconds(requestTimeout)).run(logger: logger)
     }
 }

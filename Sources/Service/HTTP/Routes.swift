@@ -11,6 +11,9 @@ import NIOCore
 struct Routes {
     let service: HashService
     let maxBodyBytes: Int
+    /// How long a client may take to send its body (a slow sender cannot hold a connection and
+    /// its buffer forever).
+    let bodyTimeout: Duration
     let metrics: ServiceMetrics
 
     func register(on router: Router<BasicRequestContext>, apiKeys: Set<String>) {
@@ -49,8 +52,20 @@ struct Routes {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
             throw Problem(.contentTooLarge, "the body is \(length) bytes, over this server's limit of \(maxBodyBytes) (--max-body-bytes)")
         }
+        let limit = maxBodyBytes, timeout = bodyTimeout
         do {
-            return try await request.body.collect(upTo: maxBodyBytes)
+            return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await request.body.collect(upTo: limit) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let buffer = first else {
+                    throw Problem(.requestTimeout, "the body did not arrive within \(timeout) (--request-timeout)")
+                }
+                return buffer
+            }
         } catch is NIOTooManyBytesError {
             throw Problem(.contentTooLarge, "the body is over this server's limit of \(maxBodyBytes) bytes (--max-body-bytes)")
         }

@@ -13,8 +13,11 @@ public struct ServiceServer {
     public var port: Int
     public var apiKeys: Set<String>
     public var maxBodyBytes: Int
+    public var requestTimeout: Duration
 
-    public init(service: HashService, metrics: ServiceMetrics, host: String, port: Int, apiKeys: Set<String>, maxBodyBytes: Int) {
+    public init(service: HashService, metrics: ServiceMetrics, host: String, port: Int, apiKeys: Set<String>, maxBodyBytes: Int,
+                requestTimeout: Duration = .seconds(120)) {
+        self.requestTimeout = requestTimeout
         self.service = service
         self.metrics = metrics
         self.host = host
@@ -27,7 +30,7 @@ public struct ServiceServer {
         let router = Router()
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
-        Routes(service: service, maxBodyBytes: maxBodyBytes, metrics: metrics).register(on: router, apiKeys: apiKeys)
+        Routes(service: service, maxBodyBytes: maxBodyBytes, bodyTimeout: requestTimeout, metrics: metrics).register(on: router, apiKeys: apiKeys)
         let app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(120))),
