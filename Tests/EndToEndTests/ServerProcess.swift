@@ -12,6 +12,7 @@ final class ServerProcess {
     let arguments: [String]
     private(set) var port: UInt16 = 0
     private let output = StderrBuffer()
+    private var stderrPipe: Pipe?
     private var lock: NSCondition { output.lock }
 
     /// What the server wrote to stderr, filled by the reader thread.
@@ -49,7 +50,7 @@ final class ServerProcess {
         try process.run()
         reader.start()
         // The pipe's file handle must outlive the thread: keep it with the process.
-        pipe = err
+        stderrPipe = err
 
         let deadline = Date().addingTimeInterval(startTimeout)
         lock.lock()
@@ -69,7 +70,7 @@ final class ServerProcess {
                     + (alive ? "within \(Int(startTimeout)) s" : "(it exited with status \(process.terminationStatus))")
                     + "; args \(arguments); stderr:\n\(stderr)")
             }
-            lock.wait(until: min(deadline, Date().addingTimeInterval(0.5)))
+            _ = lock.wait(until: min(deadline, Date().addingTimeInterval(0.5)))
         }
         lock.unlock()
     }

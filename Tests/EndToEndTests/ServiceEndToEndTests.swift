@@ -297,6 +297,8 @@ final class ServiceEndToEndTests: XCTestCase {
         // Not a folder: 400.
         assertProblem(try c.putJSON("/v1/datasets/gamma", ["root": allowed + "/a/calla.jpg"]), 400, nil, "a file as root")
         assertProblem(try c.putJSON("/v1/datasets/gamma", ["root": allowed + "/missing"]), 400, nil, "a missing folder as root")
+        assertProblem(try c.postJSONText("/v1/datasets/gamma", "{\"root\": ", method: "PUT"), 400, nil, "malformed JSON body")
+        assertProblem(try c.postJSONText("/v1/datasets/gamma", "{\"root\": 42}", method: "PUT"), 400, nil, "root not a string")
         assertProblem(try c.get("/v1/datasets/gamma"), 404, nil, "gamma never created")
 
         // Unknown datasets: 404 everywhere.
@@ -863,6 +865,7 @@ final class ServiceEndToEndTests: XCTestCase {
 
     func testSigkillKeepsAcknowledgedUploadsAndScansResume() throws {
         let allowed = root + "/allowed"
+        try FileManager.default.createDirectory(atPath: allowed, withIntermediateDirectories: true)
         let server = try startServer(["--root", allowed, "--threads", "1"])
         let c = try server.client()
         assertStatus(try c.request("PUT", "/v1/datasets/acked"), 201)

@@ -53,7 +53,8 @@ public final class DatasetIndexer {
         var reused = false
     }
 
-    /// `onProgress(done, total)` follows the files that had to be read (the service's job status).
+    /// `onProgress(done, total)` counts every file of the datasets: those settled without reading
+    /// (unchanged, or not a readable file) are done at once, the others as they finish.
     public func index(_ specs: [DatasetSpec], showProgress: Bool = true,
                       onProgress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [IndexedDataset] {
         var indexed = [IndexedDataset]()
@@ -61,8 +62,10 @@ public final class DatasetIndexer {
         var problems = [[FileChange]](repeating: [], count: specs.count)
         var vanished = [[[UInt8]]](repeating: [], count: specs.count)
 
+        var scannedFiles = 0
         for (d, spec) in specs.enumerated() {
             let scanned = try DatasetScanner.scan(root: spec.path)
+            scannedFiles += scanned.count
             let stored = try store.upsertDataset(name: spec.name, root: spec.path)
             let known = Dictionary(try store.files(in: stored.id).map { ($0.path, $0) }, uniquingKeysWith: { $1 })
             var counts = IndexCounts()
@@ -94,9 +97,11 @@ public final class DatasetIndexer {
         let known = jobs.isEmpty ? .empty : try store.digestPrefixes(codeVersion: codeVersion)
         let jobList = jobs
         let finished = Counter()
-        onProgress?(0, jobs.count)
+        let allFiles = scannedFiles
+        let settled = allFiles - jobs.count
+        onProgress?(settled, allFiles)
         let outcomes = pipeline.run(count: jobs.count, progress: progress, completed: { i, outcome in
-            if let onProgress { onProgress(finished.increment(), jobList.count) }
+            if let onProgress { onProgress(settled + finished.increment(), allFiles) }
             let info = infos[i]
             let stored: StoredOutcome
             switch outcome {

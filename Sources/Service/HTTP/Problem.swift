@@ -38,6 +38,8 @@ struct Problem: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
+        // The body of a refused upload was not read: close rather than read gigabytes to reuse it.
+        if status == .contentTooLarge || status == .requestTimeout { headers[.connection] = "close" }
         return Response(status: status, headers: headers,
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: body(instance: request.uri.path).serialized())))
     }

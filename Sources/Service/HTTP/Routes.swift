@@ -43,6 +43,22 @@ struct Routes {
         v1.get("jobs/:id", use: job)
         v1.post("query", use: query)
         v1.get("cross-duplicates", use: crossDuplicates)
+
+        // A known path with another method is 405 with the methods it takes, not 404.
+        let paths: [(String, [HTTPRequest.Method])] = [
+            ("healthz", [.get]), ("readyz", [.get]), ("metrics", [.get]), ("openapi.json", [.get]),
+            ("v1/hash", [.post]), ("v1/datasets", [.get]), ("v1/datasets/:name", [.get, .put, .delete]),
+            ("v1/datasets/:name/images", [.post]), ("v1/datasets/:name/scan", [.post]), ("v1/jobs/:id", [.get]),
+            ("v1/query", [.post]), ("v1/cross-duplicates", [.get]),
+        ]
+        for (path, allowed) in paths {
+            let allow = allowed.map(\.rawValue).joined(separator: ", ")
+            for method in [HTTPRequest.Method.get, .put, .post, .delete, .patch] where !allowed.contains(method) {
+                router.on(RouterPath(stringLiteral: path), method: method) { _, _ -> Response in
+                    throw Problem(.methodNotAllowed, "\(path) takes \(allow)", headers: [.allow: allow])
+                }
+            }
+        }
     }
 
     // MARK: Reading requests

@@ -27,6 +27,10 @@ public struct ServiceServer {
     }
 
     public func run(logger: Logger) async throws {
+        // Hummingbird's own start-up and request lines only at warning level and above (unless
+        // CROSSHASH_LOG asks for more): the one listening line below is what tools wait for.
+        var serverLogger = logger
+        if ProcessInfo.processInfo.environment["CROSSHASH_LOG"] == nil { serverLogger.logLevel = .warning }
         let router = Router()
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
@@ -40,9 +44,9 @@ public struct ServiceServer {
                 let shown = host.contains(":") ? "[\(host)]" : host
                 FileHandle.standardError.write(Data("crosshash: listening on http://\(shown):\(port)\n".utf8))
             },
-            logger: logger
+            logger: serverLogger
         )
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: serverLogger))
         try await group.run()
         service.pool.shutdown()
         service.jobs.drain()
