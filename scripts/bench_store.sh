@@ -20,6 +20,7 @@ cat $(find "$corpus" -type f) > /dev/null   # warm the page cache
 
 seconds() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1; echo "$(date +%s.%N) - $s" | bc -l; }
 counts() { python3 -c "import json,sys; f=json.load(open(sys.argv[1]))['files']; print(f\"decoded {f['decoded']}, reused {f['reused']}, errors {f['errors']}\")" "$1/manifest.json"; }
+dcounts() { python3 -c "import json,sys; d=[d for d in json.load(open(sys.argv[1]))['datasets'] if d['name']==sys.argv[2]][0]['files']; print(f\"decoded {d['decoded']}, reused {d['reused']}, errors {d['errors']}\")" "$1/manifest.json" "$2"; }
 ratio() { echo "scale=3; $1 / $2" | bc -l; }
 
 echo "crosshash store benchmark: ${#names[@]} datasets in $corpus ($(find "$corpus" -type f | wc -l) files), $(nproc) cores"
@@ -39,18 +40,20 @@ for f in $(cd "$work/first" && find . -type f ! -name manifest.json | sort); do
 done
 echo "  outputs byte-identical (first, second, --no-store; all but manifest.json): $same"
 
-# A fourth dataset: half new images (re-encoded copies with other bytes), half known content.
+# A fourth dataset: half known content (copies), half new content (the same files with bytes
+# appended after the image data, which decoders ignore: new digests, same pictures).
 mkdir -p "$work/fourth"
 i=0
-for f in $(find "$corpus/${names[0]}" -type f -name '*.png' | sort | head -40); do
-  cp "$f" "$work/fourth/known_$i.png"; printf 'new' | cat "$f" - > "$work/fourth/new_$i.png"; i=$((i + 1))
+for f in $(find "$corpus/${names[0]}" -type f | sort | head -40); do
+  ext=${f##*.}
+  cp "$f" "$work/fourth/known_$i.$ext"; printf 'new' | cat "$f" - > "$work/fourth/new_$i.$ext"; i=$((i + 1))
 done
 fourth=$(seconds "$bin" analyze "${datasets[@]}" "fourth=$work/fourth" --out "$work/four" --store "$work/store.sqlite")
-printf '  + fourth dataset (%d files)  %7.2f s   (%s)\n' "$((i * 2))" "$fourth" "$(counts "$work/four")"
+printf '  + fourth dataset (%d files)  %7.2f s   (%s; the fourth alone: %s)\n' "$((i * 2))" "$fourth" "$(counts "$work/four")" "$(dcounts "$work/four" fourth)"
 
 cp -r "$corpus/${names[-1]}" "$work/renamed"
 renamed=$(seconds "$bin" analyze "${datasets[@]:0:${#datasets[@]}-1}" "renamed=$work/renamed" --out "$work/ren" --store "$work/store.sqlite")
-printf '  last dataset copied and renamed %5.2f s   (%s)\n' "$renamed" "$(counts "$work/ren")"
+printf '  last dataset copied and renamed %5.2f s   (renamed alone: %s)\n' "$renamed" "$(dcounts "$work/ren" renamed)"
 
 images=$(python3 -c "import json,sys; print(sum(d['images'] for d in json.load(open(sys.argv[1]))['datasets']))" "$work/first/manifest.json")
 "$bin" analyze "${datasets[@]}" --out "$work/size" --store "$work/size.sqlite" >/dev/null 2>&1

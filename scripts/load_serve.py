@@ -68,6 +68,7 @@ class Stats:
         self.bad_answers = 0
         self.first_problem = None
         self.ok_units = 0  # images (hash) or hashes (query) answered with 200
+        self.ok_bytes = 0  # request bytes answered with 200
 
     def take(self):
         with self.lock:
@@ -84,6 +85,8 @@ class Stats:
             self.bytes_sent += sent
             self.bytes_received += received
             self.ok_units += ok_units
+            if status == 200:
+                self.ok_bytes += sent
 
     def problem(self, kind, message):
         with self.lock:
@@ -153,6 +156,7 @@ def summarize(mode, stats, elapsed, unit_name, extra=None, as_json=False):
         "requests": requests,
         "requests_per_s": round(requests / elapsed, 1) if elapsed > 0 else 0.0,
         f"{unit_name}_per_s": round(stats.ok_units / elapsed, 1) if elapsed > 0 else 0.0,
+        "mb_per_s": round(stats.ok_bytes / elapsed / 1e6, 2) if elapsed > 0 else 0.0,
         "mb_sent_per_s": round(stats.bytes_sent / elapsed / 1e6, 2) if elapsed > 0 else 0.0,
         "p50_ms": round(percentile(lat, 50) * 1000, 2),
         "p90_ms": round(percentile(lat, 90) * 1000, 2),
@@ -169,7 +173,8 @@ def summarize(mode, stats, elapsed, unit_name, extra=None, as_json=False):
     else:
         statuses = " ".join(f"{k}:{v}" for k, v in result["statuses"].items()) or "none"
         print(f"{mode}: {requests} requests in {elapsed:.1f} s ({result['requests_per_s']}/s), "
-              f"{result[unit_name + '_per_s']} {unit_name}/s, {result['mb_sent_per_s']} MB/s sent")
+              f"{result[unit_name + '_per_s']} {unit_name}/s, {result['mb_per_s']} MB/s answered with 200 "
+              f"({result['mb_sent_per_s']} MB/s sent)")
         print(f"{mode}: latency p50 {result['p50_ms']} ms, p90 {result['p90_ms']} ms, p99 {result['p99_ms']} ms, "
               f"max {result['max_ms']} ms")
         print(f"{mode}: status codes {statuses}; transport errors {stats.transport_errors}; "

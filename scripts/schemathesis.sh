@@ -8,7 +8,7 @@
 #   bash scripts/schemathesis.sh
 #   CROSSHASH_BIN=.build/release/crosshash SCHEMATHESIS_MAX_EXAMPLES=100 SCHEMATHESIS_SECONDS=600 bash scripts/schemathesis.sh
 #
-# Environment: SCHEMATHESIS_MAX_EXAMPLES (default 30 per operation and phase), SCHEMATHESIS_SECONDS
+# Environment: SCHEMATHESIS_MAX_EXAMPLES (default 100 per operation and phase), SCHEMATHESIS_SECONDS
 # (hard limit on the schemathesis run, default 300), SCHEMATHESIS_CHECKS (default: the five
 # conformance checks below), SCHEMATHESIS_SEED, SCHEMATHESIS_SCHEMA (a local file to test instead of
 # the served document, e.g. Sources/Service/openapi.json after editing it, without rebuilding),
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 REPO=$(pwd)
 
 BIN=${CROSSHASH_BIN:-.build/debug/crosshash}
-MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-30}
+MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-100}
 SECONDS_BUDGET=${SCHEMATHESIS_SECONDS:-300}
 CHECKS=${SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance}
 SEED=${SCHEMATHESIS_SEED:-}
@@ -129,8 +129,12 @@ set +e
 ST_RC=${PIPESTATUS[0]}
 set -e
 
+# A crashed child stays a zombie until reaped, so ask the server itself as well.
 SERVER_ALIVE=yes
-kill -0 "$SERVER_PID" 2>/dev/null || SERVER_ALIVE=no
+if ! kill -0 "$SERVER_PID" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$SERVER_PID/stat" 2>/dev/null)" = Z ] \
+   || [ "$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$URL/healthz")" != 200 ]; then
+    SERVER_ALIVE=no
+fi
 SUMMARY=$(python3 - "$TMP/report/junit.xml" <<'EOF' 2>/dev/null || echo "no JUnit report"
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
@@ -139,12 +143,14 @@ t = sum(int(s.get("tests", 0)) for s in suites)
 f = sum(int(s.get("failures", 0)) for s in suites)
 e = sum(int(s.get("errors", 0)) for s in suites)
 sk = sum(int(s.get("skipped", 0)) for s in suites)
-print(f"{t} operations tested, {f} failed, {e} errors, {sk} skipped")
+print(f"{t} JUnit tests (operations + stateful), {f} failed, {e} errors, {sk} skipped")
 EOF
 )
+CASES=$(grep -E '^ +[0-9]+ generated' "$TMP/schemathesis.out" | tail -1 | sed 's/^ *//') || true
+[ -n "$CASES" ] && SUMMARY="$SUMMARY; test cases: $CASES"
 if [ "$SERVER_ALIVE" = no ]; then
-    echo "schemathesis.sh: the server died during the run:" >&2
-    tail -n 30 "$TMP/server.log" >&2
+    echo "schemathesis.sh: the server died or stopped answering during the run:" >&2
+    grep -m3 -E 'Fatal error|crashed|Signal' "$TMP/server.log" >&2 || tail -n 30 "$TMP/server.log" >&2
     [ "$ST_RC" = 0 ] && ST_RC=1
 fi
 if [ "$ST_RC" = 0 ]; then

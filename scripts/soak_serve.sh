@@ -45,6 +45,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# A crashed child stays a zombie until reaped: alive means running and not a zombie.
+server_alive() {
+    kill -0 "$SERVER_PID" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$SERVER_PID/stat" 2>/dev/null)" != Z ]
+}
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
@@ -55,7 +59,7 @@ for _ in $(seq 1 600); do   # 60 s at most
     URL=$(grep -m1 -o 'crosshash: listening on http://127\.0\.0\.1:[0-9]*' "$TMP/server.log" 2>/dev/null \
           | sed 's/^crosshash: listening on //') || true
     [ -n "$URL" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "soak_serve.sh: the server exited:" >&2; tail -n 20 "$TMP/server.log" >&2; exit 1; }
+    server_alive || { echo "soak_serve.sh: the server exited:" >&2; tail -n 20 "$TMP/server.log" >&2; exit 1; }
     sleep 0.1
 done
 [ -n "$URL" ] || { echo "soak_serve.sh: no 'listening' line within 60 s" >&2; exit 1; }
@@ -91,7 +95,7 @@ while :; do
         sleep 0.1
     done
     NOW=$(( $(date +%s) - START ))
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then SERVER_DIED=yes; break; fi
+    if ! server_alive; then SERVER_DIED=yes; break; fi
     RSS=$(rss_kib)
     [ "$RSS" -gt "$RSS_MAX" ] && RSS_MAX=$RSS
     printf '%8s  %10s\n' "$NOW" "$(mib "$RSS")"
@@ -100,7 +104,8 @@ done
 HASH_RC=0; wait "$HASH_PID" || HASH_RC=$?
 QUERY_RC=0; wait "$QUERY_PID" || QUERY_RC=$?
 LOAD_PIDS=()
-kill -0 "$SERVER_PID" 2>/dev/null || SERVER_DIED=yes
+server_alive || SERVER_DIED=yes
+[ "$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$URL/healthz")" = 200 ] || SERVER_DIED=yes
 RSS_END=$(rss_kib)
 [ "$RSS_END" -gt "$RSS_MAX" ] && RSS_MAX=$RSS_END
 
@@ -110,8 +115,8 @@ echo "--- query load (4 connections, batches of 100, $DURATION s)"
 cat "$TMP/query.out"; sed -n '1,5p' "$TMP/query.err"
 echo "soak: RSS start $(mib "$RSS_START") MiB, after fill $(mib "$RSS_FILLED") MiB, end $(mib "$RSS_END") MiB, max $(mib "$RSS_MAX") MiB"
 if [ "$SERVER_DIED" = yes ]; then
-    echo "soak: FAIL: the server died" >&2
-    tail -n 30 "$TMP/server.log" >&2
+    echo "soak: FAIL: the server died or stopped answering" >&2
+    grep -m3 -E 'Fatal error|crashed|Signal' "$TMP/server.log" >&2 || tail -n 30 "$TMP/server.log" >&2
     exit 1
 fi
 if [ "$HASH_RC" != 0 ] || [ "$QUERY_RC" != 0 ]; then

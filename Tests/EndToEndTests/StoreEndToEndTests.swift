@@ -167,7 +167,7 @@ final class StoreEndToEndTests: XCTestCase {
     }
 
     func testSigkillMidRunLeavesAConsistentStore() throws {
-        try makeManyFiles(2500, in: root + "/many")
+        try makeManyFiles(1500, in: root + "/many")
         let p = try E2E.process(["analyze", "many=\(root)/many", "--out", root + "/killed", "--store", store, "--threads", "1"])
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -185,7 +185,7 @@ final class StoreEndToEndTests: XCTestCase {
 
         try analyze("resumed", ["many=\(root)/many"])
         let c = try counts("resumed")
-        XCTAssertEqual(c[0] + c[1], 2500)
+        XCTAssertEqual(c[0] + c[1], 1500)
         XCTAssertGreaterThan(c[1], 0, "batches committed before the kill are reused")
         XCTAssertGreaterThan(c[0], 0, "the kill came before the end")
         try analyze("clean", ["many=\(root)/many"], store: ["--no-store"])
@@ -194,7 +194,7 @@ final class StoreEndToEndTests: XCTestCase {
                            try Data(contentsOf: URL(fileURLWithPath: "\(root)/clean/\(name)")), name)
         }
         try analyze("third", ["many=\(root)/many"])
-        XCTAssertEqual(try counts("third"), [0, 2500, 0])
+        XCTAssertEqual(try counts("third"), [0, 1500, 0])
     }
 
     func testTwoProcessesOnOneStore() throws {

@@ -104,7 +104,9 @@ struct AnalyzeCommand: ParsableCommand {
         let engines = try Runtime.engines(engineOptions, logger: logger)
         let pipeline = Runtime.pipeline(engineOptions, engines)
         let indexer = DatasetIndexer(store: store, pipeline: pipeline, limits: Runtime.limits(engineOptions))
-        let analyzer = Analyzer(indexer: indexer, matcher: engines.matcher, device: engines.description, options: try matchOptions())
+        var options = try matchOptions()
+        options.families = HashFamily.all.filter(engines.engine.families.contains)
+        let analyzer = Analyzer(indexer: indexer, matcher: engines.matcher, device: engines.description, options: options)
         var result = try analyzer.run(specs)
         if let failure = pipeline.engineFailure { logger.warning("\(engines.description.name) failed, CPU fallback used: \(failure)") }
 

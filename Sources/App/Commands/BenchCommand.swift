@@ -67,8 +67,8 @@ struct BenchCommand: ParsableCommand {
             let endToEnd = Date().timeIntervalSince(t1)
 
             let (hashIPS, hashMPS) = try hashOnly(engines.engine, sample)
-            let m64 = try matchRate(engines.matcher, words: 1)
-            let m256 = try matchRate(engines.matcher, words: 4)
+            let m64 = try matchRate(engines.matcher, family: .phash)
+            let m256 = try matchRate(engines.matcher, family: .blockmean)
             rows.append(Row(device: "\(name) [\(engines.description.name)]", images: decoded, megapixels: megapixels,
                             decodeSeconds: decodeSeconds, hashImagesPerSecond: hashIPS, hashMegapixelsPerSecond: hashMPS,
                             match64PairsPerSecond: m64, match256PairsPerSecond: m256, endToEndSeconds: endToEnd))
@@ -117,13 +117,15 @@ struct BenchCommand: ParsableCommand {
         return (Double(images.count) / seconds, mp / seconds)
     }
 
-    /// Pairs per second of the all-pairs Hamming search on random N x N hash sets.
-    func matchRate(_ matcher: Matcher, words: Int) throws -> Double {
+    /// Pairs per second of the all-pairs Hamming search on random N x N hash sets of a family,
+    /// at its default threshold.
+    func matchRate(_ matcher: Matcher, family: HashFamily) throws -> Double {
+        let words = family.wordsPerHash
         var rng = SplitMix64(seed: 0x5eed)
         let a = PackedHashes(wordsPerHash: words, words: (0..<(matchSize * words)).map { _ in rng.next() })
         let b = PackedHashes(wordsPerHash: words, words: (0..<(matchSize * words)).map { _ in rng.next() })
         let t0 = Date()
-        _ = try matcher.match(a, b, threshold: words == 1 ? 8 : 8)
+        _ = try matcher.match(a, b, threshold: family.defaultThreshold)
         return Double(matchSize) * Double(matchSize) / max(Date().timeIntervalSince(t0), 1e-9)
     }
 

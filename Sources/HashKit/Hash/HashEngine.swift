@@ -10,6 +10,13 @@ public protocol HashEngine: AnyObject {
     var preferredBatchPixels: Int { get }
     /// Hashes every image of the batch, results in batch order.
     func hash(_ batch: [DecodedImage]) throws -> [ImageHashes]
+    /// The hash families this engine computes (every `ImageHashes` it returns has them set).
+    var families: [HashFamily] { get }
+}
+
+extension HashEngine {
+    /// Today's engines compute every family; an engine that computes fewer says so.
+    public var families: [HashFamily] { HashFamily.all }
 }
 
 public struct EngineDescription: Sendable, Equatable {

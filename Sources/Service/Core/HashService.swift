@@ -123,8 +123,8 @@ public final class HashService: @unchecked Sendable {
     static func validate(name: String) throws {
         let bytes = Array(name.utf8)
         guard !bytes.isEmpty, bytes.count <= 200, bytes.first != UInt8(ascii: "."),
-              !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }) else {
-            throw ServiceError(.badRequest, "'\(name)' is not a usable dataset name: 1 to 200 bytes, not starting with '.', without '/', '\\' or control characters")
+              !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") }) else {
+            throw ServiceError(.badRequest, "'\(name)' is not a usable dataset name: 1 to 200 bytes, not starting with '.', without '/' or control characters")
         }
     }
 

@@ -35,6 +35,11 @@ enum Multipart {
         guard let boundary = boundary(contentType) else {
             throw ServiceError(.badRequest, "multipart/form-data without a boundary parameter in Content-Type")
         }
+        // MultipartKit 4.7 traps (index out of range) on a header name byte >= 0x80: such a body
+        // must never reach it.
+        guard headerNamesAreASCII(body, boundary: boundary) else {
+            throw ServiceError(.badRequest, "a part header name of the multipart/form-data body is not ASCII")
+        }
         let parser = MultipartParser(boundary: boundary)
         var parts = [FormPart]()
         var headers = [(String, String)]()
@@ -76,6 +81,44 @@ enum Multipart {
             throw ServiceError(.badRequest, "the multipart/form-data body ends before its closing boundary (was the upload cut off?)")
         }
         return parts
+    }
+
+    /// Whether every header name of every part (the text before ':' on the lines between a
+    /// delimiter and the blank line) is ASCII.
+    static func headerNamesAreASCII(_ body: ByteBuffer, boundary: String) -> Bool {
+        let bytes = Array(body.readableBytesView)
+        let delimiter = Array("--\(boundary)".utf8)
+        var i = 0
+        while let d = find(delimiter, in: bytes, from: i) {
+            var j = d + delimiter.count
+            if j + 1 < bytes.count, bytes[j] == UInt8(ascii: "-"), bytes[j + 1] == UInt8(ascii: "-") { return true }
+            guard let eol = find([13, 10], in: bytes, from: j) else { return true }
+            j = eol + 2
+            let end = find([13, 10, 13, 10], in: bytes, from: j) ?? bytes.count
+            var lineStart = j
+            while lineStart < end {
+                let lineEnd = find([13, 10], in: bytes, from: lineStart).map { min($0, end) } ?? end
+                var k = lineStart
+                while k < lineEnd, bytes[k] != UInt8(ascii: ":") {
+                    if bytes[k] >= 0x80 { return false }
+                    k += 1
+                }
+                lineStart = lineEnd + 2
+            }
+            i = end
+        }
+        return true
+    }
+
+    static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+        guard !needle.isEmpty, bytes.count >= needle.count, start <= bytes.count - needle.count else { return nil }
+        var i = start
+        let first = needle[0]
+        while i <= bytes.count - needle.count {
+            if bytes[i] == first, bytes[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// `form-data; name="x"; filename="a b.jpg"` -> ["name": "x", "filename": "a b.jpg"].

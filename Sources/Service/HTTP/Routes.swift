@@ -53,11 +53,21 @@ struct Routes {
         ]
         for (path, allowed) in paths {
             let allow = allowed.map(\.rawValue).joined(separator: ", ")
-            for method in [HTTPRequest.Method.get, .put, .post, .delete, .patch] where !allowed.contains(method) {
+            for method in [HTTPRequest.Method.get, .put, .post, .delete, .patch, .options, .trace] where !allowed.contains(method) {
                 router.on(RouterPath(stringLiteral: path), method: method) { _, _ -> Response in
                     throw Problem(.methodNotAllowed, "\(path) takes \(allow)", headers: [.allow: allow])
                 }
             }
+        }
+    }
+
+    /// Runs blocking work (SQLite reads and writes, exact matching, large cross-duplicate
+    /// documents) on GCD threads, never on Swift concurrency's cooperative pool: that pool has
+    /// one thread per core, and a long query there would stall every other request, health
+    /// checks included.
+    func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try work() }) }
         }
     }
 
@@ -162,7 +172,9 @@ struct Routes {
     }
 
     @Sendable func listDatasets(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        json(.obj([("datasets", .array(try service.summaries().map(datasetJSON)))]))
+        let service = self.service
+        let summaries = try await offload { try service.summaries() }
+        return json(.obj([("datasets", .array(summaries.map(datasetJSON)))]))
     }
 
     @Sendable func putDataset(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -170,6 +182,10 @@ struct Routes {
         let buffer = try await body(request)
         var root: String?
         if buffer.readableBytes > 0 {
+            let type = request.headers[.contentType]?.lowercased() ?? ""
+            guard type.isEmpty || type.hasPrefix("application/json") else {
+                throw Problem(.unsupportedMediaType, "expected Content-Type application/json, got '\(type)'")
+            }
             let value = try parseJSON(buffer)
             guard case .object = value else { throw Problem(.badRequest, "expected a JSON object like {\"root\": \"/data/photos\"}") }
             if let r = value["root"], r != .null {
@@ -177,14 +193,15 @@ struct Routes {
                 root = text
             }
         }
-        let (summary, created) = try service.putDataset(name, root: root)
+        let service = self.service, chosenRoot = root
+        let (summary, created) = try await offload { try service.putDataset(name, root: chosenRoot) }
         return json(datasetJSON(summary), status: created ? .created : .ok)
     }
 
     @Sendable func getDataset(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let name = try parameter(context, "name")
-        let summary = try service.summary(name)
-        let dataset = try service.load(name)
+        let service = self.service
+        let (summary, dataset) = try await offload { (try service.summary(name), try service.load(name)) }
         let shown = 1000
         let problems = AnalysisJSON.errors(dataset).arrayValue ?? []
         var fields: [(String, JSONValue)] = [
@@ -197,7 +214,8 @@ struct Routes {
     }
 
     @Sendable func deleteDataset(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        try service.deleteDataset(try parameter(context, "name"))
+        let service = self.service, name = try parameter(context, "name")
+        try await offload { try service.deleteDataset(name) }
         return Response(status: .noContent)
     }
 
@@ -261,7 +279,8 @@ struct Routes {
             guard let hashes = ImageHashes(words: words) else { throw Problem(.badRequest, "items[\(n)]: incomplete hashes") }
             items.append((k, hashes))
         }
-        try service.addHashes(name, items)
+        let service = self.service, parsed = items
+        try await offload { try service.addHashes(name, parsed) }
         return json(.obj([("added", .int(items.count))]))
     }
 
@@ -365,12 +384,20 @@ struct Routes {
                 guard !hashes.isEmpty else {
                     throw Problem(.badRequest, "queries[\(n)] gives no hash (\(HashFamily.all.map(\.id.rawValue).joined(separator: ", ")))")
                 }
-                ids.append(q["id"].map { $0.stringBytes.map { JSONValue.string($0) } ?? $0 } ?? .int(n))
+                if let id = q["id"], id != .null {
+                    guard let text = id.stringBytes else { throw Problem(.badRequest, "queries[\(n)].id must be a string") }
+                    ids.append(.string(text))
+                } else {
+                    ids.append(.int(n))
+                }
                 queries.append(MatchIndex.Query(hashes: hashes))
             }
         }
         let asked = queries.compactMap { $0 }
-        let answers = try service.query(asked, datasets: options.datasets, thresholds: options.thresholds, limit: options.limit)
+        let service = self.service, chosen = options
+        let answers = try await offload {
+            try service.query(asked, datasets: chosen.datasets, thresholds: chosen.thresholds, limit: chosen.limit)
+        }
         var next = 0
         var results = [JSONValue]()
         for (i, q) in queries.enumerated() {
@@ -415,8 +442,10 @@ struct Routes {
         if let names, Set(names).count != names.count || names.contains("") {
             throw Problem(.badRequest, "datasets must be distinct names separated by commas")
         }
-        let document = try service.crossDuplicates(datasets: names, options: MatchOptions(thresholds: thresholds, within: within),
-                                                   family: family)
-        return json(document)
+        let service = self.service, matchOptions = MatchOptions(thresholds: thresholds, within: within)
+        let body = try await offload {
+            try service.crossDuplicates(datasets: names, options: matchOptions, family: family).serialized()
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,0 +1,171 @@
+/* Multi-index hashing kernels: see include/chk_mih.h. */
+#include "chashkernels.h"
+#include "chk_mih.h"
+
+#define MIH_INLINE static inline __attribute__((always_inline))
+
+MIH_INLINE uint32_t mih_key(const uint64_t *h, int32_t m, int32_t s, int32_t key_bits) {
+    uint32_t key = 0;
+    for (int32_t k = 0, bit = s; k < key_bits; k++, bit += m)
+        key |= (uint32_t)((h[bit >> 6] >> (bit & 63)) & 1) << k;
+    return key;
+}
+
+void chk_mih_keys(const uint64_t *set, intptr_t words, intptr_t n, int32_t m, int32_t s,
+                  int32_t key_bits, uint32_t *keys) {
+    for (intptr_t i = 0; i < n; i++) keys[i] = mih_key(set + i * words, m, s, key_bits);
+}
+
+/* Sorts n values ascending; scratch holds n more. Values are id << 16 | distance with distinct
+   ids, so sorting on bits 16..47 is enough. */
+static void mih_sort(uint64_t *v, intptr_t n, uint64_t *scratch) {
+    if (n < 2) return;
+    intptr_t i = 1;
+    while (i < n && v[i - 1] < v[i]) i++;
+    if (i == n) return; /* already sorted: a cluster seen through one bucket */
+    if (n <= 32) {
+        for (i = 1; i < n; i++) {
+            uint64_t x = v[i];
+            intptr_t j = i;
+            while (j > 0 && v[j - 1] > x) { v[j] = v[j - 1]; j--; }
+            v[j] = x;
+        }
+        return;
+    }
+    uint64_t *src = v, *dst = scratch;
+    for (int shift = 16; shift < 48; shift += 8) {
+        intptr_t count[257] = {0};
+        for (i = 0; i < n; i++) count[((src[i] >> shift) & 255) + 1]++;
+        if (count[((src[0] >> shift) & 255) + 1] == n) continue; /* one digit: nothing to do */
+        for (int d = 0; d < 256; d++) count[d + 1] += count[d];
+        for (i = 0; i < n; i++) dst[count[(src[i] >> shift) & 255]++] = src[i];
+        uint64_t *t = src; src = dst; dst = t;
+    }
+    if (src != v)
+        for (i = 0; i < n; i++) v[i] = src[i];
+}
+
+MIH_INLINE int mih_dist(const uint64_t *a, const uint64_t *b, intptr_t words) {
+    if (words == 1) return __builtin_popcountll(a[0] ^ b[0]);
+    if (words == 4)
+        return __builtin_popcountll(a[0] ^ b[0]) + __builtin_popcountll(a[1] ^ b[1]) +
+               __builtin_popcountll(a[2] ^ b[2]) + __builtin_popcountll(a[3] ^ b[3]);
+    int d = 0;
+    for (intptr_t w = 0; w < words; w++) d += __builtin_popcountll(a[w] ^ b[w]);
+    return d;
+}
+
+MIH_INLINE int mih_sub_dist(const uint64_t *a, const uint64_t *b, const uint64_t *mask,
+                            intptr_t words) {
+    int d = 0;
+    for (intptr_t w = 0; w < words; w++) d += __builtin_popcountll((a[w] ^ b[w]) & mask[w]);
+    return d;
+}
+
+MIH_INLINE intptr_t mih_query_body(const uint64_t *q, intptr_t words, const uint64_t *set,
+                                   const chk_mih_table *tables, intptr_t table_count, int32_t m,
+                                   const uint64_t *masks, int32_t threshold, int32_t near_radius,
+                                   uint64_t *out, intptr_t capacity, uint16_t *near_set,
+                                   uint16_t *near_query) {
+    const int radius = threshold > near_radius ? threshold : near_radius;
+    intptr_t count = 0;
+    uint16_t best = *near_query;
+    for (intptr_t t = 0; t < table_count; t++) {
+        const chk_mih_table *tb = tables + t;
+        const uint32_t key = mih_key(q, m, tb->substring, tb->key_bits);
+        const uint32_t *offsets = tb->offsets, *ids = tb->ids, *flips = tb->flips;
+        const uint64_t *hashes = tb->hashes;
+        const intptr_t nf = tb->flip_count;
+        for (intptr_t f = 0; f < nf; f++) {
+            /* Two-stage prefetch: a bucket's start 16 probes ahead, its entries 8 ahead, so
+               the cache misses of many probes overlap (each probe's loop exit is a branch
+               mispredict, which would otherwise serialise them). */
+            if (f + 16 < nf) __builtin_prefetch(offsets + (key ^ flips[f + 16]));
+            if (f + 8 < nf) {
+                const uint32_t b8 = key ^ flips[f + 8];
+                const uint32_t s8 = offsets[b8], e8 = offsets[b8 + 1];
+                if (hashes) {
+                    const uint32_t end = e8 - s8 > 256 ? s8 + 256 : e8;
+                    for (uint32_t p = s8; p < end; p += 8) __builtin_prefetch(hashes + p);
+                } else {
+                    __builtin_prefetch(ids + s8);
+                }
+            }
+            const uint32_t bucket = key ^ flips[f];
+            const uint32_t lo = offsets[bucket], hi = offsets[bucket + 1];
+            for (uint32_t e = lo; e < hi; e++) {
+                const uint64_t *h = hashes ? hashes + e : set + (intptr_t)ids[e] * words;
+                const int d = mih_dist(q, h, words);
+                if (d > radius) continue;
+                /* Seen here only if this table is the first that qualifies the pair. */
+                if (mih_sub_dist(q, h, masks + t * words, words) > tb->radius) continue;
+                int earlier = 0;
+                for (intptr_t u = 0; u < t && !earlier; u++)
+                    earlier = mih_sub_dist(q, h, masks + u * words, words) <= tables[u].radius;
+                if (earlier) continue;
+                const uint32_t id = ids[e];
+                if (d <= near_radius) {
+                    if (d < best) best = (uint16_t)d;
+                    if (d < near_set[id]) near_set[id] = (uint16_t)d;
+                }
+                if (d <= threshold) {
+                    if (count < capacity) out[count] = (uint64_t)id << 16 | (uint64_t)d;
+                    count++;
+                }
+            }
+        }
+    }
+    *near_query = best;
+    if (count <= capacity) mih_sort(out, count, out + capacity);
+    return count;
+}
+
+static intptr_t mih_query_portable(const uint64_t *q, intptr_t words, const uint64_t *set,
+                                   const chk_mih_table *tables, intptr_t table_count, int32_t m,
+                                   const uint64_t *masks, int32_t threshold, int32_t near_radius,
+                                   uint64_t *out, intptr_t capacity, uint16_t *near_set,
+                                   uint16_t *near_query) {
+    return mih_query_body(q, words, set, tables, table_count, m, masks, threshold, near_radius,
+                          out, capacity, near_set, near_query);
+}
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define MIH_X86 1
+static int mih_popcnt_present = 0;
+__attribute__((constructor)) static void mih_detect(void) {
+    __builtin_cpu_init();
+    mih_popcnt_present = __builtin_cpu_supports("popcnt") ? 1 : 0;
+}
+__attribute__((target("popcnt")))
+static intptr_t mih_query_popcnt(const uint64_t *q, intptr_t words, const uint64_t *set,
+                                 const chk_mih_table *tables, intptr_t table_count, int32_t m,
+                                 const uint64_t *masks, int32_t threshold, int32_t near_radius,
+                                 uint64_t *out, intptr_t capacity, uint16_t *near_set,
+                                 uint16_t *near_query) {
+    return mih_query_body(q, words, set, tables, table_count, m, masks, threshold, near_radius,
+                          out, capacity, near_set, near_query);
+}
+#endif
+
+intptr_t chk_mih_query_using(int variant, const uint64_t *q, intptr_t words, const uint64_t *set,
+                             const chk_mih_table *tables, intptr_t table_count, int32_t m,
+                             const uint64_t *masks, int32_t threshold, int32_t near_radius,
+                             uint64_t *out, intptr_t capacity, uint16_t *near_set,
+                             uint16_t *near_query) {
+#ifdef MIH_X86
+    if (variant != CHK_PORTABLE && mih_popcnt_present)
+        return mih_query_popcnt(q, words, set, tables, table_count, m, masks, threshold,
+                                near_radius, out, capacity, near_set, near_query);
+#endif
+    (void)variant;
+    return mih_query_portable(q, words, set, tables, table_count, m, masks, threshold, near_radius,
+                              out, capacity, near_set, near_query);
+}
+
+intptr_t chk_mih_query(const uint64_t *q, intptr_t words, const uint64_t *set,
+                       const chk_mih_table *tables, intptr_t table_count, int32_t m,
+                       const uint64_t *masks, int32_t threshold, int32_t near_radius,
+                       uint64_t *out, intptr_t capacity, uint16_t *near_set, uint16_t *near_query) {
+    return chk_mih_query_using(chk_best_variant(), q, words, set, tables, table_count, m, masks,
+                               threshold, near_radius, out, capacity, near_set, near_query);
+}
