@@ -62,14 +62,63 @@ MIH_INLINE int mih_sub_dist(const uint64_t *a, const uint64_t *b, const uint64_t
     return d;
 }
 
+/* Bit k set: entry k of the 8 at h is within `radius` of q0. */
+MIH_INLINE uint32_t mih_hits8(uint64_t q0, const uint64_t *h, int radius) {
+    uint32_t hits = 0;
+    for (int k = 0; k < 8; k++) hits |= (uint32_t)(__builtin_popcountll(q0 ^ h[k]) <= radius) << k;
+    return hits;
+}
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+__attribute__((target("avx512f,avx512vpopcntdq")))
+static inline uint32_t mih_hits8_avx512(uint64_t q0, const uint64_t *h, int radius) {
+    __m512i d = _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_set1_epi64((long long)q0), _mm512_loadu_si512(h)));
+    return (uint32_t)_mm512_cmple_epu64_mask(d, _mm512_set1_epi64(radius));
+}
+#else
+static inline uint32_t mih_hits8_avx512(uint64_t q0, const uint64_t *h, int radius) {
+    return mih_hits8(q0, h, radius);
+}
+#endif
+
+typedef struct {
+    const uint64_t *q;
+    intptr_t words;
+    const chk_mih_table *tables;
+    const uint64_t *masks;
+    int32_t threshold, near_radius;
+    uint64_t *out;
+    intptr_t capacity, count;
+    uint16_t *near_set;
+    uint16_t best;
+} mih_state;
+
+/* A candidate h (entry e of table t) within the search radius at distance d. */
+MIH_INLINE void mih_hit(mih_state *st, intptr_t t, const uint64_t *h, uint32_t id, int d) {
+    const intptr_t words = st->words;
+    /* Seen here only if this table is the first that qualifies the pair. */
+    if (mih_sub_dist(st->q, h, st->masks + t * words, words) > st->tables[t].radius) return;
+    for (intptr_t u = 0; u < t; u++)
+        if (mih_sub_dist(st->q, h, st->masks + u * words, words) <= st->tables[u].radius) return;
+    if (d <= st->near_radius) {
+        if (d < st->best) st->best = (uint16_t)d;
+        if (d < st->near_set[id]) st->near_set[id] = (uint16_t)d;
+    }
+    if (d <= st->threshold) {
+        if (st->count < st->capacity) st->out[st->count] = (uint64_t)id << 16 | (uint64_t)d;
+        st->count++;
+    }
+}
+
 MIH_INLINE intptr_t mih_query_body(const uint64_t *q, intptr_t words, const uint64_t *set,
                                    const chk_mih_table *tables, intptr_t table_count, int32_t m,
                                    const uint64_t *masks, int32_t threshold, int32_t near_radius,
                                    uint64_t *out, intptr_t capacity, uint16_t *near_set,
-                                   uint16_t *near_query) {
+                                   uint16_t *near_query, const int avx512) {
     const int radius = threshold > near_radius ? threshold : near_radius;
-    intptr_t count = 0;
-    uint16_t best = *near_query;
+    mih_state st = {q, words, tables, masks, threshold, near_radius, out, capacity, 0, near_set,
+                    *near_query};
     for (intptr_t t = 0; t < table_count; t++) {
         const chk_mih_table *tb = tables + t;
         const uint32_t key = mih_key(q, m, tb->substring, tb->key_bits);
@@ -93,31 +142,35 @@ MIH_INLINE intptr_t mih_query_body(const uint64_t *q, intptr_t words, const uint
             }
             const uint32_t bucket = key ^ flips[f];
             const uint32_t lo = offsets[bucket], hi = offsets[bucket + 1];
-            for (uint32_t e = lo; e < hi; e++) {
-                const uint64_t *h = hashes ? hashes + e : set + (intptr_t)ids[e] * words;
-                const int d = mih_dist(q, h, words);
-                if (d > radius) continue;
-                /* Seen here only if this table is the first that qualifies the pair. */
-                if (mih_sub_dist(q, h, masks + t * words, words) > tb->radius) continue;
-                int earlier = 0;
-                for (intptr_t u = 0; u < t && !earlier; u++)
-                    earlier = mih_sub_dist(q, h, masks + u * words, words) <= tables[u].radius;
-                if (earlier) continue;
-                const uint32_t id = ids[e];
-                if (d <= near_radius) {
-                    if (d < best) best = (uint16_t)d;
-                    if (d < near_set[id]) near_set[id] = (uint16_t)d;
+            uint32_t e = lo;
+            if (hashes) {
+                /* One-word hashes stored in the table: eight at a time, then the rest. */
+                const uint64_t q0 = q[0];
+                for (; e + 8 <= hi; e += 8) {
+                    uint32_t hits = avx512 ? mih_hits8_avx512(q0, hashes + e, radius)
+                                           : mih_hits8(q0, hashes + e, radius);
+                    while (hits) {
+                        const uint32_t k = e + (uint32_t)__builtin_ctz(hits);
+                        hits &= hits - 1;
+                        mih_hit(&st, t, hashes + k, ids[k], __builtin_popcountll(q0 ^ hashes[k]));
+                    }
                 }
-                if (d <= threshold) {
-                    if (count < capacity) out[count] = (uint64_t)id << 16 | (uint64_t)d;
-                    count++;
+                for (; e < hi; e++) {
+                    const int d = __builtin_popcountll(q0 ^ hashes[e]);
+                    if (d <= radius) mih_hit(&st, t, hashes + e, ids[e], d);
+                }
+            } else {
+                for (; e < hi; e++) {
+                    const uint64_t *h = set + (intptr_t)ids[e] * words;
+                    const int d = mih_dist(q, h, words);
+                    if (d <= radius) mih_hit(&st, t, h, ids[e], d);
                 }
             }
         }
     }
-    *near_query = best;
-    if (count <= capacity) mih_sort(out, count, out + capacity);
-    return count;
+    *near_query = st.best;
+    if (st.count <= capacity) mih_sort(out, st.count, out + capacity);
+    return st.count;
 }
 
 static intptr_t mih_query_portable(const uint64_t *q, intptr_t words, const uint64_t *set,
@@ -126,15 +179,26 @@ static intptr_t mih_query_portable(const uint64_t *q, intptr_t words, const uint
                                    uint64_t *out, intptr_t capacity, uint16_t *near_set,
                                    uint16_t *near_query) {
     return mih_query_body(q, words, set, tables, table_count, m, masks, threshold, near_radius,
-                          out, capacity, near_set, near_query);
+                          out, capacity, near_set, near_query, 0);
 }
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define MIH_X86 1
-static int mih_popcnt_present = 0;
+static int mih_popcnt_present = 0, mih_avx512_present = 0;
 __attribute__((constructor)) static void mih_detect(void) {
     __builtin_cpu_init();
     mih_popcnt_present = __builtin_cpu_supports("popcnt") ? 1 : 0;
+    mih_avx512_present = mih_popcnt_present && __builtin_cpu_supports("avx512f") &&
+                         __builtin_cpu_supports("avx512vpopcntdq");
+}
+__attribute__((target("popcnt,avx512f,avx512vpopcntdq")))
+static intptr_t mih_query_avx512(const uint64_t *q, intptr_t words, const uint64_t *set,
+                                 const chk_mih_table *tables, intptr_t table_count, int32_t m,
+                                 const uint64_t *masks, int32_t threshold, int32_t near_radius,
+                                 uint64_t *out, intptr_t capacity, uint16_t *near_set,
+                                 uint16_t *near_query) {
+    return mih_query_body(q, words, set, tables, table_count, m, masks, threshold, near_radius,
+                          out, capacity, near_set, near_query, 1);
 }
 __attribute__((target("popcnt")))
 static intptr_t mih_query_popcnt(const uint64_t *q, intptr_t words, const uint64_t *set,
@@ -143,7 +207,7 @@ static intptr_t mih_query_popcnt(const uint64_t *q, intptr_t words, const uint64
                                  uint64_t *out, intptr_t capacity, uint16_t *near_set,
                                  uint16_t *near_query) {
     return mih_query_body(q, words, set, tables, table_count, m, masks, threshold, near_radius,
-                          out, capacity, near_set, near_query);
+                          out, capacity, near_set, near_query, 0);
 }
 #endif
 
@@ -153,6 +217,9 @@ intptr_t chk_mih_query_using(int variant, const uint64_t *q, intptr_t words, con
                              uint64_t *out, intptr_t capacity, uint16_t *near_set,
                              uint16_t *near_query) {
 #ifdef MIH_X86
+    if (variant >= CHK_MIH_AVX512 && mih_avx512_present)
+        return mih_query_avx512(q, words, set, tables, table_count, m, masks, threshold,
+                                near_radius, out, capacity, near_set, near_query);
     if (variant != CHK_PORTABLE && mih_popcnt_present)
         return mih_query_popcnt(q, words, set, tables, table_count, m, masks, threshold,
                                 near_radius, out, capacity, near_set, near_query);
@@ -166,6 +233,14 @@ intptr_t chk_mih_query(const uint64_t *q, intptr_t words, const uint64_t *set,
                        const chk_mih_table *tables, intptr_t table_count, int32_t m,
                        const uint64_t *masks, int32_t threshold, int32_t near_radius,
                        uint64_t *out, intptr_t capacity, uint16_t *near_set, uint16_t *near_query) {
-    return chk_mih_query_using(chk_best_variant(), q, words, set, tables, table_count, m, masks,
+    return chk_mih_query_using(CHK_MIH_AVX512, q, words, set, tables, table_count, m, masks,
                                threshold, near_radius, out, capacity, near_set, near_query);
+}
+
+int chk_mih_best_variant(void) {
+#ifdef MIH_X86
+    if (mih_avx512_present) return CHK_MIH_AVX512;
+    if (mih_popcnt_present) return CHK_SSE2;
+#endif
+    return CHK_PORTABLE;
 }

@@ -19,9 +19,10 @@ import HashKit
 /// One table per probed substring indexes the other set, keyed by the substring's first K bits
 /// (K = its length, capped near log2 of the set size so buckets hold about one entry), in CSR
 /// form: 2^K + 1 `UInt32` bucket starts and the entries' indices grouped by bucket (plus, for
-/// 64-bit hashes, a copy of each hash so a bucket is verified with sequential reads). A query
-/// probes every key within its table's radius (precomputed XOR masks of <= radius bits over K
-/// bits), and verifies each entry with the full popcount (C kernel `chk_mih_query`).
+/// 64-bit hashes, a copy of each hash, so a bucket is verified with sequential reads, eight at a
+/// time with AVX-512 VPOPCNTQ where the CPU has it). A query probes every key within its table's
+/// radius (precomputed XOR masks of <= radius bits over K bits, buckets prefetched ahead) and
+/// verifies each entry with the full popcount (C kernel `chk_mih_query`).
 ///
 /// **No duplicate candidates, no candidate set.** A pair is reported only by the *first* table
 /// whose substring distance qualifies it (checked with masked popcounts, only for the rare
@@ -30,13 +31,21 @@ import HashKit
 /// array or `Set`: memory stays bounded by the tables and the output, however clustered the data
 /// (10 000 copies of one hash cost 10 000 verifications per query, never extra memory).
 ///
-/// **Choosing m.** `plan` evaluates every m in 1...r+1, a few key widths and both orientations
-/// (index B and query with A, or the reverse) with a cost model of probes, expected candidates
-/// for uniformly random hashes, table building and cache behaviour (constants measured on an AMD
-/// EPYC, release build), and the brute force at its measured cost per pair; `.automatic` takes
-/// the cheapest, brute force included. Typical picks for 1M x 1M at threshold 8: phash m = 3
-/// (21/21/22-bit substrings, radius 2, ~720 probes a query), blockmean m = 9 (28/29-bit
-/// substrings, radius 0, keys of 21 bits, 9 probes).
+/// **Choosing m.** `plan` evaluates every m in 1...r+1, key widths around log2 of the indexed
+/// set's size and both orientations (index B and query with A, or the reverse) with a cost model
+/// (`Cost`: probes, expected candidates for uniformly random hashes, table building, and which
+/// cache level the tables fit in; constants measured on an AMD EPYC, release build) and compares
+/// it with the brute force at its measured cost per pair; `.automatic` takes the cheaper. Picks at
+/// threshold 8: phash 1M x 1M m = 4 (16-bit substrings, radius 2 on the first and 1 on the
+/// others: 188 probes and ~2 900 candidates a query; m = 3 with radius 2 everywhere probes 3x
+/// more and measured 3x slower), phash 100k x 100k m = 5 (13-bit, radii 1,1,1,1,0); blockmean
+/// m = 9 (28/29-bit substrings, radius 0: 9 lookups a query, keys of 18 bits at 100k and 23 at
+/// 1M). Brute force stays for small jobs (roughly below 3 000 x 3 000 at threshold 8).
+///
+/// **Queries in key order.** A runs in the order of its key in the first table (the one with the
+/// largest radius, so most probes): consecutive queries probe the same or neighbouring buckets,
+/// which stay in cache, and the copies of a cluster run back to back. Pairs are gathered back
+/// into (a, b) order at the end.
 ///
 /// **Nearest distances.** `nearestInB[i]` / `nearestInA[j]` are exact when the nearest distance
 /// is <= `nearestRadius` (the threshold of each call unless given; the index then searches
@@ -44,9 +53,11 @@ import HashKit
 /// set is empty (as the brute force). The brute-force path reports the same clamped values, so the
 /// result never depends on the strategy chosen.
 ///
-/// A is processed in chunks pulled by `threads` workers (`DispatchQueue.concurrentPerform`); each
-/// worker keeps its own nearest-in-A array; chunk results are joined in chunk order, so the
-/// output never depends on scheduling.
+/// The queries are processed in chunks pulled by `threads` workers
+/// (`DispatchQueue.concurrentPerform`); each worker keeps its own nearest-distance array for the
+/// indexed set (merged by min); the output never depends on scheduling. Memory: the tables
+/// (e.g. 49 MB for 1M phash, 338 MB for 1M blockmean), the query order (4 bytes a query), and
+/// the output twice while it is gathered.
 public final class IndexedMatcher: Matcher {
     /// `nearestInB` / `nearestInA` value for "farther than `nearestRadius`".
     public static let fartherThanRadius: UInt16 = .max - 1
@@ -57,7 +68,8 @@ public final class IndexedMatcher: Matcher {
         /// Always the brute force (`CPUMatcher`), nearest distances clamped as the index reports them.
         case bruteForce
         /// Always the index: `substrings` forces m, `indexA` forces which set is indexed (nil: by
-        /// cost). For tests and benchmarks.
+        /// cost). For tests and benchmarks. Brute force still when no plan is feasible (all
+        /// would probe over 2^22 keys a table, or the tables would exceed a quarter of RAM).
         case indexed(substrings: Int? = nil, indexA: Bool? = nil)
     }
 
@@ -69,7 +81,7 @@ public final class IndexedMatcher: Matcher {
 
     public convenience init(threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount),
                             nearestRadius: Int? = nil, strategy: Strategy = .automatic) {
-        self.init(threads: threads, nearestRadius: nearestRadius, strategy: strategy, variant: chk_best_variant())
+        self.init(threads: threads, nearestRadius: nearestRadius, strategy: strategy, variant: Int32(chk_mih_best_variant()))
     }
 
     init(threads: Int, nearestRadius: Int?, strategy: Strategy, variant: Int32) {
@@ -109,16 +121,36 @@ public final class IndexedMatcher: Matcher {
         }
     }
 
-    /// Single-core nanoseconds (AMD EPYC, release): brute force per pair, and the index's parts.
+    /// Single-core nanoseconds, measured on an AMD EPYC (Zen 4, 1 MB L2 per core, 32 MB L3),
+    /// release build, 1M x 1M and 100k x 100k: the brute force per pair; and for the index, per
+    /// table and query a fixed cost (the first, unprefetched bucket: a cache or DRAM miss), per
+    /// probe (later buckets are prefetched, so their misses overlap), per candidate (64-bit
+    /// hashes sit in the table and are scanned eight at a time; wider ones are read from the set
+    /// at random), and per entry and table to build. Memory costs depend on which level the
+    /// tables fit in; the first table's probes mostly hit the cache, as queries run in the order
+    /// of that table's key.
     enum Cost {
-        static func brutePerPair(words: Int) -> Double { words == 1 ? 0.30 : 0.25 * Double(words) + 0.15 }
-        static func probe(offsetBytes: Int) -> Double {
-            offsetBytes <= 1 << 20 ? 2.0 : offsetBytes <= 16 << 20 ? 5.0 : 9.0
+        static func brutePerPair(words: Int) -> Double { words == 1 ? 0.2 : 0.3 * Double(words) }
+        enum Level { case l2, l3, dram }
+        static func level(bytes: Int) -> Level { bytes <= 512 << 10 ? .l2 : bytes <= 16 << 20 ? .l3 : .dram }
+        static func perTable(_ l: Level) -> Double { l == .l2 ? 10 : l == .l3 ? 60 : 250 }
+        static func probe(_ l: Level) -> Double { l == .l2 ? 3 : l == .l3 ? 8 : 25 }
+        /// A candidate of `words` words; `setLevel`: where the indexed set's hashes fit.
+        static func candidate(words: Int, setLevel: Level) -> Double {
+            if words == 1 {
+                let v = chk_mih_best_variant()
+                return v >= CHK_MIH_AVX512 ? 0.4 : v == CHK_PORTABLE ? 2.5 : 1.0
+            }
+            return setLevel == .l2 ? 3 + 0.3 * Double(words) : setLevel == .l3 ? 15 : 100
         }
-        static func candidate(words: Int) -> Double { words == 1 ? 0.8 : 3.0 + 0.3 * Double(words) }
-        static func buildPerEntry(keyBits: Int) -> Double { 4.0 + 0.4 * Double(keyBits) }
-        static let perBucket = 0.8
-        static func perQuery(keyBits: Int) -> Double { 5.0 + 0.4 * Double(keyBits) }
+        static func buildPerEntry(keyBits: Int) -> Double { 6 + 0.4 * Double(keyBits) }
+        static let perBucket = 0.5
+        /// Allocating and first touching table memory.
+        static let perByte = 0.25
+        static let perQuery = 20.0
+        static func key(bits: Int) -> Double { 0.4 * Double(bits) }
+        /// The first table's probes that hit the cache: most, once the queries cover its keys.
+        static func locality(queries: Int, keyBits: Int) -> Double { 0.8 * min(1, Double(queries) / Double(1 << keyBits)) }
         static let maxFlips = 1 << 22
     }
 
@@ -168,22 +200,29 @@ public final class IndexedMatcher: Matcher {
             radii.append(rho)
             keys.append(min((bits - s + m - 1) / m, keyCap))
         }
-        var probes = 0, candidates = 0.0, offsetBytes = 0, tableBytes = 0, perQuery = 0.0, build = 0.0
+        var probes = 0, candidates = 0.0, tableBytes = 0, build = 0.0
+        var flips = [Int]()
         for (rho, k) in zip(radii, keys) {
-            let flips = flipCount(bits: k, radius: rho)
-            guard flips <= Cost.maxFlips else { return nil }
-            probes += flips
-            candidates += Double(flips) * Double(ni) / Double(1 << k)
-            offsetBytes += 4 << k
-            tableBytes += 4 * ((1 << k) + 1) + 4 * ni + (words == 1 ? 8 * ni : 0) + 4 * flips
-            perQuery += Cost.perQuery(keyBits: k)
+            let f = flipCount(bits: k, radius: rho)
+            guard f <= Cost.maxFlips else { return nil }
+            flips.append(f)
+            probes += f
+            candidates += Double(f) * Double(ni) / Double(1 << k)
+            tableBytes += 4 * ((1 << k) + 1) + 4 * ni + (words == 1 ? 8 * ni : 0) + 4 * f
             build += Double(ni) * Cost.buildPerEntry(keyBits: k) + Double(1 << k) * Cost.perBucket
         }
         guard tableBytes <= Int(ProcessInfo.processInfo.physicalMemory / 4) else { return nil }
-        perQuery += Double(probes) * Cost.probe(offsetBytes: offsetBytes) + candidates * Cost.candidate(words: words)
+        build += Double(tableBytes) * Cost.perByte
+        let level = Cost.level(bytes: tableBytes)
+        var perQuery = Cost.perQuery
+        for (t, (f, k)) in zip(flips, keys).enumerated() {
+            let miss = t == 0 ? 1 - Cost.locality(queries: nq, keyBits: k) : 1
+            perQuery += Cost.key(bits: k) + miss * (Cost.perTable(level) + Double(f) * Cost.probe(level))
+        }
+        perQuery += candidates * Cost.candidate(words: words, setLevel: Cost.level(bytes: 8 * words * ni))
         let seconds = (build + Double(nq) * perQuery) * 1e-9
         return Plan(substrings: m, radii: radii, keyBits: keys, probesPerQuery: probes,
-                    candidatesPerQuery: Double(nq) > 0 ? candidates : 0, indexesA: indexesA,
+                    candidatesPerQuery: candidates, indexesA: indexesA,
                     tableBytes: tableBytes, estimatedSeconds: seconds)
     }
 
@@ -346,9 +385,17 @@ public final class IndexedMatcher: Matcher {
         let built = tables.map { $0! }
         let raw = built.map(\.raw)
 
+        // Queries run in the order of their key in the first table (the one with the largest
+        // radius, so most of the probes): consecutive queries probe the same or neighbouring
+        // buckets there, which stay in cache, and the copies of a cluster run back to back.
+        let order = Self.order(x, m: m, keyBits: plan.keyBits[0])
         let chunk = max(64, min(4096, nx / (workers * 16) + 1))
         let chunkCount = (nx + chunk - 1) / chunk
         var chunkPairs = [[MatchPair]](repeating: [], count: chunkCount)
+        // Where each query's pairs are: chunk, first index in it, count.
+        var pairChunk = [Int32](repeating: 0, count: nx)
+        var pairStart = [Int](repeating: 0, count: nx)
+        var pairCount = [UInt32](repeating: 0, count: nx)
         var nearQuery = [UInt16](repeating: .max, count: nx)
         var nearIndex = [UInt16](repeating: .max, count: ny)
         let lock = NSLock()
@@ -360,6 +407,9 @@ public final class IndexedMatcher: Matcher {
             raw.withUnsafeBufferPointer { rt in
             masks.withUnsafeBufferPointer { mk in
             chunkPairs.withUnsafeMutableBufferPointer { cp in
+            pairChunk.withUnsafeMutableBufferPointer { pc in
+            pairStart.withUnsafeMutableBufferPointer { ps in
+            pairCount.withUnsafeMutableBufferPointer { pn in
             nearQuery.withUnsafeMutableBufferPointer { nq in
                 DispatchQueue.concurrentPerform(iterations: min(workers, chunkCount)) { _ in
                     var nearY = [UInt16](repeating: .max, count: ny)
@@ -370,7 +420,8 @@ public final class IndexedMatcher: Matcher {
                             let c: Int = lock.withLock { defer { next += 1 }; return next }
                             guard c < chunkCount else { break }
                             var pairs = [MatchPair]()
-                            for i in (c * chunk)..<min(nx, (c + 1) * chunk) {
+                            for k in (c * chunk)..<min(nx, (c + 1) * chunk) {
+                                let i = Int(order[k])
                                 var best = UInt16.max
                                 let q = xw.baseAddress! + i * words
                                 var n = buffer.withUnsafeMutableBufferPointer { out in
@@ -387,8 +438,11 @@ public final class IndexedMatcher: Matcher {
                                                             nearY.baseAddress!, &best)
                                     }
                                 }
-                                for k in 0..<n {
-                                    let v = buffer[k]
+                                pc[i] = Int32(c)
+                                ps[i] = pairs.count
+                                pn[i] = UInt32(n)
+                                for e in 0..<n {
+                                    let v = buffer[e]
                                     pairs.append(MatchPair(a: Int32(truncatingIfNeeded: i), b: Int32(truncatingIfNeeded: v >> 16),
                                                            distance: UInt16(truncatingIfNeeded: v)))
                                 }
@@ -401,19 +455,40 @@ public final class IndexedMatcher: Matcher {
                         for j in 0..<ny where nearY[j] < nearIndex[j] { nearIndex[j] = nearY[j] }
                     }
                 }
-            }}}}}}
+            }}}}}}}}}
         }
-        // Joined in chunk order; each chunk is freed once copied, so the peak is the output
-        // plus one chunk.
+        // Gathered in query order (the output's peak memory is twice its size, here).
         var pairs = [MatchPair]()
         pairs.reserveCapacity(chunkPairs.reduce(0) { $0 + $1.count })
-        for c in chunkPairs.indices {
-            pairs += chunkPairs[c]
-            chunkPairs[c] = []
+        for i in 0..<nx where pairCount[i] > 0 {
+            let start = pairStart[i]
+            pairs += chunkPairs[Int(pairChunk[i])][start..<(start + Int(pairCount[i]))]
         }
+        chunkPairs = []
         for i in 0..<nx where nearQuery[i] == .max { nearQuery[i] = Self.fartherThanRadius }
         for j in 0..<ny where nearIndex[j] == .max { nearIndex[j] = Self.fartherThanRadius }
         return SearchResult(pairs: pairs, nearQuery: nearQuery, nearIndex: nearIndex)
+    }
+
+    /// The indices of `x` ordered by their key of substring 0 (stable counting sort).
+    static func order(_ x: PackedHashes, m: Int, keyBits: Int) -> [UInt32] {
+        let n = x.count
+        var keys = [UInt32](repeating: 0, count: n)
+        x.words.withUnsafeBufferPointer { xw in
+            keys.withUnsafeMutableBufferPointer { k in
+                chk_mih_keys(xw.baseAddress!, x.wordsPerHash, n, Int32(m), 0, Int32(keyBits), k.baseAddress!)
+            }
+        }
+        var start = [UInt32](repeating: 0, count: (1 << keyBits) + 1)
+        for k in keys { start[Int(k) + 1] &+= 1 }
+        for k in 0..<(1 << keyBits) { start[k + 1] &+= start[k] }
+        var order = [UInt32](repeating: 0, count: n)
+        for i in 0..<n {
+            let k = Int(keys[i])
+            order[Int(start[k])] = UInt32(truncatingIfNeeded: i)
+            start[k] &+= 1
+        }
+        return order
     }
 
     /// (b, a) pairs sorted by (b, a) -> (a, b) pairs sorted by (a, b): a stable counting sort on a.

@@ -83,6 +83,10 @@ final class IndexedMatcherTests: XCTestCase {
             ("brute", IndexedMatcher(threads: 1, nearestRadius: near, strategy: .bruteForce)),
             ("portable", IndexedMatcher(threads: 1, nearestRadius: near, strategy: .indexed(indexA: false),
                                         variant: Int32(CHK_PORTABLE))),
+            ("popcnt", IndexedMatcher(threads: 1, nearestRadius: near, strategy: .indexed(indexA: false),
+                                      variant: Int32(CHK_SSE2))),
+            ("avx512", IndexedMatcher(threads: 1, nearestRadius: near, strategy: .indexed(indexA: false),
+                                      variant: Int32(CHK_MIH_AVX512))),
         ]
         for m in Set([1, 2, 3, 4, threshold + 1, threshold + 3]).sorted() {
             list.append(("m=\(m)", IndexedMatcher(threads: 2, nearestRadius: near, strategy: .indexed(substrings: m))))
@@ -239,7 +243,8 @@ final class IndexedMatcherTests: XCTestCase {
 /// Timings, run only when CROSSHASH_MIH_BENCH=1 (release recommended):
 /// `CROSSHASH_MIH_BENCH=1 swift test -c release --filter IndexedMatcherBenchmark`.
 /// CROSSHASH_MIH_BENCH_BRUTE=1 adds the brute force at 1M (minutes); CROSSHASH_MIH_BENCH_M=m forces
-/// m substrings; CROSSHASH_MIH_BENCH_KINDS=uniform (or clustered) runs one kind of data.
+/// m substrings; CROSSHASH_MIH_BENCH_KINDS=uniform (or clustered) runs one kind of data;
+/// CROSSHASH_MIH_BENCH_VARIANT=0|1|3 pins the kernel (portable, popcount, AVX-512).
 final class IndexedMatcherBenchmark: XCTestCase {
     override func setUpWithError() throws {
         guard ProcessInfo.processInfo.environment["CROSSHASH_MIH_BENCH"] == "1" else {
@@ -294,7 +299,9 @@ final class IndexedMatcherBenchmark: XCTestCase {
             }
             var start = Date()
             var cpu = Self.cpuSeconds()
-            let indexed = try IndexedMatcher(threads: 2, strategy: strategy).match(a, b, threshold: 8)
+            let variant = env["CROSSHASH_MIH_BENCH_VARIANT"].flatMap(Int32.init) ?? Int32(chk_mih_best_variant())
+            let indexed = try IndexedMatcher(threads: 2, nearestRadius: nil, strategy: strategy, variant: variant)
+                .match(a, b, threshold: 8)
             let ti = Date().timeIntervalSince(start)
             print(String(format: "BENCH %@: index %.2f s (%.2f s CPU), %d pairs, peak RSS %.0f MB", label, ti,
                          Self.cpuSeconds() - cpu, indexed.pairs.count, Self.peakRSSMB()))

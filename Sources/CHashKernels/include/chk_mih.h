@@ -42,8 +42,12 @@ intptr_t chk_mih_query(const uint64_t *q, intptr_t words, const uint64_t *set,
                        const chk_mih_table *tables, intptr_t table_count, int32_t m,
                        const uint64_t *masks, int32_t threshold, int32_t near_radius,
                        uint64_t *out, intptr_t capacity, uint16_t *near_set, uint16_t *near_query);
-/* The same with a given variant (CHK_PORTABLE, or any other for hardware popcount when the CPU
-   has it), for tests. */
+/* The same with a given variant, for tests: CHK_PORTABLE; CHK_SSE2 or CHK_AVX2: scalar hardware
+   popcount; CHK_MIH_AVX512: buckets of 64-bit hashes eight at a time with AVX-512 VPOPCNTQ. A
+   variant the CPU lacks falls back to the best one below it. chk_mih_query runs the best. */
+enum { CHK_MIH_AVX512 = 3 };
+/* The best variant this CPU has. */
+int chk_mih_best_variant(void);
 intptr_t chk_mih_query_using(int variant, const uint64_t *q, intptr_t words, const uint64_t *set,
                              const chk_mih_table *tables, intptr_t table_count, int32_t m,
                              const uint64_t *masks, int32_t threshold, int32_t near_radius,
