@@ -98,9 +98,8 @@ public final class HashService: @unchecked Sendable {
         let existing = try store.dataset(named: name)
         var resolved = existing?.root
         if let root { resolved = try confine(root) }
-        let stored = try store.upsertDataset(name: name, root: resolved)
+        _ = try store.upsertDataset(name: name, root: resolved)
         if existing == nil { index.load(name: name, DatasetResult(spec: DatasetSpec(name: name, path: ""), keys: [], hashes: [], issues: [])) }
-        _ = stored
         return (try summary(name), existing == nil)
     }
 
