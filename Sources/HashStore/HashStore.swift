@@ -331,12 +331,16 @@ public final class HashStore: @unchecked Sendable {
     func writing<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.writeWithoutTransaction { db in
-                var result: T?
+                var result: [T] = []
                 try db.inTransaction(.immediate) {
-                    result = try body(db)
+                    result = [try body(db)]
                     return .commit
                 }
-                return result!
+                // inTransaction runs the body once or throws, so the value is there.
+                guard let value = result.first else {
+                    throw StoreError(kind: .io, path: self.displayPath, detail: "a write transaction ended without running")
+                }
+                return value
             }
         } catch {
             throw wrap(error)
