@@ -103,12 +103,7 @@ public final class DatasetIndexer {
         let outcomes = pipeline.run(count: jobs.count, progress: progress, completed: { i, outcome in
             if let onProgress { onProgress(settled + finished.increment(), allFiles) }
             let info = infos[i]
-            let stored: StoredOutcome
-            switch outcome {
-            case .hashed(let h, let warnings): stored = .hashed(h, warnings: warnings)
-            case .failed(let message): stored = .failed(message)
-            }
-            writer.add(FileChange(path: jobList[i].entry.key.bytes, stat: info.stat, digest: info.digest, outcome: stored,
+            writer.add(FileChange(path: jobList[i].entry.key.bytes, stat: info.stat, digest: info.digest, outcome: StoredOutcome(outcome),
                                   codeVersion: codeVersion), to: datasetIDs[jobList[i].dataset])
         }, intake: { i in
             let snapshot: FileSnapshot
@@ -124,10 +119,7 @@ public final class DatasetIndexer {
             let stat = FileStat(size: snapshot.size, mtimeNs: snapshot.mtimeNs, inode: snapshot.inode)
             if known.mayContain(digest), let known = try? store.outcome(of: digest, codeVersion: codeVersion) {
                 infos[i] = ReadInfo(stat: stat, digest: digest, reused: true)
-                switch known {
-                case .hashed(let h, let warnings): return .done(.hashed(h, warnings: warnings))
-                case .failed(let message): return .done(.failed(message))
-                }
+                return .done(FileOutcome(known))
             }
             infos[i] = ReadInfo(stat: stat, digest: digest)
             do {
@@ -147,6 +139,24 @@ public final class DatasetIndexer {
             if case .failed = outcomes[i] { indexed[job.dataset].counts.errors += 1 }
         }
         return indexed
+    }
+}
+
+extension StoredOutcome {
+    init(_ outcome: FileOutcome) {
+        switch outcome {
+        case .hashed(let h, let warnings): self = .hashed(h, warnings: warnings)
+        case .failed(let message): self = .failed(message)
+        }
+    }
+}
+
+extension FileOutcome {
+    init(_ stored: StoredOutcome) {
+        switch stored {
+        case .hashed(let h, let warnings): self = .hashed(h, warnings: warnings)
+        case .failed(let message): self = .failed(message)
+        }
     }
 }
 

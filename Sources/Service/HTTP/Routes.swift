@@ -138,17 +138,23 @@ struct Routes {
         return ([(Array(defaultName.utf8), Array(buffer.readableBytesView))], false)
     }
 
+    /// One image's entry in a response: `{nameKey, <family>: hex..., "warnings"?}` or `{nameKey, "error"}`.
+    func entry(_ nameKey: String, _ name: [UInt8], hashes: ImageHashes?, warnings: [String] = [], error: String? = nil) -> JSONValue {
+        var fields: [([UInt8], JSONValue)] = [(Array(nameKey.utf8), .string(name))]
+        guard let hashes else { return .object(fields + [(Array("error".utf8), .str(error ?? "not hashed"))]) }
+        for family in HashFamily.all { fields.append((Array(family.id.rawValue.utf8), .str(family.hex(of: hashes)))) }
+        if !warnings.isEmpty { fields.append((Array("warnings".utf8), .array(warnings.map { .str($0) }))) }
+        return .object(fields)
+    }
+
     func hashedEntry(_ nameKey: String, _ name: [UInt8], _ result: Result<HashedImage, HashingFailure>) -> JSONValue {
         switch result {
         case .success(let h):
-            var fields: [([UInt8], JSONValue)] = [(Array(nameKey.utf8), .string(name))]
-            for family in HashFamily.all { fields.append((Array(family.id.rawValue.utf8), .str(family.hex(of: h.hashes)))) }
-            if !h.warnings.isEmpty { fields.append((Array("warnings".utf8), .array(h.warnings.map { .str($0) }))) }
-            return .object(fields)
+            return entry(nameKey, name, hashes: h.hashes, warnings: h.warnings)
         case .failure(let failure):
             let message: String
             if case .image(let m) = failure { message = m } else { message = "not hashed: the server was busy" }
-            return .object([(Array(nameKey.utf8), .string(name)), (Array("error".utf8), .str(message))])
+            return entry(nameKey, name, hashes: nil, error: message)
         }
     }
 
@@ -238,20 +244,15 @@ struct Routes {
                 if let k = key(item.name) { uploads.append((k, item.bytes)) } else { refused.append((i, item.name)) }
             }
             let added = try await service.addImages(name, uploads)
-            var entries = added.map { entry -> JSONValue in
-                switch entry {
-                case .hashed(let k, let h, let warnings):
-                    var fields: [([UInt8], JSONValue)] = [(Array("file".utf8), .string(k.bytes))]
-                    for family in HashFamily.all { fields.append((Array(family.id.rawValue.utf8), .str(family.hex(of: h)))) }
-                    if !warnings.isEmpty { fields.append((Array("warnings".utf8), .array(warnings.map { .str($0) }))) }
-                    return .object(fields)
-                case .failed(let k, let message):
-                    return .object([(Array("file".utf8), .string(k.bytes)), (Array("error".utf8), .str(message))])
+            var entries = added.map { added -> JSONValue in
+                switch added {
+                case .hashed(let k, let h, let warnings): return entry("file", k.bytes, hashes: h, warnings: warnings)
+                case .failed(let k, let message): return entry("file", k.bytes, hashes: nil, error: message)
                 }
             }
             for (i, bytes) in refused {
-                entries.insert(.object([(Array("file".utf8), .string(bytes)),
-                                        (Array("error".utf8), .str("not a usable file key: a relative path without '.' or '..' segments, a leading '/' or NUL"))]),
+                entries.insert(entry("file", bytes, hashes: nil,
+                                     error: "not a usable file key: a relative path without '.' or '..' segments, a leading '/' or NUL"),
                                at: min(i, entries.count))
             }
             let stored = added.filter { if case .hashed = $0 { return true } else { return false } }.count
