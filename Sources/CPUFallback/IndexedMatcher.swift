@@ -60,7 +60,7 @@ import HashKit
 /// the output twice while it is gathered.
 public final class IndexedMatcher: Matcher {
     /// `nearestInB` / `nearestInA` value for "farther than `nearestRadius`".
-    public static let fartherThanRadius: UInt16 = .max - 1
+    public static let fartherThanRadius: UInt16 = MatchResult.fartherThanRadius
 
     public enum Strategy: Equatable, Sendable {
         /// The cheapest of brute force and the best index plan, by `estimatedCost`.
