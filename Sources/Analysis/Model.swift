@@ -133,30 +133,45 @@ public struct IndexCounts: Sendable, Equatable {
 
 /// The matches of one hash family.
 public struct FamilyMatches: Sendable {
+    /// `nearestOtherDistance` of an image whose nearest image in another dataset is farther than
+    /// `nearestRadius`.
+    public static let fartherThanRadius = Int.max
+
     public var family: HashFamily
     /// The family whose distance every pair also carries (`otherDistance`, "other_distance").
     public var otherFamily: HashFamily
     public var threshold: Int
-    /// Sorted by (dataset a, dataset b, a.key, b.key).
-    public var pairs: [CrossPair]
+    /// Sorted by (dataset a, dataset b, a.key, b.key). At most `MatchOptions.maxPairs`.
+    public var pairs: PairList
     /// Within-dataset pairs, only with --within.
-    public var within: [CrossPair]?
+    public var within: PairList?
+    /// Pairs the matcher found, kept or not: larger than `pairs.count` (+ `within`) only when the
+    /// `--max-pairs` cap cut the lists short.
+    public var pairsFound: Int
     /// Connected components of the pair graph, members sorted, groups sorted by first member.
     public var groups: [[ImageRef]]
     /// For every hashed image (dataset order, then key order), its smallest distance to any image
-    /// of another dataset; nil when there is no other dataset.
+    /// of another dataset; nil when there is no other dataset; `fartherThanRadius` when it is
+    /// farther than `nearestRadius`.
     public var nearestOtherDistance: [Int?]
+    /// Nearest distances are exact up to this radius; nil: exact at every distance.
+    public var nearestRadius: Int?
 
-    public init(family: HashFamily, otherFamily: HashFamily, threshold: Int, pairs: [CrossPair], within: [CrossPair]?,
-                groups: [[ImageRef]], nearestOtherDistance: [Int?]) {
+    public init(family: HashFamily, otherFamily: HashFamily, threshold: Int, pairs: PairList, within: PairList?,
+                pairsFound: Int? = nil, groups: [[ImageRef]], nearestOtherDistance: [Int?], nearestRadius: Int? = nil) {
         self.family = family
         self.otherFamily = otherFamily
         self.threshold = threshold
         self.pairs = pairs
         self.within = within
+        self.pairsFound = pairsFound ?? pairs.count + (within?.count ?? 0)
         self.groups = groups
         self.nearestOtherDistance = nearestOtherDistance
+        self.nearestRadius = nearestRadius
     }
+
+    /// Whether `--max-pairs` cut the pair lists short.
+    public var truncated: Bool { pairsFound > pairs.count + (within?.count ?? 0) }
 }
 
 /// Seconds spent per stage, for manifest.json.

@@ -78,6 +78,8 @@ public final class IndexedMatcher: Matcher {
     public let nearestRadius: Int?
     public let strategy: Strategy
     let variant: Int32
+    /// Pairs a search keeps in memory before its spool goes to disk (tests lower it).
+    var spoolMemoryLimit = 1 << 20
 
     public convenience init(threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount),
                             nearestRadius: Int? = nil, strategy: Strategy = .automatic) {
@@ -256,39 +258,61 @@ public final class IndexedMatcher: Matcher {
     // MARK: - Matching
 
     public func match(_ a: PackedHashes, _ b: PackedHashes, threshold: Int) throws -> MatchResult {
+        var pairs = [MatchPair]()
+        var transposed = false
+        let near = try run(a, b, threshold: threshold, nearestRadius: nearestRadius ?? threshold, indexA: nil) { block, isTransposed in
+            pairs += block
+            transposed = isTransposed
+        }
+        if transposed { pairs = Self.transpose(pairs, aCount: a.count) }
+        return MatchResult(pairs: pairs, nearestInB: near.nearestInB, nearestInA: near.nearestInA)
+    }
+
+    /// Pairs in (a, b) order, a block at a time: the index always covers B here (indexing A would
+    /// yield them in (b, a) order), and the pairs wait in a `RecordSpool`, so memory is the
+    /// tables plus 12 bytes a query however many pairs there are.
+    public func stream(_ a: PackedHashes, _ b: PackedHashes, threshold: Int, nearestRadius: Int?,
+                       sink: (ArraySlice<MatchPair>) throws -> Void) throws -> NearestDistancesResult {
+        try run(a, b, threshold: threshold, nearestRadius: nearestRadius ?? Int(UInt16.max), indexA: false) { block, _ in
+            try sink(block)
+        }
+    }
+
+    /// The strategy's choice between brute force and an index plan, then the search; `emit`
+    /// gets blocks of pairs sorted by (query, indexed) and whether queries are B (`indexA`).
+    private func run(_ a: PackedHashes, _ b: PackedHashes, threshold: Int, nearestRadius near: Int, indexA: Bool?,
+                     emit: (ArraySlice<MatchPair>, Bool) throws -> Void) throws -> NearestDistancesResult {
         guard a.wordsPerHash == b.wordsPerHash else { throw MatchError.widthMismatch(a.wordsPerHash, b.wordsPerHash) }
         guard threshold >= 0 else { throw MatchError.negativeThreshold(threshold) }
-        let near = nearestRadius ?? threshold
         let na = a.count, nb = b.count
         guard na > 0, nb > 0 else {
-            return MatchResult(pairs: [], nearestInB: [UInt16](repeating: .max, count: na),
-                               nearestInA: [UInt16](repeating: .max, count: nb))
+            return NearestDistancesResult(nearestInB: [UInt16](repeating: .max, count: na),
+                                          nearestInA: [UInt16](repeating: .max, count: nb))
         }
-        let radius = max(threshold, near)
+        // Nearest distances exact up to `near` need a search of that radius; past the hash
+        // width every distance is exact anyway.
+        let radius = max(threshold, min(near, a.bits))
         let plan: Plan?
         switch strategy {
         case .bruteForce:
             plan = nil
         case .automatic:
-            let p = Self.plan(aCount: na, bCount: nb, bits: a.bits, threshold: radius)
+            let p = Self.plan(aCount: na, bCount: nb, bits: a.bits, threshold: radius, indexA: indexA)
             let brute = Double(na) * Double(nb) * Cost.brutePerPair(words: a.wordsPerHash) * 1e-9
             plan = p.flatMap { $0.estimatedSeconds < brute ? $0 : nil }
-        case .indexed(let m, let indexA):
-            plan = Self.plan(aCount: na, bCount: nb, bits: a.bits, threshold: radius, substrings: m, indexA: indexA)
+        case .indexed(let m, let forced):
+            plan = Self.plan(aCount: na, bCount: nb, bits: a.bits, threshold: radius, substrings: m, indexA: indexA ?? forced)
         }
         guard let plan else {
-            var r = try CPUMatcher(threads: threads, variant: variant).match(a, b, threshold: threshold)
-            let clamp = { (d: UInt16) -> UInt16 in Int(d) <= near ? d : Self.fartherThanRadius }
-            r.nearestInB = r.nearestInB.map(clamp)
-            r.nearestInA = r.nearestInA.map(clamp)
-            return r
+            let brute = CPUMatcher(threads: threads, variant: variant)
+            return try brute.stream(a, b, threshold: threshold, nearestRadius: near) { try emit($0, false) }
         }
         if plan.indexesA {
-            let r = search(queries: b, index: a, plan: plan, threshold: threshold, near: near)
-            return MatchResult(pairs: Self.transpose(r.pairs, aCount: na), nearestInB: r.nearIndex, nearestInA: r.nearQuery)
+            let r = try search(queries: b, index: a, plan: plan, threshold: threshold, near: near) { try emit($0, true) }
+            return NearestDistancesResult(nearestInB: r.nearIndex, nearestInA: r.nearQuery)
         }
-        let r = search(queries: a, index: b, plan: plan, threshold: threshold, near: near)
-        return MatchResult(pairs: r.pairs, nearestInB: r.nearQuery, nearestInA: r.nearIndex)
+        let r = try search(queries: a, index: b, plan: plan, threshold: threshold, near: near) { try emit($0, false) }
+        return NearestDistancesResult(nearestInB: r.nearQuery, nearestInA: r.nearIndex)
     }
 
     /// One substring's table over the indexed set, in CSR form (manually allocated, so the C
@@ -352,13 +376,17 @@ public final class IndexedMatcher: Matcher {
     }
 
     struct SearchResult {
-        var pairs: [MatchPair]
         var nearQuery: [UInt16]
         var nearIndex: [UInt16]
     }
 
-    /// Every query hash against the tables over `index`. Pairs are (query, index) sorted.
-    func search(queries x: PackedHashes, index y: PackedHashes, plan: Plan, threshold: Int, near: Int) -> SearchResult {
+    /// Pairs handed to `emit` per block: about 1 MB.
+    static let emitBlock = 1 << 16
+
+    /// Every query hash against the tables over `index`. Pairs go to `emit` sorted by (query,
+    /// index), a block at a time.
+    func search(queries x: PackedHashes, index y: PackedHashes, plan: Plan, threshold: Int, near: Int,
+                emit: (ArraySlice<MatchPair>) throws -> Void) throws -> SearchResult {
         let words = x.wordsPerHash, nx = x.count, ny = y.count, m = plan.substrings
         let tableCount = plan.radii.count
         // Substring bit masks, table order.
@@ -391,9 +419,10 @@ public final class IndexedMatcher: Matcher {
         let order = Self.order(x, m: m, keyBits: plan.keyBits[0])
         let chunk = max(64, min(4096, nx / (workers * 16) + 1))
         let chunkCount = (nx + chunk - 1) / chunk
-        var chunkPairs = [[MatchPair]](repeating: [], count: chunkCount)
-        // Where each query's pairs are: chunk, first index in it, count.
-        var pairChunk = [Int32](repeating: 0, count: nx)
+        // Each chunk's pairs are appended to the spool as it completes (chunks finish in any
+        // order); each query's run is found again by its start in the spool and its count.
+        let spool = RecordSpool<MatchPair>(memoryLimit: spoolMemoryLimit)
+        var spoolError: Error?
         var pairStart = [Int](repeating: 0, count: nx)
         var pairCount = [UInt32](repeating: 0, count: nx)
         var nearQuery = [UInt16](repeating: .max, count: nx)
@@ -406,8 +435,6 @@ public final class IndexedMatcher: Matcher {
             y.words.withUnsafeBufferPointer { yw in
             raw.withUnsafeBufferPointer { rt in
             masks.withUnsafeBufferPointer { mk in
-            chunkPairs.withUnsafeMutableBufferPointer { cp in
-            pairChunk.withUnsafeMutableBufferPointer { pc in
             pairStart.withUnsafeMutableBufferPointer { ps in
             pairCount.withUnsafeMutableBufferPointer { pn in
             nearQuery.withUnsafeMutableBufferPointer { nq in
@@ -438,7 +465,6 @@ public final class IndexedMatcher: Matcher {
                                                             nearY.baseAddress!, &best)
                                     }
                                 }
-                                pc[i] = Int32(c)
                                 ps[i] = pairs.count
                                 pn[i] = UInt32(n)
                                 for e in 0..<n {
@@ -448,26 +474,37 @@ public final class IndexedMatcher: Matcher {
                                 }
                                 nq[i] = best
                             }
-                            cp[c] = pairs
+                            lock.withLock {
+                                // Starts so far are chunk-local; shift them to spool positions.
+                                let base = spool.count
+                                for k in (c * chunk)..<min(nx, (c + 1) * chunk) { ps[Int(order[k])] += base }
+                                do { try spool.append(contentsOf: pairs) } catch { spoolError = spoolError ?? error }
+                            }
                         }
                     }
                     lock.withLock {
                         for j in 0..<ny where nearY[j] < nearIndex[j] { nearIndex[j] = nearY[j] }
                     }
                 }
-            }}}}}}}}}
+            }}}}}}}
         }
-        // Gathered in query order (the output's peak memory is twice its size, here).
-        var pairs = [MatchPair]()
-        pairs.reserveCapacity(chunkPairs.reduce(0) { $0 + $1.count })
+        if let spoolError { throw spoolError }
+        try spool.seal()
+        // Gathered in query order from the spool, a block at a time.
+        var block = [MatchPair]()
+        block.reserveCapacity(Self.emitBlock)
         for i in 0..<nx where pairCount[i] > 0 {
             let start = pairStart[i]
-            pairs += chunkPairs[Int(pairChunk[i])][start..<(start + Int(pairCount[i]))]
+            for k in start..<(start + Int(pairCount[i])) { block.append(spool[k]) }
+            if block.count >= Self.emitBlock {
+                try emit(block[...])
+                block.removeAll(keepingCapacity: true)
+            }
         }
-        chunkPairs = []
+        if !block.isEmpty { try emit(block[...]) }
         for i in 0..<nx where nearQuery[i] == .max { nearQuery[i] = Self.fartherThanRadius }
         for j in 0..<ny where nearIndex[j] == .max { nearIndex[j] = Self.fartherThanRadius }
-        return SearchResult(pairs: pairs, nearQuery: nearQuery, nearIndex: nearIndex)
+        return SearchResult(nearQuery: nearQuery, nearIndex: nearIndex)
     }
 
     /// The indices of `x` ordered by their key of substring 0 (stable counting sort).

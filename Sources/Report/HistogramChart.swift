@@ -26,9 +26,10 @@ struct HistogramChart {
                         size: 16, align: .center, color: .muted)
             return
         }
-        let bins = stats.counts.count
+        let bars = stats.bars
+        let bins = bars.count
         let binW = (right - left) / Double(bins)
-        let maxCount = stats.counts.max() ?? 1
+        let maxCount = bars.map(\.count).max() ?? 1
         let logMax = log10(1 + Double(maxCount))
         func yOf(_ count: Double) -> Double { bottom - (bottom - top) * log10(1 + count) / logMax }
 
@@ -42,7 +43,7 @@ struct HistogramChart {
         }
         canvas.text("0", x: left - 8, y: bottom + 4, size: 11, align: .right, color: .muted)
 
-        for (d, count) in stats.counts.enumerated() where count > 0 {
+        for (d, count) in bars.map(\.count).enumerated() where count > 0 {
             let x = left + Double(d) * binW
             let y = yOf(Double(count))
             let color = d <= stats.threshold ? Color.dataset(0) : Color(hex: 0x9a9a9a)
@@ -52,14 +53,18 @@ struct HistogramChart {
 
         // x ticks: 8 intervals across the hash length.
         let tickStep = max(1, (bins - 1) / 8)
-        var d = 0
-        while d < bins {
+        // Every tickStep-th distance, and the "farther" bar (when there is one) always.
+        var ticks = Array(stride(from: 0, to: bins, by: tickStep))
+        if stats.radius != nil, ticks.last != bins - 1 {
+            if let last = ticks.last, bins - 1 - last < max(1, tickStep / 2) { ticks.removeLast() }
+            ticks.append(bins - 1)
+        }
+        for d in ticks {
             let x = left + (Double(d) + 0.5) * binW
             canvas.line(x, bottom, x, bottom + 5, color: .text)
-            canvas.text(String(d), x: x, y: bottom + 19, size: 11, align: .center, color: .muted)
-            d += tickStep
+            canvas.text(bars[d].label, x: x, y: bottom + 19, size: 11, align: .center, color: .muted)
         }
-        canvas.text("Hamming distance to the nearest image in another dataset (bits of \(bins - 1))",
+        canvas.text("Hamming distance to the nearest image in another dataset (bits of \(stats.bits))",
                     x: (left + right) / 2, y: canvas.height - 22, size: 13, align: .center, color: .muted)
         canvas.verticalText("images (log scale)", x: 22, y: (top + bottom) / 2)
 

@@ -5,22 +5,44 @@ import Analysis
 public struct NearestDistances: Sendable, Equatable {
     public let bits: Int
     public let threshold: Int
-    /// counts[d]: images whose closest image in another dataset is d bits away, d in 0...bits.
+    /// counts[d]: images whose closest image in another dataset is d bits away, d in 0...bits
+    /// (0...radius when `radius` is set; larger bins are then empty, their images in `farther`).
     public let counts: [Int]
+    /// Distances are known exactly up to this (large inputs, where an index serves them); nil:
+    /// at every distance.
+    public let radius: Int?
+    /// Images whose nearest distance is larger than `radius`.
+    public let farther: Int
 
-    public init(bits: Int, threshold: Int, distances: [Int?]) {
+    public init(bits: Int, threshold: Int, distances: [Int?], radius: Int? = nil) {
         self.bits = bits
         self.threshold = threshold
+        self.radius = radius.map { min($0, bits) }
         var counts = [Int](repeating: 0, count: bits + 1)
-        for case let d? in distances where d >= 0 && d <= bits { counts[d] += 1 }
+        var farther = 0
+        for case let d? in distances {
+            if d >= 0 && d <= bits { counts[d] += 1 } else if d > bits { farther += 1 }
+        }
         self.counts = counts
+        self.farther = farther
     }
 
     public init(_ result: FamilyMatches) {
-        self.init(bits: result.family.bits, threshold: result.threshold, distances: result.nearestOtherDistance)
+        self.init(bits: result.family.bits, threshold: result.threshold, distances: result.nearestOtherDistance,
+                  radius: result.nearestRadius)
     }
 
-    public var total: Int { counts.reduce(0, +) }
+    /// The largest distance whose count is known.
+    public var knownUpTo: Int { radius ?? bits }
+
+    /// Bars of the chart: every known distance, then one "farther" bar when there is a radius.
+    public var bars: [(label: String, count: Int)] {
+        var out = (0...knownUpTo).map { (String($0), counts[$0]) }
+        if let radius { out.append(("> \(radius)", farther)) }
+        return out
+    }
+
+    public var total: Int { counts.reduce(0, +) + farther }
     /// Images with a match in another dataset.
     public var matched: Int { counts.prefix(max(0, min(threshold, bits) + 1)).reduce(0, +) }
 
@@ -35,7 +57,7 @@ public struct NearestDistances: Sendable, Equatable {
         var lo = t
         while lo >= 0 && counts[lo] == 0 { lo -= 1 }
         var hi = t + 1
-        while hi <= bits && counts[hi] == 0 { hi += 1 }
+        while hi <= knownUpTo && counts[hi] == 0 { hi += 1 }
         return lo + 1 <= hi - 1 ? (lo + 1)...(hi - 1) : nil
     }
 
@@ -54,13 +76,18 @@ public struct NearestDistances: Sendable, Equatable {
     }
 
     public var justOutside: (count: Int, range: ClosedRange<Int>) {
-        let lo = min(bits, max(0, threshold + 1)), hi = min(bits, threshold + gapMargin)
+        let lo = min(bits, max(0, threshold + 1)), hi = min(knownUpTo, threshold + gapMargin)
         return (threshold < bits ? counts[lo...max(lo, hi)].reduce(0, +) : 0, lo...max(lo, hi))
     }
 
     /// One sentence for people: does the threshold sit in a gap?
     public var verdict: String {
         guard total > 0 else { return "With a single dataset there are no cross-dataset distances." }
+        let prefix = radius.map { "Nearest distances are exact up to \($0) (\(Text.plural(farther, "image")) farther). " } ?? ""
+        return prefix + gapVerdict
+    }
+
+    private var gapVerdict: String {
         if thresholdInGap, let run = emptyRunAroundThreshold {
             let span = run.count == 1 ? "at distance \(run.lowerBound)" : "at distances \(run.lowerBound) to \(run.upperBound)"
             return "The threshold (\(threshold)) sits in a gap: no image has its nearest match in another dataset \(span)."

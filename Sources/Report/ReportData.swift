@@ -36,8 +36,7 @@ struct ReportData {
         names = result.datasets.map(\.spec.name)
         let sizes = result.datasets.map(\.keys.count)
         views = result.allMatches.map { r in
-            let closest = Self.closestFirst(r.pairs)
-            let shown = Array(closest.prefix(max(0, maxReportPairs)))
+            let shown = r.pairs.closest(maxReportPairs).map { r.pairs[$0] }
             return AlgorithmView(result: r, shown: shown, omitted: r.pairs.count - shown.count,
                                  overlap: DatasetOverlap(groups: r.groups, sizes: sizes), nearest: NearestDistances(r))
         }
@@ -57,33 +56,40 @@ struct ReportData {
     /// "found by both" for two families, "found by all" for more.
     var agreement: String { views.count == 2 ? "both" : "all" }
 
-    /// Smallest distance first, then the other hash's distance; ties keep the JSON order
-    /// (dataset pair, then file names), so the order never depends on anything but the input.
-    static func closestFirst(_ pairs: [CrossPair]) -> [CrossPair] {
-        pairs.enumerated().sorted { l, r in
-            if l.element.distance != r.element.distance { return l.element.distance < r.element.distance }
-            if l.element.otherDistance != r.element.otherDistance { return l.element.otherDistance < r.element.otherDistance }
-            return l.offset < r.offset
-        }.map(\.element)
-    }
-
     static func countPairs(_ result: AnalysisResult) -> [PairCounts] {
-        struct Key: Hashable { var a: ImageRef, b: ImageRef }
         let n = result.datasets.count
         let all = result.allMatches
-        // How many families found each image pair.
-        var foundBy = [Key: Int]()
-        for m in all { for p in m.pairs { foundBy[Key(a: p.a, b: p.b), default: 0] += 1 } }
+        var perFamily = [[Int]](repeating: [Int](repeating: 0, count: all.count), count: n * n)
+        for (f, m) in all.enumerated() {
+            for i in m.pairs.indices { let s = m.pairs.summary(i); perFamily[s.datasetA * n + s.datasetB][f] += 1 }
+        }
+        // Pairs every family found: the lists are all sorted by (a, b), so one merge walk.
+        var agreed = [Int](repeating: 0, count: n * n)
+        if let first = all.first {
+            var cursors = [Int](repeating: 0, count: all.count)
+            outer: for i in first.pairs.indices {
+                let p = first.pairs[i]
+                for f in 1..<max(1, all.count) {
+                    let list = all[f].pairs
+                    while cursors[f] < list.count, Self.precedes(list[cursors[f]], p) { cursors[f] += 1 }
+                    guard cursors[f] < list.count else { break outer }
+                    let q = list[cursors[f]]
+                    guard q.a == p.a && q.b == p.b else { continue outer }
+                }
+                agreed[p.a.dataset * n + p.b.dataset] += 1
+            }
+        }
         var rows = [PairCounts]()
         for a in 0..<n {
             for b in (a + 1)..<n {
-                let perFamily = all.map { m in m.pairs.filter { $0.a.dataset == a && $0.b.dataset == b }.count }
-                let agreed = foundBy.filter { $0.key.a.dataset == a && $0.key.b.dataset == b && $0.value == all.count }.count
-                rows.append(PairCounts(a: a, b: b, perFamily: perFamily, all: agreed))
+                rows.append(PairCounts(a: a, b: b, perFamily: perFamily[a * n + b], all: agreed[a * n + b]))
             }
         }
         return rows
     }
+
+    /// The pair lists' order: (a, b).
+    static func precedes(_ l: CrossPair, _ r: CrossPair) -> Bool { l.a != r.a ? l.a < r.a : l.b < r.b }
 
     var totalImages: Int { result.datasets.reduce(0) { $0 + $1.keys.count } }
     var totalErrors: Int { result.datasets.reduce(0) { $0 + $1.errorCount } }

@@ -60,11 +60,11 @@ final class ReportWriterTests: XCTestCase {
         ]
         let groups = [[r(0, "Q1.jpg"), r(1, "Q1.jpg")], [r(0, "part3/1939_1_291.jpg"), r(1, "Q20173065.jpg")],
                       [r(0, "solo.jpg"), r(1, "broken.jpg")]]
-        let phash = FamilyMatches(family: .phash, otherFamily: .blockmean, threshold: 8, pairs: pairs, within: nil, groups: groups,
+        let phash = FamilyMatches(family: .phash, otherFamily: .blockmean, threshold: 8, pairs: PairList(pairs), within: nil, groups: groups,
                                   nearestOtherDistance: [4, 1, 7, 4, 1, 7])
-        let bm = FamilyMatches(family: .blockmean, otherFamily: .phash, threshold: 8, pairs: Array(pairs.prefix(2)).map {
+        let bm = FamilyMatches(family: .blockmean, otherFamily: .phash, threshold: 8, pairs: PairList(Array(pairs.prefix(2)).map {
             CrossPair(a: $0.a, b: $0.b, distance: $0.otherDistance, otherDistance: $0.distance)
-        }, within: nil, groups: Array(groups.prefix(2)), nearestOtherDistance: [6, 2, 30, 6, 2, 30])
+        }), within: nil, groups: Array(groups.prefix(2)), nearestOtherDistance: [6, 2, 30, 6, 2, 30])
         return AnalysisResult(datasets: [a, b], matches: [phash, bm],
                               device: EngineDescription(kind: "cpu", name: "test"), timings: StageTimings())
     }

@@ -1,19 +1,39 @@
 import HashKit
 
 /// Which families to match and how: one threshold per family (the family's default unless the
-/// user gave one), and whether pairs inside a dataset are listed too.
+/// user gave one), whether pairs inside a dataset are listed too, and the bounds that keep huge
+/// inputs in bounded time and memory.
 public struct MatchOptions: Sendable {
     public var families: [HashFamily]
     public var thresholds: [HashFamily.ID: Int]
     public var within: Bool
+    /// Pairs kept per family (cross-dataset and, separately, within-dataset); past it the lists
+    /// are marked truncated. Each kept pair costs 16 bytes of scratch disk and ~150 bytes of JSON.
+    public var maxPairs: Int
+    /// Up to this many comparisons (summed over dataset pairs), nearest distances are exact at
+    /// every distance; beyond it they are exact up to `nearestRadius(for:)`, so that an index can
+    /// serve them instead of an N x M scan.
+    public var exactNearestComparisons: Int
 
-    public init(families: [HashFamily] = HashFamily.all, thresholds: [HashFamily.ID: Int] = [:], within: Bool = false) {
+    public static let defaultMaxPairs = 10_000_000
+    public static let defaultExactNearestComparisons = 1 << 28
+
+    public init(families: [HashFamily] = HashFamily.all, thresholds: [HashFamily.ID: Int] = [:], within: Bool = false,
+                maxPairs: Int = MatchOptions.defaultMaxPairs,
+                exactNearestComparisons: Int = MatchOptions.defaultExactNearestComparisons) {
         self.families = families
         self.thresholds = thresholds
         self.within = within
+        self.maxPairs = maxPairs
+        self.exactNearestComparisons = exactNearestComparisons
     }
 
     public func threshold(_ family: HashFamily) -> Int { thresholds[family.id] ?? family.defaultThreshold }
+
+    /// The radius nearest distances are exact up to when the input is too large for exact ones:
+    /// the threshold plus the report's gap margin (1/32 of the bits), so the report can still say
+    /// whether the threshold sits in an empty stretch of the histogram.
+    public func nearestRadius(for family: HashFamily) -> Int { threshold(family) + max(1, family.bits / 32) }
 
     /// The family whose distance a pair of `family` also carries: the next family in the list
     /// (with two families, the other one), or `family` itself when it is alone.
@@ -24,70 +44,95 @@ public struct MatchOptions: Sendable {
 }
 
 /// Compares every image with every image of the other datasets, for one hash family, on
-/// whichever `Matcher` the caller chose (CPU or OpenCL), and derives pairs, groups and each
-/// image's nearest distance in the other datasets.
+/// whichever `Matcher` the caller chose (CPU brute force, CPU index, OpenCL), and derives pairs,
+/// groups and each image's nearest distance in the other datasets.
+///
+/// Pairs stream from the matcher into a `PairList` (16 bytes each, on disk once large) and into
+/// a union-find over image numbers, so memory is bounded by the hash sets, not by the pairs.
 public struct CrossDatasetMatch {
     public var matcher: Matcher
     public var within: Bool
+    public var maxPairs: Int
+    public var exactNearestComparisons: Int
 
-    public init(matcher: Matcher, within: Bool = false) {
+    public init(matcher: Matcher, within: Bool = false, maxPairs: Int = MatchOptions.defaultMaxPairs,
+                exactNearestComparisons: Int = MatchOptions.defaultExactNearestComparisons) {
         self.matcher = matcher
         self.within = within
+        self.maxPairs = maxPairs
+        self.exactNearestComparisons = exactNearestComparisons
     }
 
     /// Every family of `options`, in its order.
     public static func run(_ datasets: [DatasetResult], options: MatchOptions, matcher: Matcher) throws -> [FamilyMatches] {
-        let cross = CrossDatasetMatch(matcher: matcher, within: options.within)
+        let cross = CrossDatasetMatch(matcher: matcher, within: options.within, maxPairs: options.maxPairs,
+                                      exactNearestComparisons: options.exactNearestComparisons)
         return try options.families.map { family in
-            try cross.run(datasets, family: family, other: options.otherFamily(family), threshold: options.threshold(family))
+            try cross.run(datasets, family: family, other: options.otherFamily(family), threshold: options.threshold(family),
+                          nearestRadius: options.nearestRadius(for: family))
         }
     }
 
+    /// `nearestRadius` applies only when the comparisons exceed `exactNearestComparisons`; the
+    /// choice depends on the input alone, never on the matcher, so every device gives the same.
     public func run(_ datasets: [DatasetResult], family: HashFamily, other otherFamily: HashFamily,
-                    threshold: Int) throws -> FamilyMatches {
+                    threshold: Int, nearestRadius: Int? = nil) throws -> FamilyMatches {
         let packed = datasets.map { PackedHashes(family, $0.hashes) }
         let other = datasets.map { PackedHashes(otherFamily, $0.hashes) }
-        var nearest: [[Int?]] = datasets.map { [Int?](repeating: nil, count: $0.hashes.count) }
-        var pairs = [CrossPair]()
+        let keys = datasets.map(\.keys)
+        var comparisons = 0
+        for i in datasets.indices { for j in datasets.indices where j > i { comparisons += packed[i].count * packed[j].count } }
+        let radius = comparisons > exactNearestComparisons ? nearestRadius : nil
 
-        func lower(_ current: Int?, _ candidate: UInt16) -> Int? {
-            guard candidate != UInt16.max else { return current }
-            return min(current ?? Int(candidate), Int(candidate))
-        }
+        var nearest: [[UInt16]] = datasets.map { [UInt16](repeating: .max, count: $0.hashes.count) }
+        let offsets = datasets.reduce(into: [0]) { $0.append($0.last! + $1.hashes.count) }
+        var components = UnionFind(count: offsets.last!)
+        let cross = PairListBuilder(limit: maxPairs)
 
         for i in datasets.indices {
             for j in datasets.indices where j > i {
-                let result = try matcher.match(packed[i], packed[j], threshold: threshold)
-                for (a, d) in result.nearestInB.enumerated() { nearest[i][a] = lower(nearest[i][a], d) }
-                for (b, d) in result.nearestInA.enumerated() { nearest[j][b] = lower(nearest[j][b], d) }
-                for p in result.pairs {
-                    pairs.append(CrossPair(
-                        a: ImageRef(dataset: i, key: datasets[i].keys[Int(p.a)]),
-                        b: ImageRef(dataset: j, key: datasets[j].keys[Int(p.b)]),
-                        distance: Int(p.distance),
-                        otherDistance: other[i].distance(Int(p.a), other[j], Int(p.b))))
+                let near = try matcher.stream(packed[i], packed[j], threshold: threshold, nearestRadius: radius) { block in
+                    for p in block {
+                        guard try cross.add(datasetA: i, datasetB: j, p,
+                                            otherDistance: other[i].distance(Int(p.a), other[j], Int(p.b))) else { continue }
+                        components.union(offsets[i] + Int(p.a), offsets[j] + Int(p.b))
+                    }
                 }
+                for (a, d) in near.nearestInB.enumerated() where d < nearest[i][a] { nearest[i][a] = d }
+                for (b, d) in near.nearestInA.enumerated() where d < nearest[j][b] { nearest[j][b] = d }
             }
         }
 
-        var withinPairs: [CrossPair]?
+        var withinPairs: PairList?
+        var withinSeen = 0
         if within {
-            var list = [CrossPair]()
+            let list = PairListBuilder(limit: maxPairs)
             for i in datasets.indices {
-                let result = try matcher.match(packed[i], packed[i], threshold: threshold)
-                for p in result.pairs where p.a < p.b {
-                    list.append(CrossPair(
-                        a: ImageRef(dataset: i, key: datasets[i].keys[Int(p.a)]),
-                        b: ImageRef(dataset: i, key: datasets[i].keys[Int(p.b)]),
-                        distance: Int(p.distance),
-                        otherDistance: other[i].distance(Int(p.a), other[i], Int(p.b))))
+                _ = try matcher.stream(packed[i], packed[i], threshold: threshold, nearestRadius: 0) { block in
+                    for p in block where p.a < p.b {
+                        try list.add(datasetA: i, datasetB: i, p, otherDistance: other[i].distance(Int(p.a), other[i], Int(p.b)))
+                    }
                 }
             }
-            withinPairs = list
+            withinPairs = try list.finish(keys: keys)
+            withinSeen = list.seen
         }
 
+        let pairs = try cross.finish(keys: keys)
+        let groups = components.groups().map { members in
+            members.map { n -> ImageRef in
+                let d = offsets.lastIndex { $0 <= n }!
+                return ImageRef(dataset: d, key: keys[d][n - offsets[d]])
+            }
+        }
+        let distances: [Int?] = nearest.flatMap { row in
+            row.map { d -> Int? in
+                d == .max ? nil : d == MatchResult.fartherThanRadius ? FamilyMatches.fartherThanRadius : Int(d)
+            }
+        }
         return FamilyMatches(family: family, otherFamily: otherFamily, threshold: threshold, pairs: pairs,
-                             within: withinPairs, groups: Self.groups(of: pairs), nearestOtherDistance: nearest.flatMap { $0 })
+                             within: withinPairs, pairsFound: cross.seen + withinSeen, groups: groups,
+                             nearestOtherDistance: distances, nearestRadius: radius)
     }
 
     /// Connected components of the pair graph: members sorted by (dataset order, key), groups
@@ -101,23 +146,48 @@ public struct CrossDatasetMatch {
             refs.append(r)
             return refs.count - 1
         }
-        var parent = [Int]()
-        func find(_ x: Int) -> Int {
-            var x = x
-            while parent[x] != x {
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            }
-            return x
+        let numbered = pairs.map { (id($0.a), id($0.b)) }
+        var components = UnionFind(count: refs.count)
+        for (a, b) in numbered { components.union(a, b) }
+        return components.groups().map { $0.map { refs[$0] }.sorted() }.sorted { $0[0] < $1[0] }
+    }
+}
+
+/// Disjoint sets over 0..<count (path halving, union by smaller root), 4 bytes an element.
+struct UnionFind {
+    private var parent: [Int32]
+    /// Whether an element took part in any union (a group has at least two members).
+    private var linked: [Bool]
+
+    init(count: Int) {
+        parent = (0..<count).map { Int32($0) }
+        linked = [Bool](repeating: false, count: count)
+    }
+
+    mutating func find(_ x: Int) -> Int {
+        var x = x
+        while Int(parent[x]) != x {
+            parent[x] = parent[Int(parent[x])]
+            x = Int(parent[x])
         }
-        for p in pairs {
-            let a = id(p.a), b = id(p.b)
-            while parent.count < refs.count { parent.append(parent.count) }
-            let ra = find(a), rb = find(b)
-            if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+        return x
+    }
+
+    mutating func union(_ a: Int, _ b: Int) {
+        linked[a] = true
+        linked[b] = true
+        let ra = find(a), rb = find(b)
+        if ra != rb { parent[max(ra, rb)] = Int32(min(ra, rb)) }
+    }
+
+    /// Components of two or more elements: members ascending, components by their smallest member.
+    mutating func groups() -> [[Int]] {
+        var slot = [Int: Int]()
+        var out = [[Int]]()
+        for x in parent.indices where linked[x] {
+            let r = find(x)
+            if let s = slot[r] { out[s].append(x) } else { slot[r] = out.count; out.append([x]) }
         }
-        var components = [Int: [ImageRef]]()
-        for (i, r) in refs.enumerated() { components[find(i), default: []].append(r) }
-        return components.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        return out
     }
 }

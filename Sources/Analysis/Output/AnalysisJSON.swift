@@ -25,11 +25,18 @@ public enum AnalysisJSON {
         .object([(Array("dataset".utf8), .str(datasets[r.dataset].spec.name)), (Array("file".utf8), .string(r.key.bytes))])
     }
 
-    static func pairs(_ pairs: [CrossPair], _ datasets: [DatasetResult]) -> JSONValue {
-        .array(pairs.map { p in
-            .obj([("a", ref(p.a, datasets)), ("b", ref(p.b, datasets)),
-                  ("distance", .int(p.distance)), ("other_distance", .int(p.otherDistance))])
+    /// A lazy array: a pair's JSON is made only while the file is written.
+    static func pairs(_ pairs: PairList, _ datasets: [DatasetResult]) -> JSONValue {
+        let names = datasets.map(\.spec.name)
+        return .lazyArray(LazyJSONArray(count: pairs.count) { i in
+            let p = pairs[i]
+            return .obj([("a", ref(p.a, names)), ("b", ref(p.b, names)),
+                         ("distance", .int(p.distance)), ("other_distance", .int(p.otherDistance))])
         })
+    }
+
+    static func ref(_ r: ImageRef, _ names: [String]) -> JSONValue {
+        .object([(Array("dataset".utf8), .str(names[r.dataset])), (Array("file".utf8), .string(r.key.bytes))])
     }
 
     public static func crossDuplicates(_ result: FamilyMatches, _ datasets: [DatasetResult]) -> JSONValue {
@@ -41,6 +48,11 @@ public enum AnalysisJSON {
             ("groups", .array(result.groups.map { .array($0.map { ref($0, datasets) }) })),
         ]
         if let within = result.within { fields.append(("within", pairs(within, datasets))) }
+        // Only when the --max-pairs cap cut the lists, so an uncut file is the seed's, byte for byte.
+        if result.truncated {
+            fields.append(("truncated", .bool(true)))
+            fields.append(("pairs_found", .int(result.pairsFound)))
+        }
         return .obj(fields)
     }
 
@@ -83,6 +95,11 @@ public enum AnalysisJSON {
                               ("report", .double(round3(t.report))), ("total", .double(round3(t.total)))])),
             ("pairs", .obj(result.allMatches.map { ($0.family.id.rawValue, .int($0.pairs.count)) })),
         ]
+        let truncated = result.allMatches.filter(\.truncated)
+        if !truncated.isEmpty {
+            fields.append(("truncated", .obj(truncated.map { ($0.family.id.rawValue, .obj([
+                ("pairs_found", .int($0.pairsFound)), ("pairs_written", .int($0.pairs.count + ($0.within?.count ?? 0)))])) })))
+        }
         let indexed = result.datasets.compactMap(\.counts)
         if !indexed.isEmpty { fields.append(("files", counts(indexed.reduce(IndexCounts(), +)))) }
         if let store {

@@ -17,34 +17,40 @@ public enum OutputError: Error, CustomStringConvertible {
 /// flushed to disk first, so even a power cut leaves the old file or the new one).
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String, sync: Bool = true) throws {
+        try write(to: path, sync: sync) { put in try put(bytes) }
+    }
+
+    /// Writes what `body` hands to `put`, piece by piece, then renames the file into place; on
+    /// any error the target is left as it was.
+    public static func write(to path: String, sync: Bool = true,
+                             _ body: (_ put: ([UInt8]) throws -> Void) throws -> Void) throws {
         let dir = (path as NSString).deletingLastPathComponent
         try makeFolder(dir.isEmpty ? "." : dir)
         // Unique per call too: thumbnails are written from several threads at once.
         let tmp = path + ".tmp-\(getpid())-\(nextTemporaryNumber())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw OutputError.cannotWrite(path, String(cString: strerror(errno))) }
-        var ok = true
-        var why = ""
-        bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, base + offset, raw.count - offset)
-                if n <= 0 {
+        func put(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var offset = 0
+                while offset < raw.count {
+                    let n = Foundation.write(fd, base + offset, raw.count - offset)
                     if n < 0 && errno == EINTR { continue }
-                    ok = false
-                    why = String(cString: strerror(errno))
-                    return
+                    guard n > 0 else { throw OutputError.cannotWrite(path, String(cString: strerror(errno))) }
+                    offset += n
                 }
-                offset += n
             }
         }
-        if ok && sync && fsync(fd) != 0 { ok = false; why = String(cString: strerror(errno)) }
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else {
-            if why.isEmpty { why = String(cString: strerror(errno)) }
+        do {
+            try body(put)
+            if sync && fsync(fd) != 0 { throw OutputError.cannotWrite(path, String(cString: strerror(errno))) }
+            close(fd)
+            guard rename(tmp, path) == 0 else { throw OutputError.cannotWrite(path, String(cString: strerror(errno))) }
+        } catch {
+            close(fd)
             unlink(tmp)
-            throw OutputError.cannotWrite(path, why)
+            throw error
         }
     }
 
@@ -60,7 +66,10 @@ public enum AtomicFile {
 
     public static func write(_ text: String, to path: String) throws { try write(Array(text.utf8), to: path) }
 
-    public static func write(_ json: JSONValue, to path: String) throws { try write(json.serialized(), to: path) }
+    /// Streams the JSON (lazy arrays are made while written).
+    public static func write(_ json: JSONValue, to path: String) throws {
+        try write(to: path) { put in try json.serialize(to: put) }
+    }
 
     public static func makeFolder(_ path: String) throws {
         do {

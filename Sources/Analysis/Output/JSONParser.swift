@@ -31,7 +31,13 @@ extension JSONValue {
     public var stringBytes: [UInt8]? { if case .string(let s) = self { return s } else { return nil } }
     public var stringValue: String? { stringBytes.map { String(decoding: $0, as: UTF8.self) } }
     public var intValue: Int? { if case .int(let i) = self { return i } else { return nil } }
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    public var arrayValue: [JSONValue]? {
+        switch self {
+        case .array(let a): return a
+        case .lazyArray(let a): return (0..<a.count).map(a.element)
+        default: return nil
+        }
+    }
     public var objectPairs: [([UInt8], JSONValue)]? { if case .object(let o) = self { return o } else { return nil } }
 }
 

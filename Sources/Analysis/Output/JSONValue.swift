@@ -14,6 +14,9 @@ public indirect enum JSONValue: Equatable, Sendable {
     case array([JSONValue])
     /// Keys are sorted when printed; duplicate keys keep the last value.
     case object([([UInt8], JSONValue)])
+    /// An array whose elements are made one at a time while it is written (printed exactly like
+    /// `.array`): millions of pairs go to a file without ever being held as values.
+    case lazyArray(LazyJSONArray)
 
     public static func str(_ s: String) -> JSONValue { .string(Array(s.utf8)) }
 
@@ -26,14 +29,32 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// The canonical text, ending with a newline.
     public func serialized() -> [UInt8] {
         var out = [UInt8]()
-        write(into: &out, indent: 0)
+        write(into: &out, indent: 0, flush: nil)
         out.append(UInt8(ascii: "\n"))
         return out
     }
 
+    /// The canonical text, handed to `flush` in pieces of about `chunk` bytes (lazy arrays are
+    /// made and written an element at a time, so memory stays at one piece).
+    public func serialize(chunk: Int = 1 << 20, to flush: ([UInt8]) throws -> Void) throws {
+        var out = [UInt8]()
+        var failure: Error?
+        try withoutActuallyEscaping(flush) { flush in
+            let flusher: (inout [UInt8]) -> Void = { buffer in
+                guard buffer.count >= chunk, failure == nil else { return }
+                do { try flush(buffer) } catch { failure = error }
+                buffer.removeAll(keepingCapacity: true)
+            }
+            write(into: &out, indent: 0, flush: flusher)
+        }
+        if let failure { throw failure }
+        out.append(UInt8(ascii: "\n"))
+        try flush(out)
+    }
+
     public var text: String { String(decoding: serialized(), as: UTF8.self) }
 
-    private func write(into out: inout [UInt8], indent: Int) {
+    private func write(into out: inout [UInt8], indent: Int, flush: ((inout [UInt8]) -> Void)?) {
         switch self {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
@@ -48,7 +69,18 @@ public indirect enum JSONValue: Equatable, Sendable {
             for (n, item) in items.enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 JSONValue.newline(&out, indent + 2)
-                item.write(into: &out, indent: indent + 2)
+                item.write(into: &out, indent: indent + 2, flush: flush)
+            }
+            JSONValue.newline(&out, indent)
+            out.append(UInt8(ascii: "]"))
+        case .lazyArray(let items):
+            if items.count == 0 { out += Array("[]".utf8); return }
+            out.append(UInt8(ascii: "["))
+            for n in 0..<items.count {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.newline(&out, indent + 2)
+                items.element(n).write(into: &out, indent: indent + 2, flush: flush)
+                flush?(&out)
             }
             JSONValue.newline(&out, indent)
             out.append(UInt8(ascii: "]"))
@@ -63,7 +95,7 @@ public indirect enum JSONValue: Equatable, Sendable {
                 JSONValue.newline(&out, indent + 2)
                 JSONValue.writeString(key, into: &out)
                 out += [UInt8(ascii: ":"), UInt8(ascii: " ")]
-                unique[key]?.write(into: &out, indent: indent + 2)
+                unique[key]?.write(into: &out, indent: indent + 2, flush: flush)
             }
             JSONValue.newline(&out, indent)
             out.append(UInt8(ascii: "}"))
@@ -138,4 +170,15 @@ public indirect enum JSONValue: Equatable, Sendable {
 private extension String {
     /// Integral doubles print like Python floats ("3.0"), others via Swift's shortest form.
     init(format1 d: Double) { self = String(Int64(d)) + ".0" }
+}
+
+/// The elements of a `JSONValue.lazyArray`: how many, and how to make the n-th.
+public struct LazyJSONArray: Sendable {
+    public let count: Int
+    public let element: @Sendable (Int) -> JSONValue
+
+    public init(count: Int, element: @escaping @Sendable (Int) -> JSONValue) {
+        self.count = count
+        self.element = element
+    }
 }

@@ -38,7 +38,7 @@ public struct PackedHashes: Sendable, Equatable {
 }
 
 /// One pair under the threshold: index `a` in the first set, `b` in the second.
-public struct MatchPair: Hashable, Sendable {
+public struct MatchPair: Hashable, Sendable, BitwiseCopyable {
     public var a: Int32
     public var b: Int32
     public var distance: UInt16
