@@ -94,7 +94,10 @@ public struct DatasetResult: Sendable {
 
     public var errorCount: Int { issues.filter { !$0.warning }.count }
     /// The file on disk for a key, as raw path bytes (file names need not be UTF-8).
-    public func pathBytes(for key: FileKey) -> [UInt8] { Array(spec.path.utf8) + [UInt8(ascii: "/")] + key.bytes }
+    /// An empty `spec.path` means the keys are paths themselves (hashes read from `hash --json`).
+    public func pathBytes(for key: FileKey) -> [UInt8] {
+        spec.path.isEmpty ? key.bytes : Array(spec.path.utf8) + [UInt8(ascii: "/")] + key.bytes
+    }
 }
 
 /// A cross-dataset pair: `a` belongs to the dataset named first on the command line.

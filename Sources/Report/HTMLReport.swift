@@ -47,6 +47,7 @@ enum HTMLReport {
             }
             add("</div><p>\(Text.plural(v.result.pairs.count, "pair")) in \(Text.plural(v.result.groups.count, "group")); "
                 + "\(Text.plural(v.nearest.matched, "image has", "images have")) a match in another dataset. \(e(v.nearest.verdict))</p>")
+            if let warning = ReportData.truncationWarning(v.result) { add("<p class=\"warning\"><strong>\(e(warning))</strong></p>") }
         }
         add("<h3>Pairs per dataset pair</h3>")
         if data.pairCounts.isEmpty {

@@ -55,6 +55,10 @@ enum MarkdownReport {
                  + "\(Text.plural(v.nearest.matched, "image has", "images have")) a match in another dataset. "
                  + v.nearest.verdict)
             line()
+            if let warning = ReportData.truncationWarning(v.result) {
+                line("**\(warning)**")
+                line()
+            }
         }
         line("### Pairs per dataset pair")
         line()

@@ -63,7 +63,7 @@ struct ReportData {
         for (f, m) in all.enumerated() {
             for i in m.pairs.indices { let s = m.pairs.summary(i); perFamily[s.datasetA * n + s.datasetB][f] += 1 }
         }
-        // Pairs every family found: the lists are all sorted by (a, b), so one merge walk.
+        // Pairs every family found: the lists share one order, so one merge walk.
         var agreed = [Int](repeating: 0, count: n * n)
         if let first = all.first {
             var cursors = [Int](repeating: 0, count: all.count)
@@ -88,8 +88,21 @@ struct ReportData {
         return rows
     }
 
-    /// The pair lists' order: (a, b).
-    static func precedes(_ l: CrossPair, _ r: CrossPair) -> Bool { l.a != r.a ? l.a < r.a : l.b < r.b }
+    /// The warning both reports show when `--max-pairs` cut a family's pairs; nil otherwise.
+    static func truncationWarning(_ m: FamilyMatches) -> String? {
+        guard m.truncated else { return nil }
+        let written = m.pairs.count + (m.within?.count ?? 0)
+        return "Truncated: the \(m.family.id) matcher found \(Text.count(m.pairsFound)) pairs; only the first "
+            + "\(Text.count(written)) are listed (--max-pairs), and groups are built from those. "
+            + "Many identical (often blank or flat) images usually cause this; raise --max-pairs to list them all."
+    }
+
+    /// The pair lists' order: (dataset a, dataset b, a.key, b.key).
+    static func precedes(_ l: CrossPair, _ r: CrossPair) -> Bool {
+        if l.a.dataset != r.a.dataset { return l.a.dataset < r.a.dataset }
+        if l.b.dataset != r.b.dataset { return l.b.dataset < r.b.dataset }
+        return l.a.key != r.a.key ? l.a.key < r.a.key : l.b.key < r.b.key
+    }
 
     var totalImages: Int { result.datasets.reduce(0) { $0 + $1.keys.count } }
     var totalErrors: Int { result.datasets.reduce(0) { $0 + $1.errorCount } }

@@ -54,6 +54,8 @@ public struct CrossDatasetMatch {
     public var within: Bool
     public var maxPairs: Int
     public var exactNearestComparisons: Int
+    /// Pairs a list keeps in memory before it goes to a scratch file (tests lower it).
+    var pairMemoryLimit = 1 << 20
 
     public init(matcher: Matcher, within: Bool = false, maxPairs: Int = MatchOptions.defaultMaxPairs,
                 exactNearestComparisons: Int = MatchOptions.defaultExactNearestComparisons) {
@@ -87,7 +89,7 @@ public struct CrossDatasetMatch {
         var nearest: [[UInt16]] = datasets.map { [UInt16](repeating: .max, count: $0.hashes.count) }
         let offsets = datasets.reduce(into: [0]) { $0.append($0.last! + $1.hashes.count) }
         var components = UnionFind(count: offsets.last!)
-        let cross = PairListBuilder(limit: maxPairs)
+        let cross = PairListBuilder(limit: maxPairs, memoryLimit: pairMemoryLimit)
 
         for i in datasets.indices {
             for j in datasets.indices where j > i {
@@ -106,7 +108,7 @@ public struct CrossDatasetMatch {
         var withinPairs: PairList?
         var withinSeen = 0
         if within {
-            let list = PairListBuilder(limit: maxPairs)
+            let list = PairListBuilder(limit: maxPairs, memoryLimit: pairMemoryLimit)
             for i in datasets.indices {
                 _ = try matcher.stream(packed[i], packed[i], threshold: threshold, nearestRadius: 0) { block in
                     for p in block where p.a < p.b {

@@ -6,6 +6,11 @@ public struct HashFileError: Error, CustomStringConvertible, Equatable {
     public var path: String
     public var reason: String
     public var description: String { "\(path): \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// Reads what `AnalysisJSON` writes: an output folder's manifest.json and each dataset's

@@ -24,49 +24,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder.")
     var out: String
 
-    @Option(name: .long, help: "phash match threshold (Hamming distance <= threshold, of 64 bits; default \(HashFamily.phash.defaultThreshold)).")
-    var phashThreshold: Int?
-
-    @Option(name: .long, help: "blockmean match threshold (Hamming distance <= threshold, of 256 bits; default \(HashFamily.blockmean.defaultThreshold)).")
-    var blockmeanThreshold: Int?
-
-    @Option(name: .long, help: ArgumentHelp("A match threshold as FAMILY=N, for any hash family (\(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))).",
-                                            valueName: "family=n"))
-    var threshold: [String] = []
-
-    @Flag(name: .long, help: "Also list pairs inside each dataset (a separate \"within\" array).")
-    var within = false
-
-    @Option(name: .long, help: "At most this many pairs per hash in the reports (the JSON holds all).")
-    var maxReportPairs: Int = 500
+    @OptionGroup var matching: MatchingOptions
 
     func validate() throws {
-        _ = try matchOptions()
-        guard maxReportPairs >= 0 else { throw ValidationError("--max-report-pairs must be >= 0") }
         _ = try Self.parseDatasets(datasets)
-    }
-
-    /// Thresholds from --threshold FAMILY=N, --phash-threshold and --blockmean-threshold, each
-    /// within 0 ... the family's bits.
-    func matchOptions() throws -> MatchOptions {
-        var given = [(HashFamily, Int)]()
-        for item in threshold {
-            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let family = HashFamily.named(parts[0]), let n = Int(parts[1]) else {
-                throw ValidationError("--threshold '\(item)': expected FAMILY=N with FAMILY one of \(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))")
-            }
-            given.append((family, n))
-        }
-        if let t = phashThreshold { given.append((.phash, t)) }
-        if let t = blockmeanThreshold { given.append((.blockmean, t)) }
-        var thresholds = [HashFamily.ID: Int]()
-        for (family, n) in given {
-            guard (0...family.bits).contains(n) else {
-                throw ValidationError("--\(family.id)-threshold must be 0...\(family.bits)")
-            }
-            thresholds[family.id] = n
-        }
-        return MatchOptions(families: HashFamily.all, thresholds: thresholds, within: within)
     }
 
     static func parseDatasets(_ args: [String]) throws -> [DatasetSpec] {
@@ -104,28 +65,13 @@ struct AnalyzeCommand: ParsableCommand {
         let engines = try Runtime.engines(engineOptions, logger: logger)
         let pipeline = Runtime.pipeline(engineOptions, engines)
         let indexer = DatasetIndexer(store: store, pipeline: pipeline, limits: Runtime.limits(engineOptions))
-        var options = try matchOptions()
+        var options = try matching.matchOptions()
         options.families = HashFamily.all.filter(engines.engine.families.contains)
         let analyzer = Analyzer(indexer: indexer, matcher: engines.matcher, device: engines.description, options: options)
         var result = try analyzer.run(specs)
         if let failure = pipeline.engineFailure { logger.warning("\(engines.description.name) failed, CPU fallback used: \(failure)") }
-
-        let reportStart = Date()
-        try AnalysisJSON.writeData(result, to: out)
-        try ReportWriter(maxReportPairs: maxReportPairs, limits: Runtime.limits(engineOptions),
-                         cache: StoreArtifactCache(store: store)).write(result, to: out)
-        result.timings.report = Date().timeIntervalSince(reportStart)
-        result.timings.total += result.timings.report
-        let storeInfo = AnalysisJSON.StoreInfo(path: store.path, bytes: (try? store.sizeOnDisk()) ?? 0)
-        try AtomicFile.write(AnalysisJSON.manifest(result, version: CrossHash.version, store: storeInfo), to: out + "/manifest.json")
-
-        let images = result.datasets.reduce(0) { $0 + $1.hashes.count }
-        let errors = result.datasets.reduce(0) { $0 + $1.errorCount }
-        let files = result.datasets.compactMap(\.counts).reduce(IndexCounts(), +)
-        let pairs = result.allMatches.map { "\($0.pairs.count) \($0.family.id) pairs" }.joined(separator: ", ")
-        let summary = String(format: "crosshash: %d images (%d decoded, %d reused from the store), %d errors, %@, %.1f s on %@ -> %@/REPORT.md, %@/report.html\n",
-                             images, files.decoded, files.reused, errors, pairs,
-                             result.timings.total, result.device.name, out, out)
-        FileHandle.standardError.write(Data(summary.utf8))
+        try AnalysisOutput.write(&result, to: out, maxReportPairs: matching.maxReportPairs, limits: Runtime.limits(engineOptions),
+                                 store: store)
+        FileHandle.standardError.write(Data(AnalysisOutput.summary(result, out: out).utf8))
     }
 }

@@ -19,12 +19,25 @@ struct HashCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object per line.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Hash only shard K of N (1 <= K <= N): a deterministic part of the files, chosen by a hash of each file's path relative to its folder argument. Shards of one folder are disjoint and cover it; `crosshash match NAME=shard1.jsonl NAME=shard2.jsonl ...` merges them.",
+        valueName: "k/n"))
+    var shard: String?
+
+    @Flag(name: .long, help: "Print each file of a folder argument by its path relative to that folder (the key `analyze` uses), not prefixed with the folder.")
+    var relative = false
+
+    func validate() throws {
+        if let shard, Shard(shard) == nil { throw ValidationError("--shard '\(shard)': expected K/N with 1 <= K <= N") }
+    }
+
     @Argument(help: "Image files or folders.")
     var paths: [String]
 
     func run() throws {
         let logger = Runtime.logger()
         // Every argument must be usable before any work starts: a typo should not cost a long run.
+        let part = shard.flatMap(Shard.init)
         var entries = [(display: [UInt8], entry: ScannedEntry)]()
         for arg in paths {
             var isDir: ObjCBool = false
@@ -33,8 +46,10 @@ struct HashCommand: ParsableCommand {
             }
             if isDir.boolValue {
                 let prefix = Array((arg.hasSuffix("/") ? String(arg.dropLast()) : arg).utf8) + [UInt8(ascii: "/")]
-                for e in try DatasetScanner.scan(root: arg) { entries.append((prefix + e.key.bytes, e)) }
-            } else {
+                for e in try DatasetScanner.scan(root: arg) where part?.contains(e.key) ?? true {
+                    entries.append(((relative ? [] : prefix) + e.key.bytes, e))
+                }
+            } else if part?.contains(FileKey(arg)) ?? true {
                 entries.append((Array(arg.utf8), DatasetScanner.entry(forFile: arg)))
             }
         }

@@ -38,7 +38,8 @@ struct EngineSet {
 enum EngineSelection {
     static func cpu() -> EngineSet {
         let engine = CPUEngine()
-        return EngineSet(engine: engine, matcher: CPUMatcher(), mode: .inline, description: engine.description, fallback: nil)
+        // The index takes over from the brute force by estimated cost (large sets only).
+        return EngineSet(engine: engine, matcher: IndexedMatcher(), mode: .inline, description: engine.description, fallback: nil)
     }
 
     /// Resolves `--device`. `auto` takes the first GPU and otherwise the CPU fallback (a CPU

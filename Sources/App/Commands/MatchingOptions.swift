@@ -1,0 +1,56 @@
+import ArgumentParser
+import Analysis
+import HashKit
+
+/// Thresholds and output bounds, shared by `analyze` and `match` (same options, same outputs).
+struct MatchingOptions: ParsableArguments {
+    @Option(name: .long, help: "phash match threshold (Hamming distance <= threshold, of 64 bits; default \(HashFamily.phash.defaultThreshold)).")
+    var phashThreshold: Int?
+
+    @Option(name: .long, help: "blockmean match threshold (Hamming distance <= threshold, of 256 bits; default \(HashFamily.blockmean.defaultThreshold)).")
+    var blockmeanThreshold: Int?
+
+    @Option(name: .long, help: ArgumentHelp("A match threshold as FAMILY=N, for any hash family (\(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))).",
+                                            valueName: "family=n"))
+    var threshold: [String] = []
+
+    @Flag(name: .long, help: "Also list pairs inside each dataset (a separate \"within\" array).")
+    var within = false
+
+    @Option(name: .long, help: "At most this many pairs per hash in the reports (the JSON holds all).")
+    var maxReportPairs: Int = 500
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Keep at most this many pairs per hash (a safety cap for collections full of blank images); past it the JSON, report and summary say \"truncated\".",
+        valueName: "n"))
+    var maxPairs: Int = MatchOptions.defaultMaxPairs
+
+    func validate() throws {
+        _ = try matchOptions()
+        guard maxReportPairs >= 0 else { throw ValidationError("--max-report-pairs must be >= 0") }
+        guard maxPairs >= 0 else { throw ValidationError("--max-pairs must be >= 0") }
+    }
+
+    /// Thresholds from --threshold FAMILY=N, --phash-threshold and --blockmean-threshold, each
+    /// within 0 ... the family's bits.
+    func matchOptions() throws -> MatchOptions {
+        var given = [(HashFamily, Int)]()
+        for item in threshold {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let family = HashFamily.named(parts[0]), let n = Int(parts[1]) else {
+                throw ValidationError("--threshold '\(item)': expected FAMILY=N with FAMILY one of \(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))")
+            }
+            given.append((family, n))
+        }
+        if let t = phashThreshold { given.append((.phash, t)) }
+        if let t = blockmeanThreshold { given.append((.blockmean, t)) }
+        var thresholds = [HashFamily.ID: Int]()
+        for (family, n) in given {
+            guard (0...family.bits).contains(n) else {
+                throw ValidationError("--\(family.id)-threshold must be 0...\(family.bits)")
+            }
+            thresholds[family.id] = n
+        }
+        return MatchOptions(families: HashFamily.all, thresholds: thresholds, within: within, maxPairs: maxPairs)
+    }
+}
