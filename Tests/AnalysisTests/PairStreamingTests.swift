@@ -72,15 +72,16 @@ final class PairStreamingTests: XCTestCase {
 
     func testNearestDistancesAreExactUpToTheRadiusOnLargeInputsOnly() throws {
         let ds = datasets([120, 90], seed: 5)
-        let exact = try CrossDatasetMatch(matcher: BruteForceMatcher()).run(ds, family: .phash, other: .blockmean, threshold: 4,
-                                                                              nearestRadius: 6)
+        let exact = try CrossDatasetMatch(matcher: BruteForceMatcher()).run(ds, family: .phash, other: .blockmean, threshold: 1,
+                                                                              nearestRadius: 3)
         XCTAssertNil(exact.nearestRadius, "small input: exact histogram")
         let bounded = try CrossDatasetMatch(matcher: BruteForceMatcher(), exactNearestComparisons: 100)
-            .run(ds, family: .phash, other: .blockmean, threshold: 4, nearestRadius: 6)
-        XCTAssertEqual(bounded.nearestRadius, 6)
-        XCTAssert(exact.nearestOtherDistance.contains { ($0 ?? 0) > 6 }, "the data has far images")
+            .run(ds, family: .phash, other: .blockmean, threshold: 1, nearestRadius: 3)
+        XCTAssertEqual(bounded.nearestRadius, 3)
+        XCTAssert(exact.nearestOtherDistance.contains { ($0 ?? 0) > 3 }, "the data has far images")
+        XCTAssertEqual(exact.pairs.count, bounded.pairs.count)
         for (e, b) in zip(exact.nearestOtherDistance, bounded.nearestOtherDistance) {
-            XCTAssertEqual(b, e.map { $0 <= 6 ? $0 : FamilyMatches.fartherThanRadius })
+            XCTAssertEqual(b, e.map { $0 <= 3 ? $0 : FamilyMatches.fartherThanRadius })
         }
     }
 

@@ -28,8 +28,8 @@ final class MatchEndToEndTests: XCTestCase {
 
     /// Every JSON output but manifest.json (timings, sources) byte-identical.
     func assertSameData(_ got: String, _ want: String, _ label: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        var files = ["phash_cross_duplicates.json", "blockmean_cross_duplicates.json"]
-        for n in names { files += ["\(n)/phash_hashes.json", "\(n)/blockmean_hashes.json"] }
+        var files = ["perceptual_cross_duplicates.json", "robust_cross_duplicates.json"]
+        for n in names { files += ["\(n)/perceptual_hashes.json", "\(n)/robust_hashes.json"] }
         for f in files {
             XCTAssertEqual(try bytes("\(got)/\(f)"), try bytes("\(want)/\(f)"), "\(label): \(f)", file: file, line: line)
         }
@@ -41,7 +41,7 @@ final class MatchEndToEndTests: XCTestCase {
         let store = root + "/store.sqlite"
         let analyzed = root + "/analyzed"
         _ = try run(["analyze"] + names.map { "\($0)=\(root)/\($0)" } + ["--out", analyzed, "--store", store])
-        let cross = try JSONSerialization.jsonObject(with: try bytes(analyzed + "/phash_cross_duplicates.json")) as? [String: Any]
+        let cross = try JSONSerialization.jsonObject(with: try bytes(analyzed + "/perceptual_cross_duplicates.json")) as? [String: Any]
         XCTAssertGreaterThan((cross?["pairs"] as? [Any])?.count ?? 0, 2, "the fixtures have cross-dataset copies")
 
         // 1. From the analyze output's dataset folders.
@@ -89,10 +89,10 @@ final class MatchEndToEndTests: XCTestCase {
         let r = try run(["match"] + names.map { "\($0)=\(analyzed)/\($0)" } + ["--out", capped, "--max-pairs", "1"])
         XCTAssert(r.stderr.contains("TRUNCATED"), r.stderr)
         XCTAssert(r.stderr.contains("--max-pairs"), r.stderr)
-        let doc = try JSONSerialization.jsonObject(with: try bytes(capped + "/phash_cross_duplicates.json")) as? [String: Any]
+        let doc = try JSONSerialization.jsonObject(with: try bytes(capped + "/perceptual_cross_duplicates.json")) as? [String: Any]
         XCTAssertEqual(doc?["truncated"] as? Bool, true)
         XCTAssertEqual((doc?["pairs"] as? [Any])?.count, 1)
-        let full = try JSONSerialization.jsonObject(with: try bytes(analyzed + "/phash_cross_duplicates.json")) as? [String: Any]
+        let full = try JSONSerialization.jsonObject(with: try bytes(analyzed + "/perceptual_cross_duplicates.json")) as? [String: Any]
         XCTAssertEqual(doc?["pairs_found"] as? Int, (full?["pairs"] as? [Any])?.count)
         XCTAssert(try String(contentsOfFile: capped + "/REPORT.md", encoding: .utf8).contains("Truncated:"))
         XCTAssert(try String(contentsOfFile: capped + "/report.html", encoding: .utf8).contains("Truncated:"))
@@ -105,7 +105,11 @@ final class MatchEndToEndTests: XCTestCase {
         XCTAssert(bad.stderr.contains("line 1"), bad.stderr)
         let missing = try run(["match", "x=\(root)/nope", "--out", root + "/bad"], status: 64)
         XCTAssert(missing.stderr.contains("no such file or folder"), missing.stderr)
-        let noStore = try run(["match", "--store", root + "/s.sqlite", "x=store:nothing", "--out", root + "/bad"], status: 2)
-        XCTAssert(noStore.stderr.contains("no dataset named 'nothing'"), noStore.stderr)
+        let noStore = try run(["match", "--store", root + "/s.sqlite", "x=store:museum", "--out", root + "/bad"], status: 2)
+        XCTAssert(noStore.stderr.contains("no hash store here"), noStore.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/s.sqlite"), "a missing store is not created")
+        _ = try run(["analyze", "museum=\(root)/museum", "--out", root + "/one", "--store", root + "/s.sqlite"])
+        let noDataset = try run(["match", "--store", root + "/s.sqlite", "x=store:nothing", "--out", root + "/bad"], status: 2)
+        XCTAssert(noDataset.stderr.contains("no dataset named 'nothing'"), noDataset.stderr)
     }
 }
