@@ -51,6 +51,14 @@ public struct PairList: RandomAccessCollection, ExpressibleByArrayLiteral, Senda
         }
     }
 
+    /// Where pair `i`'s images are (dataset numbers and positions in the datasets' key lists),
+    /// when the list was built by the matcher; nil for lists made by hand.
+    public func location(_ i: Int) -> (datasetA: Int, a: Int, datasetB: Int, b: Int)? {
+        guard case .records(let r, _) = storage else { return nil }
+        let rec = r[i]
+        return (Int(rec.datasetA), Int(rec.a), Int(rec.datasetB), Int(rec.b))
+    }
+
     /// Pair `i`'s distances and dataset numbers without building its keys: for sorting and counting.
     public func summary(_ i: Int) -> (distance: Int, other: Int, datasetA: Int, datasetB: Int) {
         switch storage {

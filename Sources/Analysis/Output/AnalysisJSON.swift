@@ -25,14 +25,40 @@ public enum AnalysisJSON {
         .object([(Array("dataset".utf8), .str(datasets[r.dataset].spec.name)), (Array("file".utf8), .string(r.key.bytes))])
     }
 
-    /// A lazy array: a pair's JSON is made only while the file is written.
+    /// A lazy array: a pair's JSON is made only while the file is written, and each image's
+    /// reference is printed once however many pairs it is in (a pair explosion repeats the same
+    /// few thousand images millions of times).
     static func pairs(_ pairs: PairList, _ datasets: [DatasetResult]) -> JSONValue {
         let names = datasets.map(\.spec.name)
+        let refs = PrintedRefs(datasets.map(\.keys.count))
         return .lazyArray(LazyJSONArray(count: pairs.count) { i in
             let p = pairs[i]
-            return .obj([("a", ref(p.a, names)), ("b", ref(p.b, names)),
-                         ("distance", .int(p.distance)), ("other_distance", .int(p.otherDistance))])
+            let a: JSONValue, b: JSONValue
+            if let at = pairs.location(i) {
+                a = refs.printed(at.datasetA, at.a) { ref(p.a, names) }
+                b = refs.printed(at.datasetB, at.b) { ref(p.b, names) }
+            } else {
+                (a, b) = (ref(p.a, names), ref(p.b, names))
+            }
+            return .obj([("a", a), ("b", b), ("distance", .int(p.distance)), ("other_distance", .int(p.otherDistance))])
         })
+    }
+
+    /// Image references printed at the pair objects' indentation, made on first use. Only the
+    /// thread writing the file touches it (a lazy array is written by one thread, in order).
+    final class PrintedRefs: @unchecked Sendable {
+        /// Inside "pairs" (indent 2) -> a pair object (4) -> its "a"/"b" values (6).
+        static let indent = 6
+        private var cache: [[SerializedJSON?]]
+
+        init(_ counts: [Int]) { cache = counts.map { [SerializedJSON?](repeating: nil, count: $0) } }
+
+        func printed(_ dataset: Int, _ index: Int, _ make: () -> JSONValue) -> JSONValue {
+            if let text = cache[dataset][index] { return .printed(text) }
+            let text = SerializedJSON(make(), indent: Self.indent)
+            cache[dataset][index] = text
+            return .printed(text)
+        }
     }
 
     static func ref(_ r: ImageRef, _ names: [String]) -> JSONValue {

@@ -17,6 +17,9 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// An array whose elements are made one at a time while it is written (printed exactly like
     /// `.array`): millions of pairs go to a file without ever being held as values.
     case lazyArray(LazyJSONArray)
+    /// A value already printed at a given indentation (a value repeated millions of times, such
+    /// as an image reference in pair lists, is printed once).
+    case printed(SerializedJSON)
 
     public static func str(_ s: String) -> JSONValue { .string(Array(s.utf8)) }
 
@@ -54,7 +57,7 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     public var text: String { String(decoding: serialized(), as: UTF8.self) }
 
-    private func write(into out: inout [UInt8], indent: Int, flush: ((inout [UInt8]) -> Void)?) {
+    fileprivate func write(into out: inout [UInt8], indent: Int, flush: ((inout [UInt8]) -> Void)?) {
         switch self {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
@@ -73,6 +76,9 @@ public indirect enum JSONValue: Equatable, Sendable {
             }
             JSONValue.newline(&out, indent)
             out.append(UInt8(ascii: "]"))
+        case .printed(let text):
+            precondition(text.indent == indent, "programmer error: JSON text serialized at another indentation")
+            out += text.bytes
         case .lazyArray(let items):
             if items.count == 0 { out += Array("[]".utf8); return }
             out.append(UInt8(ascii: "["))
@@ -86,6 +92,20 @@ public indirect enum JSONValue: Equatable, Sendable {
             out.append(UInt8(ascii: "]"))
         case .object(let pairs):
             if pairs.isEmpty { out += Array("{}".utf8); return }
+            // Keys already in order and distinct (what the writers build): no sorting needed.
+            if zip(pairs, pairs.dropFirst()).allSatisfy({ JSONValue.codePointOrder($0.0, $1.0) }) {
+                out.append(UInt8(ascii: "{"))
+                for (n, (key, value)) in pairs.enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONValue.newline(&out, indent + 2)
+                    JSONValue.writeString(key, into: &out)
+                    out += [UInt8(ascii: ":"), UInt8(ascii: " ")]
+                    value.write(into: &out, indent: indent + 2, flush: flush)
+                }
+                JSONValue.newline(&out, indent)
+                out.append(UInt8(ascii: "}"))
+                return
+            }
             var unique = [[UInt8]: JSONValue]()
             for (k, v) in pairs { unique[k] = v }
             let keys = unique.keys.sorted { JSONValue.codePointOrder($0, $1) }
@@ -170,6 +190,19 @@ public indirect enum JSONValue: Equatable, Sendable {
 private extension String {
     /// Integral doubles print like Python floats ("3.0"), others via Swift's shortest form.
     init(format1 d: Double) { self = String(Int64(d)) + ".0" }
+}
+
+/// A value's canonical text at one indentation, for `JSONValue.printed`.
+public struct SerializedJSON: Sendable {
+    public let bytes: [UInt8]
+    public let indent: Int
+
+    public init(_ value: JSONValue, indent: Int) {
+        var out = [UInt8]()
+        value.write(into: &out, indent: indent, flush: nil)
+        bytes = out
+        self.indent = indent
+    }
 }
 
 /// The elements of a `JSONValue.lazyArray`: how many, and how to make the n-th.
