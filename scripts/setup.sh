@@ -2,12 +2,12 @@
 # Installs what crosshash needs on a fresh Debian 12 (run as root, or with sudo available):
 # the C libraries it links (codecs, cairo, SQLite for the hash store, OpenSSL's libcrypto for
 # content digests; the sqlite3 shell for the store tests), PoCL (a real OpenCL CPU device for tests), and the Python reference
-# tools used by the conformance check. Safe to re-run: it only installs what is missing.
+# tools used by the conformance check, and Dask (the distributed-hashing recipe's test). Safe to re-run: it only installs what is missing.
 set -euo pipefail
 
 APT_PACKAGES=(libjpeg62-turbo-dev libpng-dev zlib1g-dev libcairo2-dev libsqlite3-dev libssl-dev sqlite3 curl
               pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo)
-PIP_PACKAGES=(pillow imagehash opencv-contrib-python-headless numpy scipy)
+PIP_PACKAGES=(pillow imagehash opencv-contrib-python-headless numpy scipy "dask[distributed]")
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -24,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${CROSSHASH_SKIP_PIP:-0}" != 1 ]; then
-  if ! python3 -c "import PIL, imagehash, cv2, numpy, scipy" 2>/dev/null; then
+  if ! python3 -c "import PIL, imagehash, cv2, numpy, scipy, dask.distributed" 2>/dev/null; then
     echo "setup: installing Python reference tools (${PIP_PACKAGES[*]})" >&2
     python3 -m pip install -q "${PIP_PACKAGES[@]}" 2>/dev/null \
       || python3 -m pip install -q --break-system-packages "${PIP_PACKAGES[@]}"

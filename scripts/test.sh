@@ -5,7 +5,7 @@
 #   2. conformance: real pictures from Debian packages hashed by crosshash and by the Python
 #      reference tools, 100% identical required;
 #   3. the service's HTTP API fuzzed by schemathesis from its OpenAPI document (bounded in time);
-#   4. a bounded libFuzzer run over the decoders (CROSSHASH_FUZZ_SECONDS, default 60; 0 skips).
+#   5. a bounded libFuzzer run over the decoders (CROSSHASH_FUZZ_SECONDS, default 60; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -40,6 +40,9 @@ fi
 
 step "conformance against imagehash + OpenCV on real pictures"
 bash scripts/conformance.sh
+
+step "hashing fanned out over a Dask LocalCluster equals one machine (scripts/distributed)"
+python3 scripts/distributed/test_dask_hash.py .build/debug/crosshash
 
 step "the service's API fuzzed from its OpenAPI document (schemathesis)"
 CROSSHASH_BIN=.build/debug/crosshash bash scripts/schemathesis.sh

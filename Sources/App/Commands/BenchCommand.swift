@@ -2,12 +2,19 @@ import ArgumentParser
 import Foundation
 import HashKit
 import Analysis
+import CPUFallback
+import Logging
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure decode, resize+hash, match and end-to-end throughput on each device over the same files.",
-        discussion: "Run it on an otherwise idle machine; every figure is wall time on all cores."
+        discussion: """
+        Run it on an otherwise idle machine; every figure is wall time on all cores. Without a \
+        folder only matching is measured: --match-size N hash sets per family, uniform and \
+        clustered, brute force and index side by side (and each --device's matcher); \
+        --export-sets DIR writes the sets for scripts/bench_match.py (FAISS on the same sets).
+        """
     )
 
     @Option(name: .customLong("device"), help: "A device to measure (repeatable): cpu, opencl, opencl:N, auto.")
@@ -25,8 +32,14 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Decoder threads (default: one per core).")
     var threads: Int?
 
-    @Argument(help: "A folder of images.")
-    var path: String
+    @Option(name: .long, help: "Brute-force the synthetic match sets only up to this size (beyond it the time is estimated).")
+    var bruteForceMax: Int = 100_000
+
+    @Option(name: .long, help: ArgumentHelp("Write the synthetic match sets and crosshash's results here (for scripts/bench_match.py).", valueName: "dir"))
+    var exportSets: String?
+
+    @Argument(help: "A folder of images (omit it to measure matching only).")
+    var path: String?
 
     struct Row {
         var device: String
@@ -42,6 +55,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let logger = Runtime.logger()
+        guard let path else { return try runMatchOnly(logger: logger) }
         let entries = try DatasetScanner.scan(root: path).filter { $0.problem == nil }
         guard !entries.isEmpty else { throw ValidationError("\(path) holds no files") }
         let paths = entries.map(\.path)
@@ -74,6 +88,79 @@ struct BenchCommand: ParsableCommand {
                             match64PairsPerSecond: m64, match256PairsPerSecond: m256, endToEndSeconds: endToEnd))
         }
         json ? printJSON(rows, files: paths.count) : printTable(rows, files: paths.count)
+    }
+
+    /// Every family x shape: the CPU brute force (up to --brute-force-max), the CPU index, and
+    /// each --device's matcher, on the same sets; pairs compared by digest.
+    func runMatchOnly(logger: Logger) throws {
+        var matchers: [(String, Matcher)] = [("cpu brute force", CPUMatcher()), ("cpu index", IndexedMatcher(strategy: .indexed()))]
+        for name in devices where name != "cpu" {
+            let engines = EngineSelection.make(try DeviceChoice(parsing: name)) { logger.warning("\($0)") }
+            if engines.description.kind != "cpu" { matchers.append(("\(name) [\(engines.description.name)]", engines.matcher)) }
+        }
+        if let exportSets { try AtomicFile.makeFolder(exportSets) }
+        var rows = [MatchBenchmark.Measurement]()
+        var exported = [JSONValue]()
+        for family in HashFamily.all {
+            for shape in MatchBenchmark.Shape.allCases {
+                let (a, b) = MatchBenchmark.sets(family, shape, size: matchSize)
+                let stem = "\(family.id)-\(shape)-\(matchSize)"
+                if let exportSets {
+                    try MatchBenchmark.export(a, to: "\(exportSets)/\(stem)-a.bin")
+                    try MatchBenchmark.export(b, to: "\(exportSets)/\(stem)-b.bin")
+                }
+                for (name, matcher) in matchers {
+                    if name == "cpu brute force" && matchSize > bruteForceMax {
+                        let cost = IndexedMatcher.estimatedCost(aCount: matchSize, bCount: matchSize, bits: family.bits,
+                                                                threshold: family.defaultThreshold)
+                        rows.append(MatchBenchmark.Measurement(family: family, shape: shape, size: matchSize, matcher: name,
+                                                               seconds: nil, pairs: 0, digest: 0,
+                                                               estimatedSeconds: cost.bruteForce / Double(ProcessInfo.processInfo.activeProcessorCount)))
+                        continue
+                    }
+                    let m = try MatchBenchmark.measure(matcher, name: name, a, b, family: family, shape: shape)
+                    rows.append(m)
+                    if isatty(2) != 0 { FileHandle.standardError.write(Data(String(format: "bench: %@ %@ %d^2 %@: %.2f s, %d pairs\n", family.id.rawValue,
+                                                               shape.rawValue, matchSize, name, m.seconds ?? 0, m.pairs).utf8)) }
+                    if name == "cpu index" {
+                        exported.append(.obj([("family", .str(family.id.rawValue)), ("shape", .str(shape.rawValue)),
+                                              ("size", .int(matchSize)), ("bits", .int(family.bits)),
+                                              ("threshold", .int(family.defaultThreshold)), ("a", .str("\(stem)-a.bin")),
+                                              ("b", .str("\(stem)-b.bin")), ("crosshash_index_seconds", .double(m.seconds ?? 0)),
+                                              ("pairs", .int(m.pairs))]))
+                    }
+                }
+            }
+        }
+        if let exportSets { try AtomicFile.write(JSONValue.array(exported), to: exportSets + "/sets.json") }
+        let peak = MatchBenchmark.peakRSSMB()
+        if json {
+            print(JSONValue.obj([("size", .int(matchSize)), ("peak_rss_mb", .double(peak.rounded())), ("rows", .array(rows.map { r in
+                .obj([("family", .str(r.family.id.rawValue)), ("shape", .str(r.shape.rawValue)), ("matcher", .str(r.matcher)),
+                      ("seconds", r.seconds.map { .double($0) } ?? .null), ("estimated_seconds", r.estimatedSeconds.map { .double($0) } ?? .null),
+                      ("pairs", .int(r.pairs)), ("digest", .str(String(r.digest, radix: 16)))])
+            }))]).text, terminator: "")
+            return
+        }
+        print("crosshash bench: matching \(matchSize) x \(matchSize) hashes per family at the default thresholds")
+        for family in HashFamily.all {
+            for shape in MatchBenchmark.Shape.allCases {
+                let group = rows.filter { $0.family == family && $0.shape == shape }
+                let measured = group.filter { $0.seconds != nil }
+                let agree = Set(measured.map(\.digest)).count <= 1
+                print("\n\(family.id) (\(family.bits)-bit), \(shape), threshold \(family.defaultThreshold):"
+                      + (measured.count > 1 ? (agree ? " pairs identical across matchers" : " PAIRS DIFFER") : ""))
+                let fastest = measured.compactMap(\.seconds).min() ?? 1
+                for r in group {
+                    if let s = r.seconds {
+                        print(String(format: "  %@ %9.2f s %14d pairs %8.1fx the fastest", label(r.matcher), s, r.pairs, s / max(fastest, 1e-9)))
+                    } else {
+                        print(String(format: "  %@ skipped (> --brute-force-max); estimated %.0f s", label(r.matcher), r.estimatedSeconds ?? 0))
+                    }
+                }
+            }
+        }
+        print(String(format: "\npeak resident memory: %.0f MB", peak))
     }
 
     /// Decoded images kept in memory, so the engine alone can be timed.
