@@ -17,6 +17,11 @@
  * a_begin + group * HAMMING_LOCAL * HAMMING_ROWS + lid + r * HAMMING_LOCAL, below a_end);
  * dimension 1 = slices of B of `b_slice` hashes; each group streams its slice of B through local
  * memory in tiles of HAMMING_LOCAL hashes. [a_begin, a_end) lets the host launch A in chunks.
+ *
+ * A and B here are one tile of each set (OpenCLMatcher tiles both through device memory): every
+ * index the kernel writes (pairs, nearest_in_b, nearest_in_a) is within the tiles, and the host
+ * adds the tiles' offsets and takes the minimum of each hash's nearest distance over all tiles,
+ * which is exact because min is associative and commutative.
  */
 #pragma OPENCL FP_CONTRACT OFF
 

@@ -115,15 +115,20 @@ final class CLKernel {
     }
 }
 
-/// One device's context, command queues and compiled programs. Not thread-safe: its owner
-/// (engine or matcher) serialises use.
+/// One device's context, command queues and compiled programs (owned by `OpenCLResources`).
+/// The program cache is locked; each queue must be used by one owner at a time (the engine and
+/// the matcher use different queues).
 final class OpenCLContext {
     let device: OpenCLDevice
     let api: UnsafeMutablePointer<copencl_api>
     let context: cl_context
-    /// Two in-order queues so that uploads for the next chunk can overlap the current one.
+    /// In-order queues: the engine's two (uploads for the next chunk overlap the current one)
+    /// and the matcher's.
     let queues: [cl_command_queue]
     private var programs: [String: cl_program] = [:]
+    private let programLock = NSLock()
+    /// Programs built so far (a cached program is never built again).
+    private(set) var programBuilds = 0
 
     var deviceName: String { device.info.name }
 
@@ -163,6 +168,8 @@ final class OpenCLContext {
     /// Builds an embedded kernel file (once) and returns the named kernels.
     func kernels(file: String, names: [String], defines: [String: String] = [:]) throws -> [CLKernel] {
         let key = file + defines.sorted { $0.key < $1.key }.map { " -D\($0.key)=\($0.value)" }.joined()
+        programLock.lock()
+        defer { programLock.unlock() }
         let program: cl_program
         if let built = programs[key] {
             program = built
@@ -184,6 +191,7 @@ final class OpenCLContext {
                                               log: log.isEmpty ? "(empty log, error \(built))" : log)
             }
             programs[key] = created
+            programBuilds += 1
             program = created
         }
         return try names.map { try CLKernel(self, program: program, name: $0) }

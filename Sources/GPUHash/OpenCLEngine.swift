@@ -67,19 +67,29 @@ public final class OpenCLEngine: HashEngine {
     private let greyTile = 1024
     private let lanczosTile = 256
 
-    public init(device: OpenCLDevice) throws {
-        let info = device.info
+    /// The device's shared resources (context, queues, programs, memory budget).
+    public let resources: OpenCLResources
+
+    /// An engine on its own resources object; use `init(resources:)` to share one with the matcher.
+    public convenience init(device: OpenCLDevice) throws {
+        try self.init(resources: OpenCLResources(device: device))
+    }
+
+    public init(resources: OpenCLResources) throws {
+        self.resources = resources
+        let info = resources.device
         self.device = info
         description = EngineDescription(kind: "opencl", name: info.name, platform: info.platformName)
-        context = try OpenCLContext(device: device, queueCount: 2)
-        let unified: cl_bool = OpenCLDevices.deviceValue(device.runtime.api, device.deviceID, CL_DEVICE_HOST_UNIFIED_MEMORY) ?? 0
+        context = resources.context
+        let runtimeDevice = context.device
+        let unified: cl_bool = OpenCLDevices.deviceValue(runtimeDevice.runtime.api, runtimeDevice.deviceID,
+                                                         CL_DEVICE_HOST_UNIFIED_MEMORY) ?? 0
         stagePixels = unified == 0
 
-        let maxAlloc = Int(min(info.maxAllocationBytes, UInt64(Int.max)))
-        let global = Int(min(info.globalMemoryBytes, UInt64(Int.max)))
-        // Two chunks in flight, each needing ~2x its pixel bytes (pixels, L plane, intermediate);
-        // 1 GiB keeps 32-bit offsets safe and host staging modest.
-        maxChunkBytes = max(1 << 20, min(maxAlloc, global / 8, 1 << 30))
+        // Two chunks in flight within the engine's share of the budget, each needing ~2x its
+        // pixel bytes (pixels, L plane, intermediate); 1 GiB keeps 32-bit offsets safe and host
+        // staging modest.
+        maxChunkBytes = max(1 << 20, min(resources.maxAllocationBytes, resources.engineBudgetBytes / 4, 1 << 30))
         preferredBatchPixels = max(1 << 20, min(maxChunkBytes / 2, 1 << 26))
 
         greyKernel = try context.kernels(file: "grey.cl", names: ["pillow_grey"])[0]

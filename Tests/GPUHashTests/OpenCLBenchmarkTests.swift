@@ -19,12 +19,41 @@ final class OpenCLBenchmarkTests: XCTestCase {
             var rng = SplitMix64(seed: 99)
             let a = PackedHashes(wordsPerHash: words, words: (0..<(n * words)).map { _ in rng.next() })
             let b = PackedHashes(wordsPerHash: words, words: (0..<(n * words)).map { _ in rng.next() })
+            let threshold = words == 1 ? 8 : 40
             _ = try matcher.match(PackedHashes(wordsPerHash: words, words: Array(a.words.prefix(64 * words))), b, threshold: 8)
-            let start = Date()
-            let result = try matcher.match(a, b, threshold: words == 1 ? 8 : 40)
-            let seconds = Date().timeIntervalSince(start)
-            print(String(format: "BENCH hamming %d-bit %dx%d: %.3f s, %.3g pairs/s, %d pairs <= threshold",
-                         64 * words, n, n, seconds, Double(n * n) / seconds, result.pairs.count))
+            // One tile of each set (B resident), 4 x 4 tiles, and the protocol's default stream
+            // (row blocks of A through `match`, B uploaded again for every block).
+            let runs: [(String, () throws -> Int)] = [
+                ("match, 1x1 tiles", { try matcher.match(a, b, threshold: threshold).pairs.count }),
+                ("stream, 4x4 tiles", {
+                    matcher.tileHashes = (n + 3) / 4
+                    defer { matcher.tileHashes = 1 << 20 }
+                    var count = 0
+                    _ = try matcher.stream(a, b, threshold: threshold, nearestRadius: nil) { count += $0.count }
+                    return count
+                }),
+                ("default stream (row blocks)", {
+                    var count = 0
+                    _ = try RowBlocks(matcher).stream(a, b, threshold: threshold, nearestRadius: nil) { count += $0.count }
+                    return count
+                }),
+            ]
+            for (name, run) in runs {
+                let start = Date()
+                let pairs = try run()
+                let seconds = Date().timeIntervalSince(start)
+                print(String(format: "BENCH hamming %d-bit %dx%d %@: %.3f s, %.3g pairs/s, %d pairs <= threshold",
+                             64 * words, n, n, name, seconds, Double(n * n) / seconds, pairs))
+            }
+        }
+    }
+
+    /// A matcher that only forwards `match`, so `stream` is the protocol's default.
+    private final class RowBlocks: Matcher {
+        let inner: Matcher
+        init(_ inner: Matcher) { self.inner = inner }
+        func match(_ a: PackedHashes, _ b: PackedHashes, threshold: Int) throws -> MatchResult {
+            try inner.match(a, b, threshold: threshold)
         }
     }
 

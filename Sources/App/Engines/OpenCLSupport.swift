@@ -13,11 +13,13 @@ enum OpenCLSupport {
     }
 
     static func engines(deviceIndex: Int, log: @escaping (String) -> Void) throws -> EngineSet {
-        let device = try OpenCLDevices.device(at: deviceIndex)
-        let engine = try OpenCLEngine(device: device)
+        // One resources object per device: the engine and the matcher share its context, queues,
+        // compiled programs and memory budget.
+        let resources = try OpenCLResources(deviceIndex: deviceIndex)
+        let engine = try OpenCLEngine(resources: resources)
         // The engine itself says once when the DCT runs on the host (no fp64) or an image is too large.
         engine.onNotice = log
-        let matcher = try OpenCLMatcher(device: device)
+        let matcher = try OpenCLMatcher(resources: resources)
         return EngineSet(engine: engine, matcher: matcher, mode: .batched, description: engine.description,
                          fallback: CPUEngine())
     }
