@@ -67,9 +67,9 @@ final class StreamMatchTests: XCTestCase {
         }
     }
 
-    /// 1,000 x 1,000 copies of one hash: a million pairs arrive in many bounded blocks.
+    /// 3,000 x 3,000 copies of one hash: nine million pairs arrive in several bounded blocks.
     func testPairExplosionArrivesInBoundedBlocks() throws {
-        let a = PackedHashes(phashes: [UInt64](repeating: 0xDEAD_BEEF, count: 1000))
+        let a = PackedHashes(phashes: [UInt64](repeating: 0xDEAD_BEEF, count: 3000))
         for (name, m) in matchers().prefix(3) {
             var total = 0, largest = 0, blocks = 0, last = (Int32(-1), Int32(-1))
             _ = try m.stream(a, a, threshold: 8, nearestRadius: 8) { block in
@@ -79,7 +79,7 @@ final class StreamMatchTests: XCTestCase {
                 if let f = block.first { XCTAssert((last.0, last.1) < (f.a, f.b), name) }
                 if let l = block.last { last = (l.a, l.b) }
             }
-            XCTAssertEqual(total, 1_000_000, name)
+            XCTAssertEqual(total, 9_000_000, name)
             XCTAssertGreaterThan(blocks, 1, name)
             XCTAssertLessThanOrEqual(largest, 1 << 22, name)
         }
