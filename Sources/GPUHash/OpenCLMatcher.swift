@@ -125,12 +125,20 @@ public final class OpenCLMatcher: Matcher {
                 }
                 try context.fill(nearestA, with: .max, bytes: bCount * 4, queue: queue)
                 try launcher.run(bufA: bufA, aCount: aCount, aOffset: aStart, bufB: bufB, bCount: bCount, bOffset: bStart,
-                                 nearestB: nearestB, nearestA: nearestA, into: &pairs)
+                                 nearestB: nearestB, nearestA: nearestA) { found, rows in
+                    // With B in one tile, a launch's rows are complete: hand them on at once, so
+                    // host memory holds one launch's pairs however clustered the sets are.
+                    if bResident {
+                        try sink(Self.sortedByAB(found, aOffset: aStart + rows.lowerBound, aCount: rows.count)[...])
+                    } else {
+                        pairs += found
+                    }
+                }
                 let tileNearest = try context.read(nearestA, count: bCount, as: UInt32.self, queue: queue)
                 for j in 0..<bCount where tileNearest[j] < nearestInA[bStart + j] { nearestInA[bStart + j] = tileNearest[j] }
                 bStart += bCount
             }
-            try sink(Self.sortedByAB(pairs, aOffset: aStart, aCount: aCount)[...])
+            if !bResident { try sink(Self.sortedByAB(pairs, aOffset: aStart, aCount: aCount)[...]) }
             let tileNearest = try context.read(nearestB, count: aCount, as: UInt32.self, queue: queue)
             nearestInB += tileNearest.map { MatchResult.clamp(UInt16(clamping: $0), radius: nearestRadius) }
             aStart += aCount
@@ -185,7 +193,8 @@ public final class OpenCLMatcher: Matcher {
         }
 
         func run(bufA: CLBuffer, aCount: Int, aOffset: Int, bufB: CLBuffer, bCount: Int, bOffset: Int,
-                 nearestB: CLBuffer, nearestA: CLBuffer, into pairs: inout [MatchPair]) throws {
+                 nearestB: CLBuffer, nearestA: CLBuffer,
+                 emit: (_ pairs: [MatchPair], _ rows: Range<Int>) throws -> Void) throws {
             let context = matcher.context, queue = matcher.queue, local = matcher.local
             let device = matcher.device
             // A in chunks: each chunk's pairs are read before the next, so the pair buffer only
@@ -222,12 +231,14 @@ public final class OpenCLMatcher: Matcher {
                     continue
                 }
                 let raw = try context.read(pairBuffer, count: found * 3, as: UInt32.self, queue: queue)
-                pairs.reserveCapacity(pairs.count + found)
+                var pairs = [MatchPair]()
+                pairs.reserveCapacity(found)
                 // The kernel's indices are within the tiles.
                 for p in 0..<found {
                     pairs.append(MatchPair(a: Int32(Int(raw[3 * p]) + aOffset), b: Int32(Int(raw[3 * p + 1]) + bOffset),
                                            distance: UInt16(truncatingIfNeeded: raw[3 * p + 2])))
                 }
+                try emit(pairs, start..<(start + size))
                 start += size
             }
         }

@@ -73,9 +73,9 @@ struct MatchBenchmark {
         _ = try matcher.stream(a, b, threshold: family.defaultThreshold, nearestRadius: family.defaultThreshold) { block in
             pairs += block.count
             for p in block {
-                for v in [UInt64(UInt32(bitPattern: p.a)), UInt64(UInt32(bitPattern: p.b)), UInt64(p.distance)] {
-                    digest = (digest ^ v) &* 0x0000_0100_0000_01b3
-                }
+                digest = (digest ^ UInt64(UInt32(bitPattern: p.a))) &* 0x0000_0100_0000_01b3
+                digest = (digest ^ UInt64(UInt32(bitPattern: p.b))) &* 0x0000_0100_0000_01b3
+                digest = (digest ^ UInt64(p.distance)) &* 0x0000_0100_0000_01b3
             }
         }
         return Measurement(family: family, shape: shape, size: a.count, matcher: name, seconds: Date().timeIntervalSince(t0),
