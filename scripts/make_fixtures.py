@@ -578,14 +578,36 @@ def make_hostile(out):
                              b"scripts/make_fixtures.py.\n")
 
 
+def make_formats(out):
+    """GIF / BMP / TIFF / WebP: every variant of scripts/make_format_corpus.py (Pillow, ImageMagick,
+    cwebp, tiffcp and hand-written BMP layouts) for one small synthetic picture, in formats/<fmt>/."""
+    sys.path.insert(0, HERE)
+    import make_format_corpus as corpus
+    d = os.path.join(out, "formats")
+    tmp = tempfile.mkdtemp(prefix="crosshash-formats-")
+    try:
+        w, h = 45, 29  # odd: row padding, partial tiles and strips, 4-bit half bytes
+        im = Image.new("RGB", (w, h))
+        im.putdata([((x * 255) // w, (y * 255) // h, ((x * y) * 7) % 256) for y in range(h) for x in range(w)])
+        corpus.write_variants(d, "grad", im, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures", "images"))
     ap.add_argument("--real-src", default=None,
                     help="folder with extracted Debian wallpaper packages (default: fetch them)")
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--formats-only", action="store_true",
+                    help="only (re)write formats/ (GIF/BMP/TIFF/WebP), leaving the other fixtures as they are")
     args = ap.parse_args()
     out = args.out
+    if args.formats_only:
+        shutil.rmtree(os.path.join(out, "formats"), ignore_errors=True)
+        make_formats(out)
+        return
     for sub in ("png", "jpeg", "edge", "large", "hostile"):
         shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
     make_png(out)
@@ -593,6 +615,8 @@ def main():
     make_edge(out)
     make_large(out)
     make_hostile(out)
+    shutil.rmtree(os.path.join(out, "formats"), ignore_errors=True)
+    make_formats(out)
     if not args.skip_real:
         src = args.real_src
         tmp = None

@@ -3,7 +3,8 @@
 #   1. the Swift test suite (unit, golden fixtures vs the reference tools, OpenCL kernels on PoCL,
 #      end-to-end runs of the built binary);
 #   2. conformance: real pictures from Debian packages hashed by crosshash and by the Python
-#      reference tools, 100% identical required;
+#      reference tools, 100% identical required; then the same on the generated GIF/BMP/TIFF/WebP
+#      corpus (scripts/format_parity.sh: >= 99%, every intact file identical);
 #   3. the service's HTTP API fuzzed by schemathesis from its OpenAPI document (bounded in time);
 #   4. a bounded libFuzzer run over the decoders (CROSSHASH_FUZZ_SECONDS, default 60; 0 skips).
 set -euo pipefail
@@ -40,6 +41,9 @@ fi
 
 step "conformance against imagehash + OpenCV on real pictures"
 bash scripts/conformance.sh
+
+step "GIF / BMP / TIFF / WebP parity with Pillow on the generated format corpus"
+bash scripts/format_parity.sh
 
 step "the service's API fuzzed from its OpenAPI document (schemathesis)"
 CROSSHASH_BIN=.build/debug/crosshash bash scripts/schemathesis.sh
