@@ -27,7 +27,7 @@ if [[ -z "$cc" ]]; then echo "fuzz.sh: no clang found (set CC)" >&2; exit 2; fi
     -ljpeg -lpng16 -lz -lwebpdemux -lwebp -ltiff -o "$out/fuzz_decode"
 
 seeds=()
-for dir in Tests/Fixtures/images/jpeg Tests/Fixtures/images/png Tests/Fixtures/images/hostile Tests/Fixtures/images/formats; do
+for dir in Tests/Fixtures/images/jpeg Tests/Fixtures/images/png Tests/Fixtures/images/hostile Tests/Fixtures/images/formats/*; do
     [[ -d "$dir" ]] && seeds+=("$dir")
 done
 
