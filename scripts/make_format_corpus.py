@@ -211,6 +211,15 @@ def write_variants(out, name, im, tmp):
             if comp == "packbits" and mode in ("I;16",):
                 continue
             save("tiff", f"pil_{mode.replace(';', '')}_{comp}.tif", src, compression=comp)
+    # Pillow's I (signed 32-bit), F (float) and big-endian I;16B: values around and past 0..255
+    arr = np.asarray(im.convert("L"), dtype=np.int32) * 2 - 60
+    save("tiff", "pil_I.tif", Image.frombytes("I", im.size, arr.astype("<i4").tobytes()))
+    save("tiff", "pil_I_lzw.tif", Image.frombytes("I", im.size, arr.astype("<i4").tobytes()), compression="tiff_lzw")
+    farr = arr.astype(np.float32) * 0.73 + 0.5
+    save("tiff", "pil_F.tif", Image.frombytes("F", im.size, farr.astype("<f4").tobytes()))
+    save("tiff", "pil_F_deflate.tif", Image.frombytes("F", im.size, farr.astype("<f4").tobytes()), compression="tiff_deflate")
+    uarr = (np.asarray(im.convert("L"), dtype=np.int32) * 3).astype(">u2")
+    save("tiff", "pil_I16B.tif", Image.frombytes("I;16B", im.size, uarr.tobytes()))
     save("tiff", "pil_L_group4.tif", im.convert("1"), compression="group4")
     save("tiff", "pil_RGB_jpeg.tif", im, compression="jpeg", quality=85)
     save("tiff", "pil_L_jpeg.tif", im.convert("L"), compression="jpeg")
@@ -238,7 +247,14 @@ def write_variants(out, name, im, tmp):
                             ("im_rgba_assoc.tif", ["-define", "tiff:alpha=associated"]),
                             ("im_rgba_unassoc.tif", ["-define", "tiff:alpha=unassociated"]),
                             ("im_jpeg_ycbcr.tif", ["-compress", "jpeg", "-quality", "80"]),
-                            ("im_msb_lsb.tif", ["-define", "tiff:fill-order=lsb", "-monochrome"])):
+                            ("im_msb_lsb.tif", ["-define", "tiff:fill-order=lsb", "-monochrome"]),
+                            ("im_gray16_miniswhite.tif", ["-colorspace", "Gray", "-depth", "16", "-define", "tiff:photometric=min-is-white"]),
+                            ("im_gray32.tif", ["-colorspace", "Gray", "-depth", "32"]),
+                            ("im_grayf32.tif", ["-colorspace", "Gray", "-define", "quantum:format=floating-point", "-depth", "32"]),
+                            ("im_grayf64.tif", ["-colorspace", "Gray", "-define", "quantum:format=floating-point", "-depth", "64"]),
+                            ("im_cmyk16.tif", ["-colorspace", "CMYK", "-depth", "16"]),
+                            ("im_ycbcr.tif", ["-colorspace", "YCbCr", "-define", "tiff:photometric=ycbcr"]),
+                            ("im_lab.tif", ["-colorspace", "Lab"])):
             src = png_alpha if "rgba" in fname else png
             run(["convert", src] + args + [os.path.join(d, f"{name}_{fname}")])
 

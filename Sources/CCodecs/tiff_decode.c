@@ -36,12 +36,12 @@ typedef struct {
     tiff_stream stream;
     cc_decoder *owner;
     char error[240];
-    uint16_t bps, spp, photometric, planar, extra_kind;
+    uint16_t bps, spp, photometric, planar, extra_kind, sample_format, compression;
     uint16_t *colormap[3];
     int kind;
 } tiff_state;
 
-enum { KIND_GRAY = 0, KIND_PALETTE, KIND_RGB, KIND_CMYK };
+enum { KIND_GRAY = 0, KIND_PALETTE, KIND_RGB, KIND_CMYK, KIND_YCBCR_RGBA };
 
 static tmsize_t stream_read(thandle_t h, void *buf, tmsize_t n) {
     tiff_stream *s = h;
@@ -93,6 +93,76 @@ static int fail_tiff(cc_decoder *d, tiff_state *s, int status, const char *what)
     return cc_fail(d, status, "%s", what);
 }
 
+/* The sample layouts Pillow 13 opens (TiffImagePlugin.OPEN_INFO, keyed on byte order, photometric,
+ * sample format, fill order, bits per sample and extra samples), restricted to those whose
+ * convert('L') / convert('RGB') Pillow can do. Sets s->kind; returns NULL when the layout is one
+ * of them, else a short reason. */
+static const char *pillow_layout(tiff_state *s, int spp, int n_extra, const uint16_t extras[3],
+                                 uint16_t fill_order, int big_endian) {
+    const unsigned bps = s->bps, sf = s->sample_format;
+    const int fill2 = fill_order == FILLORDER_LSB2MSB;
+    const uint16_t e0 = extras[0];
+    switch (s->photometric) {
+    case PHOTOMETRIC_MINISWHITE:
+        s->kind = KIND_GRAY;
+        if (spp != 1 || n_extra != 0) return "grey with extra samples";
+        if (sf == SAMPLEFORMAT_UINT && (bps == 1 || bps == 2 || bps == 4 || bps == 8)) return NULL;
+        if (sf == SAMPLEFORMAT_UINT && bps == 16 && !fill2 && !big_endian) return NULL;
+        if (sf == SAMPLEFORMAT_IEEEFP && bps == 32 && !fill2) return NULL;
+        return "grey layout";
+    case PHOTOMETRIC_MINISBLACK:
+        s->kind = KIND_GRAY;
+        if (spp == 2 && n_extra == 1 && sf == SAMPLEFORMAT_UINT && bps == 8 && !fill2) {
+            if (e0 == EXTRASAMPLE_ASSOCALPHA) return "grey with premultiplied alpha (La, which Pillow cannot convert)";
+            return e0 <= 2 ? NULL : "grey extra sample kind";
+        }
+        if (spp != 1 || n_extra != 0) return "grey with extra samples";
+        if (sf == SAMPLEFORMAT_UINT && (bps == 1 || bps == 2 || bps == 4 || bps == 8)) return NULL;
+        if (sf == SAMPLEFORMAT_UINT && bps == 16 && (!fill2 || !big_endian)) return NULL;
+        if (sf == SAMPLEFORMAT_UINT && bps == 32 && !fill2 && !big_endian) return NULL;
+        if (sf == SAMPLEFORMAT_INT && (bps == 8 || bps == 16 || bps == 32) && !fill2) return NULL;
+        if (sf == SAMPLEFORMAT_IEEEFP && bps == 32 && !fill2) return NULL;
+        return "grey layout";
+    case PHOTOMETRIC_PALETTE:
+        s->kind = KIND_PALETTE;
+        if (sf != SAMPLEFORMAT_UINT) return "palette sample format";
+        if (spp == 1 && n_extra == 0 && (bps == 1 || bps == 2 || bps == 4 || bps == 8)) return NULL;
+        if (spp == 2 && n_extra == 1 && bps == 8 && !fill2 && (e0 == 0 || e0 == 2)) return NULL;
+        return "palette layout";
+    case PHOTOMETRIC_RGB:
+        s->kind = KIND_RGB;
+        if (sf != SAMPLEFORMAT_UINT) return "RGB sample format";
+        if (fill2) return spp == 3 && n_extra == 0 && bps == 8 ? NULL : "RGB with reversed fill order";
+        if (bps != 8 && bps != 16) return "RGB bit depth";
+        if (spp == 3 && n_extra == 0) return NULL;
+        if (spp == 4 && n_extra == 0) return NULL;
+        if (spp == 4 && n_extra == 1 && (e0 <= 2 || (e0 == 999 && bps == 8))) return NULL;
+        if (bps == 8 && spp >= 5 && spp <= 6 && n_extra == spp - 3 && e0 <= 2) {
+            for (int i = 1; i < n_extra; i++) if (extras[i] != 0) return "RGB extra samples";
+            return NULL;
+        }
+        return "RGB layout";
+    case PHOTOMETRIC_SEPARATED:
+        s->kind = KIND_CMYK;
+        if (sf != SAMPLEFORMAT_UINT || fill2) return "CMYK layout";
+        if (spp == 4 && n_extra == 0 && (bps == 8 || bps == 16)) return NULL;
+        if (bps == 8 && spp >= 5 && spp <= 6 && n_extra == spp - 4) {
+            for (int i = 0; i < n_extra; i++) if (extras[i] != 0) return "CMYK extra samples";
+            return NULL;
+        }
+        return "CMYK layout";
+    case PHOTOMETRIC_YCBCR:
+        /* Compressed (not JPEG): Pillow reads it through libtiff's RGBA interface, as we do.
+         * Uncompressed: Pillow converts the YCbCr samples with its own tables; not done here. */
+        s->kind = KIND_YCBCR_RGBA;
+        if (s->compression == COMPRESSION_NONE) return "uncompressed YCbCr (not supported by crosshash)";
+        if (sf != SAMPLEFORMAT_UINT || fill2 || bps != 8 || spp != 3 || n_extra != 0) return "YCbCr layout";
+        return NULL;
+    default:
+        return "photometric interpretation";
+    }
+}
+
 int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
     tiff_state *s = calloc(1, sizeof *s);
     if (s == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
@@ -123,48 +193,42 @@ int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
         return cc_fail(d, CC_ERR_CORRUPT, "TIFF has no PhotometricInterpretation tag");
     uint16_t extra_count = 0;
     uint16_t *extra = NULL;
-    if (TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra) && extra_count > 0 && extra != NULL)
-        s->extra_kind = extra[0];
+    if (!TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra) || extra == NULL) extra_count = 0;
+    if (extra_count > 0) s->extra_kind = extra[0];
     d->header.width = width;
     d->header.height = height;
     d->header.bit_depth = s->bps;
     d->header.source_channels = s->spp;
 
-    if (sample_format != SAMPLEFORMAT_UINT)
-        return cc_fail(d, CC_ERR_UNSUPPORTED, "TIFF sample format %u (only unsigned integer samples are supported)", sample_format);
-    if (s->photometric == PHOTOMETRIC_YCBCR && compression == COMPRESSION_JPEG) {
+    s->sample_format = sample_format;
+    s->compression = compression;
+    uint16_t fill_order = FILLORDER_MSB2LSB;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &fill_order);
+    if (s->photometric == PHOTOMETRIC_YCBCR && compression == COMPRESSION_JPEG && s->spp == 3) {
+        /* Pillow asks libtiff for RGB here too */
         if (!TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB))
             return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot convert the JPEG data to RGB");
         s->photometric = PHOTOMETRIC_RGB;
+    } else if (s->photometric == PHOTOMETRIC_YCBCR && s->spp == 1) {
+        s->photometric = PHOTOMETRIC_MINISBLACK; /* Pillow reads one-sample YCbCr as L */
     }
-    int ok_bits;
-    switch (s->photometric) {
-    case PHOTOMETRIC_MINISWHITE:
-    case PHOTOMETRIC_MINISBLACK:
-        s->kind = KIND_GRAY;
-        ok_bits = (s->bps == 1 || s->bps == 2 || s->bps == 4 || s->bps == 8 || s->bps == 16) && s->spp >= 1 && s->spp <= 2;
-        break;
-    case PHOTOMETRIC_PALETTE:
-        s->kind = KIND_PALETTE;
-        ok_bits = (s->bps == 1 || s->bps == 2 || s->bps == 4 || s->bps == 8) && s->spp == 1;
-        if (ok_bits && !TIFFGetField(tif, TIFFTAG_COLORMAP, &s->colormap[0], &s->colormap[1], &s->colormap[2]))
-            return cc_fail(d, CC_ERR_CORRUPT, "palette TIFF without a ColorMap");
-        break;
-    case PHOTOMETRIC_RGB:
-        s->kind = KIND_RGB;
-        ok_bits = (s->bps == 8 || s->bps == 16) && s->spp >= 3 && s->spp <= 4;
-        break;
-    case PHOTOMETRIC_SEPARATED:
-        s->kind = KIND_CMYK;
-        ok_bits = s->bps == 8 && s->spp >= 4 && s->spp <= 5;
-        break;
-    default:
-        return cc_fail(d, CC_ERR_UNSUPPORTED, "TIFF photometric interpretation %u", s->photometric);
+    uint16_t extras[3] = {0, 0, 0};
+    int n_extra = extra_count > 3 ? 4 : extra_count;
+    for (int i = 0; i < n_extra && i < 3; i++) extras[i] = extra[i];
+    /* Pillow drops unspecified extra samples stored in their own planes */
+    int spp = s->spp;
+    if (s->planar == PLANARCONFIG_SEPARATE && n_extra > 0 && n_extra <= 3) {
+        int all_zero = 1;
+        for (int i = 0; i < n_extra; i++) all_zero &= extras[i] == 0;
+        if (all_zero) { spp -= n_extra; n_extra = 0; }
     }
-    if (s->kind == KIND_GRAY && s->spp == 2 && s->extra_kind == EXTRASAMPLE_ASSOCALPHA)
-        return cc_fail(d, CC_ERR_UNSUPPORTED, "grey with premultiplied alpha (Pillow's La mode, which it cannot convert to L)");
-    if (!ok_bits)
-        return cc_fail(d, CC_ERR_UNSUPPORTED, "TIFF with %u samples of %u bits (photometric %u)", s->spp, s->bps, s->photometric);
+    const char *why = pillow_layout(s, spp, n_extra, extras, fill_order, TIFFIsBigEndian(tif));
+    if (why != NULL)
+        return cc_fail(d, CC_ERR_UNSUPPORTED, "TIFF %s (photometric %u, %u samples of %u bits, sample format %u): "
+                       "a layout Pillow does not open", why, s->photometric, s->spp, s->bps, sample_format);
+    if (s->kind == KIND_PALETTE &&
+        !TIFFGetField(tif, TIFFTAG_COLORMAP, &s->colormap[0], &s->colormap[1], &s->colormap[2]))
+        return cc_fail(d, CC_ERR_CORRUPT, "palette TIFF without a ColorMap");
     d->header.channels = s->kind == KIND_GRAY ? 1 : 3;
     if (width == 0 || height == 0) return cc_fail(d, CC_ERR_CORRUPT, "TIFF declares an empty image");
     if ((uint64_t)width * height > max_pixels) return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
@@ -176,6 +240,7 @@ static unsigned sample(const uint8_t *row, size_t i, unsigned bps) {
     switch (bps) {
     case 8: return row[i];
     case 16: { uint16_t v; memcpy(&v, row + 2 * i, 2); return v; } /* libtiff gives native order */
+    case 32: { uint32_t v; memcpy(&v, row + 4 * i, 4); return v; }
     default: {
         size_t bit = i * bps;
         return (row[bit >> 3] >> (8 - bps - (bit & 7))) & ((1u << bps) - 1);
@@ -243,6 +308,21 @@ static uint8_t muldiv255(unsigned a, unsigned b) {
 int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
     tiff_state *s = d->impl;
     const uint32_t width = d->header.width, height = d->header.height;
+    if (s->kind == KIND_YCBCR_RGBA) {
+        uint32_t *raster = malloc((size_t)width * height * sizeof(uint32_t));
+        if (raster == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory for the TIFF raster");
+        if (!TIFFReadRGBAImageOriented(s->tif, width, height, raster, ORIENTATION_TOPLEFT, 0)) {
+            free(raster);
+            return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode the YCbCr image");
+        }
+        for (size_t i = 0; i < (size_t)width * height; i++) {
+            dst[3 * i] = (uint8_t)TIFFGetR(raster[i]);
+            dst[3 * i + 1] = (uint8_t)TIFFGetG(raster[i]);
+            dst[3 * i + 2] = (uint8_t)TIFFGetB(raster[i]);
+        }
+        free(raster);
+        return CC_OK;
+    }
     const int separate = s->planar == PLANARCONFIG_SEPARATE && s->spp > 1;
     const int planes = separate ? s->spp : 1;
     const size_t row_bytes = ((size_t)width * s->bps * (separate ? 1 : s->spp) + 7) / 8;
@@ -255,8 +335,8 @@ int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
     for (uint32_t y = 0; y < height; y++) {
         const uint8_t *row = buf + (size_t)y * row_bytes;
         for (uint32_t x = 0; x < width; x++) {
-            unsigned v[5] = {0, 0, 0, 0, 0};
-            for (int c = 0; c < s->spp && c < 5; c++) {
+            unsigned v[6] = {0, 0, 0, 0, 0, 0};
+            for (int c = 0; c < s->spp && c < 6; c++) {
                 v[c] = separate ? sample(row + (size_t)c * plane_size, x, bps)
                                 : sample(row, (size_t)x * s->spp + (size_t)c, bps);
             }
@@ -264,10 +344,23 @@ int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
             switch (s->kind) {
             case KIND_GRAY: {
                 unsigned g;
-                if (bps == 16) {
-                    g = v[0];
-                    if (s->photometric == PHOTOMETRIC_MINISWHITE) g = 65535 - g;
-                    g = g > 255 ? 255 : g;
+                if (s->sample_format == SAMPLEFORMAT_IEEEFP) {
+                    /* Pillow's F -> L: clip to 0..255, truncate; NaN gives 0 */
+                    float f;
+                    uint32_t bits = v[0];
+                    memcpy(&f, &bits, 4);
+                    g = f > 0 ? (f >= 255 ? 255 : (unsigned)f) : 0;
+                } else if (s->sample_format == SAMPLEFORMAT_INT && bps != 8) {
+                    /* mode I: clip to 0..255 */
+                    int32_t i = bps == 16 ? (int16_t)(uint16_t)v[0] : (int32_t)v[0];
+                    g = i <= 0 ? 0 : i >= 255 ? 255 : (unsigned)i;
+                } else if (bps == 32) {
+                    /* Pillow reads unsigned 32-bit grey into mode I (signed): values from 2^31
+                     * are negative there and clip to 0 */
+                    int32_t i = (int32_t)v[0];
+                    g = i <= 0 ? 0 : i >= 255 ? 255 : (unsigned)i;
+                } else if (bps == 16) {
+                    g = v[0] > 255 ? 255 : v[0]; /* I;16, also for MinIsWhite: Pillow does not invert it */
                 } else {
                     unsigned max = (1u << bps) - 1;
                     if (s->photometric == PHOTOMETRIC_MINISWHITE) v[0] = max - v[0];
@@ -282,7 +375,7 @@ int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
             case KIND_RGB:
                 for (int c = 0; c < 3; c++) {
                     unsigned u = bps == 16 ? v[c] >> 8 : v[c];
-                    if (s->spp == 4 && s->extra_kind == EXTRASAMPLE_ASSOCALPHA) {
+                    if (s->spp >= 4 && s->extra_kind == EXTRASAMPLE_ASSOCALPHA) {
                         unsigned a = bps == 16 ? v[3] >> 8 : v[3];
                         u = a == 0 ? 0 : (u * 255 / a > 255 ? 255 : u * 255 / a);
                     }
@@ -290,6 +383,7 @@ int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
                 }
                 break;
             default: {
+                if (bps == 16) for (int c = 0; c < 4; c++) v[c] >>= 8;
                 unsigned nk = 255 - v[3];
                 for (int c = 0; c < 3; c++) {
                     int u = (int)nk - muldiv255(v[c], nk);
