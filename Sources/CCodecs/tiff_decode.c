@@ -36,6 +36,7 @@ typedef struct {
     tiff_stream stream;
     cc_decoder *owner;
     char error[240];
+    int colormap_lost;         /* libtiff dropped a ColorMap it could not read */
     uint16_t bps, spp, photometric, planar, extra_kind, sample_format, compression;
     uint16_t *colormap[3];
     int kind;
@@ -77,6 +78,7 @@ static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt
     tiff_state *s = user;
     char text[CC_WARNING_LENGTH];
     vsnprintf(text, sizeof text, fmt, ap);
+    if (strstr(text, "\"ColorMap\"") != NULL) s->colormap_lost = 1;
     cc_warn(s->owner, "libtiff: %s", text);
     return 1;
 }
@@ -189,8 +191,12 @@ int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
     TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &sample_format);
     TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &s->planar);
     TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
-    if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &s->photometric))
-        return cc_fail(d, CC_ERR_CORRUPT, "TIFF has no PhotometricInterpretation tag");
+    /* Pillow reads a missing PhotometricInterpretation as 0 (MinIsWhite) */
+    if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &s->photometric)) s->photometric = PHOTOMETRIC_MINISWHITE;
+    /* A ColorMap whose data lies past the end of the file: libtiff drops it and calls the image
+     * grey; Pillow's parser drops it too and then cannot identify the palette image. */
+    if (s->colormap_lost)
+        return cc_fail(d, CC_ERR_CORRUPT, "the ColorMap lies past the end of the file");
     uint16_t extra_count = 0;
     uint16_t *extra = NULL;
     if (!TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra) || extra == NULL) extra_count = 0;
