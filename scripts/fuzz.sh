@@ -23,7 +23,8 @@ if [[ -z "$cc" ]]; then echo "fuzz.sh: no clang found (set CC)" >&2; exit 2; fi
 "$cc" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -fuse-ld=lld -ISources/CCodecs/include -ISources/CCodecs \
     fuzz/fuzz_decode.c Sources/CCodecs/decode.c Sources/CCodecs/jpeg_decode.c Sources/CCodecs/png_decode.c \
-    Sources/CCodecs/gif_decode.c Sources/CCodecs/bmp_decode.c Sources/CCodecs/webp_decode.c Sources/CCodecs/tiff_decode.c \
+    Sources/CCodecs/png_pillow_chunks.c Sources/CCodecs/gif_decode.c Sources/CCodecs/bmp_decode.c \
+    Sources/CCodecs/webp_decode.c Sources/CCodecs/tiff_decode.c \
     -ljpeg -lpng16 -lz -lwebpdemux -lwebp -ltiff -o "$out/fuzz_decode"
 
 seeds=()

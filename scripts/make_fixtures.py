@@ -580,7 +580,8 @@ def make_hostile(out):
 
 def make_formats(out):
     """GIF / BMP / TIFF / WebP: every variant of scripts/make_format_corpus.py (Pillow, ImageMagick,
-    cwebp, tiffcp and hand-written BMP layouts) for one small synthetic picture, in formats/<fmt>/."""
+    cwebp, tiffcp and hand-written BMP layouts) for one small synthetic picture, in formats/<fmt>/,
+    and the PNGs on Pillow's chunk limits in formats/png_parity/."""
     sys.path.insert(0, HERE)
     import make_format_corpus as corpus
     d = os.path.join(out, "formats")
@@ -590,6 +591,7 @@ def make_formats(out):
         im = Image.new("RGB", (w, h))
         im.putdata([((x * 255) // w, (y * 255) // h, ((x * y) * 7) % 256) for y in range(h) for x in range(w)])
         corpus.write_variants(d, "grad", im, tmp)
+        corpus.png_parity(d, im)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -6,7 +6,8 @@
 Sources: the given pictures (default: Tests/Fixtures/images/real/*), cut to at most 160 px, plus
 two synthetic ones. Every source is written in many variants by Pillow, ImageMagick (`convert`),
 libwebp's `cwebp` and libtiff's `tiffcp`, plus BMP layouts no common writer produces (4-bit,
-RLE4, top-down), written here by hand from the BMP specification. Files of these formats
+RLE4, top-down), written here by hand from the BMP specification, and PNGs on Pillow's chunk
+limits (compressed text past MAX_TEXT_CHUNK, MAX_TEXT_MEMORY, iCCP, APNG frame sequences). Files of these formats
 shipped by installed Debian packages (/usr/share) are copied in too, and a damaged copy of a
 subset (cut short, bytes flipped) checks that what Pillow refuses crosshash refuses too.
 Deterministic for given inputs and tool versions. Then compare with
@@ -20,6 +21,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 from PIL import Image
@@ -138,6 +140,78 @@ def bmp_top_down(im):
         row = raw[y * w * 3:(y + 1) * w * 3]
         rows.append(row + b"\0" * (-len(row) % 4))
     return bmp_file(w, h, 24, [], rows, top_down=True)
+
+
+# ---- PNG files on Pillow's chunk limits (MAX_TEXT_CHUNK, MAX_TEXT_MEMORY, APNG sequences) ----------
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_parity(out, im):
+    """PNGs Pillow refuses (or not) because of their text, iCCP or APNG chunks."""
+    d = os.path.join(out, "png_parity")
+    os.makedirs(d, exist_ok=True)
+    b = io.BytesIO()
+    im.save(b, "PNG")
+    data = b.getvalue()
+    idat = data.index(b"IDAT") - 4
+    iend = data.index(b"IEND") - 4
+    big = zlib.compress(b"a" * (2 << 20))       # 2 MiB of text: over MAX_TEXT_CHUNK
+    exact = zlib.compress(b"a" * (1 << 20))     # exactly MAX_TEXT_CHUNK: accepted
+
+    def w(name, pre=b"", post=b""):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data[:idat] + pre + data[idat:iend] + post + data[iend:])
+
+    w("ztxt_big_before.png", pre=png_chunk(b"zTXt", b"k\0\0" + big))
+    w("ztxt_big_after.png", post=png_chunk(b"zTXt", b"k\0\0" + big))
+    w("ztxt_exact.png", pre=png_chunk(b"zTXt", b"k\0\0" + exact))
+    w("ztxt_method1_before.png", pre=png_chunk(b"zTXt", b"k\0\1" + exact))
+    w("ztxt_method1_after.png", post=png_chunk(b"zTXt", b"k\0\1" + exact))
+    w("ztxt_bad_zlib.png", pre=png_chunk(b"zTXt", b"k\0\0garbage"))
+    w("itxt_big_before.png", pre=png_chunk(b"iTXt", b"k\0\1\0\0\0" + big))
+    w("itxt_big_after.png", post=png_chunk(b"iTXt", b"k\0\1\0\0\0" + big))
+    w("itxt_exact_utf8.png", pre=png_chunk(b"iTXt", b"k\0\1\0en\0\0" + zlib.compress("é".encode() * 1000)))
+    w("iccp_big.png", pre=png_chunk(b"iCCP", b"p\0\0" + big))
+    w("iccp_method1.png", pre=png_chunk(b"iCCP", b"p\0\1" + exact))
+    w("ztxt_over_text_memory.png", pre=b"".join(png_chunk(b"zTXt", b"k\0\0" + exact) for _ in range(65)))
+    w("ztxt_at_text_memory.png", pre=b"".join(png_chunk(b"zTXt", b"k\0\0" + exact) for _ in range(63)))
+
+    frames = [im, im.rotate(90), im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    b = io.BytesIO()
+    frames[0].save(b, "PNG", save_all=True, append_images=frames[1:], duration=100)
+    apng = b.getvalue()
+    chunks, pos = [], 8
+    while pos < len(apng):
+        n = struct.unpack(">I", apng[pos:pos + 4])[0]
+        chunks.append([apng[pos + 4:pos + 8], apng[pos + 8:pos + 8 + n]])
+        pos += 12 + n
+
+    def build(name, edit):
+        c = [list(x) for x in chunks]
+        edit(c)
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(apng[:8] + b"".join(png_chunk(t, x) for t, x in c))
+
+    def seq(c, kind, k, value):
+        i = [j for j, x in enumerate(c) if x[0] == kind][k]
+        c[i][1] = struct.pack(">I", value) + c[i][1][4:]
+
+    def one_frame(c):
+        for x in c:
+            if x[0] == b"acTL":
+                x[1] = struct.pack(">II", 1, 0)
+
+    build("apng.png", lambda c: None)
+    build("apng_first_fctl_seq.png", lambda c: seq(c, b"fcTL", 0, 5))
+    build("apng_second_fctl_seq.png", lambda c: seq(c, b"fcTL", 1, 9))   # animated: not read by Pillow
+    build("apng_fdat_seq.png", lambda c: seq(c, b"fdAT", 0, 9))
+    build("apng_one_frame_fctl_seq.png", lambda c: (one_frame(c), seq(c, b"fcTL", 1, 9)))
+    build("apng_one_frame_fdat_seq.png", lambda c: (one_frame(c), seq(c, b"fdAT", 0, 7)))
+    build("apng_no_actl.png", lambda c: c.__setitem__(slice(None), [x for x in c if x[0] != b"acTL"]))
+    build("apng_frame_outside.png", lambda c: c[[j for j, x in enumerate(c) if x[0] == b"fcTL"][0]].__setitem__(
+        1, c[[j for j, x in enumerate(c) if x[0] == b"fcTL"][0]][1][:4] + struct.pack(">I", 4000) + c[[j for j, x in enumerate(c) if x[0] == b"fcTL"][0]][1][8:]))
 
 
 # ---- the corpus ---------------------------------------------------------------------------------
@@ -319,6 +393,7 @@ def main():
     for name, im in sources(srcs):
         write_variants(out, name, im, tmp)
     shutil.rmtree(tmp)
+    png_parity(out, sources(srcs[:1])[0][1])
     debian_files(out)
     damaged(out)
     count = sum(len(fs) for _, _, fs in os.walk(out))
