@@ -578,6 +578,26 @@ def make_hostile(out):
                              b"scripts/make_fixtures.py.\n")
 
 
+def bombs(d):
+    """Headers declaring 60000x60000 (16384x16384 for WebP, its maximum) pixels with almost no data:
+    crosshash must refuse them from the header (--max-pixels) before allocating anything."""
+    os.makedirs(d, exist_ok=True)
+    n = 60000
+    bmp_info = struct.pack("<IiiHHIIiiII", 40, n, n, 1, 24, 0, 0, 2835, 2835, 0, 0)
+    write(f"{d}/bomb_60000x60000.bmp", b"BM" + struct.pack("<IHHI", 54 + 16, 0, 0, 54) + bmp_info + bytes(16))
+    gif = (b"GIF89a" + struct.pack("<HHBBB", n, n, 0, 0, 0) + b"," + struct.pack("<HHHHB", 0, 0, n, n, 0)
+           + bytes([8, 2, 0x00, 0x01, 0, 0x3B]))
+    write(f"{d}/bomb_60000x60000.gif", gif)
+    entries = [(256, 4, 1, n), (257, 4, 1, n), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+               (273, 4, 1, 8 + 2 + 12 * 9 + 4), (277, 3, 1, 1), (278, 4, 1, n), (279, 4, 1, 16)]
+    ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", t, k, c, v) for t, k, c, v in entries)
+    write(f"{d}/bomb_60000x60000.tif", b"II*\0" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + bytes(16))
+    bits = (16384 - 1) | ((16384 - 1) << 14)
+    vp8l = b"\x2f" + struct.pack("<I", bits) + bytes(16)
+    body = b"WEBP" + b"VP8L" + struct.pack("<I", len(vp8l)) + vp8l
+    write(f"{d}/bomb_16384x16384.webp", b"RIFF" + struct.pack("<I", len(body)) + body)
+
+
 def make_formats(out):
     """GIF / BMP / TIFF / WebP: every variant of scripts/make_format_corpus.py (Pillow, ImageMagick,
     cwebp, tiffcp and hand-written BMP layouts) for one small synthetic picture, in formats/<fmt>/,
@@ -592,6 +612,7 @@ def make_formats(out):
         im.putdata([((x * 255) // w, (y * 255) // h, ((x * y) * 7) % 256) for y in range(h) for x in range(w)])
         corpus.write_variants(d, "grad", im, tmp)
         corpus.png_parity(d, im)
+        bombs(os.path.join(d, "bombs"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

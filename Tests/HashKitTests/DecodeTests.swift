@@ -127,6 +127,24 @@ final class DecodeTests: XCTestCase {
                        .tooManyPixels(format: "JPEG", width: 0, height: 0, limit: 100).withSize(of: Self.path("jpeg/baseline_420.jpg")))
     }
 
+    /// GIF, BMP, TIFF and WebP headers declaring billions of pixels over a few bytes of data: refused
+    /// from the header, before anything is allocated (a full-size buffer would take gigabytes).
+    func testPixelLimitIsCheckedFromTheHeaderOfEveryNewFormat() {
+        let limit = DecodeLimits.pillowMaxPixels
+        for (file, format, side) in [("bomb_60000x60000.bmp", "BMP", 60000), ("bomb_60000x60000.gif", "GIF", 60000),
+                                     ("bomb_60000x60000.tif", "TIFF", 60000), ("bomb_16384x16384.webp", "WebP", 16384)] {
+            XCTAssertEqual(decodeError("formats/bombs/" + file),
+                           .tooManyPixels(format: format, width: side, height: side, limit: limit), file)
+        }
+        // and a real file of each format under a small limit
+        for file in ["formats/bmp/grad_pil_RGB.bmp", "formats/gif/grad_pil_P.gif", "formats/tiff/grad_pil_RGB_raw.tif",
+                     "formats/webp/grad_pil_lossy.webp"] {
+            guard case .tooManyPixels(_, 45, 29, 100)? = decodeError(file, limits: DecodeLimits(maxPixels: 100)) else {
+                return XCTFail("\(file): \(String(describing: decodeError(file, limits: DecodeLimits(maxPixels: 100))))")
+            }
+        }
+    }
+
     func testFileSizeLimitIsCheckedBeforeReading() throws {
         let size = try FileManager.default.attributesOfItem(atPath: Self.path("png/rgb8.png"))[.size] as? Int ?? -1
         XCTAssertEqual(decodeError("png/rgb8.png", limits: DecodeLimits(maxFileBytes: 100)),
