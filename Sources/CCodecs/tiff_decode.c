@@ -37,6 +37,7 @@ typedef struct {
     cc_decoder *owner;
     char error[240];
     int colormap_lost;         /* libtiff dropped a ColorMap it could not read */
+    char bad_key_tag[40];      /* a tag of Pillow's layout key libtiff ignored for its count */
     uint16_t bps, spp, photometric, planar, extra_kind, sample_format, compression;
     uint16_t *colormap[3];
     int kind;
@@ -79,6 +80,13 @@ static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt
     char text[CC_WARNING_LENGTH];
     vsnprintf(text, sizeof text, fmt, ap);
     if (strstr(text, "\"ColorMap\"") != NULL) s->colormap_lost = 1;
+    /* Pillow reads a tag with several values as a tuple; for these tags its layout lookup then
+     * fails ("unknown pixel mode" / unknown compression), while libtiff ignores the tag. */
+    static const char *const key_tags[] = {"\"FillOrder\"", "\"PhotometricInterpretation\"", "\"Compression\""};
+    if (strstr(text, "Incorrect count for") != NULL)
+        for (size_t i = 0; i < sizeof key_tags / sizeof key_tags[0]; i++)
+            if (strstr(text, key_tags[i]) != NULL && s->bad_key_tag[0] == 0)
+                snprintf(s->bad_key_tag, sizeof s->bad_key_tag, "%s", key_tags[i]);
     cc_warn(s->owner, "libtiff: %s", text);
     return 1;
 }
@@ -197,6 +205,8 @@ int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
      * grey; Pillow's parser drops it too and then cannot identify the palette image. */
     if (s->colormap_lost)
         return cc_fail(d, CC_ERR_CORRUPT, "the ColorMap lies past the end of the file");
+    if (s->bad_key_tag[0])
+        return cc_fail(d, CC_ERR_CORRUPT, "the %s tag has several values (Pillow cannot identify the layout)", s->bad_key_tag);
     uint16_t extra_count = 0;
     uint16_t *extra = NULL;
     if (!TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra) || extra == NULL) extra_count = 0;
