@@ -37,7 +37,8 @@ typedef struct {
     cc_decoder *owner;
     char error[240];
     int colormap_lost;         /* libtiff dropped a ColorMap it could not read */
-    char bad_key_tag[40];      /* a tag of Pillow's layout key libtiff ignored for its count */
+    int ignored_key_tag[3];    /* FillOrder, PhotometricInterpretation, Compression: libtiff
+                                * ignored the tag for its value count */
     uint16_t bps, spp, photometric, planar, extra_kind, sample_format, compression;
     uint16_t *colormap[3];
     int kind;
@@ -80,13 +81,10 @@ static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt
     char text[CC_WARNING_LENGTH];
     vsnprintf(text, sizeof text, fmt, ap);
     if (strstr(text, "\"ColorMap\"") != NULL) s->colormap_lost = 1;
-    /* Pillow reads a tag with several values as a tuple; for these tags its layout lookup then
-     * fails ("unknown pixel mode" / unknown compression), while libtiff ignores the tag. */
     static const char *const key_tags[] = {"\"FillOrder\"", "\"PhotometricInterpretation\"", "\"Compression\""};
     if (strstr(text, "Incorrect count for") != NULL)
-        for (size_t i = 0; i < sizeof key_tags / sizeof key_tags[0]; i++)
-            if (strstr(text, key_tags[i]) != NULL && s->bad_key_tag[0] == 0)
-                snprintf(s->bad_key_tag, sizeof s->bad_key_tag, "%s", key_tags[i]);
+        for (size_t i = 0; i < 3; i++)
+            if (strstr(text, key_tags[i]) != NULL) s->ignored_key_tag[i] = 1;
     cc_warn(s->owner, "libtiff: %s", text);
     return 1;
 }
@@ -173,6 +171,38 @@ static const char *pillow_layout(tiff_state *s, int spp, int n_extra, const uint
     }
 }
 
+/* The first value of `tag` in the first directory, read as Pillow's own parser reads it: 1 with
+ * *value set, 0 when the tag is absent, its data lies past the end (Pillow skips such a tag) or
+ * the file is BigTIFF. */
+static int raw_first_value(const uint8_t *p, size_t size, uint16_t tag, uint32_t *value) {
+    if (size < 8) return 0;
+    int le = p[0] == 'I';
+    #define RD16(q) (le ? (uint32_t)(q)[0] | ((uint32_t)(q)[1] << 8) : ((uint32_t)(q)[0] << 8) | (uint32_t)(q)[1])
+    #define RD32(q) (le ? RD16(q) | (RD16((q) + 2) << 16) : (RD16(q) << 16) | RD16((q) + 2))
+    if (RD16(p + 2) != 42) return 0;
+    size_t ifd = RD32(p + 4);
+    if (ifd > size || size - ifd < 2) return 0;
+    uint32_t n = RD16(p + ifd);
+    for (uint32_t k = 0; k < n; k++) {
+        size_t e = ifd + 2 + (size_t)k * 12;
+        if (e > size || size - e < 12) return 0;
+        if (RD16(p + e) != tag) continue;
+        uint32_t type = RD16(p + e + 2), count = RD32(p + e + 4);
+        size_t unit = type == 3 ? 2 : type == 4 ? 4 : type == 1 ? 1 : 0;
+        if (unit == 0 || count == 0) return 0;
+        size_t at = e + 8;
+        if ((uint64_t)unit * count > 4) {
+            at = RD32(p + e + 8);
+            if (at > size || size - at < (uint64_t)unit * count) return 0;
+        }
+        *value = unit == 2 ? RD16(p + at) : unit == 4 ? RD32(p + at) : p[at];
+        return 1;
+    }
+    return 0;
+    #undef RD16
+    #undef RD32
+}
+
 int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
     tiff_state *s = calloc(1, sizeof *s);
     if (s == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
@@ -205,8 +235,26 @@ int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
      * grey; Pillow's parser drops it too and then cannot identify the palette image. */
     if (s->colormap_lost)
         return cc_fail(d, CC_ERR_CORRUPT, "the ColorMap lies past the end of the file");
-    if (s->bad_key_tag[0])
-        return cc_fail(d, CC_ERR_CORRUPT, "the %s tag has several values (Pillow cannot identify the layout)", s->bad_key_tag);
+    /* A key tag libtiff ignored for its count: Pillow takes its first value instead (or the
+     * default when the values lie past the end). Where that differs from what libtiff uses, the
+     * two read different layouts: refuse. */
+    {
+        static const uint16_t key_tag_ids[3] = {TIFFTAG_FILLORDER, TIFFTAG_PHOTOMETRIC, TIFFTAG_COMPRESSION};
+        static const char *const key_tag_names[3] = {"FillOrder", "PhotometricInterpretation", "Compression"};
+        uint16_t fill_used = FILLORDER_MSB2LSB, compression_used = COMPRESSION_NONE;
+        TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &fill_used);
+        TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression_used);
+        const uint32_t used[3] = {fill_used, s->photometric, compression_used};
+        const uint32_t pillow_default[3] = {FILLORDER_MSB2LSB, PHOTOMETRIC_MINISWHITE, COMPRESSION_NONE};
+        for (int i = 0; i < 3; i++) {
+            if (!s->ignored_key_tag[i]) continue;
+            uint32_t first = pillow_default[i];
+            (void)raw_first_value(d->data, d->size, key_tag_ids[i], &first);
+            if (first != used[i])
+                return cc_fail(d, CC_ERR_CORRUPT, "the %s tag has a wrong value count; Pillow reads it as %u, libtiff as %u",
+                               key_tag_names[i], first, used[i]);
+        }
+    }
     uint16_t extra_count = 0;
     uint16_t *extra = NULL;
     if (!TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra) || extra == NULL) extra_count = 0;
