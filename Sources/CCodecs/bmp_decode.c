@@ -178,10 +178,12 @@ int cc_bmp_read_header(cc_decoder *d, uint64_t max_pixels) {
     if (s->compression == BMP_RAW || s->compression == BMP_BITFIELDS) {
         uint64_t stride = (((uint64_t)s->width * (uint64_t)s->bits + 31) >> 3) & ~(uint64_t)3;
         uint64_t last = ((uint64_t)s->width * (uint64_t)s->bits + 7) / 8;
-        uint64_t need = (uint64_t)offset + stride * (s->height - 1) + last;
-        if (offset > size || need > size)
+        /* stride * (height - 1) can pass 2^64 when no pixel limit applies (probe): compare by division */
+        int fits = offset <= size && last <= size - offset &&
+                   (s->height == 1 || stride <= (size - offset - last) / (s->height - 1));
+        if (!fits)
             return cc_fail(d, CC_ERR_TRUNCATED, "image file is truncated (%llu pixel bytes needed, %llu present)",
-                           (unsigned long long)(need - offset),
+                           (unsigned long long)(stride * (s->height - 1) + last),
                            (unsigned long long)(offset > size ? 0 : size - offset));
     }
     return CC_OK;
