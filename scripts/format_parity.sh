@@ -3,13 +3,14 @@
 #
 #   scripts/format_parity.sh [CORPUS_DIR]
 #
-# Builds the format corpus with scripts/make_format_corpus.py (about 950 files from Pillow,
-# ImageMagick, cwebp, tiffcp, hand-written BMP layouts, Debian's /usr/share, and damaged copies)
+# Builds the format corpus with scripts/make_format_corpus.py (about 1100 files from Pillow,
+# ImageMagick, cwebp, tiffcp, hand-written BMP layouts, PNGs on Pillow's chunk limits, Debian's
+# /usr/share, and damaged copies)
 # unless CORPUS_DIR already holds one, then runs scripts/conformance.sh on it, which prints
 #   phash: N/M identical (P%)   and every mismatching file.
 # Passes when both hashes are identical on >= 99% of the files and every mismatch is a damaged
 # file (damaged/): intact files must all agree. Known damaged-file differences come from the
-# libtiff version (Debian 12: 4.5.0; Pillow 13's wheel: 4.7.x) decoding corrupt Deflate data
+# libtiff version (Debian 12: 4.5.0; Pillow 13's wheel: 4.7.x) decoding corrupt strips
 # differently (see README, "Formats"). Environment: as scripts/conformance.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
