@@ -209,11 +209,7 @@ enum FormatSniffer {
             d.count >= offset + prefix.count && Array(d[offset..<offset + prefix.count]) == prefix
         }
         let ascii = { (s: String) in Array(s.utf8) }
-        if starts(ascii("GIF87a")) || starts(ascii("GIF89a")) { return "GIF" }
-        if starts(ascii("BM")) && d.count >= 14 { return "BMP" }
-        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return "TIFF" }
-        if starts([0x49, 0x49, 0x2B, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2B]) { return "BigTIFF" }
-        if starts(ascii("RIFF")) && starts(ascii("WEBP"), at: 8) { return "WebP" }
+        // GIF, BMP, TIFF (and BigTIFF) and WebP are decoded: cc_sniff_format claims them first.
         if starts(ascii("ftyp"), at: 4) && d.count >= 12 {
             let brand = String(decoding: d[8..<12], as: UTF8.self)
             switch brand {
