@@ -21,10 +21,13 @@ let package = Package(
     targets: [
         // C shims over the system codecs: libjpeg-turbo and libpng report errors with longjmp,
         // which Swift cannot catch, so decoding runs in C and hands back pixels or a message.
+        // GIF and BMP are decoded in C as Pillow decodes them; WebP through libwebp (+ demux for
+        // the animation decoder Pillow uses); TIFF through libtiff.
         .target(
             name: "CCodecs",
             path: "Sources/CCodecs",
-            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z"),
+                             .linkedLibrary("webpdemux"), .linkedLibrary("webp"), .linkedLibrary("tiff")]
         ),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
                        providers: [.apt(["libcairo2-dev"])]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the JPEG/PNG decoders (Sources/CCodecs) with libFuzzer + AddressSanitizer +
-# UndefinedBehaviorSanitizer, seeded with Tests/Fixtures/images/{jpeg,png,hostile}.
+# Fuzzes the JPEG/PNG/GIF/BMP/WebP/TIFF decoders (Sources/CCodecs) with libFuzzer + AddressSanitizer +
+# UndefinedBehaviorSanitizer, seeded with Tests/Fixtures/images/{jpeg,png,hostile,formats}.
 #   scripts/fuzz.sh [seconds=60] [jobs=1]
 # Exits non-zero when a crash, leak, sanitizer report or timeout is found; the reproducer is
 # left in .build-fuzz/ (crash-*, leak-*, timeout-*). Re-run one with:
@@ -23,10 +23,12 @@ if [[ -z "$cc" ]]; then echo "fuzz.sh: no clang found (set CC)" >&2; exit 2; fi
 "$cc" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -fuse-ld=lld -ISources/CCodecs/include -ISources/CCodecs \
     fuzz/fuzz_decode.c Sources/CCodecs/decode.c Sources/CCodecs/jpeg_decode.c Sources/CCodecs/png_decode.c \
-    -ljpeg -lpng16 -lz -o "$out/fuzz_decode"
+    Sources/CCodecs/png_pillow_chunks.c Sources/CCodecs/gif_decode.c Sources/CCodecs/bmp_decode.c \
+    Sources/CCodecs/webp_decode.c Sources/CCodecs/tiff_decode.c \
+    -ljpeg -lpng16 -lz -lwebpdemux -lwebp -ltiff -o "$out/fuzz_decode"
 
 seeds=()
-for dir in Tests/Fixtures/images/jpeg Tests/Fixtures/images/png Tests/Fixtures/images/hostile; do
+for dir in Tests/Fixtures/images/jpeg Tests/Fixtures/images/png Tests/Fixtures/images/hostile Tests/Fixtures/images/formats/*; do
     [[ -d "$dir" ]] && seeds+=("$dir")
 done
 

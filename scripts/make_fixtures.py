@@ -578,14 +578,59 @@ def make_hostile(out):
                              b"scripts/make_fixtures.py.\n")
 
 
+def bombs(d):
+    """Headers declaring 60000x60000 (16384x16384 for WebP, its maximum) pixels with almost no data:
+    crosshash must refuse them from the header (--max-pixels) before allocating anything."""
+    os.makedirs(d, exist_ok=True)
+    n = 60000
+    bmp_info = struct.pack("<IiiHHIIiiII", 40, n, n, 1, 24, 0, 0, 2835, 2835, 0, 0)
+    write(f"{d}/bomb_60000x60000.bmp", b"BM" + struct.pack("<IHHI", 54 + 16, 0, 0, 54) + bmp_info + bytes(16))
+    gif = (b"GIF89a" + struct.pack("<HHBBB", n, n, 0, 0, 0) + b"," + struct.pack("<HHHHB", 0, 0, n, n, 0)
+           + bytes([8, 2, 0x00, 0x01, 0, 0x3B]))
+    write(f"{d}/bomb_60000x60000.gif", gif)
+    entries = [(256, 4, 1, n), (257, 4, 1, n), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+               (273, 4, 1, 8 + 2 + 12 * 9 + 4), (277, 3, 1, 1), (278, 4, 1, n), (279, 4, 1, 16)]
+    ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", t, k, c, v) for t, k, c, v in entries)
+    write(f"{d}/bomb_60000x60000.tif", b"II*\0" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + bytes(16))
+    bits = (16384 - 1) | ((16384 - 1) << 14)
+    vp8l = b"\x2f" + struct.pack("<I", bits) + bytes(16)
+    body = b"WEBP" + b"VP8L" + struct.pack("<I", len(vp8l)) + vp8l
+    write(f"{d}/bomb_16384x16384.webp", b"RIFF" + struct.pack("<I", len(body)) + body)
+
+
+def make_formats(out):
+    """GIF / BMP / TIFF / WebP: every variant of scripts/make_format_corpus.py (Pillow, ImageMagick,
+    cwebp, tiffcp and hand-written BMP layouts) for one small synthetic picture, in formats/<fmt>/,
+    and the PNGs on Pillow's chunk limits in formats/png_parity/."""
+    sys.path.insert(0, HERE)
+    import make_format_corpus as corpus
+    d = os.path.join(out, "formats")
+    tmp = tempfile.mkdtemp(prefix="crosshash-formats-")
+    try:
+        w, h = 45, 29  # odd: row padding, partial tiles and strips, 4-bit half bytes
+        im = Image.new("RGB", (w, h))
+        im.putdata([((x * 255) // w, (y * 255) // h, ((x * y) * 7) % 256) for y in range(h) for x in range(w)])
+        corpus.write_variants(d, "grad", im, tmp)
+        corpus.png_parity(d, im)
+        bombs(os.path.join(d, "bombs"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures", "images"))
     ap.add_argument("--real-src", default=None,
                     help="folder with extracted Debian wallpaper packages (default: fetch them)")
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--formats-only", action="store_true",
+                    help="only (re)write formats/ (GIF/BMP/TIFF/WebP), leaving the other fixtures as they are")
     args = ap.parse_args()
     out = args.out
+    if args.formats_only:
+        shutil.rmtree(os.path.join(out, "formats"), ignore_errors=True)
+        make_formats(out)
+        return
     for sub in ("png", "jpeg", "edge", "large", "hostile"):
         shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
     make_png(out)
@@ -593,6 +638,8 @@ def main():
     make_edge(out)
     make_large(out)
     make_hostile(out)
+    shutil.rmtree(os.path.join(out, "formats"), ignore_errors=True)
+    make_formats(out)
     if not args.skip_real:
         src = args.real_src
         tmp = None

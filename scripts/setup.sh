@@ -5,7 +5,7 @@
 # tools used by the conformance check, and Dask (the distributed-hashing recipe's test). Safe to re-run: it only installs what is missing.
 set -euo pipefail
 
-APT_PACKAGES=(libjpeg62-turbo-dev libpng-dev zlib1g-dev libcairo2-dev libsqlite3-dev libssl-dev sqlite3 curl
+APT_PACKAGES=(libjpeg62-turbo-dev libpng-dev zlib1g-dev libtiff-dev libwebp-dev webp libtiff-tools imagemagick libcairo2-dev libsqlite3-dev libssl-dev sqlite3 curl
               pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo)
 PIP_PACKAGES=(pillow imagehash opencv-contrib-python-headless numpy scipy "dask[distributed]")
 

@@ -3,8 +3,10 @@
 #   1. the Swift test suite (unit, golden fixtures vs the reference tools, OpenCL kernels on PoCL,
 #      end-to-end runs of the built binary);
 #   2. conformance: real pictures from Debian packages hashed by crosshash and by the Python
-#      reference tools, 100% identical required;
-#   3. the service's HTTP API fuzzed by schemathesis from its OpenAPI document (bounded in time);
+#      reference tools, 100% identical required; then the same on the generated GIF/BMP/TIFF/WebP
+#      corpus (scripts/format_parity.sh: >= 99%, every intact file identical);
+#   3. the Dask recipe (scripts/distributed) on a LocalCluster: output equal to one machine's;
+#   4. the service's HTTP API fuzzed by schemathesis from its OpenAPI document (bounded in time);
 #   5. a bounded libFuzzer run over the decoders (CROSSHASH_FUZZ_SECONDS, default 60; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +42,9 @@ fi
 
 step "conformance against imagehash + OpenCV on real pictures"
 bash scripts/conformance.sh
+
+step "GIF / BMP / TIFF / WebP parity with Pillow on the generated format corpus"
+bash scripts/format_parity.sh
 
 step "hashing fanned out over a Dask LocalCluster equals one machine (scripts/distributed)"
 python3 scripts/distributed/test_dask_hash.py .build/debug/crosshash

@@ -12,6 +12,11 @@ int cc_sniff_format(const uint8_t *data, size_t size) {
     if (data == NULL) return CC_FORMAT_UNKNOWN;
     if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return CC_FORMAT_JPEG;
     if (size >= 8 && memcmp(data, png_signature, 8) == 0) return CC_FORMAT_PNG;
+    if (size >= 6 && (memcmp(data, "GIF87a", 6) == 0 || memcmp(data, "GIF89a", 6) == 0)) return CC_FORMAT_GIF;
+    if (size >= 14 && data[0] == 'B' && data[1] == 'M') return CC_FORMAT_BMP;
+    if (size >= 12 && memcmp(data, "RIFF", 4) == 0 && memcmp(data + 8, "WEBP", 4) == 0) return CC_FORMAT_WEBP;
+    if (size >= 4 && (memcmp(data, "II*\0", 4) == 0 || memcmp(data, "MM\0*", 4) == 0 ||
+                      memcmp(data, "II+\0", 4) == 0 || memcmp(data, "MM\0+", 4) == 0)) return CC_FORMAT_TIFF;
     return CC_FORMAT_UNKNOWN;
 }
 
@@ -61,7 +66,11 @@ int cc_decoder_read_header(cc_decoder *d, const uint8_t *data, size_t size, uint
     switch (d->header.format) {
     case CC_FORMAT_JPEG: status = cc_jpeg_read_header(d, max_pixels); break;
     case CC_FORMAT_PNG: status = cc_png_read_header(d, max_pixels); break;
-    default: status = cc_fail(d, CC_ERR_NOT_RECOGNISED, "neither a JPEG nor a PNG signature"); break;
+    case CC_FORMAT_GIF: status = cc_gif_read_header(d, max_pixels); break;
+    case CC_FORMAT_BMP: status = cc_bmp_read_header(d, max_pixels); break;
+    case CC_FORMAT_WEBP: status = cc_webp_read_header(d, max_pixels); break;
+    case CC_FORMAT_TIFF: status = cc_tiff_read_header(d, max_pixels); break;
+    default: status = cc_fail(d, CC_ERR_NOT_RECOGNISED, "no image signature crosshash decodes"); break;
     }
     if (header != NULL) *header = d->header;
     if (status == CC_OK) {
@@ -86,7 +95,15 @@ int cc_decoder_decode(cc_decoder *d, uint8_t *dst, size_t dst_size) {
     if (d->stage != CC_STAGE_HEADER) return cc_fail(d, CC_ERR_USAGE, "decode called without a header");
     size_t need = (size_t)d->header.width * d->header.height * (size_t)d->header.channels;
     if (dst == NULL || dst_size != need) return cc_fail(d, CC_ERR_USAGE, "pixel buffer has the wrong size");
-    int status = d->header.format == CC_FORMAT_JPEG ? cc_jpeg_decode(d, dst) : cc_png_decode(d, dst);
+    int status;
+    switch (d->header.format) {
+    case CC_FORMAT_JPEG: status = cc_jpeg_decode(d, dst); break;
+    case CC_FORMAT_PNG: status = cc_png_decode(d, dst); break;
+    case CC_FORMAT_GIF: status = cc_gif_decode(d, dst); break;
+    case CC_FORMAT_BMP: status = cc_bmp_decode(d, dst); break;
+    case CC_FORMAT_WEBP: status = cc_webp_decode(d, dst); break;
+    default: status = cc_tiff_decode(d, dst); break;
+    }
     d->stage = CC_STAGE_DONE;
     release_impl(d);
     return status;

@@ -29,5 +29,13 @@ int cc_jpeg_decode(cc_decoder *d, uint8_t *dst);
 int cc_jpeg_set_preview_size(cc_decoder *d, uint32_t min_side);
 int cc_png_read_header(cc_decoder *d, uint64_t max_pixels);
 int cc_png_decode(cc_decoder *d, uint8_t *dst);
+int cc_gif_read_header(cc_decoder *d, uint64_t max_pixels);
+int cc_gif_decode(cc_decoder *d, uint8_t *dst);
+int cc_bmp_read_header(cc_decoder *d, uint64_t max_pixels);
+int cc_bmp_decode(cc_decoder *d, uint8_t *dst);
+int cc_webp_read_header(cc_decoder *d, uint64_t max_pixels);
+int cc_webp_decode(cc_decoder *d, uint8_t *dst);
+int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels);
+int cc_tiff_decode(cc_decoder *d, uint8_t *dst);
 
 #endif

@@ -36,6 +36,7 @@
  *   was completed: one whose length runs past the end of the file, or a known chunk shorter
  *   than its fixed fields, is an error (post_walk). */
 #include "decode_internal.h"
+#include "png_pillow_chunks.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -72,6 +73,7 @@ typedef struct {
                                 * input left ("Extra compressed data"); 0 = none */
     uint8_t zero_pixel[3];     /* what Pillow shows where no row data arrived */
     char error[200];
+    cc_pillow_chunks chunks;   /* Pillow's text / APNG state, carried from the header walk */
 } png_state;
 
 static uint32_t be32(const uint8_t *p) {
@@ -116,6 +118,7 @@ typedef struct {
     uint32_t width, height;
     int bit_depth, color_type, interlace;
     size_t cut_idat;           /* offset of an IDAT whose data runs past the end, or 0 */
+    cc_pillow_chunks chunks;   /* Pillow's text / APNG chunk state after the header chunks */
 } png_layout;
 
 /* Walks the chunks before the image data the way Pillow's PngImagePlugin._open does (see the
@@ -128,6 +131,7 @@ static int check_chunks(cc_decoder *d, png_layout *out) {
     char name[20];
     out->color_type = -1;
     out->cut_idat = 0;
+    cc_pillow_chunks_init(&out->chunks, 0, 0);
     for (;;) {
         if (pos > size || size - pos < 8)
             return cc_fail(d, CC_ERR_TRUNCATED, "the file ends before the image data (no IDAT chunk)");
@@ -159,6 +163,11 @@ static int check_chunks(cc_decoder *d, png_layout *out) {
             out->color_type = h[9];
             out->interlace = h[12];
             seen_ihdr = 1;
+            out->chunks.width = out->width;
+            out->chunks.height = out->height;
+        } else {
+            int status = cc_pillow_chunk(d, &out->chunks, type, data + body, length, 0);
+            if (status != CC_OK) return status;
         }
         pos = body + length + 4;
     }
@@ -176,7 +185,8 @@ static int check_chunks(cc_decoder *d, png_layout *out) {
 }
 
 /* Pillow's load_end: the chunks after the one where decoding stopped. */
-static int post_walk(cc_decoder *d, size_t pos, int color_type) {
+static int post_walk(cc_decoder *d, size_t pos, int color_type, cc_pillow_chunks *chunks) {
+    const int animated = cc_pillow_animated(chunks);
     const uint8_t *data = d->data;
     const size_t size = d->size;
     char name[20];
@@ -187,8 +197,12 @@ static int post_walk(cc_decoder *d, size_t pos, int color_type) {
         chunk_name(type, name);
         if (size - pos - 8 < length)
             return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the %s chunk at byte %zu, after the image data", name, pos);
+        /* an animated file stops at the next frame; the default image is loaded */
+        if (animated && memcmp(type, "fcTL", 4) == 0) return CC_OK;
         if (chunk_too_short(type, length, color_type))
             return cc_fail(d, CC_ERR_CORRUPT, "%s chunk after the image data is too short (%u bytes)", name, length);
+        int status = cc_pillow_chunk(d, chunks, type, data + pos + 8, length, 1);
+        if (status != CC_OK) return status;
         pos += 12 + (size_t)length;
     }
     return CC_OK;
@@ -306,6 +320,7 @@ int cc_png_read_header(cc_decoder *d, uint64_t max_pixels) {
     d->impl = s;
     d->destroy_impl = destroy_state;
     s->owner = d;
+    s->chunks = layout.chunks;
     s->stream_size = d->size;
     s->next_chunk = 8;
     if (layout.cut_idat != 0) {
@@ -496,14 +511,14 @@ int cc_png_decode(cc_decoder *d, uint8_t *dst) {
     if (setjmp(png_jmpbuf(png))) {
         if (s->rows_done >= s->rows_expected) {
             cc_warn(d, "ignored after the last row: %s", s->error);
-            return post_walk(d, walk_start(s), color_type);
+            return post_walk(d, walk_start(s), color_type, &s->chunks);
         }
         if (pillow_stream_ended(s)) {
             if (!s->interlaced)
                 fill_zero(dst + (size_t)s->rows_done * stride, width * (height - s->rows_done), channels, s->zero_pixel);
             cc_warn(d, "the compressed image data ends before the last row (%lu of %lu rows); the rest is blank, as in Pillow",
                     s->rows_done, s->rows_expected);
-            return post_walk(d, walk_start(s), color_type);
+            return post_walk(d, walk_start(s), color_type, &s->chunks);
         }
         char name[20];
         chunk_name(s->last_type, name);
@@ -534,5 +549,5 @@ int cc_png_decode(cc_decoder *d, uint8_t *dst) {
             png_read_row(png, dst + (size_t)y * stride, NULL);
         }
     }
-    return post_walk(d, walk_start(s), color_type);
+    return post_walk(d, walk_start(s), color_type, &s->chunks);
 }

@@ -23,8 +23,11 @@ final class GoldenFixtureTests: XCTestCase {
         let raw = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
         let decoder = ImageDecoder()
         let engine = CPUEngine()
-        var checked = 0
+        var checked = 0, checkedNewFormats = 0
         var failures: [String] = []
+        // Pillow's names for the formats decoded beside JPEG and PNG: every such fixture Pillow
+        // decodes must decode here too (the JPEG/PNG refusals are DecodeTests' business).
+        let newFormats: Set<String> = ["GIF", "BMP", "TIFF", "WEBP"]
         for name in raw.keys.sorted() where name != "versions" {
             let entry = try JSONSerialization.data(withJSONObject: raw[name] ?? [:])
             guard let expected = try? JSONDecoder().decode(Expected.self, from: entry),
@@ -35,9 +38,11 @@ final class GoldenFixtureTests: XCTestCase {
             do {
                 image = try decoder.decode(path: path)
             } catch {
-                // Files the decoder refuses are DecodeTests' business; this test is about hashing.
+                if newFormats.contains(expected.format ?? "") { failures.append("\(name): Pillow decodes it, crosshash: \(error)") }
+                // Other files the decoder refuses are DecodeTests' business; this test is about hashing.
                 continue
             }
+            if newFormats.contains(expected.format ?? "") { checkedNewFormats += 1 }
             let got = engine.hash(image)
             if got.phashHex != phash || got.blockmeanHex != blockmean {
                 failures.append("\(name): cpu phash \(got.phashHex) blockmean \(got.blockmeanHex), expected \(phash) \(blockmean)")
@@ -50,5 +55,6 @@ final class GoldenFixtureTests: XCTestCase {
         }
         XCTAssert(failures.isEmpty, failures.joined(separator: "\n"))
         XCTAssertGreaterThan(checked, 100, "too few fixtures hashed; is Tests/Fixtures complete?")
+        XCTAssertGreaterThanOrEqual(checkedNewFormats, 80, "too few GIF/BMP/TIFF/WebP fixtures hashed (images/formats)")
     }
 }

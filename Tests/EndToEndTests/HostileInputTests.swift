@@ -42,7 +42,7 @@ final class HostileInputTests: XCTestCase {
         for name in fixtures {
             let ref = expected["hostile/" + name] ?? [:]
             let format = ref["format"] as? String
-            if let ph = ref["phash"] as? String, format == "JPEG" || format == "PNG" {
+            if let ph = ref["phash"] as? String, format != nil {
                 XCTAssertEqual(hashes[name], ph, "\(name): \(errors[name] ?? "")")
                 XCTAssertEqual(robust[name], ref["blockmean"] as? String, name)
                 XCTAssertNil(errors[name], name)
@@ -64,10 +64,6 @@ final class HostileInputTests: XCTestCase {
         expect("empty.jpg", "not an image (empty file)")
         expect("README.txt", "not an image")
         expect("random_bytes.jpg", "not an image")
-        expect("unsupported.gif", "unsupported format: GIF")
-        expect("gif_named.jpg", "unsupported format: GIF")
-        expect("unsupported.bmp", "unsupported format: BMP")
-        expect("unsupported.tif", "unsupported format: TIFF")
         expect("bomb_60000x60000.png", "PNG declares 60000x60000 pixels, over the limit of 178956970 (--max-pixels)")
         expect("bomb_65000x65000.jpg", "JPEG declares 65000x65000 pixels, over the limit")
         expect("truncated_scan.jpg", "truncated")

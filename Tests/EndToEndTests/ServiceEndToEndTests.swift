@@ -539,7 +539,7 @@ final class ServiceEndToEndTests: XCTestCase {
                         ("broken/cut.jpg", "hostile/truncated_scan.jpg")], into: a)
         try copyLayout([("copies/calla_copy.jpg", "real/calla.jpg"), ("goldfish.jpg", "real/goldfish.jpg"), ("the_mouse.jpg", "real/the_mouse.jpg"),
                         ("empty.jpg", "hostile/empty.jpg"), ("progressive.jpg", "jpeg/progressive.jpg"), ("city2.png", "real/city.png")], into: b)
-        try copyLayout([("c.jpg", "real/calla.jpg"), ("desert.png", "real/desert.png"), ("anim.gif", "hostile/unsupported.gif")], into: cDir)
+        try copyLayout([("c.jpg", "real/calla.jpg"), ("desert.png", "real/desert.png"), ("cut.jpg", "hostile/truncated_scan.jpg")], into: cDir)
         let store = root + "/shared/store.sqlite"
 
         // The CLI analyses C into the store first: serve must see it as dataset c.
@@ -553,8 +553,8 @@ final class ServiceEndToEndTests: XCTestCase {
         XCTAssertEqual(cInfo.object["images"] as? Int, 2, cInfo.summary)
         XCTAssertEqual(cInfo.object["errors"] as? Int, 1, cInfo.summary)
         let cProblems = cInfo.object["problems"] as? [[String: Any]] ?? []
-        XCTAssertEqual(cProblems.first?["file"] as? String, "anim.gif", cInfo.summary)
-        XCTAssertTrue((cProblems.first?["error"] as? String ?? "").contains("unsupported format: GIF"), cInfo.summary)
+        XCTAssertEqual(cProblems.first?["file"] as? String, "cut.jpg", cInfo.summary)
+        XCTAssertTrue((cProblems.first?["error"] as? String ?? "").contains("truncated"), cInfo.summary)
         let desert = try c.postJSON("/v1/query", ["queries": [["phash": ref("real/desert.png"), "blockmean": ref("real/desert.png", "blockmean")]],
                                                   "thresholds": ["phash": 0, "blockmean": 0]])
         let desertMatches = ((desert.object["results"] as? [[String: Any]])?.first?["matches"] as? [[String: Any]]) ?? []

@@ -11,7 +11,7 @@ final class StoreEndToEndTests: XCTestCase {
                     ("broken/cut.jpg", "hostile/truncated_scan.jpg")]),
         ("archive", [("copies/calla_copy.jpg", "real/calla.jpg"), ("goldfish.jpg", "real/goldfish.jpg"),
                      ("the_mouse.jpg", "real/the_mouse.jpg"), ("empty.jpg", "hostile/empty.jpg")]),
-        ("web", [("c.jpg", "real/calla.jpg"), ("desert.png", "real/desert.png"), ("anim.gif", "hostile/unsupported.gif")]),
+        ("web", [("c.jpg", "real/calla.jpg"), ("desert.png", "real/desert.png"), ("cut.jpg", "hostile/truncated_scan.jpg")]),
     ]
     /// The files every analysis writes whose bytes must not depend on the store (all but manifest.json).
     static let deterministic = ["perceptual_cross_duplicates.json", "robust_cross_duplicates.json", "REPORT.md", "report.html",
@@ -149,7 +149,7 @@ final class StoreEndToEndTests: XCTestCase {
         // The limits decide outcomes (an image over --max-pixels is an error), so results made under
         // other limits are not reused: every file is decoded again.
         try analyze("limits", datasets(["web"]) + ["--max-pixels", "100000"])
-        XCTAssertEqual(try counts("limits"), [3, 0, 3], "both pictures are over 100,000 pixels, and the GIF is unsupported")
+        XCTAssertEqual(try counts("limits"), [3, 0, 3], "both pictures are over 100,000 pixels, and the cut JPEG fails")
         let errors = try XCTUnwrap(try E2E.json(root + "/limits/web/errors.json") as? [[String: Any]])
         XCTAssertTrue(errors.contains { ($0["error"] as? String ?? "").contains("--max-pixels") }, "\(errors)")
     }

@@ -7,7 +7,8 @@
 extern "C" {
 #endif
 
-/* JPEG (libjpeg-turbo) and PNG (libpng 1.6) decoding to the pixels Pillow 13 gives after
+/* JPEG (libjpeg-turbo), PNG (libpng 1.6), GIF and BMP (own decoders, as Pillow's), WebP (libwebp)
+ * and TIFF (libtiff) decoding to the pixels Pillow 13 gives after
  * convert('L') / convert('RGB'). Both libraries report errors with longjmp, which Swift cannot
  * catch, so every call into them happens here behind setjmp and comes back as a status code and
  * a message.
@@ -31,7 +32,11 @@ typedef enum {
 typedef enum {
     CC_FORMAT_UNKNOWN = 0,
     CC_FORMAT_JPEG = 1,
-    CC_FORMAT_PNG = 2
+    CC_FORMAT_PNG = 2,
+    CC_FORMAT_GIF = 3,
+    CC_FORMAT_BMP = 4,
+    CC_FORMAT_WEBP = 5,
+    CC_FORMAT_TIFF = 6
 } cc_format;
 
 typedef struct {
@@ -46,7 +51,8 @@ typedef struct {
 
 typedef struct cc_decoder cc_decoder;
 
-/* The format named by the first bytes (JPEG FF D8 FF, or the PNG signature). */
+/* The format named by the first bytes (JPEG FF D8 FF, PNG signature, GIF87a/GIF89a, BM, RIFF....WEBP,
+ * II*\0 / MM\0* / BigTIFF). */
 int cc_sniff_format(const uint8_t *data, size_t size);
 
 /* NULL when out of memory. */

@@ -9,7 +9,7 @@ import Darwin
 public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Not a picture at all; `startsWith` shows the first bytes (non-printable ones as `\xHH`).
     case notAnImage(startsWith: String)
-    /// A picture in a format crosshash does not read (GIF, WebP, ...).
+    /// A picture in a format crosshash does not read (AVIF, HEIF, ...).
     case unsupportedFormat(String)
     /// A JPEG or PNG using a feature Pillow does not decode either (12-bit JPEG, ...).
     case unsupportedVariant(format: String, detail: String)
@@ -51,6 +51,10 @@ public struct DecodeLimits: Sendable {
 public enum ImageFormat: String, Sendable, Equatable {
     case jpeg = "JPEG"
     case png = "PNG"
+    case gif = "GIF"
+    case bmp = "BMP"
+    case webp = "WebP"
+    case tiff = "TIFF"
 }
 
 /// What the headers say, without decoding pixels.
@@ -62,11 +66,12 @@ public struct ImageHeader: Sendable, Equatable {
     public let layout: DecodedImage.Layout
     /// Bits per sample in the file.
     public let bitDepth: Int
-    /// JPEG progressive or PNG interlaced.
+    /// JPEG progressive, PNG or GIF interlaced, animated WebP.
     public let progressive: Bool
 }
 
-/// Decodes JPEG (libjpeg-turbo) and PNG (libpng) to the pixels Pillow 13 gives.
+/// Decodes JPEG (libjpeg-turbo), PNG (libpng), GIF and BMP (as Pillow's own decoders do), WebP
+/// (libwebp) and TIFF (libtiff) to the pixels Pillow 13 gives.
 /// The format is chosen from the first bytes, never the file name.
 public struct ImageDecoder: Sendable {
     public var limits: DecodeLimits
@@ -158,6 +163,10 @@ public struct ImageDecoder: Sendable {
         switch cc_format(UInt32(bitPattern: sniffed)) {
         case CC_FORMAT_JPEG: return .jpeg
         case CC_FORMAT_PNG: return .png
+        case CC_FORMAT_GIF: return .gif
+        case CC_FORMAT_BMP: return .bmp
+        case CC_FORMAT_WEBP: return .webp
+        case CC_FORMAT_TIFF: return .tiff
         default: break
         }
         if data.isEmpty { throw .notAnImage(startsWith: "") }
@@ -200,11 +209,7 @@ enum FormatSniffer {
             d.count >= offset + prefix.count && Array(d[offset..<offset + prefix.count]) == prefix
         }
         let ascii = { (s: String) in Array(s.utf8) }
-        if starts(ascii("GIF87a")) || starts(ascii("GIF89a")) { return "GIF" }
-        if starts(ascii("BM")) && d.count >= 14 { return "BMP" }
-        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return "TIFF" }
-        if starts([0x49, 0x49, 0x2B, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2B]) { return "BigTIFF" }
-        if starts(ascii("RIFF")) && starts(ascii("WEBP"), at: 8) { return "WebP" }
+        // GIF, BMP, TIFF (and BigTIFF) and WebP are decoded: cc_sniff_format claims them first.
         if starts(ascii("ftyp"), at: 4) && d.count >= 12 {
             let brand = String(decoding: d[8..<12], as: UTF8.self)
             switch brand {

@@ -1,0 +1,463 @@
+/* TIFF decoding through libtiff (first page), giving the pixels Pillow 13 gives after
+ * convert('L') / convert('RGB').
+ *
+ * libtiff reads from memory (TIFFClientOpenExt) with per-handle error and warning handlers (no
+ * global state, so decoders on several threads do not mix messages) and a cap on any single
+ * allocation. Strips and tiles are read with TIFFReadEncodedStrip / TIFFReadEncodedTile, which
+ * undo every compression libtiff has (none, LZW, Deflate, PackBits, JPEG, ...), predictors and
+ * fill order, into one buffer of decoded samples; JPEG-in-TIFF with YCbCr is asked for RGB
+ * (TIFFTAG_JPEGCOLORMODE), as Pillow does. Then Pillow's modes and conversions:
+ *   grey 1/2/4/8 bit (MinIsBlack, or MinIsWhite inverted) -> L scaled (v*255, v*85, v*17, v)
+ *   grey 16 bit (I;16) -> min(v, 255), as Pillow's I;16 -> L and -> RGB
+ *   palette 1/2/4/8 bit -> ColorMap entries / 256 (Pillow's 16 -> 8 bit palette rule)
+ *   RGB 8/16 bit, with or without an extra sample -> the high byte; an associated (premultiplied)
+ *   alpha is divided out as Pillow's RGBa unpacker does (v * 255 / a, 0 where a = 0)
+ *   CMYK 8 bit -> Pillow's cmyk2rgb (nk - c * nk / 255 with its rounding)
+ * Other layouts (float or signed samples, YCbCr without JPEG, Lab, ...) are refused as
+ * unsupported here. */
+#include "decode_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tiffio.h>
+
+#define TIFF_MAX_ALLOC ((tmsize_t)1 << 30)
+
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    size_t pos;
+} tiff_stream;
+
+typedef struct {
+    TIFF *tif;
+    TIFFOpenOptions *options;
+    tiff_stream stream;
+    cc_decoder *owner;
+    char error[240];
+    int colormap_lost;         /* libtiff dropped a ColorMap it could not read */
+    int ignored_key_tag[3];    /* FillOrder, PhotometricInterpretation, Compression: libtiff
+                                * ignored the tag for its value count */
+    uint16_t bps, spp, photometric, planar, extra_kind, sample_format, compression;
+    uint16_t *colormap[3];
+    int kind;
+} tiff_state;
+
+enum { KIND_GRAY = 0, KIND_PALETTE, KIND_RGB, KIND_CMYK, KIND_YCBCR_RGBA };
+
+static tmsize_t stream_read(thandle_t h, void *buf, tmsize_t n) {
+    tiff_stream *s = h;
+    if (n <= 0 || s->pos >= s->size) return 0;
+    size_t left = s->size - s->pos;
+    size_t take = (size_t)n < left ? (size_t)n : left;
+    memcpy(buf, s->data + s->pos, take);
+    s->pos += take;
+    return (tmsize_t)take;
+}
+static tmsize_t stream_write(thandle_t h, void *buf, tmsize_t n) { (void)h; (void)buf; (void)n; return -1; }
+static toff_t stream_seek(thandle_t h, toff_t off, int whence) {
+    tiff_stream *s = h;
+    uint64_t base = whence == SEEK_CUR ? s->pos : whence == SEEK_END ? s->size : 0;
+    uint64_t to = base + off;
+    if (to > SIZE_MAX) return (toff_t)-1;
+    s->pos = (size_t)to;
+    return to;
+}
+static int stream_close(thandle_t h) { (void)h; return 0; }
+static toff_t stream_size(thandle_t h) { return ((tiff_stream *)h)->size; }
+static int stream_map(thandle_t h, void **base, toff_t *size) { (void)h; (void)base; (void)size; return 0; }
+static void stream_unmap(thandle_t h, void *base, toff_t size) { (void)h; (void)base; (void)size; }
+
+static int on_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap) {
+    (void)tif; (void)module;
+    tiff_state *s = user;
+    if (s->error[0] == 0) vsnprintf(s->error, sizeof s->error, fmt, ap);
+    return 1;
+}
+static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap) {
+    (void)tif; (void)module;
+    tiff_state *s = user;
+    char text[CC_WARNING_LENGTH];
+    vsnprintf(text, sizeof text, fmt, ap);
+    if (strstr(text, "\"ColorMap\"") != NULL) s->colormap_lost = 1;
+    static const char *const key_tags[] = {"\"FillOrder\"", "\"PhotometricInterpretation\"", "\"Compression\""};
+    if (strstr(text, "Incorrect count for") != NULL)
+        for (size_t i = 0; i < 3; i++)
+            if (strstr(text, key_tags[i]) != NULL) s->ignored_key_tag[i] = 1;
+    cc_warn(s->owner, "libtiff: %s", text);
+    return 1;
+}
+
+static void destroy_state(void *impl) {
+    tiff_state *s = impl;
+    if (s->tif != NULL) TIFFClose(s->tif);
+    if (s->options != NULL) TIFFOpenOptionsFree(s->options);
+    free(s);
+}
+
+static int fail_tiff(cc_decoder *d, tiff_state *s, int status, const char *what) {
+    if (s->error[0]) return cc_fail(d, status, "%s: %s", what, s->error);
+    return cc_fail(d, status, "%s", what);
+}
+
+/* The sample layouts Pillow 13 opens (TiffImagePlugin.OPEN_INFO, keyed on byte order, photometric,
+ * sample format, fill order, bits per sample and extra samples), restricted to those whose
+ * convert('L') / convert('RGB') Pillow can do. Sets s->kind; returns NULL when the layout is one
+ * of them, else a short reason. */
+static const char *pillow_layout(tiff_state *s, int spp, int n_extra, const uint16_t extras[3],
+                                 uint16_t fill_order, int big_endian) {
+    const unsigned bps = s->bps, sf = s->sample_format;
+    const int fill2 = fill_order == FILLORDER_LSB2MSB;
+    const uint16_t e0 = extras[0];
+    switch (s->photometric) {
+    case PHOTOMETRIC_MINISWHITE:
+        s->kind = KIND_GRAY;
+        if (spp != 1 || n_extra != 0) return "grey with extra samples";
+        if (sf == SAMPLEFORMAT_UINT && (bps == 1 || bps == 2 || bps == 4 || bps == 8)) return NULL;
+        if (sf == SAMPLEFORMAT_UINT && bps == 16 && !fill2 && !big_endian) return NULL;
+        if (sf == SAMPLEFORMAT_IEEEFP && bps == 32 && !fill2) return NULL;
+        return "grey layout";
+    case PHOTOMETRIC_MINISBLACK:
+        s->kind = KIND_GRAY;
+        if (spp == 2 && n_extra == 1 && sf == SAMPLEFORMAT_UINT && bps == 8 && !fill2) {
+            if (e0 == EXTRASAMPLE_ASSOCALPHA) return "grey with premultiplied alpha (La, which Pillow cannot convert)";
+            return e0 <= 2 ? NULL : "grey extra sample kind";
+        }
+        if (spp != 1 || n_extra != 0) return "grey with extra samples";
+        if (sf == SAMPLEFORMAT_UINT && (bps == 1 || bps == 2 || bps == 4 || bps == 8)) return NULL;
+        if (sf == SAMPLEFORMAT_UINT && bps == 16 && (!fill2 || !big_endian)) return NULL;
+        if (sf == SAMPLEFORMAT_UINT && bps == 32 && !fill2 && !big_endian) return NULL;
+        if (sf == SAMPLEFORMAT_INT && (bps == 8 || bps == 16 || bps == 32) && !fill2) return NULL;
+        if (sf == SAMPLEFORMAT_IEEEFP && bps == 32 && !fill2) return NULL;
+        return "grey layout";
+    case PHOTOMETRIC_PALETTE:
+        s->kind = KIND_PALETTE;
+        if (sf != SAMPLEFORMAT_UINT) return "palette sample format";
+        if (spp == 1 && n_extra == 0 && (bps == 1 || bps == 2 || bps == 4 || bps == 8)) return NULL;
+        if (spp == 2 && n_extra == 1 && bps == 8 && !fill2 && (e0 == 0 || e0 == 2)) return NULL;
+        return "palette layout";
+    case PHOTOMETRIC_RGB:
+        s->kind = KIND_RGB;
+        if (sf != SAMPLEFORMAT_UINT) return "RGB sample format";
+        if (fill2) return spp == 3 && n_extra == 0 && bps == 8 ? NULL : "RGB with reversed fill order";
+        if (bps != 8 && bps != 16) return "RGB bit depth";
+        if (spp == 3 && n_extra == 0) return NULL;
+        if (spp == 4 && n_extra == 0) return NULL;
+        if (spp == 4 && n_extra == 1 && (e0 <= 2 || (e0 == 999 && bps == 8))) return NULL;
+        if (bps == 8 && spp >= 5 && spp <= 6 && n_extra == spp - 3 && e0 <= 2) {
+            for (int i = 1; i < n_extra; i++) if (extras[i] != 0) return "RGB extra samples";
+            return NULL;
+        }
+        return "RGB layout";
+    case PHOTOMETRIC_SEPARATED:
+        s->kind = KIND_CMYK;
+        if (sf != SAMPLEFORMAT_UINT || fill2) return "CMYK layout";
+        if (spp == 4 && n_extra == 0 && (bps == 8 || bps == 16)) return NULL;
+        if (bps == 8 && spp >= 5 && spp <= 6 && n_extra == spp - 4) {
+            for (int i = 0; i < n_extra; i++) if (extras[i] != 0) return "CMYK extra samples";
+            return NULL;
+        }
+        return "CMYK layout";
+    case PHOTOMETRIC_YCBCR:
+        /* Compressed (not JPEG): Pillow reads it through libtiff's RGBA interface, as we do.
+         * Uncompressed: Pillow converts the YCbCr samples with its own tables; not done here. */
+        s->kind = KIND_YCBCR_RGBA;
+        if (s->compression == COMPRESSION_NONE) return "uncompressed YCbCr (not supported by crosshash)";
+        if (sf != SAMPLEFORMAT_UINT || fill2 || bps != 8 || spp != 3 || n_extra != 0) return "YCbCr layout";
+        return NULL;
+    default:
+        return "photometric interpretation";
+    }
+}
+
+/* The first value of `tag` in the first directory, read as Pillow's own parser reads it: 1 with
+ * *value set, 0 when the tag is absent, its data lies past the end (Pillow skips such a tag) or
+ * the file is BigTIFF. */
+static int raw_first_value(const uint8_t *p, size_t size, uint16_t tag, uint32_t *value) {
+    if (size < 8) return 0;
+    int le = p[0] == 'I';
+    #define RD16(q) (le ? (uint32_t)(q)[0] | ((uint32_t)(q)[1] << 8) : ((uint32_t)(q)[0] << 8) | (uint32_t)(q)[1])
+    #define RD32(q) (le ? RD16(q) | (RD16((q) + 2) << 16) : (RD16(q) << 16) | RD16((q) + 2))
+    if (RD16(p + 2) != 42) return 0;
+    size_t ifd = RD32(p + 4);
+    if (ifd > size || size - ifd < 2) return 0;
+    uint32_t n = RD16(p + ifd);
+    for (uint32_t k = 0; k < n; k++) {
+        size_t e = ifd + 2 + (size_t)k * 12;
+        if (e > size || size - e < 12) return 0;
+        if (RD16(p + e) != tag) continue;
+        uint32_t type = RD16(p + e + 2), count = RD32(p + e + 4);
+        size_t unit = type == 3 ? 2 : type == 4 ? 4 : type == 1 ? 1 : 0;
+        if (unit == 0 || count == 0) return 0;
+        size_t at = e + 8;
+        if ((uint64_t)unit * count > 4) {
+            at = RD32(p + e + 8);
+            if (at > size || size - at < (uint64_t)unit * count) return 0;
+        }
+        *value = unit == 2 ? RD16(p + at) : unit == 4 ? RD32(p + at) : p[at];
+        return 1;
+    }
+    return 0;
+    #undef RD16
+    #undef RD32
+}
+
+int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
+    tiff_state *s = calloc(1, sizeof *s);
+    if (s == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
+    d->impl = s;
+    d->destroy_impl = destroy_state;
+    s->owner = d;
+    s->stream = (tiff_stream){d->data, d->size, 0};
+    s->options = TIFFOpenOptionsAlloc();
+    if (s->options == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
+    TIFFOpenOptionsSetErrorHandlerExtR(s->options, on_error, s);
+    TIFFOpenOptionsSetWarningHandlerExtR(s->options, on_warning, s);
+    TIFFOpenOptionsSetMaxSingleMemAlloc(s->options, TIFF_MAX_ALLOC);
+    /* "m": no memory mapping (we are the memory); "h": headers only until asked */
+    s->tif = TIFFClientOpenExt("tiff", "rm", (thandle_t)&s->stream, stream_read, stream_write, stream_seek,
+                               stream_close, stream_size, stream_map, stream_unmap, s->options);
+    if (s->tif == NULL) return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot read the TIFF directory");
+    TIFF *tif = s->tif;
+    uint32_t width = 0, height = 0;
+    uint16_t sample_format = SAMPLEFORMAT_UINT, compression = COMPRESSION_NONE;
+    TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width);
+    TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &s->bps);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &s->spp);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &sample_format);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &s->planar);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+    /* Pillow reads a missing PhotometricInterpretation as 0 (MinIsWhite) */
+    if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &s->photometric)) s->photometric = PHOTOMETRIC_MINISWHITE;
+    /* A ColorMap whose data lies past the end of the file: libtiff drops it and calls the image
+     * grey; Pillow's parser drops it too and then cannot identify the palette image. */
+    if (s->colormap_lost)
+        return cc_fail(d, CC_ERR_CORRUPT, "the ColorMap lies past the end of the file");
+    /* A key tag libtiff ignored for its count: Pillow takes its first value instead (or the
+     * default when the values lie past the end). Where that differs from what libtiff uses, the
+     * two read different layouts: refuse. */
+    {
+        static const uint16_t key_tag_ids[3] = {TIFFTAG_FILLORDER, TIFFTAG_PHOTOMETRIC, TIFFTAG_COMPRESSION};
+        static const char *const key_tag_names[3] = {"FillOrder", "PhotometricInterpretation", "Compression"};
+        uint16_t fill_used = FILLORDER_MSB2LSB, compression_used = COMPRESSION_NONE;
+        TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &fill_used);
+        TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression_used);
+        const uint32_t used[3] = {fill_used, s->photometric, compression_used};
+        const uint32_t pillow_default[3] = {FILLORDER_MSB2LSB, PHOTOMETRIC_MINISWHITE, COMPRESSION_NONE};
+        for (int i = 0; i < 3; i++) {
+            if (!s->ignored_key_tag[i]) continue;
+            uint32_t first = pillow_default[i];
+            (void)raw_first_value(d->data, d->size, key_tag_ids[i], &first);
+            if (first != used[i])
+                return cc_fail(d, CC_ERR_CORRUPT, "the %s tag has a wrong value count; Pillow reads it as %u, libtiff as %u",
+                               key_tag_names[i], first, used[i]);
+        }
+    }
+    uint16_t extra_count = 0;
+    uint16_t *extra = NULL;
+    if (!TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra) || extra == NULL) extra_count = 0;
+    if (extra_count > 0) s->extra_kind = extra[0];
+    d->header.width = width;
+    d->header.height = height;
+    d->header.bit_depth = s->bps;
+    d->header.source_channels = s->spp;
+
+    s->sample_format = sample_format;
+    s->compression = compression;
+    uint16_t fill_order = FILLORDER_MSB2LSB;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &fill_order);
+    if (s->photometric == PHOTOMETRIC_YCBCR && compression == COMPRESSION_JPEG && s->spp == 3) {
+        /* Pillow asks libtiff for RGB here too */
+        if (!TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB))
+            return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot convert the JPEG data to RGB");
+        s->photometric = PHOTOMETRIC_RGB;
+    } else if (s->photometric == PHOTOMETRIC_YCBCR && s->spp == 1) {
+        s->photometric = PHOTOMETRIC_MINISBLACK; /* Pillow reads one-sample YCbCr as L */
+    }
+    uint16_t extras[3] = {0, 0, 0};
+    int n_extra = extra_count > 3 ? 4 : extra_count;
+    for (int i = 0; i < n_extra && i < 3; i++) extras[i] = extra[i];
+    /* Pillow drops unspecified extra samples stored in their own planes */
+    int spp = s->spp;
+    if (s->planar == PLANARCONFIG_SEPARATE && n_extra > 0 && n_extra <= 3) {
+        int all_zero = 1;
+        for (int i = 0; i < n_extra; i++) all_zero &= extras[i] == 0;
+        if (all_zero) { spp -= n_extra; n_extra = 0; }
+    }
+    const char *why = pillow_layout(s, spp, n_extra, extras, fill_order, TIFFIsBigEndian(tif));
+    if (why != NULL)
+        return cc_fail(d, CC_ERR_UNSUPPORTED, "TIFF %s (photometric %u, %u samples of %u bits, sample format %u): "
+                       "a layout Pillow does not open", why, s->photometric, s->spp, s->bps, sample_format);
+    if (s->kind == KIND_PALETTE &&
+        !TIFFGetField(tif, TIFFTAG_COLORMAP, &s->colormap[0], &s->colormap[1], &s->colormap[2]))
+        return cc_fail(d, CC_ERR_CORRUPT, "palette TIFF without a ColorMap");
+    d->header.channels = s->kind == KIND_GRAY ? 1 : 3;
+    if (width == 0 || height == 0) return cc_fail(d, CC_ERR_CORRUPT, "TIFF declares an empty image");
+    if ((uint64_t)width * height > max_pixels) return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
+    return CC_OK;
+}
+
+/* Sample `i` (0-based, in a row of packed `bps`-bit samples) of `row`. */
+static unsigned sample(const uint8_t *row, size_t i, unsigned bps) {
+    switch (bps) {
+    case 8: return row[i];
+    case 16: { uint16_t v; memcpy(&v, row + 2 * i, 2); return v; } /* libtiff gives native order */
+    case 32: { uint32_t v; memcpy(&v, row + 4 * i, 4); return v; }
+    default: {
+        size_t bit = i * bps;
+        return (row[bit >> 3] >> (8 - bps - (bit & 7))) & ((1u << bps) - 1);
+    }
+    }
+}
+
+/* Reads every strip or tile of the first page into `buf`: contiguous layout, `row_bytes` per row
+ * and plane; planes one after another when PlanarConfig is separate. */
+static int read_samples(cc_decoder *d, tiff_state *s, uint8_t *buf, size_t row_bytes, int planes) {
+    TIFF *tif = s->tif;
+    const uint32_t width = d->header.width, height = d->header.height;
+    const size_t plane_size = row_bytes * height;
+    const unsigned bits_per_pixel = (unsigned)s->bps * (s->planar == PLANARCONFIG_SEPARATE ? 1 : s->spp);
+    if (TIFFIsTiled(tif)) {
+        uint32_t tw = 0, th = 0;
+        TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw);
+        TIFFGetField(tif, TIFFTAG_TILELENGTH, &th);
+        tmsize_t tile_size = TIFFTileSize(tif);
+        if (tw == 0 || th == 0 || tile_size <= 0) return fail_tiff(d, s, CC_ERR_CORRUPT, "bad TIFF tile size");
+        size_t tile_row = ((size_t)tw * bits_per_pixel + 7) / 8;
+        uint8_t *tile = malloc((size_t)tile_size);
+        if (tile == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory for a TIFF tile");
+        for (int p = 0; p < planes; p++) {
+            for (uint32_t y = 0; y < height; y += th) {
+                for (uint32_t x = 0; x < width; x += tw) {
+                    uint32_t index = TIFFComputeTile(tif, x, y, 0, (uint16_t)p);
+                    if (TIFFReadEncodedTile(tif, index, tile, tile_size) < 0) {
+                        free(tile);
+                        return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a tile");
+                    }
+                    size_t x_byte = (size_t)x * bits_per_pixel / 8;
+                    size_t copy = row_bytes - x_byte < tile_row ? row_bytes - x_byte : tile_row;
+                    for (uint32_t r = 0; r < th && y + r < height; r++)
+                        memcpy(buf + (size_t)p * plane_size + (size_t)(y + r) * row_bytes + x_byte,
+                               tile + (size_t)r * tile_row, copy);
+                }
+            }
+        }
+        free(tile);
+        return CC_OK;
+    }
+    uint32_t rows_per_strip = 0;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
+    if (rows_per_strip == 0 || rows_per_strip > height) rows_per_strip = height;
+    uint32_t strips_per_plane = (height + rows_per_strip - 1) / rows_per_strip;
+    for (int p = 0; p < planes; p++) {
+        for (uint32_t k = 0; k < strips_per_plane; k++) {
+            uint32_t y = k * rows_per_strip;
+            uint32_t rows = height - y < rows_per_strip ? height - y : rows_per_strip;
+            uint32_t strip = k + (uint32_t)p * strips_per_plane;
+            if (TIFFReadEncodedStrip(tif, strip, buf + (size_t)p * plane_size + (size_t)y * row_bytes,
+                                     (tmsize_t)(rows * row_bytes)) < 0)
+                return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a strip");
+        }
+    }
+    return CC_OK;
+}
+
+static uint8_t muldiv255(unsigned a, unsigned b) {
+    unsigned t = a * b + 128;
+    return (uint8_t)(((t >> 8) + t) >> 8);
+}
+
+int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
+    tiff_state *s = d->impl;
+    const uint32_t width = d->header.width, height = d->header.height;
+    if (s->kind == KIND_YCBCR_RGBA) {
+        uint32_t *raster = malloc((size_t)width * height * sizeof(uint32_t));
+        if (raster == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory for the TIFF raster");
+        if (!TIFFReadRGBAImageOriented(s->tif, width, height, raster, ORIENTATION_TOPLEFT, 0)) {
+            free(raster);
+            return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode the YCbCr image");
+        }
+        for (size_t i = 0; i < (size_t)width * height; i++) {
+            dst[3 * i] = (uint8_t)TIFFGetR(raster[i]);
+            dst[3 * i + 1] = (uint8_t)TIFFGetG(raster[i]);
+            dst[3 * i + 2] = (uint8_t)TIFFGetB(raster[i]);
+        }
+        free(raster);
+        return CC_OK;
+    }
+    const int separate = s->planar == PLANARCONFIG_SEPARATE && s->spp > 1;
+    const int planes = separate ? s->spp : 1;
+    const size_t row_bytes = ((size_t)width * s->bps * (separate ? 1 : s->spp) + 7) / 8;
+    uint8_t *buf = calloc((size_t)planes * row_bytes, height);
+    if (buf == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory for the TIFF samples");
+    int status = read_samples(d, s, buf, row_bytes, planes);
+    if (status != CC_OK) { free(buf); return status; }
+    const size_t plane_size = row_bytes * height;
+    const unsigned bps = s->bps;
+    for (uint32_t y = 0; y < height; y++) {
+        const uint8_t *row = buf + (size_t)y * row_bytes;
+        for (uint32_t x = 0; x < width; x++) {
+            unsigned v[6] = {0, 0, 0, 0, 0, 0};
+            for (int c = 0; c < s->spp && c < 6; c++) {
+                v[c] = separate ? sample(row + (size_t)c * plane_size, x, bps)
+                                : sample(row, (size_t)x * s->spp + (size_t)c, bps);
+            }
+            size_t at = (size_t)y * width + x;
+            switch (s->kind) {
+            case KIND_GRAY: {
+                unsigned g;
+                if (s->sample_format == SAMPLEFORMAT_IEEEFP) {
+                    /* Pillow's F -> L: clip to 0..255, truncate; NaN gives 0 */
+                    float f;
+                    uint32_t bits = v[0];
+                    memcpy(&f, &bits, 4);
+                    g = f > 0 ? (f >= 255 ? 255 : (unsigned)f) : 0;
+                } else if (s->sample_format == SAMPLEFORMAT_INT && bps != 8) {
+                    /* mode I: clip to 0..255 */
+                    int32_t i = bps == 16 ? (int16_t)(uint16_t)v[0] : (int32_t)v[0];
+                    g = i <= 0 ? 0 : i >= 255 ? 255 : (unsigned)i;
+                } else if (bps == 32) {
+                    /* Pillow reads unsigned 32-bit grey into mode I (signed): values from 2^31
+                     * are negative there and clip to 0 */
+                    int32_t i = (int32_t)v[0];
+                    g = i <= 0 ? 0 : i >= 255 ? 255 : (unsigned)i;
+                } else if (bps == 16) {
+                    g = v[0] > 255 ? 255 : v[0]; /* I;16, also for MinIsWhite: Pillow does not invert it */
+                } else {
+                    unsigned max = (1u << bps) - 1;
+                    if (s->photometric == PHOTOMETRIC_MINISWHITE) v[0] = max - v[0];
+                    g = v[0] * (255 / max);
+                }
+                dst[at] = (uint8_t)g;
+                break;
+            }
+            case KIND_PALETTE:
+                for (int c = 0; c < 3; c++) dst[3 * at + c] = (uint8_t)(s->colormap[c][v[0]] >> 8);
+                break;
+            case KIND_RGB:
+                for (int c = 0; c < 3; c++) {
+                    unsigned u = bps == 16 ? v[c] >> 8 : v[c];
+                    if (s->spp >= 4 && s->extra_kind == EXTRASAMPLE_ASSOCALPHA) {
+                        unsigned a = bps == 16 ? v[3] >> 8 : v[3];
+                        u = a == 0 ? 0 : (u * 255 / a > 255 ? 255 : u * 255 / a);
+                    }
+                    dst[3 * at + c] = (uint8_t)u;
+                }
+                break;
+            default: {
+                if (bps == 16) for (int c = 0; c < 4; c++) v[c] >>= 8;
+                unsigned nk = 255 - v[3];
+                for (int c = 0; c < 3; c++) {
+                    int u = (int)nk - muldiv255(v[c], nk);
+                    dst[3 * at + c] = (uint8_t)(u < 0 ? 0 : u);
+                }
+                break;
+            }
+            }
+        }
+    }
+    free(buf);
+    return CC_OK;
+}

@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+"""Builds the GIF / BMP / TIFF / WebP parity corpus (none of it written by crosshash).
+
+    python3 scripts/make_format_corpus.py OUT_DIR [SOURCE_IMAGE ...]
+
+Sources: the given pictures (default: Tests/Fixtures/images/real/*), cut to at most 160 px, plus
+two synthetic ones. Every source is written in many variants by Pillow, ImageMagick (`convert`),
+libwebp's `cwebp` and libtiff's `tiffcp`, plus BMP layouts no common writer produces (4-bit,
+RLE4, top-down), written here by hand from the BMP specification, and PNGs on Pillow's chunk
+limits (compressed text past MAX_TEXT_CHUNK, MAX_TEXT_MEMORY, iCCP, APNG frame sequences). Files of these formats
+shipped by installed Debian packages (/usr/share) are copied in too, and a damaged copy of a
+subset (cut short, bytes flipped) checks that what Pillow refuses crosshash refuses too.
+Deterministic for given inputs and tool versions. Then compare with
+`scripts/conformance.sh OUT_DIR` (or scripts/format_parity.sh, which does both).
+"""
+import glob
+import io
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+
+def run(cmd):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def have(tool):
+    return shutil.which(tool) is not None
+
+
+def sources(paths):
+    out = []
+    for p in paths:
+        with Image.open(p) as im:
+            im = im.convert("RGB")
+            im.thumbnail((160, 160))
+            out.append((os.path.splitext(os.path.basename(p))[0], im.copy()))
+    w, h = 97, 61  # odd sizes: row padding, partial tiles and strips
+    grad = Image.new("RGB", (w, h))
+    grad.putdata([((x * 255) // w, (y * 255) // h, ((x + y) * 3) % 256) for y in range(h) for x in range(w)])
+    out.append(("gradient", grad))
+    rnd = random.Random(7)
+    noise = Image.frombytes("RGB", (64, 48), bytes(rnd.randrange(256) for _ in range(64 * 48 * 3)))
+    out.append(("noise", noise))
+    return out
+
+
+# ---- hand-written BMP layouts -----------------------------------------------------------------
+
+def bmp_file(width, height, bits, palette, rows, compression=0, top_down=False):
+    """rows: the pixel data, already in file order and padded."""
+    data = b"".join(rows)
+    pal = b"".join(bytes((b, g, r, 0)) for r, g, b in palette)
+    offset = 14 + 40 + len(pal)
+    h = -height if top_down else height
+    info = struct.pack("<IiiHHIIiiII", 40, width, h, 1, bits, compression, len(data), 2835, 2835, len(palette), 0)
+    head = b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset)
+    return head + info + pal + data
+
+
+def bmp_4bit(im):
+    p = im.quantize(16)
+    pal = p.getpalette()[:48]
+    palette = [tuple(pal[i:i + 3]) for i in range(0, 48, 3)]
+    w, h = p.size
+    px = p.load()
+    rows = []
+    for y in reversed(range(h)):
+        nib = [px[x, y] for x in range(w)] + [0]
+        row = bytes((nib[i] << 4) | nib[i + 1] for i in range(0, w, 2))
+        rows.append(row + b"\0" * (-len(row) % 4))
+    return bmp_file(w, h, 4, palette, rows)
+
+
+def rle_runs(values):
+    runs, i = [], 0
+    while i < len(values):
+        j = i
+        while j < len(values) and j - i < 255 and values[j] == values[i]:
+            j += 1
+        runs.append((j - i, values[i]))
+        i = j
+    return runs
+
+
+def bmp_rle(im, rle4):
+    colors = 16 if rle4 else 256
+    p = im.quantize(colors)
+    pal = p.getpalette()[:colors * 3]
+    palette = [tuple(pal[i:i + 3]) for i in range(0, len(pal), 3)]
+    w, h = p.size
+    px = p.load()
+    out = bytearray()
+    for y in reversed(range(h)):
+        row = [px[x, y] for x in range(w)]
+        x = 0
+        while x < w:
+            # an absolute run every few pixels when the data varies, encoded runs otherwise
+            n = 1
+            while x + n < w and row[x + n] == row[x] and n < 254:
+                n += 1
+            if n >= 3 or w - x < 3:
+                out += bytes((n, (row[x] << 4 | row[x]) if rle4 else row[x]))
+                x += n
+            else:
+                m = min(w - x, 8)
+                vals = row[x:x + m]
+                if m < 3:
+                    for v in vals:
+                        out += bytes((1, (v << 4 | v) if rle4 else v))
+                else:
+                    out += bytes((0, m))
+                    if rle4:
+                        vv = vals + [0]
+                        data = bytes((vv[i] << 4) | vv[i + 1] for i in range(0, m, 2))
+                    else:
+                        data = bytes(vals)
+                    out += data + (b"\0" if len(data) % 2 else b"")
+                x += m
+        out += b"\0\0"
+    out += b"\0\1"
+    return bmp_file(w, h, 4 if rle4 else 8, palette, [bytes(out)], compression=2 if rle4 else 1)
+
+
+def bmp_top_down(im):
+    w, h = im.size
+    raw = im.tobytes("raw", "BGR")
+    rows = []
+    for y in range(h):
+        row = raw[y * w * 3:(y + 1) * w * 3]
+        rows.append(row + b"\0" * (-len(row) % 4))
+    return bmp_file(w, h, 24, [], rows, top_down=True)
+
+
+# ---- PNG files on Pillow's chunk limits (MAX_TEXT_CHUNK, MAX_TEXT_MEMORY, APNG sequences) ----------
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_parity(out, im):
+    """PNGs Pillow refuses (or not) because of their text, iCCP or APNG chunks."""
+    d = os.path.join(out, "png_parity")
+    os.makedirs(d, exist_ok=True)
+    b = io.BytesIO()
+    im.save(b, "PNG")
+    data = b.getvalue()
+    idat = data.index(b"IDAT") - 4
+    iend = data.index(b"IEND") - 4
+    big = zlib.compress(b"a" * (2 << 20))       # 2 MiB of text: over MAX_TEXT_CHUNK
+    exact = zlib.compress(b"a" * (1 << 20))     # exactly MAX_TEXT_CHUNK: accepted
+
+    def w(name, pre=b"", post=b""):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data[:idat] + pre + data[idat:iend] + post + data[iend:])
+
+    w("ztxt_big_before.png", pre=png_chunk(b"zTXt", b"k\0\0" + big))
+    w("ztxt_big_after.png", post=png_chunk(b"zTXt", b"k\0\0" + big))
+    w("ztxt_exact.png", pre=png_chunk(b"zTXt", b"k\0\0" + exact))
+    w("ztxt_method1_before.png", pre=png_chunk(b"zTXt", b"k\0\1" + exact))
+    w("ztxt_method1_after.png", post=png_chunk(b"zTXt", b"k\0\1" + exact))
+    w("ztxt_bad_zlib.png", pre=png_chunk(b"zTXt", b"k\0\0garbage"))
+    w("itxt_big_before.png", pre=png_chunk(b"iTXt", b"k\0\1\0\0\0" + big))
+    w("itxt_big_after.png", post=png_chunk(b"iTXt", b"k\0\1\0\0\0" + big))
+    w("itxt_exact_utf8.png", pre=png_chunk(b"iTXt", b"k\0\1\0en\0\0" + zlib.compress("é".encode() * 1000)))
+    w("iccp_big.png", pre=png_chunk(b"iCCP", b"p\0\0" + big))
+    w("iccp_method1.png", pre=png_chunk(b"iCCP", b"p\0\1" + exact))
+    w("ztxt_over_text_memory.png", pre=b"".join(png_chunk(b"zTXt", b"k\0\0" + exact) for _ in range(65)))
+    w("ztxt_at_text_memory.png", pre=b"".join(png_chunk(b"zTXt", b"k\0\0" + exact) for _ in range(63)))
+
+    frames = [im, im.rotate(90), im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    b = io.BytesIO()
+    frames[0].save(b, "PNG", save_all=True, append_images=frames[1:], duration=100)
+    apng = b.getvalue()
+    chunks, pos = [], 8
+    while pos < len(apng):
+        n = struct.unpack(">I", apng[pos:pos + 4])[0]
+        chunks.append([apng[pos + 4:pos + 8], apng[pos + 8:pos + 8 + n]])
+        pos += 12 + n
+
+    def build(name, edit):
+        c = [list(x) for x in chunks]
+        edit(c)
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(apng[:8] + b"".join(png_chunk(t, x) for t, x in c))
+
+    def seq(c, kind, k, value):
+        i = [j for j, x in enumerate(c) if x[0] == kind][k]
+        c[i][1] = struct.pack(">I", value) + c[i][1][4:]
+
+    def one_frame(c):
+        for x in c:
+            if x[0] == b"acTL":
+                x[1] = struct.pack(">II", 1, 0)
+
+    build("apng.png", lambda c: None)
+    build("apng_first_fctl_seq.png", lambda c: seq(c, b"fcTL", 0, 5))
+    build("apng_second_fctl_seq.png", lambda c: seq(c, b"fcTL", 1, 9))   # animated: not read by Pillow
+    build("apng_fdat_seq.png", lambda c: seq(c, b"fdAT", 0, 9))
+    build("apng_one_frame_fctl_seq.png", lambda c: (one_frame(c), seq(c, b"fcTL", 1, 9)))
+    build("apng_one_frame_fdat_seq.png", lambda c: (one_frame(c), seq(c, b"fdAT", 0, 7)))
+    build("apng_no_actl.png", lambda c: c.__setitem__(slice(None), [x for x in c if x[0] != b"acTL"]))
+    build("apng_frame_outside.png", lambda c: c[[j for j, x in enumerate(c) if x[0] == b"fcTL"][0]].__setitem__(
+        1, c[[j for j, x in enumerate(c) if x[0] == b"fcTL"][0]][1][:4] + struct.pack(">I", 4000) + c[[j for j, x in enumerate(c) if x[0] == b"fcTL"][0]][1][8:]))
+
+
+# ---- the corpus ---------------------------------------------------------------------------------
+
+def write_variants(out, name, im, tmp):
+    def save(sub, fname, img, **kw):
+        d = os.path.join(out, sub)
+        os.makedirs(d, exist_ok=True)
+        img.save(os.path.join(d, f"{name}_{fname}"), **kw)
+
+    png = os.path.join(tmp, f"{name}.png")
+    im.save(png)
+    rgba = im.convert("RGBA")
+    a = Image.linear_gradient("L").resize(im.size)
+    rgba.putalpha(a)
+    png_alpha = os.path.join(tmp, f"{name}_alpha.png")
+    rgba.save(png_alpha)
+
+    # BMP (Pillow)
+    for mode in ("1", "L", "P", "RGB", "RGBA"):
+        src = im.convert(mode) if mode != "P" else im.quantize(200)
+        save("bmp", f"pil_{mode}.bmp", src if mode != "RGBA" else rgba)
+    d = os.path.join(out, "bmp")
+    for fname, data in (("hand_4bit.bmp", bmp_4bit(im)), ("hand_rle8.bmp", bmp_rle(im, False)),
+                        ("hand_rle4.bmp", bmp_rle(im, True)), ("hand_topdown24.bmp", bmp_top_down(im))):
+        with open(os.path.join(d, f"{name}_{fname}"), "wb") as f:
+            f.write(data)
+    if have("convert"):
+        for fname, args in (("im_bmp3.bmp", ["BMP3:"]), ("im_bmp2.bmp", ["BMP2:"]),
+                            ("im_rgb565.bmp", ["-define", "bmp:subtype=RGB565", "BMP:"]),
+                            ("im_rgb555.bmp", ["-define", "bmp:subtype=RGB555", "BMP:"]),
+                            ("im_argb32.bmp", ["-define", "bmp:subtype=ARGB8888", "BMP:"]),
+                            ("im_rle8.bmp", ["-colors", "200", "-compress", "RLE", "BMP3:"]),
+                            ("im_pal16.bmp", ["-colors", "16", "-type", "Palette", "BMP3:"]),
+                            ("im_gray.bmp", ["-colorspace", "Gray", "-type", "Grayscale", "BMP3:"])):
+            src = png_alpha if "argb" in fname else png
+            pre, fmt = args[:-1], args[-1]
+            run(["convert", src] + pre + [fmt + os.path.join(d, f"{name}_{fname}")])
+
+    # GIF
+    save("gif", "pil_P.gif", im.quantize(256))
+    save("gif", "pil_L.gif", im.convert("L"))
+    save("gif", "pil_64colors_interlaced.gif", im.quantize(64), interlace=True)
+    save("gif", "pil_16colors_noninterlaced.gif", im.quantize(16), interlace=False)
+    save("gif", "pil_transparent.gif", im.quantize(100), transparency=5)
+    frames = [im.quantize(128), im.rotate(90).quantize(128)]
+    save("gif", "pil_animated.gif", frames[0], save_all=True, append_images=frames[1:], duration=100)
+    d = os.path.join(out, "gif")
+    if have("convert"):
+        run(["convert", png, "-colors", "50", os.path.join(d, f"{name}_im.gif")])
+        run(["convert", png, "-colors", "8", "-interlace", "GIF", os.path.join(d, f"{name}_im_interlaced.gif")])
+        # first image smaller than the screen, at an offset; transparency from the alpha
+        run(["convert", "-size", f"{im.width + 10}x{im.height + 6}", "xc:none", "(", png, "-colors", "30", ")",
+             "-geometry", "+5+3", "-composite", os.path.join(d, f"{name}_im_alpha.gif")])
+        run(["convert", "-dispose", "previous", "(", png, "-colors", "40", "-repage", f"{im.width + 8}x{im.height + 8}+4+4", ")",
+             "(", png, "-flop", "-colors", "40", ")", os.path.join(d, f"{name}_im_offset_anim.gif")])
+
+    # TIFF (Pillow)
+    for comp in ("raw", "tiff_lzw", "tiff_deflate", "packbits"):
+        for mode in ("1", "L", "P", "RGB", "RGBA", "CMYK", "I;16"):
+            if mode == "P":
+                src = im.quantize(60)
+            elif mode == "I;16":
+                # values 0..765: some under 255 (kept), some over (Pillow clamps them to 255)
+                arr = np.asarray(im.convert("L"), dtype="<u2") * 3
+                src = Image.frombytes("I;16", im.size, arr.tobytes())
+            elif mode == "RGBA":
+                src = rgba
+            else:
+                src = im.convert(mode)
+            if comp == "packbits" and mode in ("I;16",):
+                continue
+            save("tiff", f"pil_{mode.replace(';', '')}_{comp}.tif", src, compression=comp)
+    # Pillow's I (signed 32-bit), F (float) and big-endian I;16B: values around and past 0..255
+    arr = np.asarray(im.convert("L"), dtype=np.int32) * 2 - 60
+    save("tiff", "pil_I.tif", Image.frombytes("I", im.size, arr.astype("<i4").tobytes()))
+    save("tiff", "pil_I_lzw.tif", Image.frombytes("I", im.size, arr.astype("<i4").tobytes()), compression="tiff_lzw")
+    farr = arr.astype(np.float32) * 0.73 + 0.5
+    save("tiff", "pil_F.tif", Image.frombytes("F", im.size, farr.astype("<f4").tobytes()))
+    save("tiff", "pil_F_deflate.tif", Image.frombytes("F", im.size, farr.astype("<f4").tobytes()), compression="tiff_deflate")
+    uarr = (np.asarray(im.convert("L"), dtype=np.int32) * 3).astype(">u2")
+    save("tiff", "pil_I16B.tif", Image.frombytes("I;16B", im.size, uarr.tobytes()))
+    save("tiff", "pil_L_group4.tif", im.convert("1"), compression="group4")
+    save("tiff", "pil_RGB_jpeg.tif", im, compression="jpeg", quality=85)
+    save("tiff", "pil_L_jpeg.tif", im.convert("L"), compression="jpeg")
+    save("tiff", "pil_multipage.tif", im, save_all=True, append_images=[im.rotate(90), im.convert("L")])
+    d = os.path.join(out, "tiff")
+    if have("tiffcp"):
+        base = os.path.join(d, f"{name}_pil_RGB_raw.tif")
+        for fname, args in (("tiffcp_tiled_lzw.tif", ["-t", "-w", "32", "-l", "32", "-c", "lzw"]),
+                            ("tiffcp_tiled_zip_pred.tif", ["-t", "-w", "16", "-l", "48", "-c", "zip:2"]),
+                            ("tiffcp_lzw_pred.tif", ["-c", "lzw:2", "-r", "7"]),
+                            ("tiffcp_separate.tif", ["-p", "separate", "-c", "packbits"]),
+                            ("tiffcp_tiled_jpeg.tif", ["-t", "-c", "jpeg:r:90"]),
+                            ("tiffcp_strip1.tif", ["-r", "1", "-c", "none"])):
+            run(["tiffcp"] + args + [base, os.path.join(d, f"{name}_{fname}")])
+        lbase = os.path.join(d, f"{name}_pil_L_raw.tif")
+        run(["tiffcp", "-t", "-c", "zip", lbase, os.path.join(d, f"{name}_tiffcp_L_tiled_zip.tif")])
+        pbase = os.path.join(d, f"{name}_pil_P_raw.tif")
+        run(["tiffcp", "-c", "lzw", pbase, os.path.join(d, f"{name}_tiffcp_P_lzw.tif")])
+    if have("convert"):
+        for fname, args in (("im_16bit_rgb.tif", ["-depth", "16", "-compress", "zip"]),
+                            ("im_miniswhite.tif", ["-colorspace", "Gray", "-define", "tiff:photometric=min-is-white", "-compress", "lzw"]),
+                            ("im_gray4.tif", ["-colorspace", "Gray", "-depth", "4"]),
+                            ("im_gray2.tif", ["-colorspace", "Gray", "-depth", "2"]),
+                            ("im_cmyk_lzw.tif", ["-colorspace", "CMYK", "-compress", "lzw"]),
+                            ("im_rgba_assoc.tif", ["-define", "tiff:alpha=associated"]),
+                            ("im_rgba_unassoc.tif", ["-define", "tiff:alpha=unassociated"]),
+                            ("im_jpeg_ycbcr.tif", ["-compress", "jpeg", "-quality", "80"]),
+                            ("im_msb_lsb.tif", ["-define", "tiff:fill-order=lsb", "-monochrome"]),
+                            ("im_gray16_miniswhite.tif", ["-colorspace", "Gray", "-depth", "16", "-define", "tiff:photometric=min-is-white"]),
+                            ("im_gray32.tif", ["-colorspace", "Gray", "-depth", "32"]),
+                            ("im_grayf32.tif", ["-colorspace", "Gray", "-define", "quantum:format=floating-point", "-depth", "32"]),
+                            ("im_grayf64.tif", ["-colorspace", "Gray", "-define", "quantum:format=floating-point", "-depth", "64"]),
+                            ("im_cmyk16.tif", ["-colorspace", "CMYK", "-depth", "16"]),
+                            ("im_ycbcr.tif", ["-colorspace", "YCbCr", "-define", "tiff:photometric=ycbcr"]),
+                            ("im_lab.tif", ["-colorspace", "Lab"])):
+            src = png_alpha if "rgba" in fname else png
+            run(["convert", src] + args + [os.path.join(d, f"{name}_{fname}")])
+
+    # WebP
+    save("webp", "pil_lossy.webp", im, quality=80)
+    save("webp", "pil_lossless.webp", im, lossless=True)
+    save("webp", "pil_alpha_lossy.webp", rgba, quality=70)
+    save("webp", "pil_alpha_lossless.webp", rgba, lossless=True)
+    save("webp", "pil_animated.webp", im, save_all=True, append_images=[im.rotate(90)], duration=100)
+    d = os.path.join(out, "webp")
+    if have("cwebp"):
+        for fname, args in (("cwebp_q50.webp", ["-q", "50"]), ("cwebp_q95_sharp.webp", ["-q", "95", "-sharp_yuv"]),
+                            ("cwebp_lossless.webp", ["-lossless"]), ("cwebp_near_lossless.webp", ["-near_lossless", "60"]),
+                            ("cwebp_alpha.webp", ["-q", "75", "-alpha_q", "50"]), ("cwebp_alpha_exact.webp", ["-lossless", "-exact"])):
+            src = png_alpha if "alpha" in fname else png
+            run(["cwebp", "-quiet"] + args + [src, "-o", os.path.join(d, f"{name}_{fname}")])
+
+
+def damaged(out):
+    """Cut-short and byte-flipped copies of a sample of the corpus."""
+    rnd = random.Random(11)
+    files = sorted(glob.glob(os.path.join(out, "*", "*")))
+    d = os.path.join(out, "damaged")
+    os.makedirs(d, exist_ok=True)
+    for p in files[::6]:
+        data = open(p, "rb").read()
+        base = os.path.basename(p)
+        cut = rnd.randrange(max(1, len(data) // 3), len(data))
+        with open(os.path.join(d, "cut_" + base), "wb") as f:
+            f.write(data[:cut])
+        flipped = bytearray(data)
+        for _ in range(3):
+            i = rnd.randrange(len(flipped) // 2, len(flipped))
+            flipped[i] ^= 0xFF
+        with open(os.path.join(d, "flip_" + base), "wb") as f:
+            f.write(bytes(flipped))
+
+
+def debian_files(out):
+    d = os.path.join(out, "debian")
+    os.makedirs(d, exist_ok=True)
+    n = 0
+    for root in ("/usr/share",):
+        for dp, dirs, fs in os.walk(root):
+            dirs.sort()
+            for f in sorted(fs):
+                if os.path.splitext(f)[1].lower() in (".gif", ".bmp", ".tif", ".tiff", ".webp"):
+                    p = os.path.join(dp, f)
+                    if os.path.isfile(p) and not os.path.islink(p):
+                        shutil.copy(p, os.path.join(d, f"{n:03d}_{f}"))
+                        n += 1
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    srcs = sys.argv[2:] or sorted(glob.glob(os.path.join(REPO, "Tests/Fixtures/images/real/*")))[:6]
+    os.makedirs(out, exist_ok=True)
+    tmp = os.path.join(out, ".sources")
+    os.makedirs(tmp, exist_ok=True)
+    for name, im in sources(srcs):
+        write_variants(out, name, im, tmp)
+    shutil.rmtree(tmp)
+    png_parity(out, sources(srcs[:1])[0][1])
+    debian_files(out)
+    damaged(out)
+    count = sum(len(fs) for _, _, fs in os.walk(out))
+    print(f"{count} files in {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
