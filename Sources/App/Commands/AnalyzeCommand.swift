@@ -37,6 +37,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .long, help: "Also list pairs inside each dataset (a separate \"within\" array).")
     var within = false
 
+    @Flag(name: .long, inversion: .prefixedNo,
+          help: "Re-check every candidate pair (the union of both hashes' pairs) from pixels and mark it verified or not; the raw pairs stay as they are.")
+    var verify = true
+
     @Option(name: .long, help: "At most this many pairs per hash in the reports (the JSON holds all).")
     var maxReportPairs: Int = 500
 
@@ -110,6 +114,14 @@ struct AnalyzeCommand: ParsableCommand {
         var result = try analyzer.run(specs)
         if let failure = pipeline.engineFailure { logger.warning("\(engines.description.name) failed, CPU fallback used: \(failure)") }
 
+        if verify {
+            let verdicts = PairVerification.run(result, limits: Runtime.limits(engineOptions))
+            if let skipped = verdicts.skipped { logger.warning("\(skipped)") }
+            result.verification = verdicts
+            result.timings.verify = verdicts.seconds
+            result.timings.total += verdicts.seconds
+        }
+
         let reportStart = Date()
         try AnalysisJSON.writeData(result, to: out)
         try ReportWriter(maxReportPairs: maxReportPairs, limits: Runtime.limits(engineOptions),
@@ -122,7 +134,8 @@ struct AnalyzeCommand: ParsableCommand {
         let images = result.datasets.reduce(0) { $0 + $1.hashes.count }
         let errors = result.datasets.reduce(0) { $0 + $1.errorCount }
         let files = result.datasets.compactMap(\.counts).reduce(IndexCounts(), +)
-        let pairs = result.allMatches.map { "\($0.pairs.count) \($0.family.id) pairs" }.joined(separator: ", ")
+        var pairs = result.allMatches.map { "\($0.pairs.count) \($0.family.id) pairs" }.joined(separator: ", ")
+        if let v = result.verification, v.skipped == nil { pairs += ", \(v.merged(result).count) verified" }
         let summary = String(format: "crosshash: %d images (%d decoded, %d reused from the store), %d errors, %@, %.1f s on %@ -> %@/REPORT.md, %@/report.html\n",
                              images, files.decoded, files.reused, errors, pairs,
                              result.timings.total, result.device.name, out, out)
