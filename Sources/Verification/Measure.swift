@@ -104,20 +104,30 @@ public struct Measure: Sendable {
             return Verdict(verified: false, similarity: 0, worstRegion: 0, reason: .lowInformation)
         }
         let ref = Self.normalised(Self.sample(a.luma, side: Signature.side, Alignment(s: 1, tx: 0, ty: 0), n: Self.n))
-        var best = (corr: -Float.infinity, align: Alignment(s: 1, tx: 0, ty: 0))
-        func tryAlign(_ al: Alignment) {
+        // Coarse to fine. The coarse stages compare 32-px pictures sampled from half-size luma
+        // (a quarter of the work; shifts are in full-size luma pixels, so they are halved there).
+        let half = Signature.side / 2
+        let (lumaA, lumaB) = (Self.halve(a.luma, side: Signature.side), Self.halve(b.luma, side: Signature.side))
+        let coarseRef = Self.normalised(Self.sample(lumaA, side: half, Alignment(s: 1, tx: 0, ty: 0), n: Self.n / 2))
+        var coarse = (corr: -Float.infinity, align: Alignment(s: 1, tx: 0, ty: 0))
+        func tryCoarse(_ al: Alignment) {
+            let z = Self.normalised(Self.sample(lumaB, side: half, Alignment(s: al.s, tx: al.tx / 2, ty: al.ty / 2), n: Self.n / 2))
+            let c = Self.dot(coarseRef.z, z.z)
+            if c > coarse.corr { coarse = (c, al) }
+        }
+        // Scale alone, then shifts at the best scale...
+        let steps = Int((policy.maxScale / 0.01).rounded())
+        for k in -steps...steps { tryCoarse(Alignment(s: 1 + Float(k) * 0.01, tx: 0, ty: 0)) }
+        let s0 = coarse.align.s
+        for ty in -2...2 { for tx in -2...2 { tryCoarse(Alignment(s: s0, tx: Float(tx), ty: Float(ty))) } }
+        // ...then both finely, on the full 64-px pictures.
+        var best = (corr: -Float.infinity, align: coarse.align)
+        let c1 = coarse.align
+        for ds in [-0.005, 0, 0.005] as [Float] { for dy in [-0.5, 0, 0.5] as [Float] { for dx in [-0.5, 0, 0.5] as [Float] {
+            let al = Alignment(s: c1.s + ds, tx: c1.tx + dx, ty: c1.ty + dy)
             let z = Self.normalised(Self.sample(b.luma, side: Signature.side, al, n: Self.n))
             let c = Self.dot(ref.z, z.z)
             if c > best.corr { best = (c, al) }
-        }
-        // Coarse to fine: scale alone, then shifts at the best scale, then both finely.
-        let steps = Int((policy.maxScale / 0.01).rounded())
-        for k in -steps...steps { tryAlign(Alignment(s: 1 + Float(k) * 0.01, tx: 0, ty: 0)) }
-        let s0 = best.align.s
-        for ty in -2...2 { for tx in -2...2 { tryAlign(Alignment(s: s0, tx: Float(tx), ty: Float(ty))) } }
-        let c1 = best.align
-        for ds in [-0.005, 0, 0.005] as [Float] { for dy in [-0.5, 0, 0.5] as [Float] { for dx in [-0.5, 0, 0.5] as [Float] {
-            tryAlign(Alignment(s: c1.s + ds, tx: c1.tx + dx, ty: c1.ty + dy))
         } } }
 
         let aligned = Self.normalised(Self.sample(b.luma, side: Signature.side, best.align, n: Self.n))
@@ -193,6 +203,17 @@ public struct Measure: Sendable {
                 }
             }
         }
+        return out
+    }
+
+    /// 2 × 2 box average of a `side`² grid.
+    static func halve(_ v: [Float], side: Int) -> [Float] {
+        let h = side / 2
+        var out = [Float](repeating: 0, count: h * h)
+        for y in 0..<h { for x in 0..<h {
+            let i = 2 * y * side + 2 * x
+            out[y * h + x] = 0.25 * (v[i] + v[i + 1] + v[i + side] + v[i + side + 1])
+        } }
         return out
     }
 
