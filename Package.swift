@@ -86,7 +86,7 @@ let package = Package(
         .plugin(name: "EmbedAPIDocument", capability: .buildTool(), dependencies: ["EmbedKernelsTool"],
                 path: "Plugins/EmbedAPIDocument"),
         // Human outputs: Venn diagrams and histograms (cairo), thumbnails, REPORT.md, report.html.
-        .target(name: "Report", dependencies: ["HashKit", "Analysis", "CCairo", "CCodecs"], path: "Sources/Report"),
+        .target(name: "Report", dependencies: ["HashKit", "Analysis", "Verification", "CCairo", "CCodecs"], path: "Sources/Report"),
         // The `crosshash` command line.
         .executableTarget(
             name: "App",
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback"], path: "Tests/CPUFallbackTests"),
         .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
         .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore"], path: "Tests/HashStoreTests"),
-        .testTarget(name: "VerificationTests", dependencies: ["HashKit", "Verification"], path: "Tests/VerificationTests"),
+        .testTarget(name: "VerificationTests", dependencies: ["HashKit", "CCodecs", "Verification"], path: "Tests/VerificationTests"),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Analysis"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report"], path: "Tests/ReportTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
