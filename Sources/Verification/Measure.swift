@@ -77,7 +77,7 @@ public struct VerificationPolicy: Sendable {
     public var colourSlack: Float = 10
     public var colourRelative: Float = 0.3
     /// Alignment search: relative scales 1 +- maxScale (crops and borders of a few percent per side).
-    public var maxScale: Float = 0.07
+    public var maxScale: Float = 0.08
 
     public init() {}
 }
@@ -103,16 +103,14 @@ public struct Measure: Sendable {
         if min(a.lumaStd, b.lumaStd) < policy.lowInformationStd {
             return Verdict(verified: false, similarity: 0, worstRegion: 0, reason: .lowInformation)
         }
-        let ref = Self.normalised(Self.sample(a.luma, side: Signature.side, Alignment(s: 1, tx: 0, ty: 0), n: Self.n))
         // Coarse to fine. The coarse stages compare 32-px pictures sampled from half-size luma
         // (a quarter of the work; shifts are in full-size luma pixels, so they are halved there).
         let half = Signature.side / 2
         let (lumaA, lumaB) = (Self.halve(a.luma, side: Signature.side), Self.halve(b.luma, side: Signature.side))
-        let coarseRef = Self.normalised(Self.sample(lumaA, side: half, Alignment(s: 1, tx: 0, ty: 0), n: Self.n / 2))
         var coarse = (corr: -Float.infinity, align: Alignment(s: 1, tx: 0, ty: 0))
         func tryCoarse(_ al: Alignment) {
-            let z = Self.normalised(Self.sample(lumaB, side: half, Alignment(s: al.s, tx: al.tx / 2, ty: al.ty / 2), n: Self.n / 2))
-            let c = Self.dot(coarseRef.z, z.z)
+            let (za, zb) = Self.pictures(lumaA, lumaB, side: half, al, n: Self.n / 2, shiftScale: 0.5)
+            let c = Self.dot(za.z, zb.z)
             if c > coarse.corr { coarse = (c, al) }
         }
         // Scale alone, then shifts at the best scale...
@@ -125,12 +123,12 @@ public struct Measure: Sendable {
         let c1 = coarse.align
         for ds in [-0.005, 0, 0.005] as [Float] { for dy in [-0.5, 0, 0.5] as [Float] { for dx in [-0.5, 0, 0.5] as [Float] {
             let al = Alignment(s: c1.s + ds, tx: c1.tx + dx, ty: c1.ty + dy)
-            let z = Self.normalised(Self.sample(b.luma, side: Signature.side, al, n: Self.n))
-            let c = Self.dot(ref.z, z.z)
+            let (za, zb) = Self.pictures(a.luma, b.luma, side: Signature.side, al, n: Self.n, shiftScale: 1)
+            let c = Self.dot(za.z, zb.z)
             if c > best.corr { best = (c, al) }
         } } }
 
-        let aligned = Self.normalised(Self.sample(b.luma, side: Signature.side, best.align, n: Self.n))
+        let (ref, aligned) = Self.pictures(a.luma, b.luma, side: Signature.side, best.align, n: Self.n, shiftScale: 1)
         let corr = best.corr
         // Twice-blurred (binomial, sigma ~1 px of 64): resampling and JPEG noise at edges fade,
         // a different emblem or sign (a few pixels across) does not.
@@ -165,9 +163,9 @@ public struct Measure: Sendable {
         // The same transform in chroma-grid units (the shift was in luma-grid pixels).
         let k = Float(c) / Float(Signature.side)
         let chromaAlign = Alignment(s: al.s, tx: al.tx * k, ty: al.ty * k)
-        let identity = Alignment(s: 1, tx: 0, ty: 0)
-        let acb = Self.sample(a.cb, side: c, identity, n: m), acr = Self.sample(a.cr, side: c, identity, n: m)
-        let bcb = Self.sample(b.cb, side: c, chromaAlign, n: m), bcr = Self.sample(b.cr, side: c, chromaAlign, n: m)
+        let (alA, alB) = Self.split(chromaAlign)
+        let acb = Self.sample(a.cb, side: c, alA, n: m), acr = Self.sample(a.cr, side: c, alA, n: m)
+        let bcb = Self.sample(b.cb, side: c, alB, n: m), bcr = Self.sample(b.cr, side: c, alB, n: m)
         var worst: Float = 0
         let cell = 4
         for cy in 0..<(m / cell) { for cx in 0..<(m / cell) {
@@ -182,6 +180,20 @@ public struct Measure: Sendable {
             worst = max(worst, diff / (policy.colourSlack + policy.colourRelative * mag / area))
         } }
         return worst
+    }
+
+    /// The relative scale of B to A applied to the picture that shows more: B's centre is
+    /// sampled when s < 1 (A is the cropped one), A's centre when s > 1, so the samples stay
+    /// inside both pictures (up to the shift) instead of repeating an edge.
+    static func split(_ al: Alignment) -> (a: Alignment, b: Alignment) {
+        al.s <= 1 ? (Alignment(s: 1, tx: 0, ty: 0), al) : (Alignment(s: 1 / al.s, tx: 0, ty: 0), Alignment(s: 1, tx: al.tx, ty: al.ty))
+    }
+
+    /// Both pictures on an `n`² grid under `al` (shifts multiplied by `shiftScale`), normalised.
+    static func pictures(_ a: [Float], _ b: [Float], side: Int, _ al: Alignment, n: Int, shiftScale: Float)
+        -> (a: (z: [Float], std: Float), b: (z: [Float], std: Float)) {
+        let (alA, alB) = split(Alignment(s: al.s, tx: al.tx * shiftScale, ty: al.ty * shiftScale))
+        return (normalised(sample(a, side: side, alA, n: n)), normalised(sample(b, side: side, alB, n: n)))
     }
 
     /// Bilinear samples of a `side`² grid on an `n`² grid covering it, under `al` (edges clamped).
