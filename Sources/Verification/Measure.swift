@@ -108,8 +108,10 @@ public struct Measure: Sendable {
         let half = Signature.side / 2
         let (lumaA, lumaB) = (Self.halve(a.luma, side: Signature.side), Self.halve(b.luma, side: Signature.side))
         var coarse = (corr: -Float.infinity, align: Alignment(s: 1, tx: 0, ty: 0))
+        var coarseCache: (scale: Float, picture: (z: [Float], std: Float))?
+        var fineCache: (scale: Float, picture: (z: [Float], std: Float))?
         func tryCoarse(_ al: Alignment) {
-            let (za, zb) = Self.pictures(lumaA, lumaB, side: half, al, n: Self.n / 2, shiftScale: 0.5)
+            let (za, zb) = Self.pictures(lumaA, lumaB, side: half, al, n: Self.n / 2, shiftScale: 0.5, cache: &coarseCache)
             let c = Self.dot(za.z, zb.z)
             if c > coarse.corr { coarse = (c, al) }
         }
@@ -121,14 +123,18 @@ public struct Measure: Sendable {
         // ...then both finely, on the full 64-px pictures.
         var best = (corr: -Float.infinity, align: coarse.align)
         let c1 = coarse.align
-        for ds in [-0.005, 0, 0.005] as [Float] { for dy in [-0.5, 0, 0.5] as [Float] { for dx in [-0.5, 0, 0.5] as [Float] {
-            let al = Alignment(s: c1.s + ds, tx: c1.tx + dx, ty: c1.ty + dy)
-            let (za, zb) = Self.pictures(a.luma, b.luma, side: Signature.side, al, n: Self.n, shiftScale: 1)
+        func tryFine(_ al: Alignment) {
+            let (za, zb) = Self.pictures(a.luma, b.luma, side: Signature.side, al, n: Self.n, shiftScale: 1, cache: &fineCache)
             let c = Self.dot(za.z, zb.z)
             if c > best.corr { best = (c, al) }
-        } } }
+        }
+        for dy in [-0.5, 0, 0.5] as [Float] { for dx in [-0.5, 0, 0.5] as [Float] {
+            tryFine(Alignment(s: c1.s, tx: c1.tx + dx, ty: c1.ty + dy))
+        } }
+        let c2 = best.align
+        for ds in [-0.005, 0.005] as [Float] { tryFine(Alignment(s: c2.s + ds, tx: c2.tx, ty: c2.ty)) }
 
-        let (ref, aligned) = Self.pictures(a.luma, b.luma, side: Signature.side, best.align, n: Self.n, shiftScale: 1)
+        let (ref, aligned) = Self.pictures(a.luma, b.luma, side: Signature.side, best.align, n: Self.n, shiftScale: 1, cache: &fineCache)
         let corr = best.corr
         // Twice-blurred (binomial, sigma ~1 px of 64): resampling and JPEG noise at edges fade,
         // a different emblem or sign (a few pixels across) does not.
@@ -190,32 +196,52 @@ public struct Measure: Sendable {
     }
 
     /// Both pictures on an `n`² grid under `al` (shifts multiplied by `shiftScale`), normalised.
-    static func pictures(_ a: [Float], _ b: [Float], side: Int, _ al: Alignment, n: Int, shiftScale: Float)
+    /// A's picture depends on the scale only; `cache` keeps the last one (most candidates leave A
+    /// whole, s <= 1).
+    static func pictures(_ a: [Float], _ b: [Float], side: Int, _ al: Alignment, n: Int, shiftScale: Float,
+                         cache: inout (scale: Float, picture: (z: [Float], std: Float))?)
         -> (a: (z: [Float], std: Float), b: (z: [Float], std: Float)) {
         let (alA, alB) = split(Alignment(s: al.s, tx: al.tx * shiftScale, ty: al.ty * shiftScale))
-        return (normalised(sample(a, side: side, alA, n: n)), normalised(sample(b, side: side, alB, n: n)))
+        let pa: (z: [Float], std: Float)
+        if let c = cache, c.scale == alA.s {
+            pa = c.picture
+        } else {
+            pa = normalised(sample(a, side: side, alA, n: n))
+            cache = (alA.s, pa)
+        }
+        return (pa, normalised(sample(b, side: side, alB, n: n)))
     }
 
     /// Bilinear samples of a `side`² grid on an `n`² grid covering it, under `al` (edges clamped).
     static func sample(_ src: [Float], side: Int, _ al: Alignment, n: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: n * n)
         let step = Float(side) / Float(n), centre = Float(side) / 2
         let last = Float(side - 1)
-        src.withUnsafeBufferPointer { p in
-            for y in 0..<n {
-                let sy = min(max(centre + al.s * ((Float(y) + 0.5) * step - centre) + al.ty - 0.5, 0), last)
-                let y0 = min(Int(sy), side - 2), fy = sy - Float(y0)
-                for x in 0..<n {
-                    let sx = min(max(centre + al.s * ((Float(x) + 0.5) * step - centre) + al.tx - 0.5, 0), last)
-                    let x0 = min(Int(sx), side - 2), fx = sx - Float(x0)
-                    let i = y0 * side + x0
-                    let top = p[i] + (p[i + 1] - p[i]) * fx
-                    let bottom = p[i + side] + (p[i + side + 1] - p[i + side]) * fx
-                    out[y * n + x] = top + (bottom - top) * fy
+        // Columns and rows map the same way: one table of (index, fraction) per axis.
+        func axis(_ t: Float) -> (index: [Int], frac: [Float]) {
+            var index = [Int](repeating: 0, count: n), frac = [Float](repeating: 0, count: n)
+            for i in 0..<n {
+                let v = min(max(centre + al.s * ((Float(i) + 0.5) * step - centre) + t - 0.5, 0), last)
+                let i0 = min(Int(v), side - 2)
+                index[i] = i0
+                frac[i] = v - Float(i0)
+            }
+            return (index, frac)
+        }
+        let xs = axis(al.tx), ys = axis(al.ty)
+        return [Float](unsafeUninitializedCapacity: n * n) { out, count in
+            src.withUnsafeBufferPointer { p in
+                for y in 0..<n {
+                    let row = ys.index[y] * side, fy = ys.frac[y]
+                    for x in 0..<n {
+                        let i = row + xs.index[x], fx = xs.frac[x]
+                        let top = p[i] + (p[i + 1] - p[i]) * fx
+                        let bottom = p[i + side] + (p[i + side + 1] - p[i + side]) * fx
+                        out[y * n + x] = top + (bottom - top) * fy
+                    }
                 }
             }
+            count = n * n
         }
-        return out
     }
 
     /// 2 × 2 box average of a `side`² grid.
