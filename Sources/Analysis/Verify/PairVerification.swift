@@ -72,11 +72,15 @@ public struct MergedPair: Sendable, Equatable {
 public enum PairVerification {
     /// Above this many candidates verification is skipped (with a message): every candidate
     /// costs a comparison, and a threshold that yields this many pairs is matching noise.
-    public static let maxCandidates = 200_000
+    public static let maxCandidates = 100_000
+    /// Above this many distinct images verification is skipped too: each keeps a ~72 KB signature
+    /// in memory while the pairs are compared (10,000 images: ~0.7 GB).
+    public static let maxImages = 10_000
 
     /// Verifies the union of every family's pairs of `result`.
     public static func run(_ result: AnalysisResult, limits: DecodeLimits = DecodeLimits(),
-                           maxCandidates: Int = PairVerification.maxCandidates) -> PairVerdicts {
+                           maxCandidates: Int = PairVerification.maxCandidates,
+                           maxImages: Int = PairVerification.maxImages) -> PairVerdicts {
         let start = Date()
         var keys = [PairKey]()
         var seen = Set<PairKey>()
@@ -94,6 +98,10 @@ public enum PairVerification {
             return paths.count - 1
         }
         let candidates = keys.map { CandidatePair(a: id($0.first), b: id($0.second)) }
+        guard paths.count <= maxImages else {
+            return PairVerdicts(verdicts: [:], candidates: keys.count,
+                                skipped: "verification skipped: the \(keys.count) candidate pairs name \(paths.count) images, more than the bound of \(maxImages) (lower the thresholds)")
+        }
         let verdicts = Verifier(limits: limits).verify(candidates: candidates, images: paths)
         return PairVerdicts(verdicts: Dictionary(uniqueKeysWithValues: zip(keys, verdicts)), candidates: keys.count,
                             seconds: Date().timeIntervalSince(start))
