@@ -16,16 +16,16 @@ public enum VerdictReason: String, Sendable, CaseIterable {
     /// Same luma layout but other colours (flags, textures, recoloured clipart).
     case colour
 
-    /// A short phrase for reports.
+    /// A short phrase for reports ("87 flat or low-information pictures", "not verified: ...").
     public var phrase: String {
         switch self {
         case .identical: "pixel-identical"
         case .copy: "copy"
-        case .lowInformation: "flat or low-information image"
+        case .lowInformation: "flat or low-information pictures"
         case .different: "different pictures"
-        case .localDifference: "a region differs"
-        case .tone: "contrast differs beyond a tone change"
-        case .colour: "colours differ"
+        case .localDifference: "different in one region"
+        case .tone: "contrast or brightness beyond a tone change"
+        case .colour: "other colours"
         }
     }
 }
