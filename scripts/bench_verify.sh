@@ -18,10 +18,14 @@ trap 'rm -rf "$work"' EXIT
 mapfile -t names < <(find "$corpus" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
 datasets=()
 for n in "${names[@]}"; do datasets+=("$n=$corpus/$n"); done
-# Dataset order as make_corpus.py lists them when present (pairs name the earlier dataset first).
+# Dataset order as the ground truth lists them when it does (make_corpus.py): pairs name the
+# earlier dataset first. Otherwise the folders in name order.
 if [ -f "$corpus/ground_truth.json" ]; then
-  mapfile -t names < <(python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))['datasets']))" "$corpus/ground_truth.json")
-  datasets=(); for n in "${names[@]}"; do datasets+=("$n=$corpus/$n"); done
+  mapfile -t listed < <(python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1])).get('datasets', [])))" "$corpus/ground_truth.json")
+  if [ -n "${listed[0]:-}" ]; then
+    names=("${listed[@]}")
+    datasets=(); for n in "${names[@]}"; do datasets+=("$n=$corpus/$n"); done
+  fi
 fi
 cat $(find "$corpus" -type f) > /dev/null   # warm the page cache
 
