@@ -53,7 +53,7 @@ public struct Verdict: Sendable, Equatable {
 }
 
 /// The thresholds of the measure. Defaults were chosen on the benchmark corpus (see
-/// scripts/verify_eval.sh and README "Verification"): copies reach correlation >= 0.98, a worst
+/// scripts/bench_verify.sh and README "Verified matches"): copies reach correlation >= 0.98, a worst
 /// region <= 0.25 and a worst structure <= 0.51; the look-alikes that survive the global test
 /// fail the worst region, the structure, the tone or the colour test.
 public struct VerificationPolicy: Sendable {
