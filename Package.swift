@@ -60,11 +60,14 @@ let package = Package(
         // and the hashes of every family, so runs only decode what changed.
         .target(name: "HashStore", dependencies: ["HashKit", .product(name: "GRDB", package: "GRDB.swift")],
                 path: "Sources/HashStore"),
+        // Re-checks candidate pairs from pixels (aligned thumbnails, worst region, contrast, colour)
+        // to tell copies from look-alikes that only hash alike.
+        .target(name: "Verification", dependencies: ["HashKit"], path: "Sources/Verification"),
         // Scanning datasets, the decode/hash pipeline, indexing into the store, cross-dataset
         // matching and the JSON outputs.
         .target(
             name: "Analysis",
-            dependencies: ["HashKit", "HashStore", "CPUFallback", "GPUHash", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HashKit", "HashStore", "CPUFallback", "GPUHash", "Verification", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Analysis"
         ),
         // `crosshash serve`: the hashing service (core without HTTP in Core/, Hummingbird routes in
@@ -86,7 +89,7 @@ let package = Package(
         .plugin(name: "EmbedAPIDocument", capability: .buildTool(), dependencies: ["EmbedKernelsTool"],
                 path: "Plugins/EmbedAPIDocument"),
         // Human outputs: Venn diagrams and histograms (cairo), thumbnails, REPORT.md, report.html.
-        .target(name: "Report", dependencies: ["HashKit", "Analysis", "CCairo", "CCodecs"], path: "Sources/Report"),
+        .target(name: "Report", dependencies: ["HashKit", "Analysis", "Verification", "CCairo", "CCodecs"], path: "Sources/Report"),
         // The `crosshash` command line.
         .executableTarget(
             name: "App",
@@ -104,7 +107,8 @@ let package = Package(
         .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback"], path: "Tests/CPUFallbackTests"),
         .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
         .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore"], path: "Tests/HashStoreTests"),
-        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Analysis"], path: "Tests/AnalysisTests"),
+        .testTarget(name: "VerificationTests", dependencies: ["HashKit", "CCodecs", "Verification"], path: "Tests/VerificationTests"),
+        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Analysis", "Verification"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report"], path: "Tests/ReportTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
         .testTarget(name: "EndToEndTests", dependencies: ["App"], path: "Tests/EndToEndTests"),

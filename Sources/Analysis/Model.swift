@@ -180,6 +180,8 @@ public struct FamilyMatches: Sendable {
 /// Seconds spent per stage, for manifest.json.
 public struct StageTimings: Sendable {
     public var scan = 0.0, decode = 0.0, hash = 0.0, match = 0.0, report = 0.0, total = 0.0
+    /// Pair verification (0 when it did not run).
+    public var verify = 0.0
     public init() {}
 }
 
@@ -192,6 +194,8 @@ public struct AnalysisResult: Sendable {
     public var matches: [HashFamily.ID: FamilyMatches]
     public var device: EngineDescription
     public var timings: StageTimings
+    /// Verdicts on the candidate pairs, when verification ran (`analyze --verify`).
+    public var verification: PairVerdicts?
 
     public init(datasets: [DatasetResult], matches: [FamilyMatches], device: EngineDescription, timings: StageTimings) {
         self.datasets = datasets

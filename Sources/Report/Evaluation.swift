@@ -41,6 +41,22 @@ public struct EvaluationReport: Sendable {
     public var chartPath: String?
     /// The tables for the terminal.
     public var text: String
+    /// The verified pairs of the analysis (verified_cross_duplicates.json), scored like the raw
+    /// ones; nil when the analysis ran without verification.
+    public var verified: VerifiedScore? = nil
+}
+
+/// Precision and recall of the verified pairs (every family merged).
+public struct VerifiedScore: Sendable, Equatable {
+    public var found: Int
+    public var truePairs: Int
+    public var truePositives: Int
+    public var precision: Double { found == 0 ? 1 : Double(truePositives) / Double(found) }
+    public var recall: Double { truePairs == 0 ? 1 : Double(truePositives) / Double(truePairs) }
+    public var f1: Double {
+        let p = precision, r = recall
+        return p + r == 0 ? 0 : 2 * p * r / (p + r)
+    }
 }
 
 /// `crosshash evaluate --ground-truth FILE OUT_DIR`: scores an analysis folder against the
@@ -78,6 +94,7 @@ public enum Evaluation {
         }
         let options = analysis.options
         var report = try score(analysis.datasets, truth: truth, options: options, matcher: matcher)
+        report.verified = try scoreVerified(outDir + "/" + AnalysisJSON.verifiedFileName, truth: truth)
         let chart = outDir + "/evaluation_sweep.png"
         try SweepChart(families: options.families, sweeps: report.sweeps, options: options).render(png: chart)
         report.chartPath = chart
@@ -120,6 +137,32 @@ public enum Evaluation {
                                 sweeps: sweeps, chartPath: nil, text: "")
     }
 
+    /// Scores the pairs of verified_cross_duplicates.json; nil when the file is absent.
+    static func scoreVerified(_ path: String, truth: Set<PairID>) throws -> VerifiedScore? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let root: JSONValue
+        do {
+            root = try HashFiles.readJSON(path)
+        } catch {
+            throw ReportError.invalidInput(path: error.path, reason: error.reason)
+        }
+        guard let pairs = root["pairs"]?.arrayValue else {
+            throw ReportError.invalidInput(path: path, reason: "expected an object with \"pairs\"")
+        }
+        var found = Set<PairID>()
+        for (n, p) in pairs.enumerated() {
+            func image(_ side: String) -> ImageID? {
+                guard let d = p[side]?["dataset"]?.stringBytes, let f = p[side]?["file"]?.stringBytes else { return nil }
+                return ImageID(dataset: d, file: f)
+            }
+            guard let a = image("a"), let b = image("b") else {
+                throw ReportError.invalidInput(path: path, reason: "pairs[\(n)] has no a/b with dataset and file")
+            }
+            found.insert(PairID(a, b))
+        }
+        return VerifiedScore(found: found.count, truePairs: truth.count, truePositives: found.intersection(truth).count)
+    }
+
     static func describe(_ r: EvaluationReport, groundTruth: String, datasets: [String], options: MatchOptions) -> String {
         var out = "Ground truth: \(Text.plural(r.groundTruthPairs, "cross-dataset pair")) (\(groundTruth))\n"
         out += "Datasets: \(datasets.joined(separator: ", "))\n"
@@ -128,6 +171,13 @@ public enum Evaluation {
                 + "an image without a hash (not in the analysis, or in errors.json); they count as missed.\n"
         }
         out += "\n" + table(r.atThreshold, first: "hash") { $0.family.id.rawValue }
+        if let v = r.verified {
+            out += "\nRaw and verified pairs (verified_cross_duplicates.json: every hash's pairs, re-checked from pixels)\n"
+            var rows = r.atThreshold.map { s in ["raw \(s.family.id)", Text.count(s.found), Text.count(s.truePositives),
+                                                 Text.fixed(s.precision), Text.fixed(s.recall), Text.fixed(s.f1)] }
+            rows.append(["verified", Text.count(v.found), Text.count(v.truePositives), Text.fixed(v.precision), Text.fixed(v.recall), Text.fixed(v.f1)])
+            out += grid(["pairs", "found", "true pos.", "precision", "recall", "F1"], rows)
+        }
         for family in options.families {
             guard let sweep = r.sweeps[family.id] else { continue }
             let t = options.threshold(family)
@@ -143,6 +193,10 @@ public enum Evaluation {
         let body = rows.map { s in
             [label(s), Text.count(s.found), Text.count(s.truePositives), Text.fixed(s.precision), Text.fixed(s.recall), Text.fixed(s.f1)]
         }
+        return grid(header, body)
+    }
+
+    static func grid(_ header: [String], _ body: [[String]]) -> String {
         let widths = header.indices.map { c in ([header[c]] + body.map { $0[c] }).map(\.count).max() ?? 0 }
         func row(_ cells: [String]) -> String {
             cells.enumerated().map { c, cell in

@@ -49,6 +49,10 @@ enum HTMLReport {
                 + "\(Text.plural(v.nearest.matched, "image has", "images have")) a match in another dataset. \(e(v.nearest.verdict))</p>")
             if let warning = ReportData.truncationWarning(v.result) { add("<p class=\"warning\"><strong>\(e(warning))</strong></p>") }
         }
+        if data.verifiedOverlap != nil {
+            add("<h3>Verified copies</h3><div class=\"charts\"><figure>\(inlineSVG(svgs["verified_venn_diagram.svg"] ?? "", idPrefix: "cv-"))</figure></div>")
+        }
+        if let sentence = data.verificationSentence { add("<p>\(e(sentence))</p>") }
         add("<h3>Pairs per dataset pair</h3>")
         if data.pairCounts.isEmpty {
             add("<p>With a single dataset there are no cross-dataset pairs.</p>")
@@ -83,18 +87,24 @@ enum HTMLReport {
         }
         add("</select></label> <label>Sort <select id=\"sort\"><option value=\"d\">closest first</option>"
             + "<option value=\"-d\">farthest first</option><option value=\"o\">closest under the other hash</option>"
-            + "<option value=\"i\">file order</option></select></label> <span id=\"shown\"></span></div>")
+            + "<option value=\"i\">file order</option></select></label>"
+            + (data.verification != nil ? " <label><input type=\"checkbox\" id=\"vonly\"> verified only</label>" : "")
+            + " <span id=\"shown\"></span></div>")
         add("<div id=\"gallery\">")
         for v in data.views {
             let ordered = v.shown.enumerated().map { ($0.offset, $0.element) }
             // The pair's own family first (highlighted), then the family whose distance it carries.
             let other = v.result.otherFamily
             for (i, p) in ordered {
+                let badge = data.badge(p)
                 add("<div class=\"pair\" data-alg=\"\(v.family.id)\" data-pair=\"\(p.a.dataset)-\(p.b.dataset)\" "
-                    + "data-d=\"\(p.distance)\" data-o=\"\(p.otherDistance)\" data-i=\"\(i)\">"
+                    + "data-d=\"\(p.distance)\" data-o=\"\(p.otherDistance)\" data-i=\"\(i)\""
+                    + (badge.map { " data-v=\"\($0.verified ? 1 : 0)\"" } ?? "") + ">"
                     + figure(p.a, data) + figure(p.b, data)
                     + "<div class=\"dist\"><span class=\"main\">\(v.family.id) \(p.distance)</span>"
-                    + (other == v.family ? "" : " <span>\(other.id) \(p.otherDistance)</span>") + "</div></div>")
+                    + (other == v.family ? "" : " <span>\(other.id) \(p.otherDistance)</span>")
+                    + (badge.map { " <span class=\"badge \($0.verified ? "ok" : "no")\">\(e($0.text))</span>" } ?? "")
+                    + "</div></div>")
             }
         }
         add("</div>")
@@ -148,6 +158,7 @@ enum HTMLReport {
     #gallery{display:flex;flex-direction:column;gap:10px;margin-top:12px}
     .pair{display:grid;grid-template-columns:1fr 1fr 170px;gap:12px;align-items:center;border:1px solid #e3e3e3;border-radius:6px;padding:8px}
     .pair figure{margin:0;text-align:center}.pair img{max-width:256px;max-height:256px;background:#eee;border:1px solid #ddd}
+    .badge{display:block;margin-top:6px;padding:2px 6px;border-radius:4px;font-size:12px}.badge.ok{background:#d8f0d8;color:#185c18}.badge.no{background:#f6dcdc;color:#7a1c1c}
     .pair figcaption{font-size:13px;color:#444;word-break:break-all}
     .dist span{display:block;color:#666}.dist .main{font-weight:bold;color:#222;font-size:17px}
     .note{color:#a33}[hidden]{display:none!important}
@@ -160,11 +171,12 @@ enum HTMLReport {
       var g=document.getElementById('gallery');
       var cards=Array.prototype.slice.call(g.querySelectorAll('.pair'));
       var alg=document.getElementById('alg'),pair=document.getElementById('pair'),sort=document.getElementById('sort');
-      var shown=document.getElementById('shown');
+      var shown=document.getElementById('shown'),vonly=document.getElementById('vonly');
       function num(c,k){return parseInt(c.getAttribute('data-'+k),10);}
       function update(){
         var a=alg.value,p=pair.value,s=sort.value;
-        var vis=cards.filter(function(c){return c.getAttribute('data-alg')===a&&(!p||c.getAttribute('data-pair')===p);});
+        var vo=vonly&&vonly.checked;
+        var vis=cards.filter(function(c){return c.getAttribute('data-alg')===a&&(!p||c.getAttribute('data-pair')===p)&&(!vo||c.getAttribute('data-v')==='1');});
         vis.sort(function(x,y){
           var r=0;
           if(s==='d')r=num(x,'d')-num(y,'d');
@@ -176,7 +188,7 @@ enum HTMLReport {
         vis.forEach(function(c){c.hidden=false;g.appendChild(c);});
         shown.textContent=vis.length+(vis.length===1?' pair shown':' pairs shown');
       }
-      [alg,pair,sort].forEach(function(el){el.addEventListener('change',update);});
+      [alg,pair,sort,vonly].forEach(function(el){if(el)el.addEventListener('change',update);});
       update();
     })();
     """

@@ -60,6 +60,16 @@ enum MarkdownReport {
                 line()
             }
         }
+        if data.verifiedOverlap != nil {
+            line("### Verified copies")
+            line()
+            line("![verified overlap of the datasets](verified_venn_diagram.png)")
+            line()
+        }
+        if let sentence = data.verificationSentence {
+            line(sentence)
+            line()
+        }
         line("### Pairs per dataset pair")
         line()
         if data.pairCounts.isEmpty {
@@ -94,10 +104,12 @@ enum MarkdownReport {
                 continue
             }
             if !v.shown.isEmpty {
-                line("| Image A | Image B | \(v.family.id) distance | \(v.result.otherFamily.id) distance |")
-                line("|---|---|---:|---:|")
+                let verdicts = data.verification != nil
+                line("| Image A | Image B | \(v.family.id) distance | \(v.result.otherFamily.id) distance |" + (verdicts ? " Verdict |" : ""))
+                line("|---|---|---:|---:|" + (verdicts ? "---|" : ""))
                 for p in v.shown {
-                    line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(p.otherDistance) |")
+                    let badge = data.badge(p).map { " \($0.verified ? "✅" : "❌") \($0.text) |" } ?? (verdicts ? " |" : "")
+                    line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(p.otherDistance) |" + badge)
                 }
                 line()
             }
@@ -139,6 +151,7 @@ enum MarkdownReport {
             out.append("\(data.views.count == 2 ? "Both hashes" : "All hashes") agree on \(Text.plural(data.pairsFoundByAll, "pair")); "
                        + Text.list(only) + ". Pairs found by one hash only are the first to check by eye.")
         }
+        if let sentence = data.verificationSentence { out.append(sentence) }
         if data.totalErrors > 0 {
             out.append("\(Text.plural(data.totalErrors, "file")) could not be hashed; each dataset's errors.json says why.")
         } else {

@@ -1,5 +1,6 @@
 import Analysis
 import HashKit
+import Verification
 
 /// What both human reports show, computed once from an `AnalysisResult`.
 struct ReportData {
@@ -29,6 +30,10 @@ struct ReportData {
     let pairCounts: [PairCounts]
     let thumbnails: [ImageRef: String]
     let maxReportPairs: Int
+    /// Verdicts on the pairs, when verification ran and was not skipped.
+    let verification: PairVerdicts?
+    /// Groups of the verified pairs (every family merged), per combination of datasets.
+    let verifiedOverlap: DatasetOverlap?
 
     init(_ result: AnalysisResult, maxReportPairs: Int) {
         self.result = result
@@ -41,6 +46,14 @@ struct ReportData {
                                  overlap: DatasetOverlap(groups: r.groups, sizes: sizes), nearest: NearestDistances(r))
         }
         pairCounts = Self.countPairs(result)
+        if let v = result.verification, v.skipped == nil {
+            verification = v
+            let merged = v.merged(result).map { CrossPair(a: $0.a, b: $0.b, distance: 0, otherDistance: 0) }
+            verifiedOverlap = DatasetOverlap(groups: CrossDatasetMatch.groups(of: merged), sizes: sizes)
+        } else {
+            verification = nil
+            verifiedOverlap = nil
+        }
         thumbnails = ThumbnailNames.assign(views.flatMap { $0.shown.flatMap { [$0.a, $0.b] } }, datasetNames: names)
     }
 
@@ -51,6 +64,30 @@ struct ReportData {
             + " of similar images"
         if views.count > 1 { s += "; \(Text.plural(pairsFoundByAll, "pair was", "pairs were")) found by \(agreement)" }
         return s
+    }
+
+    /// What verification did, for both reports: how many raw pairs it rejected and why; nil
+    /// when it did not run.
+    var verificationSentence: String? {
+        guard let r = result.verification else { return nil }
+        if let skipped = r.skipped { return "Verification: \(skipped)." }
+        let verifiedPairs = r.merged(result).count
+        let rejected = r.candidates - r.verifiedCount
+        var s = "Verification re-checked the \(Text.plural(r.candidates, "image pair")) that any hash found, from pixels "
+            + "(aligned thumbnails compared as a whole and region by region, with contrast and colour): "
+            + "\(Text.plural(verifiedPairs, "pair is a", "pairs are")) verified \(verifiedPairs == 1 ? "copy" : "copies") and "
+            + "\(Text.plural(rejected, "raw pair was", "raw pairs were")) rejected"
+        let reasons = r.rejections.map { "\(Text.count($0.count)) \($0.reason.phrase)" }
+        if !reasons.isEmpty { s += " (\(Text.list(reasons)))" }
+        return s + ". The raw pairs are listed unchanged; verified_cross_duplicates.json holds the verified ones."
+    }
+
+    /// A pair's verdict for the reports: verified or not, and the words of its badge.
+    func badge(_ p: CrossPair) -> (verified: Bool, text: String)? {
+        guard let v = verification?.verdict(p) else { return nil }
+        let similarity = Text.fixed(v.similarity, digits: 3)
+        return v.verified ? (true, "verified (similarity \(similarity))")
+            : (false, "not verified: \(v.error == nil ? v.reason.phrase : "unreadable image")")
     }
 
     /// "found by both" for two families, "found by all" for more.
@@ -126,6 +163,10 @@ struct ReportData {
             out.append(("\(AnalysisJSON.crossDuplicatesFileName(v.family))", "all \(alg) pairs and groups"))
             out.append(("\(v.prefix)_venn_diagram.png", "\(alg) overlap diagram (also .svg)"))
             out.append(("\(v.prefix)_distance_histogram.png", "\(alg) nearest-distance histogram (also .svg)"))
+        }
+        if verification != nil {
+            out.append((AnalysisJSON.verifiedFileName, "verified pairs of every hash merged, with each hash's distance, and their groups"))
+            out.append(("verified_venn_diagram.png", "overlap diagram of the verified groups (also .svg)"))
         }
         out.append(("report.html", "this report with a sortable, filterable pair gallery"))
         out.append(("examples/", "thumbnails of the images in the listed pairs"))

@@ -43,6 +43,13 @@ public struct ReportWriter: Sendable {
             svgs[hist + ".svg"] = try figures.write(key: histChart.cacheKey, png: "\(outDir)/\(hist).png",
                                                     svg: "\(outDir)/\(hist).svg", draw: histChart.render)
         }
+        if let overlap = data.verifiedOverlap {
+            let venn = "verified_venn_diagram"
+            let chart = VennChart(title: data.names.count <= 3 ? "Verified copies: overlap of the datasets" : "Verified copies: groups per combination of datasets",
+                                  names: data.names, overlap: overlap)
+            svgs[venn + ".svg"] = try figures.write(key: chart.cacheKey, png: "\(outDir)/\(venn).png",
+                                                    svg: "\(outDir)/\(venn).svg", draw: chart.render)
+        }
         let thumbnails = ThumbnailWriter(decoder: ImageDecoder(limits: limits), cache: cache)
         let placeholders = try thumbnails.write(data.thumbnails, datasets: result.datasets, to: outDir + "/examples")
         try AtomicFile.write(MarkdownReport.render(data), to: outDir + "/REPORT.md")

@@ -97,6 +97,10 @@ final class PairStreamingTests: XCTestCase {
             XCTAssertEqual(Array(pieces.joined()), eager.serialized(), "chunk \(chunk)")
             if chunk == 1 { XCTAssertGreaterThan(pieces.count, 100) }
         }
+        // Text printed at one indentation and written at another is printed again.
+        let printed = JSONValue.printed(SerializedJSON(items[3], indent: 6))
+        XCTAssertEqual(JSONValue.obj([("x", .obj([("y", .array([printed]))]))]).serialized(),
+                       JSONValue.obj([("x", .obj([("y", .array([items[3]]))]))]).serialized())
         let path = NSTemporaryDirectory() + "lazy-\(getpid()).json"
         defer { unlink(path) }
         try AtomicFile.write(lazy, to: path)

@@ -28,7 +28,7 @@ final class MatchEndToEndTests: XCTestCase {
 
     /// Every JSON output but manifest.json (timings, sources) byte-identical.
     func assertSameData(_ got: String, _ want: String, _ label: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        var files = ["perceptual_cross_duplicates.json", "robust_cross_duplicates.json"]
+        var files = ["perceptual_cross_duplicates.json", "robust_cross_duplicates.json", "verified_cross_duplicates.json"]
         for n in names { files += ["\(n)/perceptual_hashes.json", "\(n)/robust_hashes.json"] }
         for f in files {
             XCTAssertEqual(try bytes("\(got)/\(f)"), try bytes("\(want)/\(f)"), "\(label): \(f)", file: file, line: line)
@@ -67,7 +67,7 @@ final class MatchEndToEndTests: XCTestCase {
             XCTAssertEqual(lines, whole.text.split(separator: "\n").count, "the shards of \(n) cover it exactly once")
         }
         let fromShards = root + "/from-shards"
-        _ = try run(["match"] + shardArgs + ["--out", fromShards])
+        _ = try run(["match"] + shardArgs + names.map { "--images=\($0)=\(root)/\($0)" } + ["--out", fromShards])
         try assertSameData(fromShards, analyzed, "from hash --json shards")
 
         // 3. From the store.

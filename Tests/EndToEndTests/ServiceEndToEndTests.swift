@@ -579,7 +579,8 @@ final class ServiceEndToEndTests: XCTestCase {
 
         // The same JSON bytes as analyze on the same folders.
         func cli(_ out: String, _ args: [String]) throws -> String {
-            let r = try E2E.run(["analyze"] + args + ["--out", root + "/" + out, "--no-store", "--max-report-pairs", "5"])
+            // The service answers the raw pairs: the CLI's without verification.
+            let r = try E2E.run(["analyze"] + args + ["--out", root + "/" + out, "--no-store", "--max-report-pairs", "5", "--no-verify"])
             XCTAssertEqual(r.status, 0, r.stderr)
             return root + "/" + out
         }
@@ -619,7 +620,7 @@ final class ServiceEndToEndTests: XCTestCase {
         server.stop()
 
         // And the other way round: what the server scanned, the CLI reuses without decoding.
-        let reuse = try E2E.run(["analyze", "a=\(a)", "b=\(b)", "--out", root + "/reuse", "--store", store])
+        let reuse = try E2E.run(["analyze", "a=\(a)", "b=\(b)", "--out", root + "/reuse", "--store", store, "--no-verify"])
         XCTAssertEqual(reuse.status, 0, reuse.stderr)
         XCTAssertTrue(reuse.stderr.contains("(0 decoded, 12 reused from the store)"), reuse.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: root + "/reuse/perceptual_cross_duplicates.json")),
@@ -927,7 +928,7 @@ final class ServiceEndToEndTests: XCTestCase {
         XCTAssertEqual(try r.get("/v1/datasets/many").object["images"] as? Int, 1000)
 
         let clean = root + "/clean"
-        let cli = try E2E.run(["analyze", "many=\(many)", "ref=\(refDir)", "--out", clean, "--no-store", "--max-report-pairs", "5"])
+        let cli = try E2E.run(["analyze", "many=\(many)", "ref=\(refDir)", "--out", clean, "--no-store", "--max-report-pairs", "5", "--no-verify"])
         XCTAssertEqual(cli.status, 0, cli.stderr)
         for (family, file) in [("phash", "perceptual_cross_duplicates.json"), ("blockmean", "robust_cross_duplicates.json")] {
             let got = try r.get("/v1/cross-duplicates?datasets=many,ref&family=\(family)")

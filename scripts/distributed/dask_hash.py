@@ -94,7 +94,9 @@ def main(argv=None):
         if cluster is not None:
             cluster.close()
     hashed = time.time() - started
-    subprocess.run([args.match_crosshash or args.crosshash, "match", *match_args, "--out", args.out, *extra], check=True)
+    # The client sees the folders too (thumbnails, verification of candidate pairs from pixels).
+    images = [f"--images={name}={folder}" for name, folder in datasets]
+    subprocess.run([args.match_crosshash or args.crosshash, "match", *match_args, *images, "--out", args.out, *extra], check=True)
     print(f"dask_hash: {len(datasets)} datasets x {args.shards} shards hashed in {hashed:.1f} s, matched into {args.out}",
           file=sys.stderr)
 

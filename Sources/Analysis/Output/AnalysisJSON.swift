@@ -28,8 +28,11 @@ public enum AnalysisJSON {
     /// A lazy array: a pair's JSON is made only while the file is written, and each image's
     /// reference is printed once however many pairs it is in (a pair explosion repeats the same
     /// few thousand images millions of times).
-    static func pairs(_ pairs: PairList, _ datasets: [DatasetResult]) -> JSONValue {
+    /// `verdicts`: the seed's fields stay as they are; verification only appends "verified" and
+    /// "similarity" to each pair it judged.
+    static func pairs(_ pairs: PairList, _ datasets: [DatasetResult], verdicts: PairVerdicts? = nil) -> JSONValue {
         let names = datasets.map(\.spec.name)
+        let verdicts = verdicts.flatMap { $0.verdicts.isEmpty ? nil : $0 }
         let refs = PrintedRefs(datasets.map(\.keys.count))
         return .lazyArray(LazyJSONArray(count: pairs.count) { i in
             let p = pairs[i]
@@ -40,7 +43,13 @@ public enum AnalysisJSON {
             } else {
                 (a, b) = (ref(p.a, names), ref(p.b, names))
             }
-            return .obj([("a", a), ("b", b), ("distance", .int(p.distance)), ("other_distance", .int(p.otherDistance))])
+            var fields: [(String, JSONValue)] = [("a", a), ("b", b), ("distance", .int(p.distance)),
+                                                 ("other_distance", .int(p.otherDistance))]
+            if let v = verdicts?.verdict(p) {
+                fields.append(("similarity", .double(round4(v.similarity))))
+                fields.append(("verified", .bool(v.verified)))
+            }
+            return .obj(fields)
         })
     }
 
@@ -65,12 +74,39 @@ public enum AnalysisJSON {
         .object([(Array("dataset".utf8), .str(names[r.dataset])), (Array("file".utf8), .string(r.key.bytes))])
     }
 
-    public static func crossDuplicates(_ result: FamilyMatches, _ datasets: [DatasetResult]) -> JSONValue {
+
+    static func round4(_ x: Double) -> Double { (x * 10000).rounded() / 10000 }
+
+    /// `verified_cross_duplicates.json`.
+    public static let verifiedFileName = "verified_cross_duplicates.json"
+
+    /// The verified pairs of every family merged (one row per image pair, with each family's
+    /// distance), their groups, and what verification rejected.
+    public static func verifiedDuplicates(_ result: AnalysisResult, _ verdicts: PairVerdicts) -> JSONValue {
+        let merged = verdicts.merged(result)
+        let rows: [JSONValue] = merged.map { p in
+            .obj([("a", ref(p.a, result.datasets)), ("b", ref(p.b, result.datasets)),
+                  ("distances", .obj(result.families.compactMap { f in p.distances[f.id].map { (f.id.rawValue, .int($0)) } })),
+                  ("similarity", .double(round4(p.similarity)))])
+        }
+        let groups = CrossDatasetMatch.groups(of: merged.map { CrossPair(a: $0.a, b: $0.b, distance: 0, otherDistance: 0) })
+        var fields: [(String, JSONValue)] = [
+            ("candidates", .int(verdicts.candidates)),
+            ("verified", .int(merged.count)),
+            ("rejected", .obj(verdicts.rejections.map { ($0.reason.rawValue, .int($0.count)) })),
+            ("pairs", .array(rows)),
+            ("groups", .array(groups.map { .array($0.map { ref($0, result.datasets) }) })),
+        ]
+        if let skipped = verdicts.skipped { fields.append(("skipped", .str(skipped))) }
+        return .obj(fields)
+    }
+
+    public static func crossDuplicates(_ result: FamilyMatches, _ datasets: [DatasetResult], verdicts: PairVerdicts? = nil) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("algorithm", .str(result.family.id.rawValue)),
             ("bits", .int(result.family.bits)),
             ("threshold", .int(result.threshold)),
-            ("pairs", pairs(result.pairs, datasets)),
+            ("pairs", pairs(result.pairs, datasets, verdicts: verdicts)),
             ("groups", .array(result.groups.map { .array($0.map { ref($0, datasets) }) })),
         ]
         if let within = result.within { fields.append(("within", pairs(within, datasets))) }
@@ -78,6 +114,10 @@ public enum AnalysisJSON {
         if result.truncated {
             fields.append(("truncated", .bool(true)))
             fields.append(("pairs_found", .int(result.pairsFound)))
+        }
+        if let verdicts, verdicts.skipped == nil {
+            let groups = CrossDatasetMatch.groups(of: result.pairs.filter(verdicts.isVerified))
+            fields.append(("verified_groups", .array(groups.map { .array($0.map { ref($0, datasets) }) })))
         }
         return .obj(fields)
     }
@@ -118,13 +158,19 @@ public enum AnalysisJSON {
             ("device", .obj(device)),
             ("seconds", .obj([("scan", .double(round3(t.scan))), ("decode", .double(round3(t.decode))),
                               ("hash", .double(round3(t.hash))), ("match", .double(round3(t.match))),
-                              ("report", .double(round3(t.report))), ("total", .double(round3(t.total)))])),
+                              ("report", .double(round3(t.report))), ("total", .double(round3(t.total)))]
+                             + (result.verification == nil ? [] : [("verify", .double(round3(t.verify)))]))),
             ("pairs", .obj(result.allMatches.map { ($0.family.id.rawValue, .int($0.pairs.count)) })),
         ]
         let truncated = result.allMatches.filter(\.truncated)
         if !truncated.isEmpty {
             fields.append(("truncated", .obj(truncated.map { ($0.family.id.rawValue, .obj([
                 ("pairs_found", .int($0.pairsFound)), ("pairs_written", .int($0.pairs.count + ($0.within?.count ?? 0)))])) })))
+        }
+        if let v = result.verification {
+            var verification: [(String, JSONValue)] = [("candidates", .int(v.candidates)), ("verified", .int(v.merged(result).count))]
+            if let skipped = v.skipped { verification.append(("skipped", .str(skipped))) }
+            fields.append(("verification", .obj(verification)))
         }
         let indexed = result.datasets.compactMap(\.counts)
         if !indexed.isEmpty { fields.append(("files", counts(indexed.reduce(IndexCounts(), +)))) }
@@ -150,7 +196,11 @@ public enum AnalysisJSON {
             try AtomicFile.write(errors(d), to: dir + "/errors.json")
         }
         for m in result.allMatches {
-            try AtomicFile.write(crossDuplicates(m, result.datasets), to: out + "/" + crossDuplicatesFileName(m.family))
+            try AtomicFile.write(crossDuplicates(m, result.datasets, verdicts: result.verification),
+                                 to: out + "/" + crossDuplicatesFileName(m.family))
+        }
+        if let verdicts = result.verification {
+            try AtomicFile.write(verifiedDuplicates(result, verdicts), to: out + "/" + verifiedFileName)
         }
     }
 }

@@ -77,8 +77,9 @@ public indirect enum JSONValue: Equatable, Sendable {
             JSONValue.newline(&out, indent)
             out.append(UInt8(ascii: "]"))
         case .printed(let text):
-            precondition(text.indent == indent, "programmer error: JSON text serialized at another indentation")
-            out += text.bytes
+            // The text is only valid at the indentation it was printed at (a pair list nested
+            // deeper, e.g. in a service response, prints the value again).
+            if text.indent == indent { out += text.bytes } else { text.value.write(into: &out, indent: indent, flush: flush) }
         case .lazyArray(let items):
             if items.count == 0 { out += Array("[]".utf8); return }
             out.append(UInt8(ascii: "["))
@@ -194,12 +195,14 @@ private extension String {
 
 /// A value's canonical text at one indentation, for `JSONValue.printed`.
 public struct SerializedJSON: Sendable {
+    public let value: JSONValue
     public let bytes: [UInt8]
     public let indent: Int
 
     public init(_ value: JSONValue, indent: Int) {
         var out = [UInt8]()
         value.write(into: &out, indent: indent, flush: nil)
+        self.value = value
         bytes = out
         self.indent = indent
     }

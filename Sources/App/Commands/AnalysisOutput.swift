@@ -2,16 +2,24 @@ import Analysis
 import Foundation
 import HashKit
 import HashStore
+import Logging
 import Report
 
 /// The output folder of `analyze` and `match`: the JSON files, the reports and, last, the
 /// manifest (once the report's time is known); then the one-line summary on stderr.
 enum AnalysisOutput {
-    static func write(_ result: inout AnalysisResult, to out: String, maxReportPairs: Int, limits: DecodeLimits,
-                      store: HashStore?) throws {
+    static func write(_ result: inout AnalysisResult, to out: String, matching: MatchingOptions, limits: DecodeLimits,
+                      store: HashStore?, logger: Logger) throws {
+        if matching.verify {
+            let verdicts = PairVerification.run(result, limits: limits)
+            if let skipped = verdicts.skipped { logger.warning("\(skipped)") }
+            result.verification = verdicts
+            result.timings.verify = verdicts.seconds
+            result.timings.total += verdicts.seconds
+        }
         let reportStart = Date()
         try AnalysisJSON.writeData(result, to: out)
-        try ReportWriter(maxReportPairs: maxReportPairs, limits: limits,
+        try ReportWriter(maxReportPairs: matching.maxReportPairs, limits: limits,
                          cache: store.map { StoreArtifactCache(store: $0) }).write(result, to: out)
         result.timings.report = Date().timeIntervalSince(reportStart)
         result.timings.total += result.timings.report
@@ -23,7 +31,8 @@ enum AnalysisOutput {
     static func summary(_ result: AnalysisResult, out: String) -> String {
         let images = result.datasets.reduce(0) { $0 + $1.hashes.count }
         let errors = result.datasets.reduce(0) { $0 + $1.errorCount }
-        let pairs = result.allMatches.map(Self.pairText).joined(separator: ", ")
+        var pairs = result.allMatches.map(Self.pairText).joined(separator: ", ")
+        if let v = result.verification, v.skipped == nil { pairs += ", \(v.merged(result).count) verified" }
         let indexed = result.datasets.compactMap(\.counts)
         let files = indexed.reduce(IndexCounts(), +)
         let how = indexed.isEmpty ? "" : String(format: " (%d decoded, %d reused from the store)", files.decoded, files.reused)

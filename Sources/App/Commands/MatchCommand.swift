@@ -23,6 +23,11 @@ struct MatchCommand: ParsableCommand {
                                             valueName: "path"))
     var store: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Where the images of dataset NAME are (repeatable): for thumbnails and verification when SOURCE does not say (hash --json files), or says wrongly.",
+        valueName: "name=folder"))
+    var images: [String] = []
+
     @Argument(help: "Datasets as NAME=SOURCE.")
     var datasets: [String]
 
@@ -50,7 +55,20 @@ struct MatchCommand: ParsableCommand {
         return out
     }
 
-    func validate() throws { _ = try Self.parse(datasets) }
+    func validate() throws {
+        let names = try Self.parse(datasets).map(\.name)
+        for (name, _) in try imageFolders() where !names.contains(name) {
+            throw ValidationError("--images \(name)=...: no dataset is named '\(name)'")
+        }
+    }
+
+    /// --images NAME=FOLDER, absolute.
+    func imageFolders() throws -> [(String, String)] {
+        try images.map { item in
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else { throw ValidationError("--images '\(item)': expected NAME=FOLDER") }
+            return (String(item[..<eq]), URL(fileURLWithPath: String(item[item.index(after: eq)...])).standardizedFileURL.path)
+        }
+    }
 
     func run() throws {
         let logger = Runtime.logger()
@@ -73,7 +91,9 @@ struct MatchCommand: ParsableCommand {
         var loaded = [DatasetResult]()
         for g in groups {
             do {
-                loaded.append(try HashSources.load(name: g.name, sources: g.sources, families: options.families, store: openStore))
+                var dataset = try HashSources.load(name: g.name, sources: g.sources, families: options.families, store: openStore)
+                if let folder = try imageFolders().last(where: { $0.0 == g.name })?.1 { dataset.spec.path = folder }
+                loaded.append(dataset)
             } catch let error as HashFileError {
                 FileHandle.standardError.write(Data("crosshash: dataset '\(g.name)': \(error)\n".utf8))
                 throw ExitCode(2)
@@ -87,7 +107,7 @@ struct MatchCommand: ParsableCommand {
         timings.match = Date().timeIntervalSince(matchStart)
         timings.total = Date().timeIntervalSince(start)
         var result = AnalysisResult(datasets: loaded, matches: matches, device: engines.description, timings: timings)
-        try AnalysisOutput.write(&result, to: out, maxReportPairs: matching.maxReportPairs, limits: DecodeLimits(), store: opened)
+        try AnalysisOutput.write(&result, to: out, matching: matching, limits: DecodeLimits(), store: opened, logger: logger)
         FileHandle.standardError.write(Data(AnalysisOutput.summary(result, out: out).utf8))
     }
 }

@@ -17,6 +17,10 @@ struct MatchingOptions: ParsableArguments {
     @Flag(name: .long, help: "Also list pairs inside each dataset (a separate \"within\" array).")
     var within = false
 
+    @Flag(name: .long, inversion: .prefixedNo,
+          help: "Re-check every candidate pair (the union of both hashes' pairs) from pixels and mark it verified or not; the raw pairs stay as they are.")
+    var verify = true
+
     @Option(name: .long, help: "At most this many pairs per hash in the reports (the JSON holds all).")
     var maxReportPairs: Int = 500
 

@@ -1,0 +1,116 @@
+import Foundation
+import HashKit
+import Verification
+
+/// An unordered cross-dataset image pair, stored with the smaller reference first, so the pair
+/// of either family finds the same verdict.
+public struct PairKey: Hashable, Sendable {
+    public var first: ImageRef
+    public var second: ImageRef
+
+    public init(_ x: ImageRef, _ y: ImageRef) {
+        if y < x { (first, second) = (y, x) } else { (first, second) = (x, y) }
+    }
+}
+
+/// The verdicts of one verification run, looked up by image pair by the JSON and report writers.
+/// The raw pairs are never changed: verification only adds to them.
+public struct PairVerdicts: Sendable {
+    public var verdicts: [PairKey: Verdict]
+    /// Candidate pairs (the union of every family's pairs).
+    public var candidates: Int
+    /// Why verification did not run (too many candidates); `verdicts` is then empty.
+    public var skipped: String?
+    public var seconds: Double
+
+    public init(verdicts: [PairKey: Verdict], candidates: Int, skipped: String? = nil, seconds: Double = 0) {
+        self.verdicts = verdicts
+        self.candidates = candidates
+        self.skipped = skipped
+        self.seconds = seconds
+    }
+
+    public func verdict(_ p: CrossPair) -> Verdict? { verdicts[PairKey(p.a, p.b)] }
+
+    public func isVerified(_ p: CrossPair) -> Bool { verdict(p)?.verified ?? false }
+
+    /// Rejected candidates by reason, most frequent first (ties by name).
+    public var rejections: [(reason: VerdictReason, count: Int)] {
+        var counts = [VerdictReason: Int]()
+        for v in verdicts.values where !v.verified { counts[v.reason, default: 0] += 1 }
+        return counts.map { ($0.key, $0.value) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.rawValue < $1.0.rawValue }
+    }
+
+    public var verifiedCount: Int { verdicts.values.filter(\.verified).count }
+
+    /// The verified image pairs of every family merged, one row per image pair, in pair order
+    /// (dataset order, then keys), each with its distance under every family.
+    public func merged(_ result: AnalysisResult) -> [MergedPair] {
+        guard !verdicts.isEmpty else { return [] }
+        var rows = [PairKey: MergedPair]()
+        for m in result.allMatches {
+            for p in m.pairs {
+                let key = PairKey(p.a, p.b)
+                guard let v = verdicts[key], v.verified else { continue }
+                var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity)
+                row.distances[m.family.id] = p.distance
+                row.distances[m.otherFamily.id] = row.distances[m.otherFamily.id] ?? p.otherDistance
+                rows[key] = row
+            }
+        }
+        return rows.values.sorted { ($0.a, $0.b) < ($1.a, $1.b) }
+    }
+}
+
+/// A verified image pair with its distance under each family.
+public struct MergedPair: Sendable, Equatable {
+    public var a: ImageRef
+    public var b: ImageRef
+    public var distances: [HashFamily.ID: Int]
+    public var similarity: Double
+}
+
+public enum PairVerification {
+    /// Above this many candidates verification is skipped (with a message): every candidate
+    /// costs a comparison, and a threshold that yields this many pairs is matching noise.
+    public static let maxCandidates = 100_000
+    /// Above this many distinct images verification is skipped too: each keeps a ~72 KB signature
+    /// in memory while the pairs are compared (10,000 images: ~0.7 GB).
+    public static let maxImages = 10_000
+
+    /// Verifies the union of every family's pairs of `result`.
+    public static func run(_ result: AnalysisResult, limits: DecodeLimits = DecodeLimits(),
+                           maxCandidates: Int = PairVerification.maxCandidates,
+                           maxImages: Int = PairVerification.maxImages) -> PairVerdicts {
+        let start = Date()
+        // A pair explosion is refused before any set of its pairs is built.
+        let raw = result.allMatches.reduce(0) { $0 + $1.pairs.count }
+        guard raw <= maxCandidates * max(1, result.allMatches.count) else {
+            return PairVerdicts(verdicts: [:], candidates: raw,
+                                skipped: "verification skipped: \(raw) raw pairs exceed the bound of \(maxCandidates) candidates (lower the thresholds)")
+        }
+        var keys = [PairKey]()
+        var seen = Set<PairKey>()
+        for m in result.allMatches { for p in m.pairs where seen.insert(PairKey(p.a, p.b)).inserted { keys.append(PairKey(p.a, p.b)) } }
+        guard keys.count <= maxCandidates else {
+            return PairVerdicts(verdicts: [:], candidates: keys.count,
+                                skipped: "verification skipped: \(keys.count) candidate pairs exceed the bound of \(maxCandidates) (lower the thresholds)")
+        }
+        var index = [ImageRef: Int]()
+        var paths = [[UInt8]]()
+        func id(_ r: ImageRef) -> Int {
+            if let i = index[r] { return i }
+            index[r] = paths.count
+            paths.append(result.datasets[r.dataset].pathBytes(for: r.key))
+            return paths.count - 1
+        }
+        let candidates = keys.map { CandidatePair(a: id($0.first), b: id($0.second)) }
+        guard paths.count <= maxImages else {
+            return PairVerdicts(verdicts: [:], candidates: keys.count,
+                                skipped: "verification skipped: the \(keys.count) candidate pairs name \(paths.count) images, more than the bound of \(maxImages) (lower the thresholds)")
+        }
+        let verdicts = Verifier(limits: limits).verify(candidates: candidates, images: paths)
+        return PairVerdicts(verdicts: Dictionary(uniqueKeysWithValues: zip(keys, verdicts)), candidates: keys.count,
+                            seconds: Date().timeIntervalSince(start))
+    }
+}

@@ -1,0 +1,71 @@
+import Dispatch
+import HashKit
+
+/// Two images to re-check, as indices into the image list given to `Verifier.verify`.
+public struct CandidatePair: Sendable, Hashable {
+    public var a: Int
+    public var b: Int
+    public init(a: Int, b: Int) {
+        self.a = a
+        self.b = b
+    }
+}
+
+/// Re-checks candidate pairs from pixels. Each image is decoded once (at a reduced JPEG scale),
+/// images and then pairs in parallel; the work grows with the number of candidates only.
+public struct Verifier: Sendable {
+    public var measure: Measure
+    public var decoder: ImageDecoder
+    /// Previews are decoded with a longer side of at least this (libjpeg DCT scaling).
+    public static let previewSide = 256
+
+    public init(policy: VerificationPolicy = VerificationPolicy(), limits: DecodeLimits = DecodeLimits()) {
+        self.measure = Measure(policy: policy)
+        self.decoder = ImageDecoder(limits: limits)
+    }
+
+    /// The signature of one file, or why it could not be decoded.
+    public func signature(pathBytes: [UInt8]) -> Result<Signature, DecodeError> {
+        do {
+            let image = try decoder.decodePreview(pathBytes: pathBytes, minSide: Self.previewSide)
+            return .success(Signature(image))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// One verdict per candidate, in order. `images` are file paths (raw bytes); only those a
+    /// candidate names are decoded.
+    public func verify(candidates: [CandidatePair], images: [[UInt8]]) -> [Verdict] {
+        var used = [Int]()
+        var seen = Set<Int>()
+        for c in candidates { for i in [c.a, c.b] where seen.insert(i).inserted { used.append(i) } }
+        let signatures = ParallelMap.map(used) { signature(pathBytes: images[$0]) }
+        var byImage = [Int: Result<Signature, DecodeError>]()
+        for (i, s) in zip(used, signatures) { byImage[i] = s }
+        return ParallelMap.map(candidates) { c in
+            switch (byImage[c.a], byImage[c.b]) {
+            case let (.success(x)?, .success(y)?):
+                return measure.compare(x, y)
+            case let (.failure(e)?, _), let (_, .failure(e)?):
+                return Verdict(verified: false, similarity: 0, worstRegion: 0, reason: .different, error: e.description)
+            default:
+                return Verdict(verified: false, similarity: 0, worstRegion: 0, reason: .different, error: "not decoded")
+            }
+        }
+    }
+}
+
+/// `map` over all cores (DispatchQueue.concurrentPerform), results in input order.
+enum ParallelMap {
+    static func map<T, R>(_ items: [T], _ body: (T) -> R) -> [R] {
+        guard !items.isEmpty else { return [] }
+        let out = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
+        out.initialize(repeating: nil)
+        defer { out.deinitialize(); out.deallocate() }
+        items.withUnsafeBufferPointer { input in
+            DispatchQueue.concurrentPerform(iterations: items.count) { i in out[i] = body(input[i]) }
+        }
+        return out.map { $0! }
+    }
+}
