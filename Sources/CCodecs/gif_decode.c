@@ -48,6 +48,25 @@ static int palette_needed(const uint8_t *p, size_t entries) {
     return 0;
 }
 
+/* The global or local colour table at *pos, of 2^((flags & 7) + 1) entries (Pillow reads as many
+   as the file holds): *table is NULL when it is the grey ramp Pillow treats as no palette. Returns
+   0 when the file ends inside an entry. */
+static int read_colour_table(const uint8_t *data, size_t size, size_t *pos, uint8_t flags,
+                             const uint8_t **table, size_t *entries) {
+    size_t want = (size_t)3 << ((flags & 7) + 1);
+    size_t have = size - *pos < want ? size - *pos : want;
+    if (have % 3 != 0) return 0;
+    if (palette_needed(data + *pos, have / 3)) {
+        *table = data + *pos;
+        *entries = have / 3;
+    } else {
+        *table = NULL;
+        *entries = 0;
+    }
+    *pos += have;
+    return 1;
+}
+
 /* Reads one sub-block at *pos (Pillow's data()): returns its length (0 for a terminator or at the
  * end of the file) and moves *pos past what exists of it. */
 static size_t sub_block(const cc_decoder *d, size_t *pos, const uint8_t **body) {
@@ -75,16 +94,8 @@ int cc_gif_read_header(cc_decoder *d, uint64_t max_pixels) {
     size_t pos = 13;
     const uint8_t *global = NULL;
     size_t global_entries = 0;
-    if (data[10] & 0x80) {
-        size_t want = (size_t)3 << ((data[10] & 7) + 1);
-        size_t have = size - pos < want ? size - pos : want;
-        if (have % 3 != 0) return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the global colour table");
-        if (palette_needed(data + pos, have / 3)) {
-            global = data + pos;
-            global_entries = have / 3;
-        }
-        pos += have;
-    }
+    if ((data[10] & 0x80) && !read_colour_table(data, size, &pos, data[10], &global, &global_entries))
+        return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the global colour table");
 
     /* Blocks up to the first image descriptor. */
     int found = 0;
@@ -129,19 +140,8 @@ int cc_gif_read_header(cc_decoder *d, uint64_t max_pixels) {
             s->interlaced = (desc[8] & 64) != 0;
             const uint8_t *table = global;
             size_t entries = global_entries;
-            if (desc[8] & 0x80) {
-                size_t want = (size_t)3 << ((desc[8] & 7) + 1);
-                size_t have = size - pos < want ? size - pos : want;
-                if (have % 3 != 0) return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the local colour table");
-                if (palette_needed(data + pos, have / 3)) {
-                    table = data + pos;
-                    entries = have / 3;
-                } else {
-                    table = NULL;
-                    entries = 0;
-                }
-                pos += have;
-            }
+            if ((desc[8] & 0x80) && !read_colour_table(data, size, &pos, desc[8], &table, &entries))
+                return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the local colour table");
             if (pos >= size) return cc_fail(d, CC_ERR_TRUNCATED, "the file ends before the image data");
             s->lzw_bits = data[pos++];
             s->data_offset = pos;
