@@ -195,6 +195,32 @@ final class ReportWriterTests: XCTestCase {
         }
     }
 
+    /// Large inputs: nearest distances exact up to a radius, the rest in one "farther" bar,
+    /// said in the chart, REPORT.md and report.html.
+    func testNearestDistancesUpToARadiusGetAFartherBar() throws {
+        var result = try makeResult()
+        var m = result.matches[HashFamily.phash.id]!
+        m.nearestRadius = 10
+        m.nearestOtherDistance = [4, 1, FamilyMatches.fartherThanRadius, 4, 1, FamilyMatches.fartherThanRadius]
+        result.matches[HashFamily.phash.id] = m
+        let stats = NearestDistances(m)
+        XCTAssertEqual(stats.farther, 2)
+        XCTAssertEqual(stats.total, 6)
+        XCTAssertEqual(stats.bars.count, 12, "0...10 and the farther bar")
+        XCTAssertEqual(stats.bars.last?.label, "> 10")
+        XCTAssertEqual(stats.bars.last?.count, 2)
+        XCTAssertEqual(stats.emptyRunAroundThreshold, 5...10, "empty from 5, known (and empty) only up to the radius")
+        let out = root + "/out"
+        try ReportWriter().write(result, to: out)
+        // Cairo draws text as glyph outlines, so the chart is checked by its bars above; here
+        // only that it differs from the chart of exact distances.
+        let exact = root + "/exact"
+        try ReportWriter().write(try makeResult(), to: exact)
+        XCTAssertNotEqual(try read(out + "/perceptual_distance_histogram.svg"), try read(exact + "/perceptual_distance_histogram.svg"))
+        XCTAssertTrue(try read(out + "/REPORT.md").contains("exact up to 10 (2 images farther)"))
+        XCTAssertTrue(try read(out + "/report.html").contains("exact up to 10 (2 images farther)"))
+    }
+
     func testOneAndFourDatasets() throws {
         let base = try makeResult()
         var one = base
