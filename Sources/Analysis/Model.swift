@@ -83,13 +83,18 @@ public struct DatasetResult: Sendable {
 
     /// The content digest of `key`, if this result knows it.
     public func digest(of key: FileKey) -> ContentDigest? {
-        guard digests.count == keys.count else { return nil }
+        guard digests.count == keys.count, let i = index(of: key) else { return nil }
+        return digests[i]
+    }
+
+    /// The position of `key` in `keys` (and `hashes`), by binary search.
+    public func index(of key: FileKey) -> Int? {
         var lo = 0, hi = keys.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if keys[mid] < key { lo = mid + 1 } else { hi = mid }
         }
-        return lo < keys.count && keys[lo] == key ? digests[lo] : nil
+        return lo < keys.count && keys[lo] == key ? lo : nil
     }
 
     public var errorCount: Int { issues.filter { !$0.warning }.count }

@@ -63,6 +63,39 @@ final class PairVerificationTests: XCTestCase {
         XCTAssertEqual(file["rejected"]?["different"]?.intValue, verdicts.count - 1)
     }
 
+    /// --candidate-radius: pairs within a looser radius become extra candidates; a verified one
+    /// joins the merged rows with its distances from the hashes; the raw pairs do not change.
+    func testLooserCandidatesJoinOnlyTheVerifiedRows() throws {
+        var r = try result()
+        let raw = Set(r.allMatches.flatMap { $0.pairs.map { PairKey($0.a, $0.b) } })
+        let extra = try XCTUnwrap(PairVerification.looserCandidates(r, radii: [HashFamily.phash.id: 20], matcher: BruteForceMatcher()))
+        let wider = try CrossDatasetMatch(matcher: BruteForceMatcher()).run(r.datasets, family: .phash, other: .blockmean, threshold: 20)
+        XCTAssertEqual(Set(extra), Set(wider.pairs.map { PairKey($0.a, $0.b) }))
+        let onlyLooser = Set(extra).subtracting(raw)
+        XCTAssertFalse(onlyLooser.isEmpty, "the looser radius finds pairs the thresholds do not")
+        XCTAssertNil(try PairVerification.looserCandidates(r, radii: [HashFamily.phash.id: 20], matcher: BruteForceMatcher(),
+                                                           maxCandidates: extra.count - 1), "too many: nil")
+        XCTAssertNotNil(PairVerification.run(r, extra: nil).skipped)
+
+        let run = PairVerification.run(r, extra: extra)
+        XCTAssertEqual(run.candidates, raw.union(extra).count)
+        // One looser pair judged a copy (the files do not exist, so the verdict is made up here).
+        let chosen = try XCTUnwrap(onlyLooser.sorted { ($0.first, $0.second) < ($1.first, $1.second) }.first)
+        var verdicts = run.verdicts
+        verdicts[chosen] = Verdict(verified: true, similarity: 0.97, worstRegion: 0, reason: .copy)
+        let pv = PairVerdicts(verdicts: verdicts, candidates: run.candidates)
+        r.verification = pv
+        let rows = pv.merged(r)
+        XCTAssertEqual(rows.map { PairKey($0.a, $0.b) }, [chosen])
+        let da = r.datasets[chosen.first.dataset], db = r.datasets[chosen.second.dataset]
+        let ha = da.hashes[try XCTUnwrap(da.index(of: chosen.first.key))], hb = db.hashes[try XCTUnwrap(db.index(of: chosen.second.key))]
+        XCTAssertEqual(rows.first?.distances[HashFamily.phash.id], (ha.phash ^ hb.phash).nonzeroBitCount)
+        for m in r.allMatches {
+            XCTAssertEqual(AnalysisJSON.crossDuplicates(m, r.datasets, verdicts: pv)["pairs"]?.arrayValue?.count, m.pairs.count,
+                           "raw pairs unchanged")
+        }
+    }
+
     func testUnreadableImagesAreNotVerifiedAndTooManyCandidatesSkip() throws {
         let r = try result()
         let candidates = Set(r.allMatches.flatMap { $0.pairs.map { PairKey($0.a, $0.b) } })

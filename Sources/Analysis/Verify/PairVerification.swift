@@ -58,6 +58,16 @@ public struct PairVerdicts: Sendable {
                 rows[key] = row
             }
         }
+        // Verified candidates from --candidate-radius that no family reported: distances from the hashes.
+        for (key, v) in verdicts where v.verified && rows[key] == nil {
+            let da = result.datasets[key.first.dataset], db = result.datasets[key.second.dataset]
+            guard let ia = da.index(of: key.first.key), let ib = db.index(of: key.second.key) else { continue }
+            var distances = [HashFamily.ID: Int]()
+            for f in result.families {
+                distances[f.id] = zip(f.words(of: da.hashes[ia]), f.words(of: db.hashes[ib])).reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
+            }
+            rows[key] = MergedPair(a: key.first, b: key.second, distances: distances, similarity: v.similarity)
+        }
         return rows.values.sorted { ($0.a, $0.b) < ($1.a, $1.b) }
     }
 }
@@ -78,11 +88,33 @@ public enum PairVerification {
     /// in memory while the pairs are compared (10,000 images: ~0.7 GB).
     public static let maxImages = 10_000
 
-    /// Verifies the union of every family's pairs of `result`.
-    public static func run(_ result: AnalysisResult, limits: DecodeLimits = DecodeLimits(),
+    /// The image pairs within a looser radius than the thresholds (`--candidate-radius
+    /// FAMILY=N`), matched again from the hashes: extra candidates for verification, never raw
+    /// pairs. nil when they exceed `maxCandidates` (verification is then skipped).
+    public static func looserCandidates(_ result: AnalysisResult, radii: [HashFamily.ID: Int], matcher: Matcher,
+                                        maxCandidates: Int = PairVerification.maxCandidates) throws -> [PairKey]? {
+        var keys = [PairKey]()
+        for m in result.allMatches {
+            guard let radius = radii[m.family.id], radius > m.threshold else { continue }
+            // Nearest distances are not wanted here: the cheapest radius lets an index serve them.
+            let looser = try CrossDatasetMatch(matcher: matcher, maxPairs: maxCandidates, exactNearestComparisons: 0)
+                .run(result.datasets, family: m.family, other: m.otherFamily, threshold: radius, nearestRadius: radius)
+            guard !looser.truncated else { return nil }
+            keys += looser.pairs.map { PairKey($0.a, $0.b) }
+        }
+        return keys
+    }
+
+    /// Verifies the union of every family's pairs of `result`, plus `extra` candidates (pairs
+    /// within a looser radius; nil: there were too many of them).
+    public static func run(_ result: AnalysisResult, extra: [PairKey]? = [], limits: DecodeLimits = DecodeLimits(),
                            maxCandidates: Int = PairVerification.maxCandidates,
                            maxImages: Int = PairVerification.maxImages) -> PairVerdicts {
         let start = Date()
+        guard let extra else {
+            return PairVerdicts(verdicts: [:], candidates: maxCandidates + 1,
+                                skipped: "verification skipped: the pairs within --candidate-radius exceed the bound of \(maxCandidates) candidates (lower the radius)")
+        }
         // A pair explosion is refused before any set of its pairs is built.
         let raw = result.allMatches.reduce(0) { $0 + $1.pairs.count }
         guard raw <= maxCandidates * max(1, result.allMatches.count) else {
@@ -92,6 +124,7 @@ public enum PairVerification {
         var keys = [PairKey]()
         var seen = Set<PairKey>()
         for m in result.allMatches { for p in m.pairs where seen.insert(PairKey(p.a, p.b)).inserted { keys.append(PairKey(p.a, p.b)) } }
+        for key in extra where seen.insert(key).inserted { keys.append(key) }
         guard keys.count <= maxCandidates else {
             return PairVerdicts(verdicts: [:], candidates: keys.count,
                                 skipped: "verification skipped: \(keys.count) candidate pairs exceed the bound of \(maxCandidates) (lower the thresholds)")

@@ -8,10 +8,12 @@ import Report
 /// The output folder of `analyze` and `match`: the JSON files, the reports and, last, the
 /// manifest (once the report's time is known); then the one-line summary on stderr.
 enum AnalysisOutput {
-    static func write(_ result: inout AnalysisResult, to out: String, matching: MatchingOptions, limits: DecodeLimits,
-                      store: HashStore?, logger: Logger) throws {
+    static func write(_ result: inout AnalysisResult, to out: String, matching: MatchingOptions, matcher: Matcher,
+                      limits: DecodeLimits, store: HashStore?, logger: Logger) throws {
         if matching.verify {
-            let verdicts = PairVerification.run(result, limits: limits)
+            let radii = try matching.candidateRadii()
+            let extra = radii.isEmpty ? [] : try PairVerification.looserCandidates(result, radii: radii, matcher: matcher)
+            let verdicts = PairVerification.run(result, extra: extra, limits: limits)
             if let skipped = verdicts.skipped { logger.warning("\(skipped)") }
             result.verification = verdicts
             result.timings.verify = verdicts.seconds

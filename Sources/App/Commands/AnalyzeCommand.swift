@@ -70,7 +70,7 @@ struct AnalyzeCommand: ParsableCommand {
         let analyzer = Analyzer(indexer: indexer, matcher: engines.matcher, device: engines.description, options: options)
         var result = try analyzer.run(specs)
         if let failure = pipeline.engineFailure { logger.warning("\(engines.description.name) failed, CPU fallback used: \(failure)") }
-        try AnalysisOutput.write(&result, to: out, matching: matching, limits: Runtime.limits(engineOptions), store: store,
+        try AnalysisOutput.write(&result, to: out, matching: matching, matcher: engines.matcher, limits: Runtime.limits(engineOptions), store: store,
                                  logger: logger)
         FileHandle.standardError.write(Data(AnalysisOutput.summary(result, out: out).utf8))
     }

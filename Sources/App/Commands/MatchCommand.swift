@@ -107,7 +107,7 @@ struct MatchCommand: ParsableCommand {
         timings.match = Date().timeIntervalSince(matchStart)
         timings.total = Date().timeIntervalSince(start)
         var result = AnalysisResult(datasets: loaded, matches: matches, device: engines.description, timings: timings)
-        try AnalysisOutput.write(&result, to: out, matching: matching, limits: DecodeLimits(), store: opened, logger: logger)
+        try AnalysisOutput.write(&result, to: out, matching: matching, matcher: engines.matcher, limits: DecodeLimits(), store: opened, logger: logger)
         FileHandle.standardError.write(Data(AnalysisOutput.summary(result, out: out).utf8))
     }
 }

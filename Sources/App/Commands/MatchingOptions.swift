@@ -21,6 +21,11 @@ struct MatchingOptions: ParsableArguments {
           help: "Re-check every candidate pair (the union of both hashes' pairs) from pixels and mark it verified or not; the raw pairs stay as they are.")
     var verify = true
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Also verify the pairs within this looser radius of a hash (FAMILY=N, N >= its threshold): verified ones join verified_cross_duplicates.json; the raw pairs stay as they are.",
+        valueName: "family=n"))
+    var candidateRadius: [String] = []
+
     @Option(name: .long, help: "At most this many pairs per hash in the reports (the JSON holds all).")
     var maxReportPairs: Int = 500
 
@@ -30,22 +35,40 @@ struct MatchingOptions: ParsableArguments {
     var maxPairs: Int = MatchOptions.defaultMaxPairs
 
     func validate() throws {
-        _ = try matchOptions()
+        _ = try candidateRadii()
         guard maxReportPairs >= 0 else { throw ValidationError("--max-report-pairs must be >= 0") }
         guard maxPairs >= 0 else { throw ValidationError("--max-pairs must be >= 0") }
+    }
+
+    /// --candidate-radius FAMILY=N, each at least the family's threshold and at most its bits.
+    func candidateRadii() throws -> [HashFamily.ID: Int] {
+        let options = try matchOptions()
+        var radii = [HashFamily.ID: Int]()
+        for (family, n) in try Self.familyValues(candidateRadius, option: "--candidate-radius") {
+            guard (options.threshold(family)...family.bits).contains(n) else {
+                throw ValidationError("--candidate-radius \(family.id)=\(n): must be \(options.threshold(family))...\(family.bits) (the threshold up to the bits)")
+            }
+            guard verify else { throw ValidationError("--candidate-radius needs verification (drop --no-verify)") }
+            radii[family.id] = n
+        }
+        return radii
+    }
+
+    /// FAMILY=N items of a repeatable option.
+    static func familyValues(_ items: [String], option: String) throws -> [(HashFamily, Int)] {
+        try items.map { item in
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let family = HashFamily.named(parts[0]), let n = Int(parts[1]) else {
+                throw ValidationError("\(option) '\(item)': expected FAMILY=N with FAMILY one of \(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))")
+            }
+            return (family, n)
+        }
     }
 
     /// Thresholds from --threshold FAMILY=N, --phash-threshold and --blockmean-threshold, each
     /// within 0 ... the family's bits.
     func matchOptions() throws -> MatchOptions {
-        var given = [(HashFamily, Int)]()
-        for item in threshold {
-            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let family = HashFamily.named(parts[0]), let n = Int(parts[1]) else {
-                throw ValidationError("--threshold '\(item)': expected FAMILY=N with FAMILY one of \(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))")
-            }
-            given.append((family, n))
-        }
+        var given = try Self.familyValues(threshold, option: "--threshold")
         if let t = phashThreshold { given.append((.phash, t)) }
         if let t = blockmeanThreshold { given.append((.blockmean, t)) }
         var thresholds = [HashFamily.ID: Int]()
