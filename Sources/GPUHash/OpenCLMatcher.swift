@@ -38,6 +38,9 @@ public final class OpenCLMatcher: Matcher {
     var initialPairCapacity = 1 << 16
     /// Largest pair buffer; defaults to a quarter of the matcher's budget (tests lower it).
     var maxPairBytes: Int?
+    /// Pairs of an A tile kept in memory before its spool goes to disk, when B takes several
+    /// tiles (tests lower it).
+    var spoolMemoryLimit = 1 << 20
     /// Most hashes of one set in device memory at once (one tile); tests lower it to force
     /// many tiles of both sets.
     var tileHashes = 1 << 20
@@ -116,7 +119,13 @@ public final class OpenCLMatcher: Matcher {
             let aCount = min(tileA, nA - aStart)
             try context.write(bufA, Array(a.words[(aStart * words)..<((aStart + aCount) * words)]), queue: queue)
             try context.fill(nearestB, with: .max, bytes: aCount * 4, queue: queue)
-            var pairs: [MatchPair] = []
+            // B in several tiles: each launch's pairs, sorted, go to a spool (on disk once large)
+            // as one run per (row, B tile); the A tile is then handed on row by row, B tiles in
+            // order. Host memory: 12 bytes per row and B tile, whatever the pairs.
+            let bTiles = bResident ? 1 : (nB + tileB - 1) / tileB
+            let spool = RecordSpool<MatchPair>(memoryLimit: spoolMemoryLimit)
+            var runStart = bResident ? [] : [Int](repeating: 0, count: aCount * bTiles)
+            var runCount = bResident ? [] : [UInt32](repeating: 0, count: aCount * bTiles)
             var bStart = 0
             while bStart < nB {
                 let bCount = min(tileB, nB - bStart)
@@ -128,17 +137,32 @@ public final class OpenCLMatcher: Matcher {
                                  nearestB: nearestB, nearestA: nearestA) { found, rows in
                     // With B in one tile, a launch's rows are complete: hand them on at once, so
                     // host memory holds one launch's pairs however clustered the sets are.
-                    if bResident {
-                        try sink(Self.sortedByAB(found, aOffset: aStart + rows.lowerBound, aCount: rows.count)[...])
-                    } else {
-                        pairs += found
+                    let sorted = Self.sortedByAB(found, aOffset: aStart + rows.lowerBound, aCount: rows.count)
+                    if bResident { return try sink(sorted[...]) }
+                    let tile = bStart / tileB, base = spool.count
+                    for (k, p) in sorted.enumerated() {
+                        let run = (Int(p.a) - aStart) * bTiles + tile
+                        if runCount[run] == 0 { runStart[run] = base + k }
+                        runCount[run] += 1
                     }
+                    try spool.append(contentsOf: sorted)
                 }
                 let tileNearest = try context.read(nearestA, count: bCount, as: UInt32.self, queue: queue)
                 for j in 0..<bCount where tileNearest[j] < nearestInA[bStart + j] { nearestInA[bStart + j] = tileNearest[j] }
                 bStart += bCount
             }
-            if !bResident { try sink(Self.sortedByAB(pairs, aOffset: aStart, aCount: aCount)[...]) }
+            if !bResident {
+                try spool.seal()
+                var block = [MatchPair]()
+                for run in 0..<(aCount * bTiles) where runCount[run] > 0 {
+                    for k in runStart[run]..<(runStart[run] + Int(runCount[run])) { block.append(spool[k]) }
+                    if block.count >= 1 << 16 {
+                        try sink(block[...])
+                        block.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !block.isEmpty { try sink(block[...]) }
+            }
             let tileNearest = try context.read(nearestB, count: aCount, as: UInt32.self, queue: queue)
             nearestInB += tileNearest.map { MatchResult.clamp(UInt16(clamping: $0), radius: nearestRadius) }
             aStart += aCount

@@ -47,6 +47,7 @@ final class OpenCLTiledMatchTests: XCTestCase {
             let matcher = try OpenCLMatcher(device: device)
             matcher.tileHashes = tile
             matcher.comparisonsPerLaunch = tile * 64  // several launches per tile pair too
+            matcher.spoolMemoryLimit = 97  // the runs of several B tiles go through a scratch file
             for radius in [nil, 0, 6, 12] {
                 let expected = try collect(cpu, a, b, threshold: 8, radius: radius)
                 let got = try collect(matcher, a, b, threshold: 8, radius: radius)
@@ -71,6 +72,7 @@ final class OpenCLTiledMatchTests: XCTestCase {
         let matcher = try OpenCLMatcher(device: firstOpenCLDevice())
         matcher.tileHashes = 700
         matcher.initialPairCapacity = 1000
+        matcher.spoolMemoryLimit = 10_000  // an A tile's pairs go through a scratch file
         var count = 0
         var previous: (Int32, Int32) = (-1, -1)
         var ordered = true
