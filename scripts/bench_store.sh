@@ -5,20 +5,10 @@
 #   second run on the unchanged corpus, a fourth dataset of new images added, a folder renamed.
 # Usage: scripts/bench_store.sh CORPUS [PEER_BINARY]
 set -euo pipefail
-corpus=$(cd "${1:?usage: bench_store.sh CORPUS [PEER_BINARY]}" && pwd)
+source "$(dirname "$0")/bench_common.sh"
+bench_setup "${1:?usage: bench_store.sh CORPUS [PEER_BINARY]}"
 peer=${2:-}
-here=$(cd "$(dirname "$0")/.." && pwd)
-bin=${CROSSHASH_BIN:-$here/.build/release/crosshash}
-[ -x "$bin" ] || (cd "$here" && swift build -c release >/dev/null)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
-mapfile -t names < <(find "$corpus" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
-datasets=()
-for n in "${names[@]}"; do datasets+=("$n=$corpus/$n"); done
-cat $(find "$corpus" -type f) > /dev/null   # warm the page cache
-
-seconds() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1; echo "$(date +%s.%N) - $s" | bc -l; }
 counts() { python3 -c "import json,sys; f=json.load(open(sys.argv[1]))['files']; print(f\"decoded {f['decoded']}, reused {f['reused']}, errors {f['errors']}\")" "$1/manifest.json"; }
 dcounts() { python3 -c "import json,sys; d=[d for d in json.load(open(sys.argv[1]))['datasets'] if d['name']==sys.argv[2]][0]['files']; print(f\"decoded {d['decoded']}, reused {d['reused']}, errors {d['errors']}\")" "$1/manifest.json" "$2"; }
 ratio() { echo "scale=3; $1 / $2" | bc -l; }

@@ -7,29 +7,10 @@
 #     verification in alternating runs (page cache warm), median of each, and their ratio.
 # Usage: scripts/bench_verify.sh CORPUS [RUNS]     (RUNS alternating pairs, default 3)
 set -euo pipefail
-corpus=$(cd "${1:?usage: bench_verify.sh CORPUS [RUNS]}" && pwd)
+source "$(dirname "$0")/bench_common.sh"
+bench_setup "${1:?usage: bench_verify.sh CORPUS [RUNS]}"
 runs=${2:-3}
-here=$(cd "$(dirname "$0")/.." && pwd)
-bin=${CROSSHASH_BIN:-$here/.build/release/crosshash}
-[ -x "$bin" ] || (cd "$here" && swift build -c release >/dev/null)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
-mapfile -t names < <(find "$corpus" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
-datasets=()
-for n in "${names[@]}"; do datasets+=("$n=$corpus/$n"); done
-# Dataset order as the ground truth lists them when it does (make_corpus.py): pairs name the
-# earlier dataset first. Otherwise the folders in name order.
-if [ -f "$corpus/ground_truth.json" ]; then
-  mapfile -t listed < <(python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1])).get('datasets', [])))" "$corpus/ground_truth.json")
-  if [ -n "${listed[0]:-}" ]; then
-    names=("${listed[@]}")
-    datasets=(); for n in "${names[@]}"; do datasets+=("$n=$corpus/$n"); done
-  fi
-fi
-cat $(find "$corpus" -type f) > /dev/null   # warm the page cache
-
-seconds() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1; echo "$(date +%s.%N) - $s" | bc -l; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "crosshash verification benchmark: ${#names[@]} datasets in $corpus ($(find "$corpus" -type f | wc -l) files), $(nproc) cores"

@@ -179,7 +179,10 @@ public struct FamilyMatches: Sendable {
     }
 
     /// Whether `--max-pairs` cut the pair lists short.
-    public var truncated: Bool { pairsFound > pairs.count + (within?.count ?? 0) }
+    public var truncated: Bool { pairsFound > pairsWritten }
+
+    /// Pairs in the lists (cross-dataset and within-dataset).
+    public var pairsWritten: Int { pairs.count + (within?.count ?? 0) }
 }
 
 /// Seconds spent per stage, for manifest.json.

@@ -173,14 +173,20 @@ MIH_INLINE intptr_t mih_query_body(const uint64_t *q, intptr_t words, const uint
     return st.count;
 }
 
-static intptr_t mih_query_portable(const uint64_t *q, intptr_t words, const uint64_t *set,
-                                   const chk_mih_table *tables, intptr_t table_count, int32_t m,
-                                   const uint64_t *masks, int32_t threshold, int32_t near_radius,
-                                   uint64_t *out, intptr_t capacity, uint16_t *near_set,
-                                   uint16_t *near_query) {
-    return mih_query_body(q, words, set, tables, table_count, m, masks, threshold, near_radius,
-                          out, capacity, near_set, near_query, 0);
-}
+/* The parameters of every query entry point, and the same names as arguments: one body
+   (mih_query_body, always inlined) compiled once per instruction set below. */
+#define MIH_QUERY_PARAMS                                                                        \
+    const uint64_t *q, intptr_t words, const uint64_t *set, const chk_mih_table *tables,       \
+        intptr_t table_count, int32_t m, const uint64_t *masks, int32_t threshold,             \
+        int32_t near_radius, uint64_t *out, intptr_t capacity, uint16_t *near_set,             \
+        uint16_t *near_query
+#define MIH_QUERY_ARGS                                                                          \
+    q, words, set, tables, table_count, m, masks, threshold, near_radius, out, capacity,       \
+        near_set, near_query
+#define MIH_DEFINE_QUERY(name, avx512)                                                          \
+    static intptr_t name(MIH_QUERY_PARAMS) { return mih_query_body(MIH_QUERY_ARGS, avx512); }
+
+MIH_DEFINE_QUERY(mih_query_portable, 0)
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define MIH_X86 1
@@ -191,51 +197,20 @@ __attribute__((constructor)) static void mih_detect(void) {
     mih_avx512_present = mih_popcnt_present && __builtin_cpu_supports("avx512f") &&
                          __builtin_cpu_supports("avx512vpopcntdq");
 }
-__attribute__((target("popcnt,avx512f,avx512vpopcntdq")))
-static intptr_t mih_query_avx512(const uint64_t *q, intptr_t words, const uint64_t *set,
-                                 const chk_mih_table *tables, intptr_t table_count, int32_t m,
-                                 const uint64_t *masks, int32_t threshold, int32_t near_radius,
-                                 uint64_t *out, intptr_t capacity, uint16_t *near_set,
-                                 uint16_t *near_query) {
-    return mih_query_body(q, words, set, tables, table_count, m, masks, threshold, near_radius,
-                          out, capacity, near_set, near_query, 1);
-}
-__attribute__((target("popcnt")))
-static intptr_t mih_query_popcnt(const uint64_t *q, intptr_t words, const uint64_t *set,
-                                 const chk_mih_table *tables, intptr_t table_count, int32_t m,
-                                 const uint64_t *masks, int32_t threshold, int32_t near_radius,
-                                 uint64_t *out, intptr_t capacity, uint16_t *near_set,
-                                 uint16_t *near_query) {
-    return mih_query_body(q, words, set, tables, table_count, m, masks, threshold, near_radius,
-                          out, capacity, near_set, near_query, 0);
-}
+__attribute__((target("popcnt,avx512f,avx512vpopcntdq"))) MIH_DEFINE_QUERY(mih_query_avx512, 1)
+__attribute__((target("popcnt"))) MIH_DEFINE_QUERY(mih_query_popcnt, 0)
 #endif
 
-intptr_t chk_mih_query_using(int variant, const uint64_t *q, intptr_t words, const uint64_t *set,
-                             const chk_mih_table *tables, intptr_t table_count, int32_t m,
-                             const uint64_t *masks, int32_t threshold, int32_t near_radius,
-                             uint64_t *out, intptr_t capacity, uint16_t *near_set,
-                             uint16_t *near_query) {
+intptr_t chk_mih_query_using(int variant, MIH_QUERY_PARAMS) {
 #ifdef MIH_X86
-    if (variant >= CHK_MIH_AVX512 && mih_avx512_present)
-        return mih_query_avx512(q, words, set, tables, table_count, m, masks, threshold,
-                                near_radius, out, capacity, near_set, near_query);
-    if (variant != CHK_PORTABLE && mih_popcnt_present)
-        return mih_query_popcnt(q, words, set, tables, table_count, m, masks, threshold,
-                                near_radius, out, capacity, near_set, near_query);
+    if (variant >= CHK_MIH_AVX512 && mih_avx512_present) return mih_query_avx512(MIH_QUERY_ARGS);
+    if (variant != CHK_PORTABLE && mih_popcnt_present) return mih_query_popcnt(MIH_QUERY_ARGS);
 #endif
     (void)variant;
-    return mih_query_portable(q, words, set, tables, table_count, m, masks, threshold, near_radius,
-                              out, capacity, near_set, near_query);
+    return mih_query_portable(MIH_QUERY_ARGS);
 }
 
-intptr_t chk_mih_query(const uint64_t *q, intptr_t words, const uint64_t *set,
-                       const chk_mih_table *tables, intptr_t table_count, int32_t m,
-                       const uint64_t *masks, int32_t threshold, int32_t near_radius,
-                       uint64_t *out, intptr_t capacity, uint16_t *near_set, uint16_t *near_query) {
-    return chk_mih_query_using(CHK_MIH_AVX512, q, words, set, tables, table_count, m, masks,
-                               threshold, near_radius, out, capacity, near_set, near_query);
-}
+intptr_t chk_mih_query(MIH_QUERY_PARAMS) { return chk_mih_query_using(CHK_MIH_AVX512, MIH_QUERY_ARGS); }
 
 int chk_mih_best_variant(void) {
 #ifdef MIH_X86

@@ -211,6 +211,11 @@ final class OpenCLContext {
     // MARK: transfers and launches
 
     func write<T>(_ buffer: CLBuffer, _ values: [T], offset: Int = 0, queue: Int = 0) throws {
+        try write(buffer, values[...], offset: offset, queue: queue)
+    }
+
+    /// A slice is uploaded in place (a tile of a hash set, without copying it first).
+    func write<T>(_ buffer: CLBuffer, _ values: ArraySlice<T>, offset: Int = 0, queue: Int = 0) throws {
         let bytes = values.count * MemoryLayout<T>.stride
         guard bytes > 0 else { return }
         try values.withUnsafeBytes { raw in

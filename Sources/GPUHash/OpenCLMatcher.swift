@@ -117,7 +117,7 @@ public final class OpenCLMatcher: Matcher {
         var aStart = 0
         while aStart < nA {
             let aCount = min(tileA, nA - aStart)
-            try context.write(bufA, Array(a.words[(aStart * words)..<((aStart + aCount) * words)]), queue: queue)
+            try context.write(bufA, a.words[(aStart * words)..<((aStart + aCount) * words)], queue: queue)
             try context.fill(nearestB, with: .max, bytes: aCount * 4, queue: queue)
             // B in several tiles: each launch's pairs, sorted, go to a spool (on disk once large)
             // as one run per (row, B tile); the A tile is then handed on row by row, B tiles in
@@ -130,7 +130,7 @@ public final class OpenCLMatcher: Matcher {
             while bStart < nB {
                 let bCount = min(tileB, nB - bStart)
                 if !bResident {
-                    try context.write(bufB, Array(b.words[(bStart * words)..<((bStart + bCount) * words)]), queue: queue)
+                    try context.write(bufB, b.words[(bStart * words)..<((bStart + bCount) * words)], queue: queue)
                 }
                 try context.fill(nearestA, with: .max, bytes: bCount * 4, queue: queue)
                 try launcher.run(bufA: bufA, aCount: aCount, aOffset: aStart, bufB: bufB, bCount: bCount, bOffset: bStart,

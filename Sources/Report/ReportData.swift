@@ -128,7 +128,7 @@ struct ReportData {
     /// The warning both reports show when `--max-pairs` cut a family's pairs; nil otherwise.
     static func truncationWarning(_ m: FamilyMatches) -> String? {
         guard m.truncated else { return nil }
-        let written = m.pairs.count + (m.within?.count ?? 0)
+        let written = m.pairsWritten
         return "Truncated: the \(m.family.id) matcher found \(Text.count(m.pairsFound)) pairs; only the first "
             + "\(Text.count(written)) are listed (--max-pairs), and groups are built from those. "
             + "Many identical (often blank or flat) images usually cause this; raise --max-pairs to list them all."

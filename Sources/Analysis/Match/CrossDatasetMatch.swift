@@ -33,7 +33,10 @@ public struct MatchOptions: Sendable {
     /// The radius nearest distances are exact up to when the input is too large for exact ones:
     /// the threshold plus the report's gap margin (1/32 of the bits), so the report can still say
     /// whether the threshold sits in an empty stretch of the histogram.
-    public func nearestRadius(for family: HashFamily) -> Int { threshold(family) + max(1, family.bits / 32) }
+    public func nearestRadius(for family: HashFamily) -> Int { Self.nearestRadius(threshold: threshold(family), family: family) }
+
+    /// The threshold plus the report's gap margin (1/32 of the bits).
+    public static func nearestRadius(threshold: Int, family: HashFamily) -> Int { threshold + max(1, family.bits / 32) }
 
     /// The family whose distance a pair of `family` also carries: the next family in the list
     /// (with two families, the other one), or `family` itself when it is alone.
@@ -75,7 +78,8 @@ public struct CrossDatasetMatch {
         }
     }
 
-    /// `nearestRadius` applies only when the comparisons exceed `exactNearestComparisons`; the
+    /// `nearestRadius` (default: `MatchOptions.nearestRadius`) applies only when the comparisons
+    /// exceed `exactNearestComparisons`, so large inputs can be served by an index; the
     /// choice depends on the input alone, never on the matcher, so every device gives the same.
     public func run(_ datasets: [DatasetResult], family: HashFamily, other otherFamily: HashFamily,
                     threshold: Int, nearestRadius: Int? = nil) throws -> FamilyMatches {
@@ -84,7 +88,8 @@ public struct CrossDatasetMatch {
         let keys = datasets.map(\.keys)
         var comparisons = 0
         for i in datasets.indices { for j in datasets.indices where j > i { comparisons += packed[i].count * packed[j].count } }
-        let radius = comparisons > exactNearestComparisons ? nearestRadius : nil
+        let radius = comparisons > exactNearestComparisons
+            ? nearestRadius ?? MatchOptions.nearestRadius(threshold: threshold, family: family) : nil
 
         var nearest: [[UInt16]] = datasets.map { [UInt16](repeating: .max, count: $0.hashes.count) }
         let offsets = datasets.reduce(into: [0]) { $0.append($0.last! + $1.hashes.count) }

@@ -107,17 +107,14 @@ final class PairListBuilder {
         spool = RecordSpool(memoryLimit: memoryLimit)
     }
 
-    var count: Int { spool.count }
-    var truncated: Bool { seen > spool.count }
-    var isFull: Bool { spool.count >= limit }
-
-    /// Keeps the pair unless the cap is reached; true when kept.
+    /// Keeps the pair unless the cap is reached; true when kept. The other distance is only
+    /// computed for kept pairs (past the cap a pair explosion only counts).
     @discardableResult
-    func add(datasetA: Int, datasetB: Int, _ p: MatchPair, otherDistance: Int) throws -> Bool {
+    func add(datasetA: Int, datasetB: Int, _ p: MatchPair, otherDistance: @autoclosure () -> Int) throws -> Bool {
         seen += 1
         guard spool.count < limit else { return false }
         try spool.append(PairList.Record(datasetA: UInt16(datasetA), datasetB: UInt16(datasetB), distance: p.distance,
-                                         otherDistance: UInt16(clamping: otherDistance),
+                                         otherDistance: UInt16(clamping: otherDistance()),
                                          a: UInt32(bitPattern: p.a), b: UInt32(bitPattern: p.b)))
         return true
     }

@@ -35,17 +35,19 @@ public enum AnalysisJSON {
         let verdicts = verdicts.flatMap { $0.verdicts.isEmpty ? nil : $0 }
         let refs = PrintedRefs(datasets.map(\.keys.count))
         return .lazyArray(LazyJSONArray(count: pairs.count) { i in
-            let p = pairs[i]
+            // The pair itself (its keys) is only built where a reference is printed for the
+            // first time, or a verdict is looked up: a pair explosion repeats few images.
+            let s = pairs.summary(i)
             let a: JSONValue, b: JSONValue
             if let at = pairs.location(i) {
-                a = refs.printed(at.datasetA, at.a) { ref(p.a, names) }
-                b = refs.printed(at.datasetB, at.b) { ref(p.b, names) }
+                a = refs.printed(at.datasetA, at.a) { ref(pairs[i].a, names) }
+                b = refs.printed(at.datasetB, at.b) { ref(pairs[i].b, names) }
             } else {
-                (a, b) = (ref(p.a, names), ref(p.b, names))
+                (a, b) = (ref(pairs[i].a, names), ref(pairs[i].b, names))
             }
-            var fields: [(String, JSONValue)] = [("a", a), ("b", b), ("distance", .int(p.distance)),
-                                                 ("other_distance", .int(p.otherDistance))]
-            if let v = verdicts?.verdict(p) {
+            var fields: [(String, JSONValue)] = [("a", a), ("b", b), ("distance", .int(s.distance)),
+                                                 ("other_distance", .int(s.other))]
+            if let v = verdicts?.verdict(pairs[i]) {
                 fields.append(("similarity", .double(round4(v.similarity))))
                 fields.append(("verified", .bool(v.verified)))
             }
@@ -165,7 +167,7 @@ public enum AnalysisJSON {
         let truncated = result.allMatches.filter(\.truncated)
         if !truncated.isEmpty {
             fields.append(("truncated", .obj(truncated.map { ($0.family.id.rawValue, .obj([
-                ("pairs_found", .int($0.pairsFound)), ("pairs_written", .int($0.pairs.count + ($0.within?.count ?? 0)))])) })))
+                ("pairs_found", .int($0.pairsFound)), ("pairs_written", .int($0.pairsWritten))])) })))
         }
         if let v = result.verification {
             var verification: [(String, JSONValue)] = [("candidates", .int(v.candidates)), ("verified", .int(v.merged(result).count))]

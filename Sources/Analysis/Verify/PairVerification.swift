@@ -63,9 +63,7 @@ public struct PairVerdicts: Sendable {
             let da = result.datasets[key.first.dataset], db = result.datasets[key.second.dataset]
             guard let ia = da.index(of: key.first.key), let ib = db.index(of: key.second.key) else { continue }
             var distances = [HashFamily.ID: Int]()
-            for f in result.families {
-                distances[f.id] = zip(f.words(of: da.hashes[ia]), f.words(of: db.hashes[ib])).reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
-            }
+            for f in result.families { distances[f.id] = f.distance(da.hashes[ia], db.hashes[ib]) }
             rows[key] = MergedPair(a: key.first, b: key.second, distances: distances, similarity: v.similarity)
         }
         return rows.values.sorted { ($0.a, $0.b) < ($1.a, $1.b) }

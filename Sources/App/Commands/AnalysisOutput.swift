@@ -41,7 +41,7 @@ enum AnalysisOutput {
         var text = String(format: "crosshash: %d images%@, %d errors, %@, %.1f s on %@ -> %@/REPORT.md, %@/report.html\n",
                           images, how, errors, pairs, result.timings.total, result.device.name, out, out)
         for m in result.allMatches where m.truncated {
-            text += "crosshash: warning: \(m.family.id) found \(m.pairsFound) pairs; only the first \(m.pairs.count + (m.within?.count ?? 0)) "
+            text += "crosshash: warning: \(m.family.id) found \(m.pairsFound) pairs; only the first \(m.pairsWritten) "
                 + "are written (--max-pairs); the JSON says \"truncated\": true\n"
         }
         return text
