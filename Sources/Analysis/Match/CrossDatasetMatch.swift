@@ -59,6 +59,9 @@ public struct CrossDatasetMatch {
     public var exactNearestComparisons: Int
     /// Pairs a list keeps in memory before it goes to a scratch file (tests lower it).
     var pairMemoryLimit = 1 << 20
+    /// Checked between blocks of pairs: when it answers true the run throws `CancellationError`
+    /// (the service's client went away; the CLI never stops).
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     public init(matcher: Matcher, within: Bool = false, maxPairs: Int = MatchOptions.defaultMaxPairs,
                 exactNearestComparisons: Int = MatchOptions.defaultExactNearestComparisons) {
@@ -98,7 +101,9 @@ public struct CrossDatasetMatch {
 
         for i in datasets.indices {
             for j in datasets.indices where j > i {
+                if shouldStop() { throw CancellationError() }
                 let near = try matcher.stream(packed[i], packed[j], threshold: threshold, nearestRadius: radius) { block in
+                    if shouldStop() { throw CancellationError() }
                     for p in block {
                         guard try cross.add(datasetA: i, datasetB: j, p,
                                             otherDistance: other[i].distance(Int(p.a), other[j], Int(p.b))) else { continue }
@@ -116,6 +121,7 @@ public struct CrossDatasetMatch {
             let list = PairListBuilder(limit: maxPairs, memoryLimit: pairMemoryLimit)
             for i in datasets.indices {
                 _ = try matcher.stream(packed[i], packed[i], threshold: threshold, nearestRadius: 0) { block in
+                    if shouldStop() { throw CancellationError() }
                     for p in block where p.a < p.b {
                         try list.add(datasetA: i, datasetB: i, p, otherDistance: other[i].distance(Int(p.a), other[i], Int(p.b)))
                     }

@@ -39,10 +39,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a client may take to send a request body (then 408).")
     var requestTimeout = 120
 
+    @Option(name: .long, help: "Pixels (from image headers) queued or being hashed, all requests together; a request that does not fit gets 503, one whose own images hold more gets 413. At least --max-pixels.")
+    var maxInflightPixels = ServiceSettings.defaultMaxInflightPixels
+
+    @Option(name: .long, help: "Pairs listed per family in a cross-duplicates answer; past it the lists are cut and marked truncated.")
+    var maxPairs = ServiceSettings.defaultMaxPairs
+
     func validate() throws {
         _ = try Self.parseListen(listen)
-        guard maxBodyBytes > 0, maxImagesPerRequest > 0, queueImages > 0, requestTimeout > 0 else {
-            throw ValidationError("--max-body-bytes, --max-images-per-request, --queue-images and --request-timeout must be positive")
+        guard maxBodyBytes > 0, maxImagesPerRequest > 0, queueImages > 0, requestTimeout > 0, maxInflightPixels > 0, maxPairs > 0 else {
+            throw ValidationError("--max-body-bytes, --max-images-per-request, --queue-images, --request-timeout, --max-inflight-pixels and --max-pairs must be positive")
         }
     }
 
@@ -82,7 +88,8 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = ServiceMetrics(deviceKind: engines.description.kind, deviceName: engines.description.name)
         let settings = ServiceSettings(limits: Runtime.limits(engineOptions), roots: resolvedRoots,
                                        maxImagesPerRequest: maxImagesPerRequest, queueImages: queueImages,
-                                       workers: engineOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                                       workers: engineOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                       maxInflightPixels: maxInflightPixels, maxPairs: maxPairs)
         let service = try HashService(
             store: store,
             engines: ServiceEngines(engine: engines.engine, fallback: engines.fallback, matcher: engines.matcher,

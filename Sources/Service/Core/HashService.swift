@@ -28,14 +28,29 @@ public struct ServiceSettings: Sendable {
     public var maxImagesPerRequest: Int
     public var queueImages: Int
     public var workers: Int
+    /// Pixels (from the images' headers) queued or being decoded and hashed, all requests
+    /// together: decoded pixels are what memory goes to, about 4 bytes each at most. A request
+    /// that does not fit while others run gets 503; one whose own images hold more gets 413.
+    public var maxInflightPixels: Int
+    /// Pairs listed per family in a cross-duplicates answer (the CLI's `--max-pairs` rule: past
+    /// it the lists are cut and the answer says `truncated`).
+    public var maxPairs: Int
+
+    public static let defaultMaxInflightPixels = 256_000_000
+    public static let defaultMaxPairs = 1_000_000
 
     public init(limits: DecodeLimits = DecodeLimits(), roots: [String] = [], maxImagesPerRequest: Int = 1000,
-                queueImages: Int = 256, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                queueImages: Int = 256, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                maxInflightPixels: Int = ServiceSettings.defaultMaxInflightPixels,
+                maxPairs: Int = ServiceSettings.defaultMaxPairs) {
         self.limits = limits
         self.roots = roots
         self.maxImagesPerRequest = maxImagesPerRequest
         self.queueImages = queueImages
         self.workers = workers
+        // A single image within --max-pixels must always be admissible.
+        self.maxInflightPixels = max(maxInflightPixels, limits.maxPixels > 0 ? limits.maxPixels : maxInflightPixels)
+        self.maxPairs = maxPairs
     }
 }
 
@@ -60,7 +75,8 @@ public final class HashService: @unchecked Sendable {
         self.engines = engines
         self.settings = settings
         self.pool = HashingPool(engines: engines, limits: settings.limits, workers: settings.workers,
-                                capacity: settings.queueImages, observe: observe)
+                                capacity: settings.queueImages, maxInflightPixels: settings.maxInflightPixels,
+                                observe: observe)
         for dataset in try store.datasets() { try reload(dataset) }
     }
 
@@ -68,15 +84,21 @@ public final class HashService: @unchecked Sendable {
 
     // MARK: Hashing
 
-    public func hash(_ images: [[UInt8]]) async throws(ServiceError) -> [Result<HashedImage, HashingFailure>] {
+    public func hash(_ images: [[UInt8]], cancellation: CancellationFlag = .never) async throws(ServiceError)
+        -> [Result<HashedImage, HashingFailure>] {
         guard images.count <= settings.maxImagesPerRequest else {
             throw ServiceError(.tooLarge, "\(images.count) images in one request, over the limit of \(settings.maxImagesPerRequest) (--max-images-per-request); send them in several requests")
         }
-        let results = await pool.hash(images)
-        if results.contains(where: { if case .failure(.busy) = $0 { return true } else { return false } }) {
-            throw ServiceError(.busy, "the hashing queue is full (\(settings.queueImages) images, --queue-images); retry in a moment")
+        do {
+            return try await pool.hash(images, cancellation: cancellation)
+        } catch {
+            switch error {
+            case .busy(let why):
+                throw ServiceError(.busy, "\(why); retry in a moment")
+            case .tooManyPixels(let pixels):
+                throw ServiceError(.tooLarge, "the images of this request hold \(pixels) pixels, over the \(settings.maxInflightPixels) this server hashes at once (--max-inflight-pixels); send fewer or smaller images per request")
+            }
         }
-        return results
     }
 
     // MARK: Datasets
@@ -230,14 +252,18 @@ public final class HashService: @unchecked Sendable {
 
     /// Exactly what `crosshash analyze` writes as `<prefix>_cross_duplicates.json` for the same
     /// stored datasets in the same order.
-    public func crossDuplicates(datasets names: [String]?, options: MatchOptions, family: HashFamily) throws -> JSONValue {
+    /// The pair lists are lazy (pairs beyond a million wait in a scratch file), so the answer is
+    /// meant to be serialised in pieces; at most `settings.maxPairs` pairs per list.
+    public func crossDuplicates(datasets names: [String]?, options: MatchOptions, family: HashFamily,
+                                cancellation: CancellationFlag = .never) throws -> JSONValue {
         let stored = try store.datasets()
         let chosen = try (names ?? stored.map(\.name)).map { name -> StoredDataset in
             guard let d = stored.first(where: { $0.name == name }) else { throw Self.unknown(name) }
             return d
         }
         let results = try chosen.map { try StoredDatasets.load(store, $0, spec: DatasetSpec(name: $0.name, path: $0.root ?? "")) }
-        let cross = CrossDatasetMatch(matcher: engines.matcher, within: options.within)
+        var cross = CrossDatasetMatch(matcher: engines.matcher, within: options.within, maxPairs: settings.maxPairs)
+        cross.shouldStop = { cancellation.isCancelled }
         let matches = try cross.run(results, family: family, other: options.otherFamily(family), threshold: options.threshold(family))
         return AnalysisJSON.crossDuplicates(matches, results)
     }

@@ -54,7 +54,16 @@ public final class HashingPool: @unchecked Sendable {
 
     private struct Job {
         var bytes: [UInt8]
+        var cancellation: CancellationFlag
         var done: @Sendable (Result<HashedImage, HashingFailure>) -> Void
+    }
+
+    /// Why a whole request was turned away before any of its images was decoded.
+    public enum Refusal: Error, Sendable, Equatable {
+        /// The queue (images or pixels) is full with other requests' work: retry shortly.
+        case busy(String)
+        /// The request's own images hold more pixels than may be in flight at once.
+        case tooManyPixels(Int)
     }
 
     private struct Decoded {
@@ -70,6 +79,9 @@ public final class HashingPool: @unchecked Sendable {
     private var jobs = [Job]()
     private var decoded = [Decoded]()
     private var decodedPixels = 0
+    /// Header pixels of every admitted image not yet finished (queued, decoding or hashing).
+    private var pixelsInFlight = 0
+    private let maxInflightPixels: Int
     private var stopped = false
     private var threads = [Thread]()
     private let statsLock = NSLock()
@@ -78,10 +90,12 @@ public final class HashingPool: @unchecked Sendable {
     private let observe: @Sendable (Int, Double, Double) -> Void
 
     public init(engines: ServiceEngines, limits: DecodeLimits, workers: Int, capacity: Int,
+                maxInflightPixels: Int = ServiceSettings.defaultMaxInflightPixels,
                 observe: @escaping @Sendable (Int, Double, Double) -> Void = { _, _, _ in }) {
         self.engines = engines
         self.decoder = ImageDecoder(limits: limits)
         self.capacity = max(1, capacity)
+        self.maxInflightPixels = max(1, maxInflightPixels)
         self.observe = observe
         for n in 0..<max(1, workers) {
             let t = Thread { [unowned self] in self.decodeLoop() }
@@ -110,25 +124,70 @@ public final class HashingPool: @unchecked Sendable {
         return stats
     }
 
-    /// Hashes every image of one request; results in order. The whole request is refused
-    /// (every slot `.busy`) when its images do not fit in the queue, so a request is never
-    /// half-served.
-    public func hash(_ images: [[UInt8]]) async -> [Result<HashedImage, HashingFailure>] {
+    /// The pixels an image will be decoded to, read from its header (no pixel memory): 0 for
+    /// an image the decoder will refuse before allocating (unreadable header, over --max-pixels).
+    func headerPixels(_ bytes: [UInt8]) -> Int {
+        guard let header = try? ImageDecoder.probe(data: bytes) else { return 0 }
+        let (pixels, overflow) = header.width.multipliedReportingOverflow(by: header.height)
+        guard !overflow else { return 0 }
+        return decoder.limits.maxPixels > 0 && pixels > decoder.limits.maxPixels ? 0 : pixels
+    }
+
+    /// Hashes every image of one request; results in order. The whole request is refused before
+    /// any work when its images do not fit in the queue (by count or by header pixels), so a
+    /// request is never half-served and decoded pixels in memory stay within the budget.
+    /// Images of a request whose `cancellation` is set are skipped, not decoded.
+    public func hash(_ images: [[UInt8]], cancellation: CancellationFlag = .never) async throws(Refusal)
+        -> [Result<HashedImage, HashingFailure>] {
         guard !images.isEmpty else { return [] }
-        return await withCheckedContinuation { continuation in
-            let collector = Collector(count: images.count) { continuation.resume(returning: $0) }
+        let pixels = images.map(headerPixels)
+        let total = pixels.reduce(0, +)
+        guard total <= maxInflightPixels else { throw .tooManyPixels(total) }
+        let admitted: Result<[Result<HashedImage, HashingFailure>], Refusal> = await withCheckedContinuation { continuation in
+            let collector = Collector(count: images.count) { continuation.resume(returning: .success($0)) }
             condition.lock()
-            guard !stopped, jobs.count + decoded.count + images.count <= capacity || (jobs.isEmpty && decoded.isEmpty) else {
+            let idle = jobs.isEmpty && decoded.isEmpty
+            guard !stopped else {
                 condition.unlock()
-                continuation.resume(returning: images.map { _ in .failure(.busy) })
+                continuation.resume(returning: .failure(.busy("the server is shutting down")))
                 return
             }
+            guard jobs.count + decoded.count + images.count <= capacity || idle else {
+                condition.unlock()
+                continuation.resume(returning: .failure(.busy("the hashing queue is full (\(capacity) images, --queue-images)")))
+                return
+            }
+            guard pixelsInFlight + total <= maxInflightPixels else {
+                condition.unlock()
+                continuation.resume(returning: .failure(.busy(
+                    "the images being hashed hold \(pixelsInFlight) pixels; with this request's \(total) that is over --max-inflight-pixels (\(maxInflightPixels))")))
+                return
+            }
+            pixelsInFlight += total
             for (i, bytes) in images.enumerated() {
-                jobs.append(Job(bytes: bytes) { collector.set(i, $0) })
+                let held = pixels[i]
+                jobs.append(Job(bytes: bytes, cancellation: cancellation) { [unowned self] result in
+                    self.release(pixels: held)
+                    collector.set(i, result)
+                })
             }
             condition.broadcast()
             condition.unlock()
         }
+        return try admitted.get()
+    }
+
+    private func release(pixels: Int) {
+        condition.lock()
+        pixelsInFlight -= pixels
+        condition.unlock()
+    }
+
+    /// Pixels admitted and not yet finished (for metrics and tests).
+    public var inflightPixels: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return pixelsInFlight
     }
 
     /// Stops the threads once the queue is empty (graceful shutdown lets running requests finish first).
@@ -143,6 +202,11 @@ public final class HashingPool: @unchecked Sendable {
 
     private func decodeLoop() {
         while let job = nextJob() {
+            // The client has gone: nobody will read this result.
+            if job.cancellation.isCancelled {
+                job.done(.failure(.image("not hashed: the client went away")))
+                continue
+            }
             let t0 = Date()
             let digest = ContentDigest.of(job.bytes)
             let image: DecodedImage

@@ -16,7 +16,7 @@ struct Routes {
     let bodyTimeout: Duration
     let metrics: ServiceMetrics
 
-    func register(on router: Router<BasicRequestContext>, apiKeys: Set<String>) {
+    func register(on router: Router<ServiceRequestContext>, apiKeys: Set<String>) {
         router.get("healthz") { _, _ in json(.obj([("status", .str("ok"))])) }
         router.get("readyz") { _, _ in
             json(.obj([("status", .str("ready")),
@@ -115,7 +115,7 @@ struct Routes {
     }
 
     /// A path parameter, percent-decoded; must be UTF-8.
-    func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+    func parameter(_ context: ServiceRequestContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name), let decoded = raw.removingPercentEncoding else {
             throw Problem(.badRequest, "the \(name) in the path is not valid percent-encoded UTF-8")
         }
@@ -160,10 +160,10 @@ struct Routes {
 
     // MARK: Hashing
 
-    @Sendable func hash(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func hash(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let name = request.uri.queryParameters.get("name") ?? "image"
         let (items, multipart) = try await images(request, defaultName: name)
-        let results = try await service.hash(items.map(\.bytes))
+        let results = try await service.hash(items.map(\.bytes), cancellation: context.cancellation)
         if !multipart, case .failure(.image(let message)) = results[0] {
             throw Problem(.unprocessableContent, message)
         }
@@ -177,13 +177,13 @@ struct Routes {
               ("images", .int(s.images)), ("errors", .int(s.errors))])
     }
 
-    @Sendable func listDatasets(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func listDatasets(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let service = self.service
         let summaries = try await offload { try service.summaries() }
         return json(.obj([("datasets", .array(summaries.map(datasetJSON)))]))
     }
 
-    @Sendable func putDataset(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func putDataset(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let name = try parameter(context, "name")
         let buffer = try await body(request)
         var root: String?
@@ -204,7 +204,7 @@ struct Routes {
         return json(datasetJSON(summary), status: created ? .created : .ok)
     }
 
-    @Sendable func getDataset(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func getDataset(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let name = try parameter(context, "name")
         let service = self.service
         let (summary, dataset) = try await offload { (try service.summary(name), try service.load(name)) }
@@ -219,7 +219,7 @@ struct Routes {
         return json(.obj(fields))
     }
 
-    @Sendable func deleteDataset(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func deleteDataset(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let service = self.service, name = try parameter(context, "name")
         try await offload { try service.deleteDataset(name) }
         return Response(status: .noContent)
@@ -233,7 +233,7 @@ struct Routes {
         return FileKey(bytes: bytes)
     }
 
-    @Sendable func addImages(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func addImages(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let name = try parameter(context, "name")
         guard try service.store.dataset(named: name) != nil else { throw HashService.unknown(name) }
         if let type = request.headers[.contentType], Multipart.isMultipart(type) {
@@ -285,12 +285,12 @@ struct Routes {
         return json(.obj([("added", .int(items.count))]))
     }
 
-    @Sendable func scan(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func scan(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let id = try service.scan(try parameter(context, "name"))
         return json(.obj([("job", .str(id)), ("state", .str("queued"))]), status: .accepted, headers: [.location: "/v1/jobs/\(id)"])
     }
 
-    @Sendable func job(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func job(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let id = try parameter(context, "id")
         guard let s = service.jobs.status(id) else { throw Problem(.notFound, "no job '\(id)' (jobs are kept while the server runs)") }
         var fields: [(String, JSONValue)] = [
@@ -339,7 +339,7 @@ struct Routes {
         return options
     }
 
-    @Sendable func query(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func query(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         var options = QueryOptions()
         var ids = [JSONValue]()
         var queries = [MatchIndex.Query?]()
@@ -420,7 +420,7 @@ struct Routes {
         return json(.obj([("results", .array(results))]))
     }
 
-    @Sendable func crossDuplicates(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func crossDuplicates(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let q = request.uri.queryParameters
         var thresholds = [HashFamily.ID: Int]()
         for family in HashFamily.all {
@@ -444,9 +444,11 @@ struct Routes {
             throw Problem(.badRequest, "datasets must be distinct names separated by commas")
         }
         let service = self.service, matchOptions = MatchOptions(thresholds: thresholds, within: within)
-        let body = try await offload {
-            try service.crossDuplicates(datasets: names, options: matchOptions, family: family).serialized()
+        let cancellation = context.cancellation
+        // Matched first (errors still get their status), then written while serialised.
+        let answer = try await offload {
+            try service.crossDuplicates(datasets: names, options: matchOptions, family: family, cancellation: cancellation)
         }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return StreamedBody.json(answer, cancellation: cancellation)
     }
 }

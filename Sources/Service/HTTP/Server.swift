@@ -31,7 +31,7 @@ public struct ServiceServer {
         // CROSSHASH_LOG asks for more): the one listening line below is what tools wait for.
         var serverLogger = logger
         if ProcessInfo.processInfo.environment["CROSSHASH_LOG"] == nil { serverLogger.logLevel = .warning }
-        let router = Router()
+        let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
         Routes(service: service, maxBodyBytes: maxBodyBytes, bodyTimeout: requestTimeout, metrics: metrics).register(on: router, apiKeys: apiKeys)

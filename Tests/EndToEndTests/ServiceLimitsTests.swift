@@ -1,0 +1,181 @@
+import XCTest
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 16's answers that can be huge and work that must stop: cross-duplicates capped by
+/// `--max-pairs` and streamed with bounded memory, work dropped within a second of the client
+/// going away, and the shared in-flight pixel budget (413 for a request over it, 503 with
+/// Retry-After while others hold it). A real `crosshash serve` on 127.0.0.1; memory is the
+/// server's own resident memory from /proc, asserted only outside AddressSanitizer.
+final class ServiceLimitsTests: XCTestCase {
+    var root = ""
+    var servers = [ServerProcess]()
+
+    override func setUpWithError() throws {
+        _ = try E2E.binary()
+        root = try E2E.tempDir("limits")
+    }
+
+    override func tearDownWithError() throws {
+        for s in servers where s.isRunning { s.kill9() }
+        servers.removeAll()
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    func startServer(_ args: [String]) throws -> ServerProcess {
+        let server = try ServerProcess(["--device", "cpu", "--no-store"] + args)
+        servers.append(server)
+        try server.waitReady()
+        return server
+    }
+
+    static var underASan: Bool { ProcessInfo.processInfo.environment["ASAN_OPTIONS"] != nil }
+
+    /// Fills dataset `name` with `count` images of one and the same hash pair (every image of one
+    /// dataset matches every image of another), in requests of 5,000 precomputed items.
+    func fillEqual(_ c: HTTPClient, _ name: String, count: Int, phash: String, blockmean: String) throws {
+        XCTAssertEqual(try c.request("PUT", "/v1/datasets/\(name)").status, 201)
+        var start = 0
+        while start < count {
+            let end = min(count, start + 5000)
+            let items = (start..<end).map { "{\"file\": \"\(name)/\($0).png\", \"phash\": \"\(phash)\", \"blockmean\": \"\(blockmean)\"}" }
+            let r = try c.postJSONText("/v1/datasets/\(name)/images", "{\"items\": [\(items.joined(separator: ","))]}")
+            XCTAssertEqual(r.status, 200, r.summary)
+            start = end
+        }
+    }
+
+    static let phash = "c6c6393939c6c639"
+    static let blockmean = String(repeating: "0f", count: 32)
+
+    // MARK: cross-duplicates
+
+    func testCrossDuplicatesAreCappedStreamedAndBounded() throws {
+        let server = try startServer(["--max-pairs", "100000"])
+        let c = try server.client(timeout: 300)
+        try fillEqual(c, "a", count: 2000, phash: Self.phash, blockmean: Self.blockmean)
+        try fillEqual(c, "b", count: 2000, phash: Self.phash, blockmean: Self.blockmean)
+        let pid = server.process.processIdentifier
+        let idle = try XCTUnwrap(ProcStatus.rss(pid))
+        ProcStatus.resetPeak(pid)
+
+        let r = try c.get("/v1/cross-duplicates?datasets=a,b")
+        XCTAssertEqual(r.status, 200, r.summary)
+        let object = r.object
+        XCTAssertEqual(object["truncated"] as? Bool, true, "4,000,000 pairs over --max-pairs 100000 must say truncated")
+        XCTAssertEqual(object["pairs_found"] as? Int, 4_000_000)
+        XCTAssertEqual((object["pairs"] as? [Any])?.count, 100_000)
+        XCTAssertEqual(r.header("transfer-encoding")?.lowercased(), "chunked", "a large answer is streamed")
+        let peak = try XCTUnwrap(ProcStatus.peak(pid))
+        if !Self.underASan {
+            // Before the cap and the streaming this answer took about 1.5 GB.
+            XCTAssertLessThan(peak - idle, 300 << 20, "cross-duplicates of 4M pairs: \((peak - idle) >> 20) MB above idle")
+        }
+
+        // Below the cap: the whole list and no truncation fields (the CLI's shape, byte for byte).
+        try fillEqual(c, "c", count: 10, phash: Self.phash, blockmean: Self.blockmean)
+        try fillEqual(c, "d", count: 10, phash: Self.phash, blockmean: Self.blockmean)
+        let small = try c.get("/v1/cross-duplicates?datasets=c,d&family=blockmean")
+        XCTAssertEqual(small.status, 200, small.summary)
+        XCTAssertEqual((small.object["pairs"] as? [Any])?.count, 100)
+        XCTAssertNil(small.object["truncated"], "an uncut answer has no truncation fields")
+        XCTAssertNil(small.object["pairs_found"])
+        XCTAssertTrue(server.isRunning)
+    }
+
+    func testCrossDuplicatesWorkStopsWhenTheClientLeaves() throws {
+        let server = try startServer(["--max-pairs", "50000000"])
+        let c = try server.client(timeout: 300)
+        try fillEqual(c, "a", count: 3000, phash: Self.phash, blockmean: Self.blockmean)
+        try fillEqual(c, "b", count: 3000, phash: Self.phash, blockmean: Self.blockmean)
+        let pid = server.process.processIdentifier
+
+        // Three clients ask for 9,000,000 pairs and hang up after 0.2 s.
+        for _ in 0..<3 {
+            let conn = try c.connect()
+            XCTAssertTrue(conn.send("GET /v1/cross-duplicates?datasets=a,b HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+            usleep(200_000)
+            conn.close()
+        }
+        // Within a second of the last hang-up the work must have stopped: the server then uses
+        // (almost) no CPU. Before, it went on matching and serialising for many seconds.
+        usleep(1_200_000)
+        let before = try XCTUnwrap(ProcStatus.cpuSeconds(pid))
+        usleep(2_000_000)
+        let after = try XCTUnwrap(ProcStatus.cpuSeconds(pid))
+        XCTAssertLessThan(after - before, 0.4, "CPU seconds used 1.2-3.2 s after every client left")
+        XCTAssertEqual(try c.get("/healthz").status, 200)
+    }
+
+    // MARK: the pixel budget
+
+    func testPixelBudgetRefusesOversizeRequestsAndAdmitsWhatFits() throws {
+        // smooth_9000x7000.jpg holds 63,000,000 pixels.
+        let big = Array(try Data(contentsOf: E2E.fixtures.appendingPathComponent("images/large/smooth_9000x7000.jpg")))
+        let small = Array(try Data(contentsOf: E2E.fixtures.appendingPathComponent("images/real/calla.jpg")))
+        let server = try startServer(["--max-inflight-pixels", "100000000"])
+        let c = try server.client(timeout: 300)
+
+        // Two big images in one request: 126M pixels, over the budget on their own -> 413.
+        var form = MultipartForm()
+        form.addFile("a.jpg", big)
+        form.addFile("b.jpg", big)
+        let over = try c.postMultipart("/v1/hash", form)
+        XCTAssertEqual(over.status, 413, over.summary)
+        XCTAssertTrue(over.text.contains("--max-inflight-pixels"), over.summary)
+
+        // One big image runs; a second big one sent while it runs does not fit -> 503 + Retry-After.
+        let first = try c.connect()
+        XCTAssertTrue(first.send(HTTPClient.requestBytes("POST", "/v1/hash", headers: [("Content-Type", "image/jpeg")], body: big, port: c.port)))
+        var saw503 = false
+        for _ in 0..<50 where !saw503 {
+            let second = try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/jpeg")], body: big)
+            if second.status == 503 {
+                saw503 = true
+                XCTAssertNotNil(second.header("retry-after"), second.summary)
+                XCTAssertTrue(second.text.contains("--max-inflight-pixels"), second.summary)
+            } else {
+                XCTAssertEqual(second.status, 200, second.summary)
+            }
+        }
+        XCTAssertTrue(saw503, "a second 63M-pixel image while one is hashed must not fit a 100M-pixel budget")
+        XCTAssertEqual(try first.readResponse().status, 200)
+        first.close()
+        // A small image fits beside nothing, and the big one alone works again.
+        XCTAssertEqual(try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/jpeg")], body: small).status, 200)
+        XCTAssertEqual(try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/jpeg")], body: big).status, 200)
+    }
+}
+
+/// The server's resident memory and CPU time from /proc (Linux).
+enum ProcStatus {
+    static func field(_ pid: Int32, _ name: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+            let digits = line.split(separator: " ").dropFirst().first { Int($0) != nil }
+            return digits.flatMap { Int($0) }.map { $0 * 1024 }
+        }
+        return nil
+    }
+
+    /// Resident bytes now.
+    static func rss(_ pid: Int32) -> Int? { field(pid, "VmRSS") }
+    /// Peak resident bytes since start or since `resetPeak`.
+    static func peak(_ pid: Int32) -> Int? { field(pid, "VmHWM") }
+    /// Resets the peak to the current resident size (we run as root; harmless elsewhere).
+    static func resetPeak(_ pid: Int32) {
+        try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    /// User + system CPU seconds so far.
+    static func cpuSeconds(_ pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, utime 14, stime 15 (1-based in proc(5)).
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
