@@ -115,7 +115,7 @@ final class ServiceLimitsTests: XCTestCase {
         // smooth_9000x7000.jpg holds 63,000,000 pixels.
         let big = Array(try Data(contentsOf: E2E.fixtures.appendingPathComponent("images/large/smooth_9000x7000.jpg")))
         let small = Array(try Data(contentsOf: E2E.fixtures.appendingPathComponent("images/real/calla.jpg")))
-        let server = try startServer(["--max-inflight-pixels", "100000000"])
+        let server = try startServer(["--max-inflight-pixels", "100000000", "--max-pixels", "100000000"])
         let c = try server.client(timeout: 300)
 
         // Two big images in one request: 126M pixels, over the budget on their own -> 413.

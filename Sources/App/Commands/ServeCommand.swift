@@ -33,6 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most images (or queries) in one request.")
     var maxImagesPerRequest = 1000
 
+    @Option(name: .long, help: "Most matches one POST /v1/query may ask for: queries x limit (more is refused with 413).")
+    var maxQueryMatches = 1_000_000
+
     @Option(name: .long, help: "Images waiting to be hashed, all requests together; when full, requests get 503.")
     var queueImages = 256
 
@@ -47,8 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try Self.parseListen(listen)
-        guard maxBodyBytes > 0, maxImagesPerRequest > 0, queueImages > 0, requestTimeout > 0, maxInflightPixels > 0, maxPairs > 0 else {
-            throw ValidationError("--max-body-bytes, --max-images-per-request, --queue-images, --request-timeout, --max-inflight-pixels and --max-pairs must be positive")
+        guard maxBodyBytes > 0, maxImagesPerRequest > 0, queueImages > 0, requestTimeout > 0, maxInflightPixels > 0, maxPairs > 0,
+              maxQueryMatches > 0 else {
+            throw ValidationError("--max-body-bytes, --max-images-per-request, --max-query-matches, --queue-images, --request-timeout, --max-inflight-pixels and --max-pairs must be positive")
         }
     }
 
@@ -89,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = ServiceSettings(limits: Runtime.limits(engineOptions), roots: resolvedRoots,
                                        maxImagesPerRequest: maxImagesPerRequest, queueImages: queueImages,
                                        workers: engineOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                       maxInflightPixels: maxInflightPixels, maxPairs: maxPairs)
+                                       maxQueryMatches: maxQueryMatches, maxInflightPixels: maxInflightPixels, maxPairs: maxPairs)
         let service = try HashService(
             store: store,
             engines: ServiceEngines(engine: engines.engine, fallback: engines.fallback, matcher: engines.matcher,

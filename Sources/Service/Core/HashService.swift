@@ -26,6 +26,8 @@ public struct ServiceSettings: Sendable {
     /// Folders under which dataset roots may lie, resolved (realpath) at start.
     public var roots: [String]
     public var maxImagesPerRequest: Int
+    /// Most matches one query request may ask for: queries x limit (`--max-query-matches`).
+    public var maxQueryMatches: Int
     public var queueImages: Int
     public var workers: Int
     /// Pixels (from the images' headers) queued or being decoded and hashed, all requests
@@ -41,9 +43,11 @@ public struct ServiceSettings: Sendable {
 
     public init(limits: DecodeLimits = DecodeLimits(), roots: [String] = [], maxImagesPerRequest: Int = 1000,
                 queueImages: Int = 256, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                maxQueryMatches: Int = 1_000_000,
                 maxInflightPixels: Int = ServiceSettings.defaultMaxInflightPixels,
                 maxPairs: Int = ServiceSettings.defaultMaxPairs) {
         self.limits = limits
+        self.maxQueryMatches = maxQueryMatches
         self.roots = roots
         self.maxImagesPerRequest = maxImagesPerRequest
         self.queueImages = queueImages
@@ -106,7 +110,7 @@ public final class HashService: @unchecked Sendable {
     public func summaries() throws -> [DatasetSummary] { try store.summaries() }
 
     public func summary(_ name: String) throws -> DatasetSummary {
-        guard let s = try store.summaries().first(where: { $0.dataset.name == name }) else { throw Self.unknown(name) }
+        guard let s = try store.summaries().first(where: { DatasetName.same($0.dataset.name, name) }) else { throw Self.unknown(name) }
         return s
     }
 
@@ -243,11 +247,13 @@ public final class HashService: @unchecked Sendable {
     // MARK: Matching
 
     public func query(_ queries: [MatchIndex.Query], datasets: [String]?, thresholds: [HashFamily.ID: Int],
-                      limit: Int) throws -> [MatchIndex.Answer] {
+                      limit: Int, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> [MatchIndex.Answer] {
         let known = try store.datasets().map(\.name)
         let names = datasets ?? known
-        for n in names where !known.contains(n) { throw Self.unknown(n) }
-        return try index.query(queries, datasets: names, thresholds: thresholds, limit: limit, matcher: engines.matcher)
+        let knownNames = Set(known.map(DatasetName.init))
+        for n in names where !knownNames.contains(DatasetName(n)) { throw Self.unknown(n) }
+        return try index.query(queries, datasets: names, thresholds: thresholds, limit: limit, matcher: engines.matcher,
+                               shouldStop: shouldStop)
     }
 
     /// Exactly what `crosshash analyze` writes as `<prefix>_cross_duplicates.json` for the same
@@ -258,7 +264,7 @@ public final class HashService: @unchecked Sendable {
                                 cancellation: CancellationFlag = .never) throws -> JSONValue {
         let stored = try store.datasets()
         let chosen = try (names ?? stored.map(\.name)).map { name -> StoredDataset in
-            guard let d = stored.first(where: { $0.name == name }) else { throw Self.unknown(name) }
+            guard let d = stored.first(where: { DatasetName.same($0.name, name) }) else { throw Self.unknown(name) }
             return d
         }
         let results = try chosen.map { try StoredDatasets.load(store, $0, spec: DatasetSpec(name: $0.name, path: $0.root ?? "")) }

@@ -50,7 +50,8 @@ public final class MatchIndex: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var columns = [String: Column]()
+    /// Keyed by the name's bytes, as the store compares names (see `DatasetName`).
+    private var columns = [DatasetName: Column]()
 
     public init() {}
 
@@ -59,11 +60,12 @@ public final class MatchIndex: @unchecked Sendable {
         var column = Column()
         for (key, hashes) in zip(dataset.keys, dataset.hashes) { column.upsert(key, hashes) }
         lock.lock()
-        columns[name] = column
+        columns[DatasetName(name)] = column
         lock.unlock()
     }
 
     public func upsert(name: String, _ items: [(FileKey, ImageHashes)]) {
+        let name = DatasetName(name)
         lock.lock()
         var column = columns.removeValue(forKey: name) ?? Column()
         for (key, hashes) in items { column.upsert(key, hashes) }
@@ -72,6 +74,7 @@ public final class MatchIndex: @unchecked Sendable {
     }
 
     public func remove(name: String, keys: [FileKey]) {
+        let name = DatasetName(name)
         lock.lock()
         if var column = columns.removeValue(forKey: name) {
             for key in keys { column.remove(key) }
@@ -82,14 +85,14 @@ public final class MatchIndex: @unchecked Sendable {
 
     public func drop(name: String) {
         lock.lock()
-        columns[name] = nil
+        columns[DatasetName(name)] = nil
         lock.unlock()
     }
 
     public func count(name: String) -> Int {
         lock.lock()
         defer { lock.unlock() }
-        return columns[name]?.keys.count ?? 0
+        return columns[DatasetName(name)]?.keys.count ?? 0
     }
 
     // MARK: Queries
@@ -100,68 +103,218 @@ public final class MatchIndex: @unchecked Sendable {
         public init(hashes: [HashFamily.ID: [UInt64]]) { self.hashes = hashes }
     }
 
+    /// A match's distance for each family the query gave, held inline (no allocation per match:
+    /// an answer may hold a million of them).
+    public struct Distances: Sendable, Equatable {
+        /// By position in `HashFamily.all`; `absent` where the query did not give the family.
+        var values = SIMD4<UInt16>(repeating: Distances.absent)
+        static let absent = UInt16.max
+
+        public subscript(id: HashFamily.ID) -> Int? {
+            guard let f = HashFamily.all.firstIndex(where: { $0.id == id }), values[f] != Self.absent else { return nil }
+            return Int(values[f])
+        }
+    }
+
     public struct Match: Sendable, Equatable {
         public var dataset: String
         public var key: FileKey
         /// Distance per family the query gave.
-        public var distances: [HashFamily.ID: Int]
+        public var distances: Distances
     }
 
     public struct Answer: Sendable {
         public var matches: [Match]
+        /// Whether more than `limit` stored images matched.
         public var truncated: Bool
     }
 
     /// Every stored image of `datasets` within the threshold of at least one family the query
     /// gives; each match carries the distance of every family the query gives. Sorted by the
-    /// sum over families of distance / bits, then dataset, then key; at most `limit` per query.
+    /// sum over families of distance / bits, then dataset (bytes), then key (bytes); at most
+    /// `limit` per query, `truncated` when more matched.
+    ///
+    /// Memory is bounded by `queries.count x limit` kept matches, however many images match:
+    /// pairs are streamed from the matcher into one bounded selection per query (`TopMatches`),
+    /// never gathered. A pair within the threshold of several families is counted once, by the
+    /// first family (in `HashFamily.all` order) that finds it: a later family skips a pair that
+    /// an earlier one the query gives is within its threshold of (the matcher is exact, so that
+    /// family reported it). `shouldStop` is asked between datasets and families and every few
+    /// thousand pairs; when it says true the query ends with `CancellationError`.
     public func query(_ queries: [Query], datasets: [String], thresholds: [HashFamily.ID: Int], limit: Int,
-                      matcher: Matcher) throws -> [Answer] {
+                      matcher: Matcher, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> [Answer] {
+        guard limit > 0 else { return queries.map { _ in Answer(matches: [], truncated: false) } }
+        // A name asked twice is one dataset (its images are not listed twice).
+        var seen = Set<DatasetName>()
+        let names = datasets.map(DatasetName.init).filter { seen.insert($0).inserted }
         lock.lock()
-        let snapshot = datasets.map { ($0, columns[$0] ?? Column()) }
+        let snapshot = names.map { columns[$0] ?? Column() }
         lock.unlock()
 
-        var found = [[Match]](repeating: [], count: queries.count)
-        for (name, column) in snapshot where !column.keys.isEmpty {
-            // Candidates: (query, image) pairs within some family's threshold.
-            var candidates = [Int: Set<Int>]()
-            for family in HashFamily.all {
-                let asking = queries.indices.filter { queries[$0].hashes[family.id] != nil }
+        let families = HashFamily.all
+        precondition(families.count <= 4, "programmer error: Distances holds 4 families")
+        // The order's second key, dataset bytes, as a rank (names are distinct).
+        var ranks = [Int32](repeating: 0, count: names.count)
+        for (r, d) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { ranks[d] = Int32(r) }
+        let rank = ranks
+        let keys = snapshot.map(\.keys)
+        let plan = FamilyPlan(queries, families: families, thresholds: thresholds)
+        var selections = [TopMatches](repeating: TopMatches(), count: queries.count)
+        var pulse = StopPulse(shouldStop)
+
+        // The order, as today's full sort: score, then dataset bytes, then key bytes.
+        let precedes: (Candidate, Candidate) -> Bool = { l, r in
+            if l.score != r.score { return l.score < r.score }
+            if l.dataset != r.dataset { return rank[Int(l.dataset)] < rank[Int(r.dataset)] }
+            return keys[Int(l.dataset)][Int(l.image)] < keys[Int(r.dataset)][Int(r.image)]
+        }
+
+        for (d, column) in snapshot.enumerated() where !column.keys.isEmpty {
+            let stored = families.map { column.words[$0.id] ?? [] }
+            for (k, family) in families.enumerated() {
+                let asking = plan.asking[k]
                 guard !asking.isEmpty else { continue }
-                let packedQueries = PackedHashes(wordsPerHash: family.wordsPerHash,
-                                                 words: asking.flatMap { queries[$0].hashes[family.id] ?? [] })
-                let result = try matcher.match(packedQueries, column.packed(family),
-                                               threshold: thresholds[family.id] ?? family.defaultThreshold)
-                for p in result.pairs { candidates[asking[Int(p.a)], default: []].insert(Int(p.b)) }
-            }
-            for (q, images) in candidates {
-                for i in images {
-                    var distances = [HashFamily.ID: Int]()
-                    for family in HashFamily.all {
-                        guard let words = queries[q].hashes[family.id], let column = column.words[family.id] else { continue }
-                        let n = family.wordsPerHash
-                        var d = 0
-                        for w in 0..<n { d += (words[w] ^ column[i * n + w]).nonzeroBitCount }
-                        distances[family.id] = d
+                try pulse.check()
+                let packedQueries = PackedHashes(wordsPerHash: family.wordsPerHash, words: asking.flatMap { plan.words(k, $0) })
+                let threshold = plan.thresholds[k]
+                // Nearest distances are not used: exact up to the threshold is the cheapest.
+                _ = try matcher.stream(packedQueries, column.packed(family), threshold: threshold,
+                                       nearestRadius: threshold) { block in
+                    for p in block {
+                        try pulse.count(1)
+                        let q = asking[Int(p.a)], i = Int(p.b)
+                        guard let scored = plan.score(q, image: i, stored: stored, foundBy: k, distance: Int(p.distance))
+                        else { continue }
+                        selections[q].offer(Candidate(score: scored.score, dataset: Int32(d), image: Int32(i), distances: scored.distances),
+                                            limit: limit, precedes: precedes)
                     }
-                    found[q].append(Match(dataset: name, key: column.keys[i], distances: distances))
                 }
             }
         }
-        return found.map { matches in
-            let sorted = matches.sorted { l, r in
-                let ls = Self.score(l), rs = Self.score(r)
-                if ls != rs { return ls < rs }
-                if l.dataset != r.dataset { return Array(l.dataset.utf8).lexicographicallyPrecedes(Array(r.dataset.utf8)) }
-                return l.key < r.key
+        try pulse.check()
+        return selections.map { selection in
+            let kept = selection.heap.sorted(by: precedes)
+            let matches = kept.map { c in
+                Match(dataset: names[Int(c.dataset)].string, key: keys[Int(c.dataset)][Int(c.image)], distances: c.distances)
             }
-            return Answer(matches: Array(sorted.prefix(limit)), truncated: sorted.count > limit)
+            return Answer(matches: matches, truncated: selection.found > limit)
         }
     }
 
-    static func score(_ m: Match) -> Double {
-        HashFamily.all.reduce(0.0) { sum, family in
-            sum + (m.distances[family.id].map { Double($0) / Double(family.bits) } ?? 0)
+    /// A kept match: where it is and how it ranks (24 bytes, no references).
+    struct Candidate {
+        var score: Double
+        var dataset: Int32
+        var image: Int32
+        var distances: Distances
+    }
+
+    /// The best `limit` candidates of one query seen so far, in a binary max-heap whose root is
+    /// the worst kept one, and how many candidates were offered in all.
+    struct TopMatches {
+        var heap = [Candidate]()
+        var found = 0
+
+        mutating func offer(_ c: Candidate, limit: Int, precedes: (Candidate, Candidate) -> Bool) {
+            found += 1
+            if heap.count < limit {
+                heap.append(c)
+                var i = heap.count - 1
+                while i > 0 {
+                    let parent = (i - 1) / 2
+                    guard precedes(heap[parent], heap[i]) else { break }
+                    heap.swapAt(parent, i)
+                    i = parent
+                }
+                return
+            }
+            // Full: only a candidate before the worst kept one gets in (the order is strict:
+            // no two candidates are equal, so the kept set is exactly the full sort's prefix).
+            guard precedes(c, heap[0]) else { return }
+            heap[0] = c
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var worst = i
+                if l < heap.count && precedes(heap[worst], heap[l]) { worst = l }
+                if r < heap.count && precedes(heap[worst], heap[r]) { worst = r }
+                if worst == i { break }
+                heap.swapAt(i, worst)
+                i = worst
+            }
+        }
+    }
+
+    /// The queries' hashes laid out per family (position in `HashFamily.all`), so that the
+    /// per-pair work reads arrays instead of dictionaries.
+    struct FamilyPlan {
+        let wordsPerHash: [Int]
+        let bits: [Int]
+        let thresholds: [Int]
+        /// Per family: the queries that give it, in order.
+        let asking: [[Int]]
+        /// Per family: each query's words (zeros where it does not give the family).
+        let queryWords: [[UInt64]]
+        /// Per family: whether each query gives it.
+        let gives: [[Bool]]
+
+        init(_ queries: [Query], families: [HashFamily], thresholds: [HashFamily.ID: Int]) {
+            wordsPerHash = families.map(\.wordsPerHash)
+            bits = families.map(\.bits)
+            self.thresholds = families.map { thresholds[$0.id] ?? $0.defaultThreshold }
+            asking = families.map { f in queries.indices.filter { queries[$0].hashes[f.id] != nil } }
+            gives = families.map { f in queries.map { $0.hashes[f.id] != nil } }
+            queryWords = families.map { f in
+                queries.flatMap { q -> [UInt64] in
+                    guard let w = q.hashes[f.id], w.count == f.wordsPerHash else { return Array(repeating: 0, count: f.wordsPerHash) }
+                    return w
+                }
+            }
+        }
+
+        func words(_ f: Int, _ q: Int) -> ArraySlice<UInt64> {
+            queryWords[f][(q * wordsPerHash[f])..<((q + 1) * wordsPerHash[f])]
+        }
+
+        /// The score and distances of query `q` and stored image `i`, found by family `k` at
+        /// `distance`; nil when an earlier family the query gives is within its threshold (that
+        /// family counted the pair). The score adds distance / bits family by family in
+        /// `HashFamily.all` order, exactly as before, so ties fall the same way.
+        @inline(__always)
+        func score(_ q: Int, image i: Int, stored: [[UInt64]], foundBy k: Int, distance: Int) -> (score: Double, distances: Distances)? {
+            var distances = Distances()
+            var score = 0.0
+            for f in 0..<wordsPerHash.count where gives[f][q] {
+                var d = distance
+                if f != k {
+                    let n = wordsPerHash[f]
+                    d = 0
+                    for w in 0..<n { d += (queryWords[f][q * n + w] ^ stored[f][i * n + w]).nonzeroBitCount }
+                    if f < k && d <= thresholds[f] { return nil }
+                }
+                distances.values[f] = UInt16(d)
+                score = score + Double(d) / Double(bits[f])
+            }
+            return (score, distances)
+        }
+    }
+
+    /// Asks `shouldStop` every `every` pairs (well under 50 ms of work) and at every `check`.
+    struct StopPulse {
+        let shouldStop: () -> Bool
+        var pending = 0
+        let every = 1 << 14
+
+        init(_ shouldStop: @escaping () -> Bool) { self.shouldStop = shouldStop }
+
+        func check() throws { if shouldStop() { throw CancellationError() } }
+
+        mutating func count(_ n: Int) throws {
+            pending += n
+            if pending >= every {
+                pending = 0
+                try check()
+            }
         }
     }
 }

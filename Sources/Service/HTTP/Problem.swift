@@ -57,6 +57,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem(error)
         } catch let error as HTTPError {
             throw Problem(error.status, error.body ?? Self.explain(error.status))
+        } catch is CancellationError {
+            // Only work whose client has gone is cancelled: nobody reads this answer.
+            throw Problem(.serviceUnavailable, "the request was cancelled: its connection was closed")
         } catch is NIOTooManyBytesError {
             throw Problem(.contentTooLarge, "the request body is larger than this server accepts (--max-body-bytes)")
         } catch let error as any HTTPResponseError {

@@ -352,7 +352,8 @@ struct Routes {
             }
             let images = parts.filter { $0.filename != nil }
             guard !images.isEmpty else { throw Problem(.badRequest, "the multipart body has no image parts (parts with a filename)") }
-            let results = try await service.hash(images.map(\.body))
+            try checkQueryCap(images.count, limit: options.limit)
+            let results = try await service.hash(images.map(\.body), cancellation: context.cancellation)
             for (i, (part, result)) in zip(images, results).enumerated() {
                 ids.append(.string(part.filename ?? []))
                 switch result {
@@ -372,6 +373,7 @@ struct Routes {
             guard list.count <= service.settings.maxImagesPerRequest else {
                 throw Problem(.contentTooLarge, "\(list.count) queries in one request, over the limit of \(service.settings.maxImagesPerRequest) (--max-images-per-request)")
             }
+            try checkQueryCap(list.count, limit: options.limit)
             for (n, q) in list.enumerated() {
                 guard case .object = q else { throw Problem(.badRequest, "queries[\(n)] must be an object") }
                 var hashes = [HashFamily.ID: [UInt64]]()
@@ -395,29 +397,50 @@ struct Routes {
             }
         }
         let asked = queries.compactMap { $0 }
-        let service = self.service, chosen = options
+        let service = self.service, chosen = options, cancellation = context.cancellation
         let answers = try await offload {
-            try service.query(asked, datasets: chosen.datasets, thresholds: chosen.thresholds, limit: chosen.limit)
+            try service.query(asked, datasets: chosen.datasets, thresholds: chosen.thresholds, limit: chosen.limit,
+                              shouldStop: { cancellation.isCancelled })
         }
+        // Which answer belongs to each query (queries that could not be hashed have none).
+        var answerOf = [Int?]()
         var next = 0
-        var results = [JSONValue]()
-        for (i, q) in queries.enumerated() {
-            guard let q else {
-                results.append(.obj([("id", ids[i]), ("error", .str(failures[i] ?? "not hashed"))]))
-                continue
+        for q in queries {
+            answerOf.append(q == nil ? nil : next)
+            if q != nil { next += 1 }
+        }
+        let hashed = queries, failed = failures, shownIDs = ids, position = answerOf
+        // Written a result at a time, each made while it is written (100 queries x 10,000
+        // matches is about 150 MB of text).
+        let results = LazyJSONArray(count: queries.count) { i -> JSONValue in
+            guard let q = hashed[i], let a = position[i] else {
+                return .obj([("id", shownIDs[i]), ("error", .str(failed[i] ?? "not hashed"))])
             }
-            let answer = answers[next]
-            next += 1
-            var fields: [(String, JSONValue)] = [("id", ids[i])]
+            let answer = answers[a]
+            var fields: [(String, JSONValue)] = [("id", shownIDs[i])]
             for family in HashFamily.all { if let w = q.hashes[family.id] { fields.append((family.id.rawValue, .str(family.hex(w)))) } }
-            fields.append(("matches", .array(answer.matches.map { m in
-                .obj([("dataset", .str(m.dataset)), ("file", .string(m.key.bytes)),
-                      ("distances", .obj(HashFamily.all.compactMap { f in m.distances[f.id].map { (f.id.rawValue, .int($0)) } }))])
+            // The matches are made one at a time while the result is written.
+            fields.append(("matches", .lazyArray(LazyJSONArray(count: answer.matches.count) { j in
+                let m = answer.matches[j]
+                return .obj([("dataset", .str(m.dataset)), ("file", .string(m.key.bytes)),
+                             ("distances", .obj(HashFamily.all.compactMap { f in m.distances[f.id].map { (f.id.rawValue, .int($0)) } }))])
             })))
             fields.append(("truncated", .bool(answer.truncated)))
-            results.append(.obj(fields))
+            return .obj(fields)
         }
-        return json(.obj([("results", .array(results))]))
+        return StreamedBody.json(.obj([("results", .lazyArray(results))]), cancellation: cancellation)
+    }
+
+    /// Refuses, before any hashing or matching, a query request whose answer could hold more
+    /// than `--max-query-matches` matches: `count` queries of up to `limit` matches each.
+    func checkQueryCap(_ count: Int, limit: Int) throws {
+        let cap = service.settings.maxQueryMatches
+        let (asked, overflow) = count.multipliedReportingOverflow(by: limit)
+        guard overflow || asked > cap else { return }
+        var fixes = ["send at most \(cap / limit) queries per request with this limit"]
+        if cap / count >= 1 { fixes.insert("lower \"limit\" to at most \(cap / count)", at: 0) }
+        throw Problem(.contentTooLarge, "\(count) queries x limit \(limit) = \(overflow ? "too many" : String(asked)) matches, "
+            + "over this server's cap of \(cap) matches per request (--max-query-matches): \(fixes.joined(separator: ", or "))")
     }
 
     @Sendable func crossDuplicates(_ request: Request, context: ServiceRequestContext) async throws -> Response {
@@ -440,7 +463,7 @@ struct Routes {
             within = w == "true"
         }
         let names = q.get("datasets").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        if let names, Set(names).count != names.count || names.contains("") {
+        if let names, Set(names.map(DatasetName.init)).count != names.count || names.contains("") {
             throw Problem(.badRequest, "datasets must be distinct names separated by commas")
         }
         let service = self.service, matchOptions = MatchOptions(thresholds: thresholds, within: within)

@@ -37,7 +37,7 @@ public struct ServiceServer {
         Routes(service: service, maxBodyBytes: maxBodyBytes, bodyTimeout: requestTimeout, metrics: metrics).register(on: router, apiKeys: apiKeys)
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(120))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientGoneHandler()], idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(host, port: port), serverName: "crosshash"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
