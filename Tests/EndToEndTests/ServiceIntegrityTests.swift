@@ -248,12 +248,21 @@ final class ServiceIntegrityTests: XCTestCase {
         XCTAssertEqual(try c.request("PUT", "/v1/datasets/up").status, 201)
         var form = MultipartForm()
         let big = try bytes("large/smooth_9000x7000.jpg")
-        for i in 0..<6 { form.addFile("big\(i).jpg", big) }
+        for i in 0..<3 { form.addFile("big\(i).jpg", big) }
         let request = HTTPClient.requestBytes("POST", "/v1/datasets/up/images", headers: [("Content-Type", form.contentType)],
                                               body: form.body, port: c.port)
         let conn = try HTTPConnection(port: c.port, timeout: 600)
         XCTAssertTrue(conn.send(request))
-        usleep(500_000)  // the body is in; the first of six large images is being hashed
+        // Waits (bounded) until the images are in the hashing queue: the delete then comes while
+        // they are hashed.
+        let deadline = Date().addingTimeInterval(120)
+        var depth = 0
+        while Date() < deadline, depth == 0 {
+            let metrics = try c.get("/metrics").text.split(separator: "\n")
+            depth = metrics.first { $0.hasPrefix("crosshash_queue_depth ") }.flatMap { Int(Double($0.split(separator: " ").last ?? "") ?? 0) } ?? 0
+            if depth == 0 { usleep(10_000) }
+        }
+        XCTAssertGreaterThan(depth, 0, "the upload never reached the hashing queue")
         let deleted = try c.request("DELETE", "/v1/datasets/up")
         XCTAssertEqual(deleted.status, 204, deleted.summary)
         let r = try conn.readResponse()

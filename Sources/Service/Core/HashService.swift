@@ -219,9 +219,9 @@ public final class HashService: @unchecked Sendable {
             : "root '\(root)' is outside the folders this server may read (its --root folders)")
         guard Self.inside(path, settings.roots + settings.rootSpellings) else { throw refused }
         guard let real = Self.realPath(path) else {
-            // Missing or unreadable: said only when what does exist of it lies inside a root (a
-            // link inside a root may lead anywhere).
-            guard let existing = Self.deepestResolvable(path), Self.inside(existing, settings.roots) else { throw refused }
+            // Missing or unreadable: said only when what does exist of it resolves inside a root
+            // (a link inside a root may lead anywhere; a dangling one is refused too).
+            guard let existing = Self.deepestEntry(path), Self.inside(existing, settings.roots) else { throw refused }
             throw ServiceError(.badRequest, "root '\(root)' does not exist")
         }
         guard Self.inside(real, settings.roots) else { throw refused }
@@ -250,14 +250,16 @@ public final class HashService: @unchecked Sendable {
         return "/" + segments.joined(separator: "/")
     }
 
-    /// The resolved form of the longest leading part of `path` that resolves ("/" at least).
-    static func deepestResolvable(_ path: String) -> String? {
+    /// The longest leading part of `path` that is an entry on disk (`lstat`), resolved; nil when
+    /// that entry does not resolve (a dangling link: where it leads is unknown).
+    static func deepestEntry(_ path: String) -> String? {
         var candidate = path
-        while true {
-            if let real = realPath(candidate) { return real }
+        var info = stat()
+        while lstat(candidate, &info) != 0 {
             guard candidate != "/", let slash = candidate.lastIndex(of: "/") else { return nil }
             candidate = slash == candidate.startIndex ? "/" : String(candidate[..<slash])
         }
+        return realPath(candidate)
     }
 
     static func realPath(_ path: String) -> String? {
@@ -337,6 +339,12 @@ public final class HashService: @unchecked Sendable {
 
     /// Starts indexing the dataset's root folder in the background; returns the job id.
     public func scan(_ name: String) throws -> String {
+        // Under `writes`: a delete cannot fall between the lookup and the job's registration
+        // (it would then miss the job it must cancel).
+        try writes.withLock { try startScan(name) }
+    }
+
+    private func startScan(_ name: String) throws -> String {
         guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
         guard let root = dataset.root else {
             throw ServiceError(.conflict, "dataset '\(name)' has no root folder to scan: PUT /v1/datasets/\(name) with {\"root\": DIR}, or add images by upload")
