@@ -116,6 +116,15 @@ public final class HashStore: @unchecked Sendable {
         }
     }
 
+    /// The dataset with this id, or nil when it was deleted. Writers that must never recreate a
+    /// deleted dataset (a scan) look it up by id rather than upsert it by name.
+    public func dataset(id: Int64) throws -> StoredDataset? {
+        try reading { db in
+            try Row.fetchOne(db, sql: "SELECT id, name, root FROM dataset WHERE id = ?", arguments: [id])
+                .map { try Self.dataset($0, path: self.displayPath) }
+        }
+    }
+
     /// Every dataset, sorted by name in byte order.
     public func datasets() throws -> [StoredDataset] {
         try reading { db in
@@ -210,9 +219,12 @@ public final class HashStore: @unchecked Sendable {
 
     /// Writes the rows of `changes` into `dataset` in one transaction: each file row (replacing the
     /// one at the same path) and, for a file with a digest, its content row and hashes, unless the
-    /// content is already stored by the same code version. Fails with `.io` when the dataset is
-    /// gone (another process deleted it).
-    public func apply(_ changes: [FileChange], to dataset: Int64) throws {
+    /// content is already stored by the same code version. Fails with `.datasetMissing` when the
+    /// dataset is gone (deleted by this process or another), or when `stillWanted` (asked inside
+    /// the transaction, so no delete can slip in between the question and the write) says no.
+    /// Dataset ids may be reused after a delete, so a writer that can be cancelled passes
+    /// `stillWanted` rather than trusting the id alone.
+    public func apply(_ changes: [FileChange], to dataset: Int64, stillWanted: (() -> Bool)? = nil) throws {
         for change in changes where change.digest == nil {
             if case .hashed = change.outcome {
                 preconditionFailure("programmer error: a hashed file change needs the content digest")
@@ -220,8 +232,9 @@ public final class HashStore: @unchecked Sendable {
         }
         guard !changes.isEmpty else { return }
         try writing { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM dataset WHERE id = ?", arguments: [dataset]) != nil else {
-                throw StoreError(kind: .io, path: self.displayPath,
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM dataset WHERE id = ?", arguments: [dataset]) != nil,
+                  stillWanted?() ?? true else {
+                throw StoreError(kind: .datasetMissing, path: self.displayPath,
                                  detail: "dataset \(dataset) does not exist (was it deleted by another crosshash?)")
             }
             let upsertContent = try db.cachedStatement(sql: """
@@ -271,9 +284,12 @@ public final class HashStore: @unchecked Sendable {
     }
 
     /// Removes the rows of `paths` from `dataset` (files gone from disk), in one transaction.
-    public func removeFiles(_ paths: [[UInt8]], from dataset: Int64) throws {
+    public func removeFiles(_ paths: [[UInt8]], from dataset: Int64, stillWanted: (() -> Bool)? = nil) throws {
         guard !paths.isEmpty else { return }
         try writing { db in
+            guard stillWanted?() ?? true else {
+                throw StoreError(kind: .datasetMissing, path: self.displayPath, detail: "dataset \(dataset) is no longer wanted")
+            }
             let delete = try db.cachedStatement(sql: "DELETE FROM file WHERE dataset_id = ? AND path = ?")
             for path in paths { try delete.execute(arguments: [dataset, Data(path)]) }
         }

@@ -13,7 +13,13 @@ public struct StoreError: Error, CustomStringConvertible, Equatable {
         case newerSchema
         /// SQLite reports the file as corrupt, or a row does not hold what this build wrote.
         case damaged
-        /// Any other failure to read or write (disk full, I/O error, a dataset deleted meanwhile).
+        /// The disk (or the file system holding the store) is full: nothing of the failed write was
+        /// kept; the store is consistent and readable, and writes work again once space is freed.
+        case full
+        /// The dataset a write was for no longer exists (deleted meanwhile, by this process or
+        /// another): nothing was written.
+        case datasetMissing
+        /// Any other failure to read or write (I/O error, permissions).
         case io
     }
 
@@ -39,6 +45,10 @@ public struct StoreError: Error, CustomStringConvertible, Equatable {
             return "\(path) was written by a newer crosshash (\(detail)); use that version or another --store"
         case .damaged:
             return "\(path) is damaged (\(detail)); move it away (it is never overwritten) and run again to rebuild it, or choose another --store"
+        case .full:
+            return "\(path) could not be written: the disk is full (\(detail)); free disk space, then run again"
+        case .datasetMissing:
+            return "\(path): \(detail)"
         case .io:
             return "\(path) could not be read or written (\(detail)); check free disk space and permissions, then run again"
         }
@@ -59,6 +69,8 @@ public struct StoreError: Error, CustomStringConvertible, Equatable {
             return StoreError(kind: .damaged, path: path, detail: detail)
         case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
             return StoreError(kind: .cannotOpen, path: path, detail: detail)
+        case .SQLITE_FULL:
+            return StoreError(kind: .full, path: path, detail: detail)
         default:
             return StoreError(kind: .io, path: path, detail: detail)
         }

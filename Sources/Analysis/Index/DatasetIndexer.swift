@@ -55,7 +55,13 @@ public final class DatasetIndexer {
 
     /// `onProgress(done, total)` counts every file of the datasets: those settled without reading
     /// (unchanged, or not a readable file) are done at once, the others as they finish.
-    public func index(_ specs: [DatasetSpec], showProgress: Bool = true,
+    ///
+    /// `existing` (the service's scans): the stored id of each spec's dataset, which is then
+    /// never created or renamed: a dataset deleted meanwhile stays deleted (`.datasetMissing`).
+    /// `stillWanted`: asked before each file and inside each write transaction; once it says no,
+    /// no file is read and nothing more is written (the run ends with `.datasetMissing`).
+    public func index(_ specs: [DatasetSpec], existing: [Int64]? = nil, stillWanted: (@Sendable () -> Bool)? = nil,
+                      showProgress: Bool = true,
                       onProgress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [IndexedDataset] {
         var indexed = [IndexedDataset]()
         var jobs = [Job]()
@@ -66,7 +72,15 @@ public final class DatasetIndexer {
         for (d, spec) in specs.enumerated() {
             let scanned = try DatasetScanner.scan(root: spec.path)
             scannedFiles += scanned.count
-            let stored = try store.upsertDataset(name: spec.name, root: spec.path)
+            let stored: StoredDataset
+            if let existing {
+                guard d < existing.count, let found = try store.dataset(id: existing[d]), stillWanted?() ?? true else {
+                    throw StoreError(kind: .datasetMissing, path: store.path ?? "(in-memory store)", detail: "dataset '\(spec.name)' was deleted")
+                }
+                stored = found
+            } else {
+                stored = try store.upsertDataset(name: spec.name, root: spec.path)
+            }
             let known = Dictionary(try store.files(in: stored.id).map { ($0.path, $0) }, uniquingKeysWith: { $1 })
             var counts = IndexCounts()
             var seen = Set<[UInt8]>()
@@ -90,7 +104,7 @@ public final class DatasetIndexer {
         }
 
         let infos = ReadInfos(count: jobs.count)
-        let writer = StoreBatchWriter(store: store)
+        let writer = StoreBatchWriter(store: store, stillWanted: stillWanted)
         let progress = showProgress ? ProgressReporter(label: "hashing", total: jobs.count) : nil
         let (decoder, store, codeVersion, datasetIDs) = (self.decoder, self.store, self.codeVersion, indexed.map(\.stored.id))
         // Only contents the store may know are looked up (most files read are new content).
@@ -106,6 +120,7 @@ public final class DatasetIndexer {
             writer.add(FileChange(path: jobList[i].entry.key.bytes, stat: info.stat, digest: info.digest, outcome: StoredOutcome(outcome),
                                   codeVersion: codeVersion), to: datasetIDs[jobList[i].dataset])
         }, intake: { i in
+            if let stillWanted, !stillWanted() { return .done(.failed("not read: the scan was cancelled")) }
             let snapshot: FileSnapshot
             do {
                 snapshot = try decoder.readStable(pathBytes: jobList[i].entry.path)
@@ -131,8 +146,8 @@ public final class DatasetIndexer {
         try writer.finish()
 
         for (d, item) in indexed.enumerated() {
-            if !problems[d].isEmpty { try store.apply(problems[d], to: item.stored.id) }
-            if !vanished[d].isEmpty { try store.removeFiles(vanished[d], from: item.stored.id) }
+            if !problems[d].isEmpty { try store.apply(problems[d], to: item.stored.id, stillWanted: stillWanted) }
+            if !vanished[d].isEmpty { try store.removeFiles(vanished[d], from: item.stored.id, stillWanted: stillWanted) }
         }
         for (i, job) in jobs.enumerated() {
             if infos[i].reused { indexed[job.dataset].counts.reused += 1 } else { indexed[job.dataset].counts.decoded += 1 }
@@ -196,6 +211,7 @@ final class StoreBatchWriter: @unchecked Sendable {
     static let maxDelay = 1.0
 
     private let store: HashStore
+    private let stillWanted: (@Sendable () -> Bool)?
     private let lock = NSLock()
     private var pending = [Int64: [FileChange]]()
     private var pendingCount = 0
@@ -204,7 +220,10 @@ final class StoreBatchWriter: @unchecked Sendable {
     /// Serial: batches reach the store in completion order.
     private let queue = DispatchQueue(label: "crosshash.store-writer")
 
-    init(store: HashStore) { self.store = store }
+    init(store: HashStore, stillWanted: (@Sendable () -> Bool)? = nil) {
+        self.store = store
+        self.stillWanted = stillWanted
+    }
 
     func add(_ change: FileChange, to dataset: Int64) {
         lock.lock()
@@ -228,7 +247,7 @@ final class StoreBatchWriter: @unchecked Sendable {
     private func write(_ batch: [Int64: [FileChange]]) {
         for (dataset, changes) in batch.sorted(by: { $0.key < $1.key }) {
             do {
-                try store.apply(changes, to: dataset)
+                try store.apply(changes, to: dataset, stillWanted: stillWanted)
             } catch {
                 lock.lock()
                 if failure == nil { failure = error }

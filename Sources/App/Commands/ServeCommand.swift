@@ -90,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try storeOptions.open()
         let engines = try Runtime.engines(engineOptions, logger: logger)
         let metrics = ServiceMetrics(deviceKind: engines.description.kind, deviceName: engines.description.name)
-        let settings = ServiceSettings(limits: Runtime.limits(engineOptions), roots: resolvedRoots,
+        let settings = ServiceSettings(limits: Runtime.limits(engineOptions), roots: resolvedRoots, rootSpellings: roots,
                                        maxImagesPerRequest: maxImagesPerRequest, queueImages: queueImages,
                                        workers: engineOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                        maxQueryMatches: maxQueryMatches, maxInflightPixels: maxInflightPixels, maxPairs: maxPairs)

@@ -8,6 +8,11 @@ import Analysis
 public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         case badRequest, unauthorized, forbidden, notFound, conflict, tooLarge, unsupportedMediaType, unprocessable, busy
+        /// The disk holding the store is full (HTTP 507): nothing of the request was stored.
+        case insufficientStorage
+        /// A fault of the server (HTTP 500): the detail carries only an incident id, logged with
+        /// the real error, never the error itself (it may name the store's path).
+        case `internal`
     }
     public var kind: Kind
     public var detail: String
@@ -18,6 +23,33 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public var description: String { detail }
+
+    /// The detail of every full-disk answer: says what happened and what to do, without a path.
+    public static let diskFull = ServiceError(.insufficientStorage,
+        "the server's disk is full: nothing of this request was stored (reads still work); retry once the server's operator has freed space")
+
+    /// What a client may read of any error: a `ServiceError` as it is; a full disk as 507; a
+    /// dataset deleted under a write as 404; anything else (store faults, which name the store's
+    /// file, and bugs) as a generic 500 whose incident id is passed to `log` with the real error.
+    public static func forClient(_ error: Error, log: (String) -> Void) -> ServiceError {
+        if let error = error as? ServiceError { return error }
+        if let error = error as? StoreError {
+            switch error.kind {
+            case .full: return diskFull
+            case .datasetMissing: return ServiceError(.notFound, "the dataset was deleted meanwhile; nothing more was stored for it")
+            default: break
+            }
+        }
+        let incident = String(format: "%08x", UInt32.random(in: 0...UInt32.max))
+        log("internal error \(incident): \(error)")
+        return ServiceError(.internal, "internal error (incident \(incident)): the server logged the cause under this id; tell its operator")
+    }
+
+    /// The server's own log for faults found outside a request (scan jobs): stderr, like the
+    /// HTTP layer's logger.
+    static func logToStderr(_ line: String) {
+        FileHandle.standardError.write(Data("crosshash: \(line)\n".utf8))
+    }
 }
 
 /// The service's limits and folders.
@@ -25,6 +57,10 @@ public struct ServiceSettings: Sendable {
     public var limits: DecodeLimits
     /// Folders under which dataset roots may lie, resolved (realpath) at start.
     public var roots: [String]
+    /// The same folders as the operator spelled them (`--root`), so a root given under a
+    /// spelling that goes through a link (`/data` -> `/mnt/data`) passes the lexical check too;
+    /// where it really lies is checked against `roots` after resolving.
+    public var rootSpellings: [String]
     public var maxImagesPerRequest: Int
     /// Most matches one query request may ask for: queries x limit (`--max-query-matches`).
     public var maxQueryMatches: Int
@@ -41,7 +77,7 @@ public struct ServiceSettings: Sendable {
     public static let defaultMaxInflightPixels = 256_000_000
     public static let defaultMaxPairs = 1_000_000
 
-    public init(limits: DecodeLimits = DecodeLimits(), roots: [String] = [], maxImagesPerRequest: Int = 1000,
+    public init(limits: DecodeLimits = DecodeLimits(), roots: [String] = [], rootSpellings: [String] = [], maxImagesPerRequest: Int = 1000,
                 queueImages: Int = 256, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                 maxQueryMatches: Int = 1_000_000,
                 maxInflightPixels: Int = ServiceSettings.defaultMaxInflightPixels,
@@ -49,6 +85,8 @@ public struct ServiceSettings: Sendable {
         self.limits = limits
         self.maxQueryMatches = maxQueryMatches
         self.roots = roots
+        let cwd = FileManager.default.currentDirectoryPath
+        self.rootSpellings = rootSpellings.compactMap { HashService.lexicallyNormalised($0.hasPrefix("/") ? $0 : cwd + "/" + $0) }
         self.maxImagesPerRequest = maxImagesPerRequest
         self.queueImages = queueImages
         self.workers = workers
@@ -68,7 +106,17 @@ public final class HashService: @unchecked Sendable {
     public let settings: ServiceSettings
     public let pool: HashingPool
     public let index = MatchIndex()
-    public let jobs = ScanJobs()
+    public let jobs = ScanJobs(describe: { error in
+        // Scanner errors name the dataset's root (inside a --root, set by a client): shown as
+        // they are; store faults are not (they name the store's file).
+        if let error = error as? ScanError { return error.description }
+        return ServiceError.forClient(error, log: ServiceError.logToStderr).detail
+    })
+    /// Held around every change of a dataset's existence, root or contents together with its
+    /// index column (short, synchronous sections), so a delete, an upload, a PUT of a root and a
+    /// scan's final reload never interleave: a deleted dataset never comes back in memory, and
+    /// an upload never lands in a dataset that got a root meanwhile.
+    private let writes = NSLock()
     /// The version tag of hashes sent precomputed (`items`): not produced by this code, so never
     /// reused for a file's content.
     static let precomputedVersion = "precomputed"
@@ -119,19 +167,42 @@ public final class HashService: @unchecked Sendable {
     }
 
     /// Creates the dataset, or updates its root when one is given. Returns whether it was created.
+    ///
+    /// A dataset is either folder-backed (it has a root; its content is that folder, as the last
+    /// scan saw it) or upload-backed (no root; its content is what was POSTed). The two never mix:
+    /// a scan would drop uploads as vanished files, so giving a root to a dataset that holds
+    /// uploads is refused (409), as are uploads to a rooted dataset (`rootedUpload`).
     public func putDataset(_ name: String, root: String?) throws -> (DatasetSummary, created: Bool) {
         try Self.validate(name: name)
-        let existing = try store.dataset(named: name)
-        var resolved = existing?.root
-        if let root { resolved = try confine(root) }
-        _ = try store.upsertDataset(name: name, root: resolved)
-        if existing == nil { index.load(name: name, DatasetResult(spec: DatasetSpec(name: name, path: ""), keys: [], hashes: [], issues: [])) }
-        return (try summary(name), existing == nil)
+        let confined = try root.map(confine)
+        let created: Bool = try writes.withLock {
+            let existing = try store.dataset(named: name)
+            if let existing, existing.root == nil, confined != nil,
+               let held = try store.summaries().first(where: { $0.dataset.id == existing.id }), held.files > 0 {
+                throw ServiceError(.conflict, "dataset '\(name)' holds \(held.files) uploaded images and so cannot get a root folder (a scan would drop them): DELETE /v1/datasets/\(name) first, or PUT the root on a new dataset")
+            }
+            _ = try store.upsertDataset(name: name, root: confined ?? existing?.root)
+            if existing == nil { index.load(name: name, DatasetResult(spec: DatasetSpec(name: name, path: ""), keys: [], hashes: [], issues: [])) }
+            return existing == nil
+        }
+        return (try summary(name), created)
     }
 
+    /// Deletes the dataset and cancels its scans (queued ones never start; a running one stops
+    /// at its next file and writes nothing more).
     public func deleteDataset(_ name: String) throws {
-        guard try store.deleteDataset(named: name) else { throw Self.unknown(name) }
-        index.drop(name: name)
+        try writes.withLock {
+            guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
+            // Cancelled before the delete's transaction: a scan's write transaction that comes
+            // after it asks `isCancelled` inside itself and writes nothing.
+            jobs.cancel(datasetID: dataset.id, reason: "cancelled: dataset '\(name)' was deleted while this scan was queued or running; nothing more was stored")
+            guard try store.deleteDataset(named: name) else { throw Self.unknown(name) }
+            index.drop(name: name)
+        }
+    }
+
+    static func rootedUpload(_ name: String) -> ServiceError {
+        ServiceError(.conflict, "dataset '\(name)' has a root folder: its images are that folder's files, read by POST /v1/datasets/\(name)/scan, and uploads would be dropped by the next scan. Copy the images into the folder and scan, or upload them to a dataset without a root")
     }
 
     /// The dataset as the CLI's errors.json and hash files would show it.
@@ -153,20 +224,68 @@ public final class HashService: @unchecked Sendable {
         }
     }
 
-    /// `root` resolved (symbolic links and `..` followed to the real folder), which must lie
-    /// inside an allowed `--root`.
+    /// `root` resolved (symbolic links followed to the real folder), which must lie inside an
+    /// allowed `--root`.
+    ///
+    /// Nothing is said about what exists outside the roots, and nothing about the server's own
+    /// paths: the path is first decided lexically (absolute, no NUL, `.`/`..`/`//` folded without
+    /// touching the disk); one outside every `--root` is refused with the same 403 whether or not
+    /// it exists. Only then is it resolved: a target outside (through a link) gets that same 403,
+    /// and "does not exist" / "is not a folder" are said only of paths inside a root. Details
+    /// quote only what the client sent.
     func confine(_ root: String) throws -> String {
         guard root.hasPrefix("/") else { throw ServiceError(.badRequest, "root '\(root)' must be an absolute path") }
-        guard let real = Self.realPath(root) else { throw ServiceError(.badRequest, "root '\(root)' does not exist") }
+        // A C path ends at NUL: "/allowed/x\0/etc" would otherwise be checked as one path and
+        // opened as another.
+        guard !root.utf8.contains(0), let path = Self.lexicallyNormalised(root) else {
+            throw ServiceError(.badRequest, "a root must be an absolute folder path without NUL bytes")
+        }
+        let refused = ServiceError(.forbidden, settings.roots.isEmpty
+            ? "root '\(root)' is outside the folders this server may read: it was started without --root, so it reads none"
+            : "root '\(root)' is outside the folders this server may read (its --root folders)")
+        guard Self.inside(path, settings.roots + settings.rootSpellings) else { throw refused }
+        guard let real = Self.realPath(path) else {
+            // Missing or unreadable: said only when what does exist of it resolves inside a root
+            // (a link inside a root may lead anywhere; a dangling one is refused too).
+            guard let existing = Self.deepestEntry(path), Self.inside(existing, settings.roots) else { throw refused }
+            throw ServiceError(.badRequest, "root '\(root)' does not exist")
+        }
+        guard Self.inside(real, settings.roots) else { throw refused }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: real, isDirectory: &isDir), isDir.boolValue else {
             throw ServiceError(.badRequest, "root '\(root)' is not a folder")
         }
-        guard settings.roots.contains(where: { real == $0 || real.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else {
-            let allowed = settings.roots.isEmpty ? "none: start the server with --root DIR" : settings.roots.joined(separator: ", ")
-            throw ServiceError(.forbidden, "root '\(root)' (resolved: \(real)) is outside the folders this server may read (--root: \(allowed))")
-        }
         return real
+    }
+
+    /// Whether `path` (absolute, normalised) is one of `folders` or lies under one.
+    static func inside(_ path: String, _ folders: [String]) -> Bool {
+        folders.contains { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+    }
+
+    /// An absolute path with `.` and empty segments dropped and `..` taking off the segment
+    /// before it (never above `/`), without looking at the disk; nil when not absolute.
+    static func lexicallyNormalised(_ path: String) -> String? {
+        guard path.hasPrefix("/") else { return nil }
+        var segments = [Substring]()
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if segment == "." { continue }
+            if segment == ".." { _ = segments.popLast(); continue }
+            segments.append(segment)
+        }
+        return "/" + segments.joined(separator: "/")
+    }
+
+    /// The longest leading part of `path` that is an entry on disk (`lstat`), resolved; nil when
+    /// that entry does not resolve (a dangling link: where it leads is unknown).
+    static func deepestEntry(_ path: String) -> String? {
+        var candidate = path
+        var info = stat()
+        while lstat(candidate, &info) != 0 {
+            guard candidate != "/", let slash = candidate.lastIndex(of: "/") else { return nil }
+            candidate = slash == candidate.startIndex ? "/" : String(candidate[..<slash])
+        }
+        return realPath(candidate)
     }
 
     static func realPath(_ path: String) -> String? {
@@ -186,6 +305,7 @@ public final class HashService: @unchecked Sendable {
     /// before returning; the index is updated at once.
     public func addImages(_ name: String, _ uploads: [(key: FileKey, bytes: [UInt8])]) async throws -> [Added] {
         guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
+        guard dataset.root == nil else { throw Self.rootedUpload(name) }
         let results = try await hash(uploads.map(\.bytes))
         var changes = [FileChange](), added = [Added]()
         for (upload, result) in zip(uploads, results) {
@@ -202,45 +322,77 @@ public final class HashService: @unchecked Sendable {
                 added.append(.failed(key: upload.key, message))
             }
         }
-        try store.apply(changes, to: dataset.id)
-        index.upsert(name: name, added.compactMap { if case .hashed(let k, let h, _) = $0 { return (k, h) } else { return nil } })
-        // A key that failed now must not keep matching with its old hashes.
-        index.remove(name: name, keys: added.compactMap { if case .failed(let k, _) = $0 { return k } else { return nil } })
+        try writes.withLock {
+            // Hashing took a while: the dataset may have been deleted or given a root meanwhile.
+            try storeUploads(changes, name: name, id: dataset.id)
+            index.upsert(name: name, added.compactMap { if case .hashed(let k, let h, _) = $0 { return (k, h) } else { return nil } })
+            // A key that failed now must not keep matching with its old hashes.
+            index.remove(name: name, keys: added.compactMap { if case .failed(let k, _) = $0 { return k } else { return nil } })
+        }
         return added
+    }
+
+    /// Writes uploaded rows into dataset `id` if it is still the upload-backed dataset `name`;
+    /// called with `writes` held. A dataset gone meanwhile is 404 with nothing stored.
+    private func storeUploads(_ changes: [FileChange], name: String, id: Int64) throws {
+        let gone = ServiceError(.notFound, "dataset '\(name)' was deleted while its images were being stored; nothing was stored")
+        guard let current = try store.dataset(id: id), current.name == name else { throw gone }
+        guard current.root == nil else { throw Self.rootedUpload(name) }
+        do {
+            try store.apply(changes, to: id)
+        } catch let error as StoreError where error.kind == .datasetMissing {
+            throw gone  // deleted by another process between the check and the write
+        }
     }
 
     /// Stores precomputed hashes (no image bytes). Their "content" is named by the hashes
     /// themselves, so equal hashes share one row and never pass for a file's content.
     public func addHashes(_ name: String, _ items: [(key: FileKey, hashes: ImageHashes)]) throws {
         guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
+        guard dataset.root == nil else { throw Self.rootedUpload(name) }
         let changes = items.map { item in
             let text = "crosshash-precomputed\0" + HashFamily.all.map { "\($0.id)=\($0.hex(of: item.hashes))" }.joined(separator: ";")
             return FileChange(path: item.key.bytes, stat: nil, digest: ContentDigest.of(Array(text.utf8)),
                               outcome: .hashed(item.hashes, warnings: []), codeVersion: Self.precomputedVersion)
         }
-        try store.apply(changes, to: dataset.id)
-        index.upsert(name: name, items.map { ($0.key, $0.hashes) })
+        try writes.withLock {
+            try storeUploads(changes, name: name, id: dataset.id)
+            index.upsert(name: name, items.map { ($0.key, $0.hashes) })
+        }
     }
 
     // MARK: Scans
 
     /// Starts indexing the dataset's root folder in the background; returns the job id.
     public func scan(_ name: String) throws -> String {
+        // Under `writes`: a delete cannot fall between the lookup and the job's registration
+        // (it would then miss the job it must cancel).
+        try writes.withLock { try startScan(name) }
+    }
+
+    private func startScan(_ name: String) throws -> String {
         guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
         guard let root = dataset.root else {
             throw ServiceError(.conflict, "dataset '\(name)' has no root folder to scan: PUT /v1/datasets/\(name) with {\"root\": DIR}, or add images by upload")
         }
-        return jobs.start(dataset: name) { [self] job in
+        let id = dataset.id
+        return jobs.start(dataset: name, datasetID: id) { [self] job in
             // The root is checked again: it may have been replaced by a link since it was set.
             let real = try confine(root)
             let pipeline = HashPipeline(decode: { _ in throw DecodeError.unreadable("not used") }, engine: engines.engine,
                                         fallback: engines.fallback, mode: engines.mode, workers: settings.workers)
             let indexer = DatasetIndexer(store: store, pipeline: pipeline, limits: settings.limits)
-            let done = try indexer.index([DatasetSpec(name: name, path: real)], showProgress: false) { done, total in
+            // By id, never by name: a dataset deleted (and perhaps re-created) meanwhile is not
+            // written to or re-created; a delete cancels the job, which then stops at its next file.
+            let done = try indexer.index([DatasetSpec(name: name, path: real)], existing: [id], stillWanted: { !job.isCancelled },
+                                         showProgress: false) { done, total in
                 job.progress(done: done, total: total)
             }
             if let item = done.first { job.finish(counts: item.counts) }
-            if let fresh = try store.dataset(named: name) { try reload(fresh) }
+            try writes.withLock {
+                guard !job.isCancelled, let fresh = try store.dataset(id: id), fresh.name == name else { return }
+                try reload(fresh)
+            }
         }
     }
 

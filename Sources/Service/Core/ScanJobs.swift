@@ -2,7 +2,8 @@ import Foundation
 import Analysis
 
 /// Background scans: each indexes one dataset's root on a thread of its own, one at a time (they
-/// share the engine and the disk), with a status the client polls.
+/// share the engine and the disk), with a status the client polls. A job belongs to one stored
+/// dataset (by id): deleting the dataset cancels its jobs, queued or running.
 public final class ScanJobs: @unchecked Sendable {
     public enum State: String, Sendable { case queued, running, done, failed }
 
@@ -26,11 +27,17 @@ public final class ScanJobs: @unchecked Sendable {
         }
 
         public func progress(done: Int, total: Int) { jobs.update(id) { $0.done = done; $0.total = total } }
+        /// Whether the job was cancelled (its dataset deleted): the work then reads and writes
+        /// nothing more. Safe to ask from any thread, often.
+        public var isCancelled: Bool { jobs.isCancelled(id) }
         public func finish(counts: IndexCounts) { jobs.update(id) { $0.counts = counts } }
     }
 
     private let lock = NSLock()
     private var statuses = [String: Status]()
+    /// The stored dataset of each job not yet finished, and why it was cancelled if it was.
+    private var datasetOf = [String: Int64]()
+    private var cancelled = [String: String]()
     private var order = [String]()
     private var next = 1
     /// Serial: one scan at a time, in the order asked.
@@ -38,13 +45,40 @@ public final class ScanJobs: @unchecked Sendable {
     /// Finished jobs kept for status queries.
     static let keep = 1000
 
-    public init() {}
+    /// Turns a failed job's error into the text its status shows.
+    private let describe: @Sendable (Error) -> String
 
-    public func start(dataset: String, work: @escaping @Sendable (Handle) throws -> Void) -> String {
+    public init(describe: @escaping @Sendable (Error) -> String = { "\($0)" }) { self.describe = describe }
+
+    /// Cancels every queued or running job of the stored dataset `id`: a queued one fails with
+    /// `reason` without starting; a running one sees `isCancelled` and stops at its next file.
+    public func cancel(datasetID: Int64, reason: String) {
+        lock.lock()
+        for (job, dataset) in datasetOf where dataset == datasetID { cancelled[job] = reason }
+        lock.unlock()
+    }
+
+    fileprivate func isCancelled(_ id: String) -> Bool { cancelReason(id) != nil }
+
+    private func cancelReason(_ id: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled[id]
+    }
+
+    private func forget(_ id: String) {
+        lock.lock()
+        datasetOf[id] = nil
+        cancelled[id] = nil
+        lock.unlock()
+    }
+
+    public func start(dataset: String, datasetID: Int64, work: @escaping @Sendable (Handle) throws -> Void) -> String {
         lock.lock()
         let id = String(format: "scan-%06d", next)
         next += 1
         statuses[id] = Status(id: id, dataset: dataset, state: .queued)
+        datasetOf[id] = datasetID
         order.append(id)
         if order.count > Self.keep, let old = order.first, statuses[old]?.state == .done || statuses[old]?.state == .failed {
             order.removeFirst()
@@ -53,12 +87,22 @@ public final class ScanJobs: @unchecked Sendable {
         lock.unlock()
         let handle = Handle(jobs: self, id: id)
         queue.async { [self] in
+            defer { forget(id) }
+            if let reason = cancelReason(id) {
+                // Cancelled while queued: it never starts.
+                update(id) { $0.state = .failed; $0.error = reason }
+                return
+            }
             update(id) { $0.state = .running }
             do {
                 try work(handle)
                 update(id) { $0.state = .done; $0.done = $0.total }
             } catch {
-                update(id) { $0.state = .failed; $0.error = "\(error)" }
+                // A cancelled job fails with the reason it was cancelled, whatever the work threw
+                // on its way out; other errors are described by the owner (`describe`), which
+                // keeps server paths out of what clients read.
+                let message = cancelReason(id) ?? describe(error)
+                update(id) { $0.state = .failed; $0.error = message }
             }
         }
         return id

@@ -27,8 +27,13 @@ struct Problem: HTTPResponseError {
         case .unsupportedMediaType: self.init(.unsupportedMediaType, error.detail)
         case .unprocessable: self.init(.unprocessableContent, error.detail)
         case .busy: self.init(.serviceUnavailable, error.detail, headers: [.retryAfter: "1"])
+        case .insufficientStorage: self.init(Self.insufficientStorage, error.detail)
+        case .internal: self.init(.internalServerError, error.detail)
         }
     }
+
+    /// RFC 4918's 507, which the HTTP types do not name.
+    static let insufficientStorage = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
 
     func body(instance: String) -> JSONValue {
         .obj([("type", .str("about:blank")), ("title", .str(status.reasonPhrase)), ("status", .int(status.code)),
@@ -65,8 +70,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             throw Problem(error.status, Self.explain(error.status))
         } catch {
-            context.logger.error("request failed: \(error)")
-            throw Problem(.internalServerError, "internal error: \(error)")
+            // A full disk is 507; anything else is a fault whose text may name the store's file:
+            // the client gets an incident id, the log gets the id with the real error.
+            let logger = context.logger
+            throw Problem(ServiceError.forClient(error, log: { line in logger.error("\(line)") }))
         }
     }
 

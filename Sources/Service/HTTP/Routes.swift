@@ -235,7 +235,9 @@ struct Routes {
 
     @Sendable func addImages(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let name = try parameter(context, "name")
-        guard try service.store.dataset(named: name) != nil else { throw HashService.unknown(name) }
+        guard let dataset = try service.store.dataset(named: name) else { throw HashService.unknown(name) }
+        // Refused before the body is read or hashed (the service checks again when it writes).
+        guard dataset.root == nil else { throw HashService.rootedUpload(name) }
         if let type = request.headers[.contentType], Multipart.isMultipart(type) {
             let (items, _) = try await images(request, defaultName: "image")
             var uploads = [(key: FileKey, bytes: [UInt8])]()
