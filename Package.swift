@@ -42,9 +42,13 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
 
+        // openat2(2) for opening dataset files beneath their root with no link followed
+        // (glibc has no wrapper; Swift cannot call the variadic syscall()).
+        .target(name: "CFileAccess", path: "Sources/CFileAccess"),
+
         // Core: image and hash value types, hash families, decoders, the exact reference maths
         // both engines share.
-        .target(name: "HashKit", dependencies: ["CCodecs", "CLibCrypto"], path: "Sources/HashKit"),
+        .target(name: "HashKit", dependencies: ["CCodecs", "CLibCrypto", "CFileAccess"], path: "Sources/HashKit"),
         // Integer inner loops of the CPU engine in C, so they can use AVX2 when the CPU has it
         // (Swift code is compiled for baseline x86-64).
         .target(name: "CHashKernels", path: "Sources/CHashKernels"),

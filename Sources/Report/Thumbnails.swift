@@ -82,7 +82,9 @@ struct ThumbnailWriter {
     @discardableResult
     func write(_ names: [ImageRef: String], datasets: [DatasetResult], to folder: String) throws -> Int {
         try AtomicFile.makeFolder(folder)
-        let jobs = Self.largestFirst(names.sorted { $0.key < $1.key }, datasets: datasets)
+        // Files are read beneath their dataset's root with no link followed, as the scan reads them.
+        let roots = DatasetRoots(datasets)
+        let jobs = Self.largestFirst(names.sorted { $0.key < $1.key }, datasets: datasets, roots: roots)
         let placeholder = Self.placeholder()
         let lock = NSLock()
         var failures = 0
@@ -95,7 +97,7 @@ struct ThumbnailWriter {
             let key = digest.map(ArtifactKey.thumbnail)
             if let key, let cached = cache?.artifact(key) {
                 bytes = cached
-            } else if ref.dataset < datasets.count, let jpeg = try? thumbnail(datasets[ref.dataset].pathBytes(for: ref.key)) {
+            } else if ref.dataset < datasets.count, let jpeg = try? thumbnail(roots.source(dataset: ref.dataset, key: ref.key)) {
                 bytes = jpeg
                 if let key { lock.lock(); made.append((key, jpeg)); lock.unlock() }
             } else {
@@ -122,18 +124,19 @@ struct ThumbnailWriter {
     /// first keeps one large image from running alone on one core at the end. File size is the
     /// cost estimate: it needs only a `stat`, and decode time grows with it. Ties (and files that
     /// cannot be read, which fail fast) keep name order, so the order is deterministic.
-    static func largestFirst(_ jobs: [(key: ImageRef, value: String)], datasets: [DatasetResult])
+    static func largestFirst(_ jobs: [(key: ImageRef, value: String)], datasets: [DatasetResult], roots: DatasetRoots? = nil)
         -> [(key: ImageRef, value: String)] {
+        let roots = roots ?? DatasetRoots(datasets)
         let sizes = jobs.map { job -> Int in
             guard job.key.dataset < datasets.count else { return 0 }
-            return FileSize.bytes(datasets[job.key.dataset].pathBytes(for: job.key.key))
+            return FileSize.bytes(roots.source(dataset: job.key.dataset, key: job.key.key))
         }
         let order = jobs.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
         return order.map { jobs[$0] }
     }
 
-    func thumbnail(_ pathBytes: [UInt8]) throws -> [UInt8] {
-        let image = try decoder.decodePreview(pathBytes: pathBytes, minSide: Self.longestSide)
+    func thumbnail(_ source: FileSource) throws -> [UInt8] {
+        let image = try decoder.decodePreview(source, minSide: Self.longestSide)
         let small = AreaDownscale.fit(image, longestSide: Self.longestSide)
         return try JPEGEncoder.encode(pixels: small.pixels, width: small.width, height: small.height,
                                       channels: image.layout.channels, quality: Self.quality)
@@ -151,14 +154,24 @@ struct ThumbnailWriter {
     }
 }
 
-/// A file's size from `stat`, or 0 when it cannot be read (the decode reports why later).
+/// A file's size from `fstat`, or 0 when it cannot be opened (the decode reports why later).
+/// A dataset file is opened beneath its root with no link followed, like every read of it.
 enum FileSize {
-    static func bytes(_ pathBytes: [UInt8]) -> Int {
-        if pathBytes.contains(0) { return 0 }
-        var info = stat()
-        let rc = (pathBytes + [0]).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { name in name.baseAddress.map { stat($0, &info) } ?? -1 }
+    static func bytes(_ source: FileSource) -> Int {
+        let fd: Int32
+        switch source {
+        case .beneath(let root, let key):
+            guard let opened = try? root.openFile(key) else { return 0 }
+            fd = opened
+        case .path(let pathBytes):
+            if pathBytes.contains(0) { return 0 }
+            fd = (pathBytes + [0]).withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { name in name.baseAddress.map { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } ?? -1 }
+            }
+            if fd < 0 { return 0 }
         }
-        return rc == 0 ? Int(info.st_size) : 0
+        defer { close(fd) }
+        var info = stat()
+        return fstat(fd, &info) == 0 ? Int(info.st_size) : 0
     }
 }

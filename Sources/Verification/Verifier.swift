@@ -26,8 +26,13 @@ public struct Verifier: Sendable {
 
     /// The signature of one file, or why it could not be decoded.
     public func signature(pathBytes: [UInt8]) -> Result<Signature, DecodeError> {
+        signature(.path(pathBytes))
+    }
+
+    /// The signature of the file read from `source`, or why it could not be decoded.
+    public func signature(_ source: FileSource) -> Result<Signature, DecodeError> {
         do {
-            let image = try decoder.decodePreview(pathBytes: pathBytes, minSide: Self.previewSide)
+            let image = try decoder.decodePreview(source, minSide: Self.previewSide)
             return .success(Signature(image))
         } catch {
             return .failure(error)
@@ -37,10 +42,15 @@ public struct Verifier: Sendable {
     /// One verdict per candidate, in order. `images` are file paths (raw bytes); only those a
     /// candidate names are decoded.
     public func verify(candidates: [CandidatePair], images: [[UInt8]]) -> [Verdict] {
+        verify(candidates: candidates, files: images.map { .path($0) })
+    }
+
+    /// `verify` with each image's source (dataset files: beneath their root, no link followed).
+    public func verify(candidates: [CandidatePair], files images: [FileSource]) -> [Verdict] {
         var used = [Int]()
         var seen = Set<Int>()
         for c in candidates { for i in [c.a, c.b] where seen.insert(i).inserted { used.append(i) } }
-        let signatures = ParallelMap.map(used) { signature(pathBytes: images[$0]) }
+        let signatures = ParallelMap.map(used) { signature(images[$0]) }
         var byImage = [Int: Result<Signature, DecodeError>]()
         for (i, s) in zip(used, signatures) { byImage[i] = s }
         return ParallelMap.map(candidates) { c in

@@ -28,6 +28,10 @@ public final class DatasetIndexer {
     /// hashing code and the decode limits, since both decide a file's outcome.
     public let codeVersion: String
 
+    /// Runs after every dataset was walked and before any file is opened: the tests swap files
+    /// and folders for links there, as a user could while a job runs.
+    var beforeReading: (() -> Void)?
+
     public init(store: HashStore, pipeline: HashPipeline, limits: DecodeLimits) {
         self.store = store
         self.pipeline = pipeline
@@ -103,6 +107,7 @@ public final class DatasetIndexer {
             indexed.append(IndexedDataset(spec: spec, stored: stored, counts: counts))
         }
 
+        beforeReading?()
         let infos = ReadInfos(count: jobs.count)
         let writer = StoreBatchWriter(store: store, stillWanted: stillWanted)
         let progress = showProgress ? ProgressReporter(label: "hashing", total: jobs.count) : nil
@@ -123,7 +128,9 @@ public final class DatasetIndexer {
             if let stillWanted, !stillWanted() { return .done(.failed("not read: the scan was cancelled")) }
             let snapshot: FileSnapshot
             do {
-                snapshot = try decoder.readStable(pathBytes: jobList[i].entry.path)
+                // Beneath the root the scan listed, with no link followed at any level: a file
+                // or folder swapped for a link since the walk is reported, never read.
+                snapshot = try decoder.readStable(jobList[i].entry.source)
             } catch {
                 // Not read (too large, unreadable): remembered by stat when there is one, so an
                 // unchanged file is not tried again; a file that kept changing is retried next run.

@@ -128,11 +128,13 @@ public enum PairVerification {
                                 skipped: "verification skipped: \(keys.count) candidate pairs exceed the bound of \(maxCandidates) (lower the thresholds)")
         }
         var index = [ImageRef: Int]()
-        var paths = [[UInt8]]()
+        var paths = [FileSource]()
+        // Files are read beneath their dataset's root with no link followed, as the scan reads them.
+        let roots = DatasetRoots(result.datasets)
         func id(_ r: ImageRef) -> Int {
             if let i = index[r] { return i }
             index[r] = paths.count
-            paths.append(result.datasets[r.dataset].pathBytes(for: r.key))
+            paths.append(roots.source(dataset: r.dataset, key: r.key))
             return paths.count - 1
         }
         let candidates = keys.map { CandidatePair(a: id($0.first), b: id($0.second)) }
@@ -140,7 +142,7 @@ public enum PairVerification {
             return PairVerdicts(verdicts: [:], candidates: keys.count,
                                 skipped: "verification skipped: the \(keys.count) candidate pairs name \(paths.count) images, more than the bound of \(maxImages) (lower the thresholds)")
         }
-        let verdicts = Verifier(limits: limits).verify(candidates: candidates, images: paths)
+        let verdicts = Verifier(limits: limits).verify(candidates: candidates, files: paths)
         return PairVerdicts(verdicts: Dictionary(uniqueKeysWithValues: zip(keys, verdicts)), candidates: keys.count,
                             seconds: Date().timeIntervalSince(start))
     }

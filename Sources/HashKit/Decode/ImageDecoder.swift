@@ -93,7 +93,12 @@ public struct ImageDecoder: Sendable {
     /// libjpeg's DCT domain) whose longer side is still at least `minSide`, which is several
     /// times faster for thumbnails. Pixels differ from Pillow's; never hash them.
     public func decodePreview(pathBytes: [UInt8], minSide: Int) throws(DecodeError) -> DecodedImage {
-        let data = try FileReader.read(pathBytes: pathBytes, limit: limits.maxFileBytes)
+        try decodePreview(.path(pathBytes), minSide: minSide)
+    }
+
+    /// `decodePreview` of a file read from `source` (a dataset file: with no link followed).
+    public func decodePreview(_ source: FileSource, minSide: Int) throws(DecodeError) -> DecodedImage {
+        let data = try FileReader.readWithStats(source, limit: limits.maxFileBytes).bytes
         return try decode(data: data, previewMinSide: minSide)
     }
 
@@ -280,8 +285,13 @@ extension ImageDecoder {
     /// their digest and the hashes decoded from them always belong together, and the stat
     /// recorded with them is the one of the content read.
     public func readStable(pathBytes: [UInt8], attempts: Int = 3) throws(DecodeError) -> FileSnapshot {
+        try readStable(.path(pathBytes), attempts: attempts)
+    }
+
+    /// `readStable` of a file read from `source` (a dataset file: with no link followed).
+    public func readStable(_ source: FileSource, attempts: Int = 3) throws(DecodeError) -> FileSnapshot {
         for _ in 0..<max(1, attempts) {
-            let (bytes, before, after) = try FileReader.readWithStats(pathBytes: pathBytes, limit: limits.maxFileBytes)
+            let (bytes, before, after) = try FileReader.readWithStats(source, limit: limits.maxFileBytes)
             if before == after, Int64(bytes.count) == before.size {
                 return FileSnapshot(bytes: bytes, size: before.size, mtimeNs: before.mtimeNs, inode: before.inode)
             }
@@ -295,7 +305,7 @@ enum FileReader {
     struct Stat: Equatable { var size: Int64, mtimeNs: Int64, inode: UInt64 }
 
     static func read(pathBytes: [UInt8], limit: Int) throws(DecodeError) -> [UInt8] {
-        try readWithStats(pathBytes: pathBytes, limit: limit).bytes
+        try readWithStats(.path(pathBytes), limit: limit).bytes
     }
 
     static func snapshot(of info: Glibc.stat) -> Stat {
@@ -304,15 +314,8 @@ enum FileReader {
     }
 
     /// The bytes, and the file's stat before and after reading them.
-    static func readWithStats(pathBytes: [UInt8], limit: Int) throws(DecodeError) -> (bytes: [UInt8], before: Stat, after: Stat) {
-        if pathBytes.contains(0) { throw .unreadable("file name contains a NUL byte") }
-        let fd: Int32 = (pathBytes + [0]).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { name in
-                guard let base = name.baseAddress else { return -1 }
-                return open(base, O_RDONLY | O_CLOEXEC)
-            }
-        }
-        if fd < 0 { throw .unreadable(errnoText()) }
+    static func readWithStats(_ source: FileSource, limit: Int) throws(DecodeError) -> (bytes: [UInt8], before: Stat, after: Stat) {
+        let fd = try open(source)
         defer { close(fd) }
 
         var info = Glibc.stat()
@@ -344,6 +347,29 @@ enum FileReader {
         var later = Glibc.stat()
         if fstat(fd, &later) != 0 { throw .unreadable(errnoText()) }
         return (bytes, Self.snapshot(of: info), Self.snapshot(of: later))
+    }
+
+    /// A descriptor for reading `source`; a dataset file is opened beneath its root with no
+    /// symbolic link followed (see `RootFolder`).
+    private static func open(_ source: FileSource) throws(DecodeError) -> Int32 {
+        switch source {
+        case .path(let pathBytes):
+            if pathBytes.contains(0) { throw .unreadable("file name contains a NUL byte") }
+            let fd: Int32 = (pathBytes + [0]).withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { name in
+                    guard let base = name.baseAddress else { return -1 }
+                    return Glibc.open(base, O_RDONLY | O_CLOEXEC)
+                }
+            }
+            if fd < 0 { throw .unreadable(errnoText()) }
+            return fd
+        case .beneath(let root, let key):
+            do {
+                return try root.openFile(key)
+            } catch {
+                throw .unreadable(error.description)
+            }
+        }
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
