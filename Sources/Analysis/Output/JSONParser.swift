@@ -16,13 +16,14 @@ public struct JSONParseError: Error, CustomStringConvertible, Equatable {
 public struct JSONBudget: Sendable, Equatable {
     /// Values of any kind (objects, arrays, strings, numbers, literals; keys are not counted).
     public var maxValues: Int
-    /// Containers open at once. The parser keeps its own stack (no recursion), so even
-    /// `maxDepth` of `Int.max` cannot overflow the thread's stack; the limit bounds memory.
+    /// Containers open at once, at most `JSONValue.maxDepth` (512) whatever is asked: the parser
+    /// keeps its own stack (no recursion), but releasing a value, comparing or printing it
+    /// recurses once per level, so a value nested far deeper could overflow a thread's stack.
     public var maxDepth: Int
 
     public init(maxValues: Int, maxDepth: Int) {
         self.maxValues = maxValues
-        self.maxDepth = maxDepth
+        self.maxDepth = min(maxDepth, JSONValue.maxDepth)
     }
 
     /// For trusted files (the hash files this program writes): any size, nesting up to 512.
@@ -30,7 +31,7 @@ public struct JSONBudget: Sendable, Equatable {
 }
 
 extension JSONValue {
-    /// Nesting deeper than this is refused by default.
+    /// Nesting deeper than this is always refused (see `JSONBudget.maxDepth`).
     public static let maxDepth = 512
 
     public static func parse(_ bytes: [UInt8], budget: JSONBudget = .files) throws(JSONParseError) -> JSONValue {
