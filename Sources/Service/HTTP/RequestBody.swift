@@ -157,16 +157,22 @@ extension Routes {
         guard type.hasPrefix("application/json") || type.hasPrefix("application/problem+json") || type.isEmpty else {
             throw Problem(.unsupportedMediaType, "expected Content-Type application/json, got '\(type)'")
         }
-        let buffer = try await body(request)
+        var buffer = try await body(request)
+        let bytes = Array(buffer.readableBytesView)
+        buffer = ByteBuffer()  // the parser reads the copy: the body's own storage goes before parsing
         let (budget, why) = jsonBudget(request)
-        return try parseJSON(buffer, budget: budget, why: why)
+        return try parseJSON(bytes: bytes, budget: budget, why: why)
+    }
+
+    func parseJSON(_ buffer: ByteBuffer, budget: JSONBudget = Routes.smallJSON, why: String = "a small options document") throws -> JSONValue {
+        try parseJSON(bytes: Array(buffer.readableBytesView), budget: budget, why: why)
     }
 
     /// Parses JSON within a budget: the parser stops at the first value or level over it (413),
     /// so memory stays a small multiple of the body whatever the document.
-    func parseJSON(_ buffer: ByteBuffer, budget: JSONBudget = Routes.smallJSON, why: String = "a small options document") throws -> JSONValue {
+    func parseJSON(bytes: [UInt8], budget: JSONBudget, why: String) throws -> JSONValue {
         do {
-            return try JSONValue.parse(Array(buffer.readableBytesView), budget: budget)
+            return try JSONValue.parse(bytes, budget: budget)
         } catch let error as JSONParseError where error.exceededBudget {
             throw Problem(.contentTooLarge,
                           "the JSON body is over this route's limit of \(budget.maxValues) values nested at most \(budget.maxDepth) deep "
