@@ -22,7 +22,7 @@ final class BodyBudget: @unchecked Sendable {
     func reserve(_ bytes: Int) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        guard bytes <= capacity - used else { return false }
+        guard bytes >= 0, bytes <= capacity - used else { return false }
         used += bytes
         return true
     }
