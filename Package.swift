@@ -16,7 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.5.0"),
+        // No multipart library: MultipartKit traps (killing the server) on hostile bytes in part
+        // headers; Sources/Service/HTTP/Multipart.swift is a small strict parser instead.
     ],
     targets: [
         // C shims over the system codecs: libjpeg-turbo and libpng report errors with longjmp,
@@ -84,7 +85,6 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             path: "Sources/Service",
             exclude: ["openapi.json"],

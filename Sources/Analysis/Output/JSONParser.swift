@@ -5,17 +5,38 @@
 public struct JSONParseError: Error, CustomStringConvertible, Equatable {
     public var offset: Int
     public var reason: String
+    /// True when the document broke a `JSONBudget` limit (too many values or nested too deeply)
+    /// rather than the JSON syntax: a server answers that with 413, not 400.
+    public var exceededBudget = false
     public var description: String { "\(reason) at byte \(offset)" }
 }
 
-extension JSONValue {
-    /// Nesting deeper than this is refused (no recursion can exhaust the stack on hostile input).
-    static let maxDepth = 512
+/// How much a document may hold: the parser stops as soon as either limit is passed, so a
+/// hostile document costs at most its bytes plus `maxValues` small values, never a full parse.
+public struct JSONBudget: Sendable, Equatable {
+    /// Values of any kind (objects, arrays, strings, numbers, literals; keys are not counted).
+    public var maxValues: Int
+    /// Containers open at once, at most `JSONValue.maxDepth` (512) whatever is asked: the parser
+    /// keeps its own stack (no recursion), but releasing a value, comparing or printing it
+    /// recurses once per level, so a value nested far deeper could overflow a thread's stack.
+    public var maxDepth: Int
 
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var p = Parser(bytes: bytes)
-        p.skipSpace()
-        let value = try p.value(depth: 0)
+    public init(maxValues: Int, maxDepth: Int) {
+        self.maxValues = maxValues
+        self.maxDepth = min(maxDepth, JSONValue.maxDepth)
+    }
+
+    /// For trusted files (the hash files this program writes): any size, nesting up to 512.
+    public static let files = JSONBudget(maxValues: .max, maxDepth: JSONValue.maxDepth)
+}
+
+extension JSONValue {
+    /// Nesting deeper than this is always refused (see `JSONBudget.maxDepth`).
+    public static let maxDepth = 512
+
+    public static func parse(_ bytes: [UInt8], budget: JSONBudget = .files) throws(JSONParseError) -> JSONValue {
+        var p = Parser(bytes: bytes, budget: budget)
+        let value = try p.document()
         p.skipSpace()
         guard p.i == bytes.count else { throw p.fail("unexpected text after the JSON value") }
         return value
@@ -43,66 +64,131 @@ extension JSONValue {
 
 private struct Parser {
     let bytes: [UInt8]
+    let budget: JSONBudget
     var i = 0
+    /// Values made so far (checked against the budget as each one starts).
+    var values = 0
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    // The containers open at the moment, innermost last, kept in flat stacks so each one is
+    // appended to in place: `isArray[n]` says which stack the n-th container's items are on.
+    var isArray = [Bool]()
+    var arrays = [[JSONValue]]()
+    var objects = [[([UInt8], JSONValue)]]()
+    /// The key of the value being parsed in each open object.
+    var keys = [[UInt8]]()
+
+    init(bytes: [UInt8], budget: JSONBudget) {
+        self.bytes = bytes
+        self.budget = budget
+    }
 
     func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: i, reason: reason) }
 
     mutating func skipSpace() {
-        while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x20, 0x09, 0x0A, 0x0D: i += 1
+            default: return
+            }
+        }
     }
 
-    mutating func expect(_ word: String, _ value: JSONValue) throws(JSONParseError) -> JSONValue {
-        let w = Array(word.utf8)
-        guard i + w.count <= bytes.count, Array(bytes[i..<i + w.count]) == w else { throw fail("invalid literal") }
-        i += w.count
+    mutating func expect(_ word: StaticString, _ value: JSONValue) throws(JSONParseError) -> JSONValue {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= bytes.count else { throw fail("invalid literal") }
+        for k in 0..<n where bytes[i + k] != word.utf8Start[k] { throw fail("invalid literal") }
+        i += n
         return value
     }
 
-    mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth < JSONValue.maxDepth else { throw fail("nested too deeply") }
-        guard i < bytes.count else { throw fail("unexpected end of input") }
-        switch bytes[i] {
-        case UInt8(ascii: "{"):
-            i += 1
-            var pairs = [([UInt8], JSONValue)]()
+    /// Opens a container, refusing one nested deeper than the budget allows.
+    mutating func open(array: Bool) throws(JSONParseError) {
+        guard isArray.count + 1 < budget.maxDepth else {
+            var e = fail("nested more than \(budget.maxDepth) levels deep")
+            e.exceededBudget = true
+            throw e
+        }
+        isArray.append(array)
+        if array { arrays.append([]) } else { objects.append([]) }
+    }
+
+    /// `"key" :` in an object.
+    mutating func key() throws(JSONParseError) -> [UInt8] {
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+        let k = try string()
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+        i += 1
+        return k
+    }
+
+    /// The whole document, without recursion: a loop that reads one value, then closes every
+    /// container that value completes.
+    mutating func document() throws(JSONParseError) -> JSONValue {
+        while true {
             skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
-            while true {
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-                let key = try string()
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            guard i < bytes.count else { throw fail("unexpected end of input") }
+            values += 1
+            guard values <= budget.maxValues else {
+                var e = fail("more than \(budget.maxValues) values")
+                e.exceededBudget = true
+                throw e
+            }
+            var finished: JSONValue
+            switch bytes[i] {
+            case UInt8(ascii: "{"):
                 i += 1
                 skipSpace()
-                pairs.append((key, try value(depth: depth + 1)))
+                if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    finished = .object([])
+                } else {
+                    try open(array: false)
+                    keys.append(try key())
+                    continue
+                }
+            case UInt8(ascii: "["):
+                i += 1
                 skipSpace()
-                guard i < bytes.count else { throw fail("unexpected end of input in an object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
-                throw fail("expected ',' or '}'")
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                    finished = .array([])
+                } else {
+                    try open(array: true)
+                    continue
+                }
+            case UInt8(ascii: "\""): finished = .string(try string())
+            case UInt8(ascii: "t"): finished = try expect("true", .bool(true))
+            case UInt8(ascii: "f"): finished = try expect("false", .bool(false))
+            case UInt8(ascii: "n"): finished = try expect("null", .null)
+            default: finished = try number()
             }
-        case UInt8(ascii: "["):
-            i += 1
-            var items = [JSONValue]()
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            // Hand the value to its container; a container it completes is a value in turn.
             while true {
+                guard let array = isArray.last else { return finished }
                 skipSpace()
-                items.append(try value(depth: depth + 1))
-                skipSpace()
-                guard i < bytes.count else { throw fail("unexpected end of input in an array") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                throw fail("expected ',' or ']'")
+                if array {
+                    arrays[arrays.count - 1].append(finished)
+                    guard i < bytes.count else { throw fail("unexpected end of input in an array") }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; break }
+                    guard bytes[i] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+                    i += 1
+                    finished = .array(arrays.removeLast())
+                } else {
+                    objects[objects.count - 1].append((keys.removeLast(), finished))
+                    guard i < bytes.count else { throw fail("unexpected end of input in an object") }
+                    if bytes[i] == UInt8(ascii: ",") {
+                        i += 1
+                        keys.append(try key())
+                        break
+                    }
+                    guard bytes[i] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
+                    i += 1
+                    finished = .object(objects.removeLast())
+                }
+                isArray.removeLast()
             }
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): return try expect("true", .bool(true))
-        case UInt8(ascii: "f"): return try expect("false", .bool(false))
-        case UInt8(ascii: "n"): return try expect("null", .null)
-        default: return try number()
         }
     }
 

@@ -30,6 +30,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest request body in bytes.")
     var maxBodyBytes = 256 << 20
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Bytes of request bodies held in memory at once, all requests together: a body counts from its Content-Length "
+            + "(as it arrives when chunked); one that does not fit gets 503 with Retry-After.", valueName: "bytes"))
+    var maxInflightBodyBytes = 512 << 20
+
     @Option(name: .long, help: "Most images (or queries) in one request.")
     var maxImagesPerRequest = 1000
 
@@ -53,6 +58,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxBodyBytes > 0, maxImagesPerRequest > 0, queueImages > 0, requestTimeout > 0, maxInflightPixels > 0, maxPairs > 0,
               maxQueryMatches > 0 else {
             throw ValidationError("--max-body-bytes, --max-images-per-request, --max-query-matches, --queue-images, --request-timeout, --max-inflight-pixels and --max-pairs must be positive")
+        }
+        guard maxInflightBodyBytes >= maxBodyBytes else {
+            throw ValidationError("--max-inflight-body-bytes (\(maxInflightBodyBytes)) must be at least --max-body-bytes (\(maxBodyBytes)): "
+                                  + "otherwise a body of the largest size could never be read")
         }
     }
 
@@ -101,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings: settings,
             observe: { metrics.observe(images: $0, decode: $1, hash: $2) })
         try await ServiceServer(service: service, metrics: metrics, host: host, port: port, apiKeys: keys,
-                                maxBodyBytes: maxBodyBytes, requestTimeout: .seconds(requestTimeout)).run(logger: logger)
+                                maxBodyBytes: maxBodyBytes, requestTimeout: .seconds(requestTimeout),
+                                maxInflightBodyBytes: maxInflightBodyBytes).run(logger: logger)
     }
 }

@@ -73,46 +73,7 @@ struct Routes {
 
     // MARK: Reading requests
 
-    /// The whole body, refused before reading when its declared length is over the limit.
-    func body(_ request: Request) async throws -> ByteBuffer {
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
-            throw Problem(.contentTooLarge, "the body is \(length) bytes, over this server's limit of \(maxBodyBytes) (--max-body-bytes)")
-        }
-        let limit = maxBodyBytes, timeout = bodyTimeout
-        do {
-            return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                group.addTask { try await request.body.collect(upTo: limit) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let buffer = first else {
-                    throw Problem(.requestTimeout, "the body did not arrive within \(timeout) (--request-timeout)")
-                }
-                return buffer
-            }
-        } catch is NIOTooManyBytesError {
-            throw Problem(.contentTooLarge, "the body is over this server's limit of \(maxBodyBytes) bytes (--max-body-bytes)")
-        }
-    }
-
-    func jsonBody(_ request: Request) async throws -> JSONValue {
-        let type = request.headers[.contentType]?.lowercased() ?? ""
-        guard type.hasPrefix("application/json") || type.hasPrefix("application/problem+json") || type.isEmpty else {
-            throw Problem(.unsupportedMediaType, "expected Content-Type application/json, got '\(type)'")
-        }
-        let buffer = try await body(request)
-        return try parseJSON(buffer)
-    }
-
-    func parseJSON(_ buffer: ByteBuffer) throws -> JSONValue {
-        do {
-            return try JSONValue.parse(Array(buffer.readableBytesView))
-        } catch {
-            throw Problem(.badRequest, "the body is not valid JSON: \(error)")
-        }
-    }
+    // The body-reading helpers (body, jsonBody, parseJSON, images) are in RequestBody.swift.
 
     /// A path parameter, percent-decoded; must be UTF-8.
     func parameter(_ context: ServiceRequestContext, _ name: String) throws -> String {
@@ -120,22 +81,6 @@ struct Routes {
             throw Problem(.badRequest, "the \(name) in the path is not valid percent-encoded UTF-8")
         }
         return decoded
-    }
-
-    /// Images of a request: a raw body is one image; multipart/form-data gives one per part.
-    func images(_ request: Request, defaultName: String) async throws -> (items: [(name: [UInt8], bytes: [UInt8])], multipart: Bool) {
-        let type = request.headers[.contentType]
-        let buffer = try await body(request)
-        if let type, Multipart.isMultipart(type) {
-            let parts = try Multipart.parse(buffer, contentType: type, maxParts: service.settings.maxImagesPerRequest)
-            let files = parts.filter { $0.filename != nil || $0.name != "options" }
-            guard !files.isEmpty else { throw Problem(.badRequest, "the multipart body has no image parts") }
-            return (files.map { ($0.filename ?? Array(($0.name ?? "image").utf8), $0.body) }, true)
-        }
-        guard buffer.readableBytes > 0 else {
-            throw Problem(.badRequest, "the body is empty: send an image, or multipart/form-data with image parts")
-        }
-        return ([(Array(defaultName.utf8), Array(buffer.readableBytesView))], false)
     }
 
     /// One image's entry in a response: `{nameKey, <family>: hex..., "warnings"?}` or `{nameKey, "error"}`.

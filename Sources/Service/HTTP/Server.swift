@@ -14,10 +14,13 @@ public struct ServiceServer {
     public var apiKeys: Set<String>
     public var maxBodyBytes: Int
     public var requestTimeout: Duration
+    /// Bytes of request bodies held at once, all requests together (beyond: 503 + Retry-After).
+    public var maxInflightBodyBytes: Int
 
     public init(service: HashService, metrics: ServiceMetrics, host: String, port: Int, apiKeys: Set<String>, maxBodyBytes: Int,
-                requestTimeout: Duration = .seconds(120)) {
+                requestTimeout: Duration = .seconds(120), maxInflightBodyBytes: Int = 512 << 20) {
         self.requestTimeout = requestTimeout
+        self.maxInflightBodyBytes = maxInflightBodyBytes
         self.service = service
         self.metrics = metrics
         self.host = host
@@ -31,13 +34,19 @@ public struct ServiceServer {
         // CROSSHASH_LOG asks for more): the one listening line below is what tools wait for.
         var serverLogger = logger
         if ProcessInfo.processInfo.environment["CROSSHASH_LOG"] == nil { serverLogger.logLevel = .warning }
+        let bodyLimit = maxBodyBytes
         let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: BodyBudgetMiddleware(budget: BodyBudget(capacity: maxInflightBodyBytes)))
         Routes(service: service, maxBodyBytes: maxBodyBytes, bodyTimeout: requestTimeout, metrics: metrics).register(on: router, apiKeys: apiKeys)
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ClientGoneHandler()], idleTimeout: .seconds(120))),
+            // UnreadBodyCloser: a connection whose request body is not read is closed after the
+            // answer, instead of reading and discarding whatever the client keeps sending.
+            // ClientGoneHandler: a client's hang-up cancels the work done for its requests.
+            server: .http1(configuration: .init(additionalChannelHandlers: [UnreadBodyCloser(maxBodyBytes: bodyLimit), ClientGoneHandler()],
+                                                idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(host, port: port), serverName: "crosshash"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
