@@ -175,6 +175,9 @@ final class ServiceIntegrityTests: XCTestCase {
         let incident = detail.split(whereSeparator: { !$0.isHexDigit }).first { $0.count == 8 }.map(String.init)
         XCTAssertNotNil(incident, "the 500 gives an incident id: \(detail)")
         if let incident {
+            // The log line is written just before the answer; the reader thread may lag behind.
+            let deadline = Date().addingTimeInterval(10)
+            while !(server.stderr.contains(incident) && server.stderr.contains("store.sqlite")) && Date() < deadline { usleep(50_000) }
             XCTAssertTrue(server.stderr.contains(incident), "the incident \(incident) is in the server's log: \(server.stderr.suffix(2000))")
             XCTAssertTrue(server.stderr.contains("store.sqlite"), "the log has the real error: \(server.stderr.suffix(2000))")
         }

@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "Bytes of request bodies held in memory at once, all requests together: a body counts from its Content-Length "
             + "(as it arrives when chunked); one that does not fit gets 503 with Retry-After.", valueName: "bytes"))
-    var maxInflightBodyBytes = 512 << 20
+    var maxInflightBodyBytes = 384 << 20
 
     @Option(name: .long, help: "Most images (or queries) in one request.")
     var maxImagesPerRequest = 1000

@@ -74,7 +74,7 @@ public struct ServiceSettings: Sendable {
     /// it the lists are cut and the answer says `truncated`).
     public var maxPairs: Int
 
-    public static let defaultMaxInflightPixels = 256_000_000
+    public static let defaultMaxInflightPixels = 200_000_000
     public static let defaultMaxPairs = 1_000_000
 
     public init(limits: DecodeLimits = DecodeLimits(), roots: [String] = [], rootSpellings: [String] = [], maxImagesPerRequest: Int = 1000,

@@ -18,7 +18,7 @@ public struct ServiceServer {
     public var maxInflightBodyBytes: Int
 
     public init(service: HashService, metrics: ServiceMetrics, host: String, port: Int, apiKeys: Set<String>, maxBodyBytes: Int,
-                requestTimeout: Duration = .seconds(120), maxInflightBodyBytes: Int = 512 << 20) {
+                requestTimeout: Duration = .seconds(120), maxInflightBodyBytes: Int = 384 << 20) {
         self.requestTimeout = requestTimeout
         self.maxInflightBodyBytes = maxInflightBodyBytes
         self.service = service
