@@ -502,3 +502,12 @@ void chk_blockmean_row(const int32_t *top, const int32_t *bottom, int32_t k1, in
                        int32_t *sums) {
     chk_blockmean_row_using(best_variant, top, bottom, k1, channels, sums);
 }
+
+/* Sum of row[i] * coeff[i], wrapping modulo 2^32 like the Swift accumulators (the true sums of
+ * Pillow's fixed-point passes fit Int32, so the wrapped sum is exact). Used by the banded
+ * LANCZOS pass of very wide images, whose coefficients are made a band at a time. */
+int32_t chk_dot_i16_i32(const int16_t *row, const int32_t *coeff, intptr_t count) {
+    uint32_t sum = 0;
+    for (intptr_t i = 0; i < count; i++) sum += (uint32_t)(int32_t)row[i] * (uint32_t)coeff[i];
+    return (int32_t)sum;
+}

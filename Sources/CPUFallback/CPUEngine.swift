@@ -18,8 +18,10 @@ public final class CPUEngine: HashEngine {
         self.init(variant: chk_best_variant())
     }
 
-    init(variant: Int32) {
-        tables = TableCache()
+    /// `denseLimitBytes`: LANCZOS axes whose table would be larger are filtered in bands with
+    /// coefficients made on demand (tests lower it to run the banded passes on small images).
+    init(variant: Int32, denseLimitBytes: Int = LanczosAxis.defaultDenseLimitBytes) {
+        tables = TableCache(denseLimitBytes: denseLimitBytes)
         self.variant = variant
     }
 

@@ -5,7 +5,8 @@ import HashKit
 final class TableCache: @unchecked Sendable {
     struct Tables {
         let lanczos: PillowResizePlan
-        /// `lanczos.horizontal` laid out for the C kernel.
+        /// `lanczos.horizontal` laid out for the C kernel; nil when there is no horizontal pass
+        /// or its axis is not dense (a very wide image, filtered a band of columns at a time).
         let horizontal: KernelAxis?
         let linearX: LinearExactAxis
         let linearY: LinearExactAxis
@@ -13,15 +14,26 @@ final class TableCache: @unchecked Sendable {
 
     private struct Lanczos {
         let axis: LanczosAxis
-        let kernel: KernelAxis
+        /// Only for dense axes: the split table is as large as the dense one.
+        let kernel: KernelAxis?
+
+        var bytes: Int { axis.coefficients.count * 4 + (kernel?.bytes ?? 0) + axis.outSize * 24 }
     }
+
+    /// Default bound on the bytes of cached LANCZOS tables: a 4000-pixel side costs ~200 kB,
+    /// so ordinary collections keep hundreds of sides while hostile sizes cannot grow memory.
+    static let defaultMaxBytes = 64 << 20
 
     private let lanczos: SideCache<Lanczos>
     private let linear: SideCache<LinearExactAxis>
+    /// Dense-table limit passed to every LANCZOS axis (tests lower it to force banded passes).
+    let denseLimitBytes: Int
 
-    init(capacity: Int = 1024) {
-        lanczos = SideCache(capacity: capacity)
-        linear = SideCache(capacity: capacity)
+    init(capacity: Int = 1024, maxBytes: Int = TableCache.defaultMaxBytes,
+         denseLimitBytes: Int = LanczosAxis.defaultDenseLimitBytes) {
+        lanczos = SideCache(capacity: capacity, maxCost: maxBytes) { $0.bytes }
+        linear = SideCache(capacity: capacity, maxCost: maxBytes) { $0.index0.count * 12 }
+        self.denseLimitBytes = denseLimitBytes
     }
 
     func tables(width: Int, height: Int) -> Tables {
@@ -37,8 +49,8 @@ final class TableCache: @unchecked Sendable {
 
     private func lanczosEntry(_ inSize: Int, _ outSize: Int) -> Lanczos {
         func make(_ side: Int) -> Lanczos {
-            let axis = LanczosAxis(inSize: side, outSize: outSize)
-            return Lanczos(axis: axis, kernel: KernelAxis(axis))
+            let axis = LanczosAxis(inSize: side, outSize: outSize, denseLimitBytes: denseLimitBytes)
+            return Lanczos(axis: axis, kernel: axis.isDense ? KernelAxis(axis) : nil)
         }
         // Every phash table is for a 32-sample output; other outputs are not cached.
         guard outSize == FastPHash.side else { return make(inSize) }

@@ -40,8 +40,9 @@ public final class OpenCLEngine: HashEngine {
     private let dctTables: CLBuffer
     private var slots: [Slot]
     private let lock = NSLock()
-    private let lanczosCache = SideCache<LanczosAxis>(capacity: 4096)
-    private let linearCache = SideCache<LinearExactAxis>(capacity: 4096)
+    // Bounded in bytes as well as sides, so clients sending many odd sizes cannot grow them.
+    private let lanczosCache = SideCache<LanczosAxis>(capacity: 4096, maxCost: 64 << 20) { $0.coefficients.count * 4 }
+    private let linearCache = SideCache<LinearExactAxis>(capacity: 4096, maxCost: 16 << 20) { $0.index0.count * 12 }
     private var warnedOversized = false
     private var warnedHostDCT = false
 
@@ -146,7 +147,7 @@ public final class OpenCLEngine: HashEngine {
         var oversized: [Int] = []
         for (i, image) in batch.enumerated() {
             let bytes = sizes[i]
-            if bytes > maxChunkBytes {
+            if bytes > maxChunkBytes || Self.needsBandedTables(image) {
                 if !warnedOversized {
                     warnedOversized = true
                     notice("image of \(image.width)x\(image.height) is too large for OpenCL device \(device.name); hashing it on the CPU")
@@ -201,6 +202,15 @@ public final class OpenCLEngine: HashEngine {
         let tables = 4 * 32 * (6 * (image.width + image.height) / 32 + 16)
         let padded = image.pixelCount + 1024
         return padded * (image.layout == .rgb ? 4 : 1) + intermediateSize(image) + tables + 65536
+    }
+
+    /// Whether a LANCZOS axis of the image is too long for a dense table (a thin image, say
+    /// 1 x 40M: 960 MB of coefficients). Such images are hashed on the host, whose reference
+    /// path makes those coefficients on demand; the results are the same bit for bit.
+    static func needsBandedTables(_ image: DecodedImage) -> Bool {
+        [image.width, image.height].contains {
+            $0 != 32 && LanczosAxis.denseTableBytes(inSize: $0, outSize: 32) > LanczosAxis.defaultDenseLimitBytes
+        }
     }
 
     /// Bytes of the first pass's output: 32 x height (horizontal first), width x 32 (vertical

@@ -50,6 +50,8 @@ void chk_lanczos_rows2_using(int variant, const int16_t *row0, const int16_t *ro
 /* acc[x] += row[x] * c for x < width (modulo 2^32). */
 void chk_accumulate(int32_t *acc, const int16_t *row, int32_t c, intptr_t width);
 void chk_accumulate_using(int variant, int32_t *acc, const int16_t *row, int32_t c, intptr_t width);
+/* Sum of row[i] * coeff[i] for i < count, modulo 2^32. */
+int32_t chk_dot_i16_i32(const int16_t *row, const int32_t *coeff, intptr_t count);
 
 /* INTER_LINEAR_EXACT horizontal pass of one source row to 256 samples per channel, 8.8 fixed
    point, planar: out[c * 256 + v] = (256 - w1[v]) * line[off0[v] + c] + w1[v] * line[off1[v] + c]

@@ -2,13 +2,20 @@ import Foundation
 
 /// Pillow's LANCZOS coefficients for one axis (`precompute_coeffs` + `normalize_coeffs_8bpc`),
 /// in the fixed-point form both engines apply: for output `o`,
-/// `acc = 1 << 21; acc += src[xmin[o] + i] * coefficients[o * maxTaps + i] for i in 0..<taps[o]`,
-/// result `clamp(acc >> 22, 0, 255)` (arithmetic shift). Coefficients past `taps[o]` are zero,
-/// so a kernel may also run all `maxTaps` taps as long as it never reads past the source end.
+/// `acc = 1 << 21; acc += src[xmin[o] + i] * coefficient(o, i) for i in 0..<taps[o]`,
+/// result `clamp(acc >> 22, 0, 255)` (arithmetic shift).
+///
+/// Ordinary axes keep the dense table `coefficients`. An axis whose table would pass
+/// `denseLimitBytes` (a thin image's long side: 1 x 40M needs 32 x 7.5M taps, 960 MB) keeps
+/// only each output's window and weight sum, and `coefficient`/`fill` recompute any tap with
+/// exactly the floating-point expressions the table is built from, so both forms give the
+/// same integers bit for bit and a pass can run a band of source samples at a time.
 public struct LanczosAxis: Sendable, Equatable {
     public static let precisionBits = 22
     /// The accumulator's starting value: rounds the final `>> 22` to nearest.
     public static let rounding: Int32 = 1 << 21
+    /// Largest dense table (bytes) an axis keeps by default; past it, taps are made on demand.
+    public static let defaultDenseLimitBytes = 16 << 20
 
     public let inSize: Int
     public let outSize: Int
@@ -18,10 +25,33 @@ public struct LanczosAxis: Sendable, Equatable {
     public let xmin: [Int32]
     /// Number of source samples each output reads (`xmin[o] + taps[o] <= inSize`).
     public let taps: [Int32]
-    /// `outSize * maxTaps` coefficients, 2^22 fixed point, zero-padded.
+    /// `outSize * maxTaps` coefficients, 2^22 fixed point, zero-padded; empty when the axis is
+    /// not dense (see `isDense`). Coefficients past `taps[o]` are zero, so a kernel may run all
+    /// `maxTaps` taps as long as it never reads past the source end.
     public let coefficients: [Int32]
+    /// Pillow's `ww` of each output: the sum of its window's double weights, in window order.
+    public let weightSums: [Double]
+    /// `inSize / outSize`, from which each output's window centre is computed.
+    private let scale: Double
+    /// `1 / max(scale, 1)`: the kernel's argument scale.
+    private let inverseFilterScale: Double
 
-    public init(inSize: Int, outSize: Int) {
+    /// Whether the dense table `coefficients` is present.
+    public var isDense: Bool { !coefficients.isEmpty }
+
+    /// Pillow's `ksize` for an axis, without building it.
+    public static func maxTaps(inSize: Int, outSize: Int) -> Int {
+        let filterscale = max(Double(inSize) / Double(outSize), 1.0)
+        return Int((3.0 * filterscale).rounded(.up)) * 2 + 1
+    }
+
+    /// Bytes of the dense table of an axis, without building it.
+    public static func denseTableBytes(inSize: Int, outSize: Int) -> Int {
+        outSize * maxTaps(inSize: inSize, outSize: outSize) * MemoryLayout<Int32>.stride
+    }
+
+    /// Builds the axis; the dense table is kept when it needs at most `denseLimitBytes`.
+    public init(inSize: Int, outSize: Int, denseLimitBytes: Int = LanczosAxis.defaultDenseLimitBytes) {
         precondition(inSize > 0 && outSize > 0, "programmer error: empty axis")
         self.inSize = inSize
         self.outSize = outSize
@@ -30,34 +60,91 @@ public struct LanczosAxis: Sendable, Equatable {
         let support = 3.0 * filterscale
         let stride = Int(support.rounded(.up)) * 2 + 1
         let inv = 1.0 / filterscale
+        let dense = outSize * stride * MemoryLayout<Int32>.stride <= denseLimitBytes
         var xmins = [Int32](repeating: 0, count: outSize)
         var counts = [Int32](repeating: 0, count: outSize)
-        var coeffs = [Int32](repeating: 0, count: outSize * stride)
-        var w = [Double](repeating: 0, count: stride)
+        var sums = [Double](repeating: 0, count: outSize)
+        var coeffs = [Int32](repeating: 0, count: dense ? outSize * stride : 0)
+        var w = [Double](repeating: 0, count: dense ? stride : 0)
         for o in 0..<outSize {
-            let center = (Double(o) + 0.5) * scale
+            let center = Self.center(o, scale: scale)
             // C casts truncate toward zero; the clamps then keep the window inside the source.
             let lo = max(Int((center - support + 0.5).rounded(.towardZero)), 0)
             let hi = min(Int((center + support + 0.5).rounded(.towardZero)), inSize)
             let n = hi - lo
             var ww = 0.0
             for i in 0..<n {
-                w[i] = Self.lanczos((Double(i + lo) - center + 0.5) * inv)
-                ww += w[i]
+                let wi = Self.weight(source: i + lo, center: center, inverseFilterScale: inv)
+                if dense { w[i] = wi }
+                ww += wi
             }
-            for i in 0..<n {
-                let v = ww != 0 ? w[i] / ww : w[i]
-                coeffs[o * stride + i] = v < 0
-                    ? Int32((v * 4194304.0 - 0.5).rounded(.towardZero))
-                    : Int32((v * 4194304.0 + 0.5).rounded(.towardZero))
+            if dense {
+                for i in 0..<n { coeffs[o * stride + i] = Self.fixedPoint(w[i], weightSum: ww) }
             }
             xmins[o] = Int32(lo)
             counts[o] = Int32(n)
+            sums[o] = ww
         }
+        self.scale = scale
+        inverseFilterScale = inv
         maxTaps = stride
         xmin = xmins
         taps = counts
+        weightSums = sums
         coefficients = coeffs
+    }
+
+    /// Centre of output `o`'s window in source coordinates.
+    @inline(__always)
+    static func center(_ o: Int, scale: Double) -> Double { (Double(o) + 0.5) * scale }
+
+    /// Pillow's double weight of source sample `source` for the window centred at `center`.
+    /// The one expression both the dense table and on-demand taps use.
+    @inline(__always)
+    static func weight(source: Int, center: Double, inverseFilterScale inv: Double) -> Double {
+        lanczos((Double(source) - center + 0.5) * inv)
+    }
+
+    /// Pillow's `normalize_coeffs_8bpc`: the weight divided by the window's sum, to 2^22.
+    @inline(__always)
+    static func fixedPoint(_ w: Double, weightSum ww: Double) -> Int32 {
+        let v = ww != 0 ? w / ww : w
+        return v < 0
+            ? Int32((v * 4194304.0 - 0.5).rounded(.towardZero))
+            : Int32((v * 4194304.0 + 0.5).rounded(.towardZero))
+    }
+
+    /// Coefficient `i` (`0 <= i < taps[o]`) of output `o`, from the table or made on demand.
+    @inlinable
+    public func coefficient(_ o: Int, _ i: Int) -> Int32 {
+        if isDense { return coefficients[o * maxTaps + i] }
+        return onDemand(o, i)
+    }
+
+    @usableFromInline
+    func onDemand(_ o: Int, _ i: Int) -> Int32 {
+        let w = Self.weight(source: Int(xmin[o]) + i, center: Self.center(o, scale: scale),
+                            inverseFilterScale: inverseFilterScale)
+        return Self.fixedPoint(w, weightSum: weightSums[o])
+    }
+
+    /// Coefficients `range` (a sub-range of `0..<taps[o]`) of output `o` into `out[0..<range.count]`.
+    public func fill(_ o: Int, taps range: Range<Int>, into out: UnsafeMutablePointer<Int32>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= Int(taps[o]), "programmer error: taps out of the window")
+        if isDense {
+            coefficients.withUnsafeBufferPointer { k in
+                out.update(from: k.baseAddress! + o * maxTaps + range.lowerBound, count: range.count)
+            }
+            return
+        }
+        let center = Self.center(o, scale: scale), ww = weightSums[o], first = Int(xmin[o])
+        let inv = inverseFilterScale
+        var j = 0, s = first + range.lowerBound
+        while j < range.count {
+            out[j] = Self.fixedPoint(Self.weight(source: s, center: center, inverseFilterScale: inv), weightSum: ww)
+            j += 1
+            s += 1
+        }
     }
 
     /// Pillow's `sinc(x) * sinc(x / 3)` on `[-3, 3)`.
@@ -86,6 +173,10 @@ public struct LanczosAxis: Sendable, Equatable {
     public func sample(_ o: Int, _ src: UnsafeBufferPointer<UInt8>, base: Int, stride: Int) -> UInt8 {
         var acc = Self.rounding
         let start = base + Int(xmin[o]) * stride
+        guard isDense else {
+            for i in 0..<Int(taps[o]) { acc &+= Int32(src[start + i * stride]) &* onDemand(o, i) }
+            return Self.clip8(acc)
+        }
         let k = o * maxTaps
         for i in 0..<Int(taps[o]) {
             acc &+= Int32(src[start + i * stride]) &* coefficients[k + i]
