@@ -112,26 +112,42 @@ final class ServiceLimitsTests: XCTestCase {
     // MARK: the pixel budget
 
     func testPixelBudgetRefusesOversizeRequestsAndAdmitsWhatFits() throws {
-        // smooth_9000x7000.jpg holds 63,000,000 pixels.
-        let big = Array(try Data(contentsOf: E2E.fixtures.appendingPathComponent("images/large/smooth_9000x7000.jpg")))
+        // A 4000 x 4000 grey PNG: 16,000,000 pixels from its header, against a budget of 20M.
+        let path = root + "/16m.png"
+        try ThinImageEndToEndTests.writeGreyPNG(path, width: 4000, height: 4000)
+        let big = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let small = Array(try Data(contentsOf: E2E.fixtures.appendingPathComponent("images/real/calla.jpg")))
-        let server = try startServer(["--max-inflight-pixels", "100000000", "--max-pixels", "100000000"])
+        let server = try startServer(["--max-inflight-pixels", "20000000", "--max-pixels", "20000000", "--threads", "1"])
         let c = try server.client(timeout: 300)
 
-        // Two big images in one request: 126M pixels, over the budget on their own -> 413.
+        // Two of them in one request: 32M pixels, over the budget on their own -> 413.
         var form = MultipartForm()
-        form.addFile("a.jpg", big)
-        form.addFile("b.jpg", big)
+        form.addFile("a.png", big)
+        form.addFile("b.png", big)
         let over = try c.postMultipart("/v1/hash", form)
         XCTAssertEqual(over.status, 413, over.summary)
         XCTAssertTrue(over.text.contains("--max-inflight-pixels"), over.summary)
 
-        // One big image runs; a second big one sent while it runs does not fit -> 503 + Retry-After.
+        // While a request of 16M pixels (plus its small companions) is hashed, another 16M does
+        // not fit: 503 with Retry-After, before any of its pixels are decoded.
+        var slow = MultipartForm()
+        slow.addFile("big.png", big)
+        for n in 0..<8 { slow.addFile("small\(n).jpg", small) }
         let first = try c.connect()
-        XCTAssertTrue(first.send(HTTPClient.requestBytes("POST", "/v1/hash", headers: [("Content-Type", "image/jpeg")], body: big, port: c.port)))
+        XCTAssertTrue(first.send(HTTPClient.requestBytes("POST", "/v1/hash", headers: [("Content-Type", slow.contentType)],
+                                                          body: slow.body, port: c.port)))
+        // Wait until the first request is admitted (its images wait in the queue: /metrics).
+        let admitted = Date().addingTimeInterval(30)
+        while Date() < admitted {
+            let metrics = try c.get("/metrics").text
+            let depth = metrics.split(separator: "\n").first { $0.hasPrefix("crosshash_queue_depth ") }
+                .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            if depth > 0 { break }
+            usleep(5_000)
+        }
         var saw503 = false
-        for _ in 0..<50 where !saw503 {
-            let second = try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/jpeg")], body: big)
+        for _ in 0..<20 where !saw503 {
+            let second = try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/png")], body: big)
             if second.status == 503 {
                 saw503 = true
                 XCTAssertNotNil(second.header("retry-after"), second.summary)
@@ -140,12 +156,17 @@ final class ServiceLimitsTests: XCTestCase {
                 XCTAssertEqual(second.status, 200, second.summary)
             }
         }
-        XCTAssertTrue(saw503, "a second 63M-pixel image while one is hashed must not fit a 100M-pixel budget")
-        XCTAssertEqual(try first.readResponse().status, 200)
+        XCTAssertTrue(saw503, "a second 16M-pixel image while one is hashed must not fit a 20M-pixel budget")
+        let answer = try first.readResponse()
+        XCTAssertEqual(answer.status, 200, answer.summary)
+        XCTAssertEqual((answer.object["images"] as? [[String: Any]])?.filter { $0["phash"] != nil }.count, 9)
         first.close()
-        // A small image fits beside nothing, and the big one alone works again.
-        XCTAssertEqual(try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/jpeg")], body: small).status, 200)
-        XCTAssertEqual(try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/jpeg")], body: big).status, 200)
+        // Once it is done the same image fits again, and gives the CLI's hashes.
+        let alone = try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/png")], body: big)
+        XCTAssertEqual(alone.status, 200, alone.summary)
+        let cli = try E2E.run(["hash", "--json", "--device", "cpu", path])
+        let cliHash = (try? JSONSerialization.jsonObject(with: Data(cli.text.utf8)) as? [String: Any])?["phash"] as? String
+        XCTAssertEqual((alone.object["images"] as? [[String: Any]])?.first?["phash"] as? String, cliHash)
     }
 }
 
