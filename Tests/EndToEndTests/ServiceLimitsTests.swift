@@ -109,6 +109,55 @@ final class ServiceLimitsTests: XCTestCase {
         XCTAssertEqual(try c.get("/healthz").status, 200)
     }
 
+    // MARK: everything at once
+
+    /// A mix of heavy requests at once, with the default limits: thin 10M-pixel pictures, large
+    /// JSON bodies and a big cross-duplicates answer. Each gets an answer (200, or 503/413 from
+    /// the budgets), the server's peak resident memory above idle stays within the documented
+    /// total (2 GB), and afterwards an ordinary image is hashed at once.
+    func testAMixOfHeavyRequestsStaysWithinTheDocumentedTotal() throws {
+        let server = try startServer([])
+        let c = try server.client(timeout: 600)
+        try fillEqual(c, "a", count: 1500, phash: Self.phash, blockmean: Self.blockmean)
+        try fillEqual(c, "b", count: 1500, phash: Self.phash, blockmean: Self.blockmean)
+        let thin = root + "/thin.png"
+        try ThinImageEndToEndTests.writeGreyPNG(thin, width: 1, height: 10_000_000)
+        let thinBytes = Array(try Data(contentsOf: URL(fileURLWithPath: thin)))
+        // 120 MB of JSON: a valid query padded with spaces (the body budget holds it, the parser
+        // walks it without building anything large).
+        let padded = Array("{\"queries\": [{\"phash\": \"\(Self.phash)\"}]".utf8) + [UInt8](repeating: 0x20, count: 120 << 20) + Array("}".utf8)
+        let pid = server.process.processIdentifier
+        let idle = try XCTUnwrap(ProcStatus.rss(pid))
+        ProcStatus.resetPeak(pid)
+
+        let statuses = StatusLog()
+        let group = DispatchGroup()
+        func run(_ what: String, _ request: @escaping () throws -> HTTPResponse) {
+            group.enter()
+            DispatchQueue.global().async {
+                statuses.add(what, (try? request().status) ?? -1)
+                group.leave()
+            }
+        }
+        for _ in 0..<4 { run("thin") { try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/png")], body: thinBytes) } }
+        for _ in 0..<3 { run("json") { try c.request("POST", "/v1/query", headers: [("Content-Type", "application/json")], body: padded) } }
+        run("cross") { try c.get("/v1/cross-duplicates?datasets=a,b") }
+        XCTAssertEqual(group.wait(timeout: .now() + 600), .success, "every request answered within 10 minutes")
+        let peak = try XCTUnwrap(ProcStatus.peak(pid))
+        let seen = statuses.all
+        for (what, list) in seen {
+            XCTAssertTrue(list.allSatisfy { [200, 413, 503].contains($0) }, "\(what): \(list)")
+        }
+        XCTAssertTrue(seen["thin"]?.contains(200) ?? false, "some thin pictures were hashed: \(seen)")
+        XCTAssertEqual(seen["cross"], [200])
+        if !Self.underASan {
+            XCTAssertLessThan(peak - idle, 2 << 30, "peak above idle \((peak - idle) >> 20) MB with \(seen)")
+        }
+        print("mix of heavy requests: peak above idle \((peak - idle) >> 20) MB; statuses \(seen)")
+        let small = Array(try Data(contentsOf: E2E.fixtures.appendingPathComponent("images/real/calla.jpg")))
+        XCTAssertEqual(try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/jpeg")], body: small).status, 200)
+    }
+
     // MARK: the pixel budget
 
     func testPixelBudgetRefusesOversizeRequestsAndAdmitsWhatFits() throws {
@@ -167,6 +216,24 @@ final class ServiceLimitsTests: XCTestCase {
         let cli = try E2E.run(["hash", "--json", "--device", "cpu", path])
         let cliHash = (try? JSONSerialization.jsonObject(with: Data(cli.text.utf8)) as? [String: Any])?["phash"] as? String
         XCTAssertEqual((alone.object["images"] as? [[String: Any]])?.first?["phash"] as? String, cliHash)
+    }
+}
+
+/// Statuses of concurrent requests, by kind.
+final class StatusLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statuses = [String: [Int]]()
+
+    func add(_ what: String, _ status: Int) {
+        lock.lock()
+        statuses[what, default: []].append(status)
+        lock.unlock()
+    }
+
+    var all: [String: [Int]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return statuses
     }
 }
 
