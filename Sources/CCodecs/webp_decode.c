@@ -32,7 +32,30 @@ int cc_webp_read_header(cc_decoder *d, uint64_t max_pixels) {
     return CC_OK;
 }
 
+/* A still WebP (no animation) is decoded straight into `dst` as RGB: the animation decoder
+ * would hold two RGBA canvases (8 bytes a pixel) for what is, for a still image, exactly the
+ * same pixels. Its first frame is a key frame drawn onto a cleared canvas without blending, so
+ * its R, G, B are libwebp's own RGBA decode, which equals the RGB decode (same YUV->RGB and
+ * lossless conversions; alpha never touches the colour channels in non-premultiplied modes).
+ * The demuxer is run first, as the animation decoder runs it, so a file it refuses gets the
+ * same message as before. */
+static int decode_still(cc_decoder *d, uint8_t *dst) {
+    WebPData input = {d->data, d->size};
+    WebPDemuxer *demux = WebPDemux(&input);
+    if (demux == NULL) return cc_fail(d, CC_ERR_CORRUPT, "libwebp could not parse the file (could not create decoder object)");
+    uint32_t cw = WebPDemuxGetI(demux, WEBP_FF_CANVAS_WIDTH), ch = WebPDemuxGetI(demux, WEBP_FF_CANVAS_HEIGHT);
+    WebPDemuxDelete(demux);
+    if (cw != d->header.width || ch != d->header.height)
+        return cc_fail(d, CC_ERR_CORRUPT, "canvas size %ux%u differs from the header's %ux%u",
+                       cw, ch, d->header.width, d->header.height);
+    const size_t stride = (size_t)cw * 3;
+    if (WebPDecodeRGBInto(d->data, d->size, dst, stride * ch, (int)stride) == NULL)
+        return cc_fail(d, CC_ERR_CORRUPT, "failed to decode the first frame of the WebP file");
+    return CC_OK;
+}
+
 int cc_webp_decode(cc_decoder *d, uint8_t *dst) {
+    if (!d->header.progressive) return decode_still(d, dst);
     WebPAnimDecoderOptions options;
     if (!WebPAnimDecoderOptionsInit(&options)) return cc_fail(d, CC_ERR_USAGE, "libwebp version mismatch");
     options.color_mode = MODE_RGBA;

@@ -30,30 +30,7 @@ final class HostileHTTPTests: XCTestCase {
         return server
     }
 
-    private var memoryChecks: Bool { ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil }
-
-    /// A field of /proc/PID/status in bytes (VmRSS, VmHWM), 0 when unreadable.
-    private func status(_ pid: Int32, _ field: String) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
-              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kb * 1024
-    }
-
-    /// Resets the peak resident memory (VmHWM) of a process to its current resident memory.
-    private func resetPeak(_ pid: Int32) {
-        try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
-    }
-
-    /// CPU time (user + system) a process used so far, in seconds.
-    private func cpuSeconds(_ pid: Int32) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return 0 }
-        // After "pid (comm) ": field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    private var memoryChecks: Bool { !ProcStatus.underASan }
 
     /// GET /healthz answers 200 and the process still runs.
     private func assertAlive(_ server: ServerProcess, after what: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -83,7 +60,7 @@ final class HostileHTTPTests: XCTestCase {
         defer { conn.close() }
         XCTAssertTrue(conn.send(Array(head.utf8) + chunk), "sending the request head")
         let response = try conn.readResponse()
-        let cpuBefore = cpuSeconds(server.process.processIdentifier)
+        let cpuBefore = ProcStatus.cpuSeconds(server.process.processIdentifier)
         var accepted = 0
         var closed = false
         let deadline = Date().addingTimeInterval(seconds)
@@ -98,7 +75,7 @@ final class HostileHTTPTests: XCTestCase {
             // The client may still be able to send into kernel buffers: the read side says whether the server closed.
             closed = conn.readUntilClosed(max: 1 << 20).closed
         }
-        return (response, accepted, closed, cpuSeconds(server.process.processIdentifier) - cpuBefore)
+        return (response, accepted, closed, ProcStatus.cpuSeconds(server.process.processIdentifier) - cpuBefore)
     }
 
     // MARK: 1. Multipart that used to crash the server
@@ -177,12 +154,12 @@ final class HostileHTTPTests: XCTestCase {
         body.removeLast()  // the last comma
         body += Array("]}".utf8)
         usleep(300_000)
-        let idle = status(pid, "VmRSS")
-        resetPeak(pid)
+        let idle = ProcStatus.rss(pid)
+        ProcStatus.resetPeak(pid)
         let started = Date()
         let r = try c.request("POST", "/v1/query", headers: [("Content-Type", "application/json")], body: body)
         let seconds = Date().timeIntervalSince(started)
-        let peak = status(pid, "VmHWM")
+        let peak = ProcStatus.peak(pid)
         assertProblem(r, 413, "\(count) tiny query objects")
         let detail = r.object["detail"] as? String ?? ""
         XCTAssertTrue(detail.contains("values"), "the detail says the limit: \(detail)")
@@ -251,8 +228,8 @@ final class HostileHTTPTests: XCTestCase {
         let server = try start(["--max-body-bytes", "\(64 * mib)", "--max-inflight-body-bytes", "\(100 * mib)"])
         let pid = server.process.processIdentifier
         usleep(300_000)
-        let idle = status(pid, "VmRSS")
-        resetPeak(pid)
+        let idle = ProcStatus.rss(pid)
+        ProcStatus.resetPeak(pid)
         let host = "Host: 127.0.0.1:\(server.port)\r\n"
 
         // A declared 60 MiB body holds 60 MiB of the 100 while it arrives: a second one is 503.
@@ -285,7 +262,7 @@ final class HostileHTTPTests: XCTestCase {
         let c = try server.client(timeout: 60)
         let after = try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/png")], body: [UInt8](repeating: 3, count: 60 * mib))
         XCTAssertEqual(after.status, 422, "the budget is free again once the handler ended: \(after.summary)")
-        let peak = status(pid, "VmHWM")
+        let peak = ProcStatus.peak(pid)
         print("HostileHTTPTests: in-flight budget 100 MiB: peak RSS \((peak - idle) >> 20) MiB above idle")
         if memoryChecks {
             XCTAssertLessThanOrEqual(peak - idle, 1 << 30, "peak resident memory above idle with bodies over the budget")

@@ -29,7 +29,7 @@ final class ServiceQueryLimitsTests: XCTestCase {
     // MARK: Helpers
 
     /// Under AddressSanitizer resident memory says nothing about the code: memory is then not asserted.
-    var underSanitizer: Bool { ProcessInfo.processInfo.environment["ASAN_OPTIONS"] != nil }
+    var underSanitizer: Bool { ProcStatus.underASan }
 
     func startServer(_ args: [String], store: String?) throws -> ServerProcess {
         let storeArgs = store.map { ["--store", $0] } ?? ["--no-store"]
@@ -70,24 +70,6 @@ final class ServiceQueryLimitsTests: XCTestCase {
             XCTAssertEqual(r.status, 200, "add to \(name): \(r.summary)")
             start += batch.count
         }
-    }
-
-    /// Memory figures of a process from /proc/PID/status, in kB.
-    func memory(_ pid: Int32) -> (rss: Int, hwm: Int) {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
-        func field(_ name: String) -> Int {
-            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-        }
-        return (field("VmRSS"), field("VmHWM"))
-    }
-
-    /// Resets the peak resident size (VmHWM) to the current one; false where that is refused.
-    func resetPeak(_ pid: Int32) -> Bool {
-        guard let h = FileHandle(forWritingAtPath: "/proc/\(pid)/clear_refs") else { return false }
-        defer { try? h.close() }
-        do { try h.write(contentsOf: Data("5".utf8)) } catch { return false }
-        return true
     }
 
     /// A deterministic generator (SplitMix64), so failures can be replayed.
@@ -181,13 +163,13 @@ final class ServiceQueryLimitsTests: XCTestCase {
         let expectedFiles = files.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.prefix(10_000)
 
         let pid = server.process.processIdentifier
-        let canMeasure = !underSanitizer && resetPeak(pid)
-        let idle = memory(pid).rss
+        let canMeasure = !underSanitizer && ProcStatus.resetPeak(pid)
+        let idle = ProcStatus.rss(pid) / 1024
         let queries = (0..<40).map { ["id": "q\($0)", "phash": phash, "blockmean": blockmean] }
         let started = Date()
         let r = try c.postJSON("/v1/query", ["queries": queries, "limit": 10_000])
         let seconds = Date().timeIntervalSince(started)
-        let peak = memory(pid).hwm
+        let peak = ProcStatus.peak(pid) / 1024
         XCTAssertEqual(r.status, 200, r.summary)
         print("query 40 x 10,000 over 30,000 equal hashes: \(String(format: "%.1f", seconds)) s, "
               + "peak RSS above idle \((peak - idle) / 1024) MB (idle \(idle / 1024) MB), answer \(r.body.count) bytes")

@@ -23,7 +23,7 @@ final class ThinImageEndToEndTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    var checksMemory: Bool { ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil }
+    var checksMemory: Bool { !ProcStatus.underASan }
     var budget: Int { 4 * Self.pixels + 100_000_000 }
 
     func testTallThinImage() throws { try check(width: 1, height: Self.pixels) }
@@ -55,15 +55,15 @@ final class ThinImageEndToEndTests: XCTestCase {
                                  body: Array(try Data(contentsOf: URL(fileURLWithPath: tiny))))
         XCTAssertEqual(warm.status, 200, warm.summary)
         let pid = server.process.processIdentifier
-        let idle = Self.status(pid, "VmRSS")
-        let reset = (try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)) != nil
+        let idle = ProcStatus.rss(pid)
+        let reset = ProcStatus.resetPeak(pid)
         let r = try c.request("POST", "/v1/hash", headers: [("Content-Type", "image/png")],
                               body: Array(try Data(contentsOf: URL(fileURLWithPath: thin))))
         XCTAssertEqual(r.status, 200, r.summary)
         let image = (r.object["images"] as? [[String: Any]])?.first
         XCTAssertEqual(image?["phash"] as? String, cli?.phash, "service and CLI agree")
         XCTAssertEqual(image?["blockmean"] as? String, cli?.blockmean, "service and CLI agree")
-        let peak = Self.status(pid, "VmHWM")
+        let peak = ProcStatus.peak(pid)
         if checksMemory && reset {
             XCTAssertLessThanOrEqual(peak - idle, budget,
                                      "serve \(width)x\(height): peak \(peak >> 20) MiB, idle \(idle >> 20) MiB")
@@ -73,15 +73,6 @@ final class ThinImageEndToEndTests: XCTestCase {
     }
 
     // MARK: Helpers
-
-    /// A field of /proc/PID/status in bytes (kB there).
-    static func status(_ pid: Int32, _ field: String) -> Int {
-        let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
-            return (Int(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0) * 1024
-        }
-        return 0
-    }
 
     static func hashes(_ json: Data) throws -> (phash: String, blockmean: String)? {
         let line = String(decoding: json, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
