@@ -165,7 +165,9 @@ final class ServiceQueryLimitsTests: XCTestCase {
         let pid = server.process.processIdentifier
         let canMeasure = !underSanitizer && ProcStatus.resetPeak(pid)
         let idle = ProcStatus.rss(pid) / 1024
-        let queries = (0..<40).map { ["id": "q\($0)", "phash": phash, "blockmean": blockmean] }
+        // Under AddressSanitizer (no memory figure) fewer queries check the same answers sooner.
+        let asked = underSanitizer ? 10 : 40
+        let queries = (0..<asked).map { ["id": "q\($0)", "phash": phash, "blockmean": blockmean] }
         let started = Date()
         let r = try c.postJSON("/v1/query", ["queries": queries, "limit": 10_000])
         let seconds = Date().timeIntervalSince(started)
@@ -177,7 +179,7 @@ final class ServiceQueryLimitsTests: XCTestCase {
             XCTAssertLessThanOrEqual(peak - idle, 200 * 1024, "peak resident memory above idle, kB (idle \(idle) kB)")
         }
         let results = (r.object["results"] as? [[String: Any]]) ?? []
-        XCTAssertEqual(results.count, 40)
+        XCTAssertEqual(results.count, asked)
         for (n, result) in results.enumerated() {
             XCTAssertEqual(result["id"] as? String, "q\(n)")
             XCTAssertEqual(result["truncated"] as? Bool, true, "query \(n)")
