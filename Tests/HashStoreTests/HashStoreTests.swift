@@ -647,7 +647,8 @@ final class HashStoreTests: XCTestCase {
         try store.deleteDataset(named: "gone")
         var rng = SplitMix64(seed: 13)
         let error = storeError { try store.apply([hashedChange("x", 1, &rng)], to: dataset.id) }
-        XCTAssertEqual(error?.kind, .io)
+        // Its own kind, so the service can answer 404 (the dataset was deleted meanwhile), not 500.
+        XCTAssertEqual(error?.kind, .datasetMissing)
         XCTAssertEqual(try store.counts().contents, 0, "the failed batch left nothing behind")
     }
 
