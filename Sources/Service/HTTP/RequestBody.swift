@@ -76,7 +76,7 @@ struct BodyBudgetMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension Routes {
     /// The 503 of a body that does not fit the in-flight budget.
-    func budgetFull(_ budget: BodyBudget) -> Problem {
+    static func budgetFull(_ budget: BodyBudget) -> Problem {
         Problem(.serviceUnavailable,
                 "the server already holds its limit of \(budget.capacity) bytes of request bodies (--max-inflight-body-bytes); retry shortly",
                 headers: [.retryAfter: "1"])
@@ -90,7 +90,7 @@ extension Routes {
             throw Problem(.contentTooLarge, "the body is \(length) bytes, over this server's limit of \(maxBodyBytes) (--max-body-bytes)")
         }
         let lease = BodyLease.current
-        if let declared, let lease, !lease.reserve(declared) { throw budgetFull(lease.budget) }
+        if let declared, let lease, !lease.reserve(declared) { throw Self.budgetFull(lease.budget) }
         let limit = maxBodyBytes, timeout = bodyTimeout
         let reserved = lease == nil ? 0 : declared ?? 0
         return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
@@ -119,11 +119,7 @@ extension Routes {
                 throw Problem(.contentTooLarge, "the body is over this server's limit of \(limit) bytes (--max-body-bytes)")
             }
             if let lease, total > reserved {
-                guard lease.reserve(total - reserved) else {
-                    throw Problem(.serviceUnavailable,
-                                  "the server already holds its limit of \(lease.budget.capacity) bytes of request bodies (--max-inflight-body-bytes); retry shortly",
-                                  headers: [.retryAfter: "1"])
-                }
+                guard lease.reserve(total - reserved) else { throw budgetFull(lease.budget) }
                 reserved = total
             }
             buffer.writeImmutableBuffer(chunk)
