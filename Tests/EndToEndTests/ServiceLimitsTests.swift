@@ -107,6 +107,19 @@ final class ServiceLimitsTests: XCTestCase {
         let after = ProcStatus.cpuSeconds(pid)
         XCTAssertLessThan(after - before, 0.4, "CPU seconds used 1.2-3.2 s after every client left")
         XCTAssertEqual(try c.get("/healthz").status, 200)
+
+        // A client that leaves in the middle of the answer: writing stops, and so does making
+        // the rest of the document (before, the serialiser went on building it for nobody).
+        let reader = try c.connect()
+        XCTAssertTrue(reader.send("GET /v1/cross-duplicates?datasets=a,b HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+        let received = reader.readUntilClosed(max: 1 << 20)
+        XCTAssertFalse(received.bytes.isEmpty, "some of the answer arrived")
+        reader.close()
+        usleep(1_200_000)
+        let left = ProcStatus.cpuSeconds(pid)
+        usleep(2_000_000)
+        XCTAssertLessThan(ProcStatus.cpuSeconds(pid) - left, 0.4, "CPU seconds used 1.2-3.2 s after a client left mid-answer")
+        XCTAssertEqual(try c.get("/healthz").status, 200)
     }
 
     // MARK: everything at once

@@ -43,10 +43,14 @@ public indirect enum JSONValue: Equatable, Sendable {
         var out = [UInt8]()
         var failure: Error?
         try withoutActuallyEscaping(flush) { flush in
-            let flusher: (inout [UInt8]) -> Void = { buffer in
-                guard buffer.count >= chunk, failure == nil else { return }
-                do { try flush(buffer) } catch { failure = error }
+            // Answers false once a flush failed (a reader went away): lazy arrays then stop making
+            // elements instead of building the rest of the document for nobody.
+            let flusher: (inout [UInt8]) -> Bool = { buffer in
+                guard failure == nil else { return false }
+                guard buffer.count >= chunk else { return true }
+                do { try flush(buffer) } catch { failure = error; return false }
                 buffer.removeAll(keepingCapacity: true)
+                return true
             }
             write(into: &out, indent: 0, flush: flusher)
         }
@@ -57,7 +61,7 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     public var text: String { String(decoding: serialized(), as: UTF8.self) }
 
-    fileprivate func write(into out: inout [UInt8], indent: Int, flush: ((inout [UInt8]) -> Void)?) {
+    fileprivate func write(into out: inout [UInt8], indent: Int, flush: ((inout [UInt8]) -> Bool)?) {
         switch self {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
@@ -87,7 +91,7 @@ public indirect enum JSONValue: Equatable, Sendable {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 JSONValue.newline(&out, indent + 2)
                 items.element(n).write(into: &out, indent: indent + 2, flush: flush)
-                flush?(&out)
+                if let flush, !flush(&out) { return }
             }
             JSONValue.newline(&out, indent)
             out.append(UInt8(ascii: "]"))
