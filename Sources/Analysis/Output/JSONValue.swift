@@ -43,7 +43,7 @@ public indirect enum JSONValue: Equatable, Sendable {
         var out = [UInt8]()
         var failure: Error?
         try withoutActuallyEscaping(flush) { flush in
-            // Answers false once a flush failed (a reader went away): lazy arrays then stop making
+            // Answers false once a flush has thrown, as when a reader went away: lazy arrays stop making
             // elements instead of building the rest of the document for nobody.
             let flusher: (inout [UInt8]) -> Bool = { buffer in
                 guard failure == nil else { return false }
