@@ -242,6 +242,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("old"); ap.add_argument("new"); ap.add_argument("corpus")
     ap.add_argument("--work", default="/tmp/crosshash-compare")
+    ap.add_argument("--reuse-old", action="store_true", help="keep the old binary's two runs from an earlier call with the same --work")
     ap.add_argument("--allow", action="append", default=[], help="relative file paths allowed to differ (an intended change)")
     args = ap.parse_args()
     corpus = os.path.abspath(args.corpus)
@@ -251,6 +252,8 @@ def main():
         names = json.load(open(gt)).get("datasets", names) or names
     w = args.work
     for tag, binary in (("old", args.old), ("old2", args.old), ("new", args.new)):
+        if args.reuse_old and tag != "new" and os.path.isdir(f"{w}/{tag}/serve"):
+            continue
         print(f"running {tag} ({binary}) ...", file=sys.stderr)
         scenario(os.path.abspath(binary), corpus, names, f"{w}/{tag}")
     mask = learn_mask(f"{w}/old", f"{w}/old2")
