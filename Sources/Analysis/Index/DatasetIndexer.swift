@@ -23,8 +23,8 @@ public struct IndexedDataset: Sendable {
 /// keeps what it finished, and files that disappeared are dropped from the dataset at the end.
 public final class DatasetIndexer {
     public let store: HashStore
+    /// Hashes the files the store cannot answer; its decoder (and so its limits) reads every file.
     public let pipeline: HashPipeline
-    public let decoder: ImageDecoder
     /// Stored with every result; results of another version are not reused. It covers the
     /// hashing code and the decode limits, since both decide a file's outcome.
     public let codeVersion: String
@@ -33,11 +33,9 @@ public final class DatasetIndexer {
     /// and folders for links there, as a user could while a job runs.
     var beforeReading: (() -> Void)?
 
-    /// Files are read and decoded by the pipeline's decoder, under its limits.
     public init(store: HashStore, pipeline: HashPipeline) {
         self.store = store
         self.pipeline = pipeline
-        self.decoder = pipeline.decoder
         self.codeVersion = Self.codeVersion(for: pipeline.decoder.limits)
     }
 
@@ -113,7 +111,7 @@ public final class DatasetIndexer {
         let infos = ReadInfos(count: jobs.count)
         let writer = StoreBatchWriter(store: store, stillWanted: stillWanted)
         let progress = showProgress ? ProgressReporter(label: "hashing", total: jobs.count) : nil
-        let (decoder, store, codeVersion, datasetIDs) = (self.decoder, self.store, self.codeVersion, indexed.map(\.stored.id))
+        let (decoder, store, codeVersion, datasetIDs) = (pipeline.decoder, self.store, self.codeVersion, indexed.map(\.stored.id))
         // Only contents the store may know are looked up (most files read are new content).
         let known = jobs.isEmpty ? .empty : try store.digestPrefixes(codeVersion: codeVersion)
         let jobList = jobs
