@@ -68,11 +68,15 @@ let package = Package(
         // Re-checks candidate pairs from pixels (aligned thumbnails, worst region, contrast, colour)
         // to tell copies from look-alikes that only hash alike.
         .target(name: "Verification", dependencies: ["HashKit"], path: "Sources/Verification"),
+        // Feeding engines: the device choice and the engine set it builds (OpenCL with a CPU
+        // fallback, or the CPU), the fallback engine, and the one pixel-budgeted batch feeder
+        // (decoder threads -> engine) under both the CLI pipeline and the service's pool.
+        .target(name: "Engines", dependencies: ["HashKit", "CPUFallback", "GPUHash"], path: "Sources/Engines"),
         // Scanning datasets, the decode/hash pipeline, indexing into the store, cross-dataset
         // matching and the JSON outputs.
         .target(
             name: "Analysis",
-            dependencies: ["HashKit", "HashStore", "CPUFallback", "GPUHash", "Verification", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HashKit", "HashStore", "Engines", "Verification", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Analysis"
         ),
         // `crosshash serve`: the hashing service (core without HTTP in Core/, Hummingbird routes in
@@ -80,7 +84,7 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "HashKit", "HashStore", "Analysis",
+                "HashKit", "HashStore", "Engines", "Analysis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -98,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "App",
             dependencies: [
-                "HashKit", "HashStore", "CPUFallback", "GPUHash", "Analysis", "Report", "Service",
+                "HashKit", "HashStore", "CPUFallback", "GPUHash", "Engines", "Analysis", "Report", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -112,8 +116,9 @@ let package = Package(
         .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
         .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore"], path: "Tests/HashStoreTests"),
         .testTarget(name: "VerificationTests", dependencies: ["HashKit", "CCodecs", "Verification"], path: "Tests/VerificationTests"),
-        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Analysis", "Verification"], path: "Tests/AnalysisTests"),
+        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Engines", "Analysis", "Verification"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report"], path: "Tests/ReportTests"),
+        .testTarget(name: "EnginesTests", dependencies: ["HashKit", "CPUFallback", "Engines"], path: "Tests/EnginesTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
         .testTarget(name: "EndToEndTests", dependencies: ["App"], path: "Tests/EndToEndTests"),
     ],

@@ -192,7 +192,7 @@ public final class HashStore: @unchecked Sendable {
     /// The stored outcome of a content, if it was produced by `codeVersion`; nil otherwise
     /// (unknown, or another version: the caller then hashes it again). Called concurrently from
     /// many decoder threads: one indexed lookup on a reader connection.
-    public func outcome(of digest: ContentDigest, codeVersion: String) throws -> StoredOutcome? {
+    public func outcome(of digest: ContentDigest, codeVersion: String) throws -> FileOutcome? {
         try reading { db in
             let statement = try db.cachedStatement(sql: """
                 SELECT c.error, c.warnings, h.family, h.value
@@ -375,10 +375,10 @@ struct RowProblem: Error {
     var text: String
 }
 
-/// Turns a content's stored columns back into a `StoredOutcome`.
+/// Turns a content's stored columns back into a `FileOutcome`.
 enum ContentOutcome {
     static func decode(error: DatabaseValue, warnings: DatabaseValue, hashes: [String: DatabaseValue],
-                       codeVersion: String) throws -> StoredOutcome {
+                       codeVersion: String) throws -> FileOutcome {
         if let message = error.text { return .failed(message) }
         guard error.isNull else { throw RowProblem(text: "have an error that is not text") }
         guard let text = warnings.text, let decoded = WarningsText.decode(text) else {

@@ -16,16 +16,6 @@ public struct FileStat: Equatable, Hashable, Sendable {
     }
 }
 
-/// What hashing a content gave, as the store keeps it.
-public enum StoredOutcome: Equatable, Sendable {
-    /// The hashes of every family, and the decoder's complaints about the file (in the order the
-    /// decoder made them), which reports show although the file was hashed.
-    case hashed(ImageHashes, warnings: [String])
-    /// Why the file could not be hashed (a decode error, or for a file without digest why it could
-    /// not be read), so that the next run reports it again without retrying.
-    case failed(String)
-}
-
 /// One dataset: a named collection of files, usually a folder on disk.
 public struct StoredDataset: Equatable, Sendable {
     public var id: Int64
@@ -54,9 +44,9 @@ public struct StoredFile: Equatable, Sendable {
     /// else the version that recorded the file's own failure.
     public var codeVersion: String
     /// For `digest != nil`: the content's outcome; else the file's own failure.
-    public var outcome: StoredOutcome
+    public var outcome: FileOutcome
 
-    public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, codeVersion: String, outcome: StoredOutcome) {
+    public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, codeVersion: String, outcome: FileOutcome) {
         self.path = path
         self.stat = stat
         self.digest = digest
@@ -71,10 +61,10 @@ public struct FileChange: Sendable {
     public var stat: FileStat?
     /// nil when the content was not read; the outcome must then be `.failed`.
     public var digest: ContentDigest?
-    public var outcome: StoredOutcome
+    public var outcome: FileOutcome
     public var codeVersion: String
 
-    public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, outcome: StoredOutcome, codeVersion: String) {
+    public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, outcome: FileOutcome, codeVersion: String) {
         self.path = path
         self.stat = stat
         self.digest = digest

@@ -28,9 +28,8 @@ final class IndexerTests: XCTestCase {
     }
 
     func indexer(limits: DecodeLimits = DecodeLimits()) -> DatasetIndexer {
-        let decoder = ImageDecoder(limits: limits)
-        let pipeline = HashPipeline(decode: { try decoder.decode(pathBytes: $0) }, engine: CPUEngine(), mode: .inline, workers: 2)
-        return DatasetIndexer(store: store, pipeline: pipeline, limits: limits)
+        let pipeline = HashPipeline(engine: CPUEngine(), mode: .inline, decoder: ImageDecoder(limits: limits), workers: 2)
+        return DatasetIndexer(store: store, pipeline: pipeline)
     }
 
     func index(_ name: String = "a", folder: String = "a", limits: DecodeLimits = DecodeLimits()) throws -> (IndexCounts, DatasetResult) {

@@ -57,9 +57,8 @@ final class NoFollowTests: XCTestCase {
 
     func checkIndexRefusesLinksSwappedInAfterTheWalk(openat2: Bool) throws {
         RootFolder.useOpenat2 = openat2
-        let decoder = ImageDecoder()
-        let pipeline = HashPipeline(decode: { try decoder.decode(pathBytes: $0) }, engine: CPUEngine(), mode: .inline, workers: 2)
-        let indexer = DatasetIndexer(store: store, pipeline: pipeline, limits: DecodeLimits())
+        let pipeline = HashPipeline(engine: CPUEngine(), mode: .inline, decoder: ImageDecoder(), workers: 2)
+        let indexer = DatasetIndexer(store: store, pipeline: pipeline)
         // Between the walk and the reads, as a job that is still running would meet them.
         indexer.beforeReading = { try? self.swapForLinks() }
         let spec = DatasetSpec(name: "ds", path: root)

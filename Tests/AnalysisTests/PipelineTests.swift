@@ -1,6 +1,8 @@
 import XCTest
 import Foundation
 import HashKit
+import CPUFallback
+import Engines
 @testable import Analysis
 
 /// A stand-in engine whose "hash" is a pure function of the pixels, so ordering mistakes show.
@@ -33,13 +35,18 @@ final class SumEngine: HashEngine {
 
 final class PipelineTests: XCTestCase {
     /// Paths "n" decode to an n x 1 grey image of value n; "bad" fails.
-    let decode: HashPipeline.Decode = { path in
-        let text = String(decoding: path, as: UTF8.self)
-        guard let n = Int(text) else { throw DecodeError.notAnImage(startsWith: text) }
-        return DecodedImage(width: n, height: 1, layout: .gray, pixels: [UInt8](repeating: UInt8(n % 256), count: n))
+    static func decode(_ text: String) -> Intake {
+        guard let n = Int(text) else { return .done(.failed("\(DecodeError.notAnImage(startsWith: text))")) }
+        return .image(DecodedImage(width: n, height: 1, layout: .gray, pixels: [UInt8](repeating: UInt8(n % 256), count: n)))
     }
 
-    func paths(_ names: [String]) -> [[UInt8]] { names.map { Array($0.utf8) } }
+    func run(_ pipeline: HashPipeline, _ names: [String]) -> [FileOutcome] {
+        pipeline.run(count: names.count) { Self.decode(names[$0]) }
+    }
+
+    func pipeline(_ engine: HashEngine, _ mode: PipelineMode, workers: Int) -> HashPipeline {
+        HashPipeline(engine: engine, mode: mode, decoder: ImageDecoder(), workers: workers)
+    }
 
     func check(_ outcomes: [FileOutcome], _ names: [String]) {
         XCTAssertEqual(outcomes.count, names.count)
@@ -58,34 +65,53 @@ final class PipelineTests: XCTestCase {
 
     func testInlineModeKeepsInputOrderAndReportsFailures() {
         let names = (1...300).map { $0 % 17 == 0 ? "bad\($0)" : String($0) }
-        let pipeline = HashPipeline(decode: decode, engine: SumEngine(), mode: .inline, workers: 4)
-        check(pipeline.run(paths: paths(names)), names)
+        let pipeline = pipeline(SumEngine(), .inline, workers: 4)
+        check(run(pipeline, names), names)
         XCTAssertEqual(pipeline.stats.images, names.count)
     }
 
     func testBatchedModeFormsBoundedBatchesInOrder() {
         let names = (1...200).map { $0 % 23 == 0 ? "bad\($0)" : String($0) }
         let engine = SumEngine(batchPixels: 500)
-        let pipeline = HashPipeline(decode: decode, engine: engine, mode: .batched, workers: 3)
-        check(pipeline.run(paths: paths(names)), names)
+        let pipeline = pipeline(engine, .batched, workers: 3)
+        check(run(pipeline, names), names)
         XCTAssertGreaterThan(engine.batchSizes.count, 1, "the queue must split work into batches")
         XCTAssertEqual(engine.batchSizes.reduce(0, +), names.filter { Int($0) != nil }.count)
     }
 
     func testFailingEngineFallsBackWithoutLosingResults() {
         let names = (1...50).map(String.init)
-        let pipeline = HashPipeline(decode: decode, engine: SumEngine(failing: true), fallback: SumEngine(),
-                                    mode: .batched, workers: 2)
-        check(pipeline.run(paths: paths(names)), names)
-        XCTAssertNotNil(pipeline.engineFailure)
+        let pipeline = pipeline(FallbackEngine(device: SumEngine(failing: true), cpu: SumEngine()), .batched, workers: 2)
+        check(run(pipeline, names), names)
+        XCTAssertEqual(pipeline.engineFailure, "Boom()")
     }
 
     func testFailingEngineWithoutFallbackReportsEveryFile() {
-        let pipeline = HashPipeline(decode: decode, engine: SumEngine(failing: true), mode: .inline, workers: 2)
-        let outcomes = pipeline.run(paths: paths(["1", "2"]))
+        let pipeline = pipeline(SumEngine(failing: true), .inline, workers: 2)
+        let outcomes = run(pipeline, ["1", "2"])
         for o in outcomes {
             guard case .failed(let m) = o else { return XCTFail("expected failure") }
             XCTAssertTrue(m.hasPrefix("hashing failed"))
         }
+    }
+
+    /// Paths are read and decoded by the pipeline's decoder under its limits; results in input
+    /// order, equal to the CPU engine's on the same pictures.
+    func testPathsAreDecodedUnderThePipelinesLimits() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/images/real")
+        let names = try FileManager.default.contentsOfDirectory(atPath: fixtures.path).sorted()
+        XCTAssertFalse(names.isEmpty)
+        let paths = names.map { Array(fixtures.appendingPathComponent($0).path.utf8) } + [Array("/nonexistent/x.png".utf8)]
+        let outcomes = pipeline(CPUEngine(), .batched, workers: 2).run(paths: paths)
+        XCTAssertEqual(outcomes.count, paths.count)
+        for (name, outcome) in zip(names, outcomes) {
+            let image = try ImageDecoder().decode(path: fixtures.appendingPathComponent(name).path)
+            XCTAssertEqual(outcome, .hashed(try CPUEngine().hash([image])[0], warnings: image.warnings), name)
+        }
+        XCTAssertNotNil(outcomes.last?.failure)
+        // One pixel allowed: every picture is refused from its header.
+        let tight = HashPipeline(engine: CPUEngine(), mode: .inline, decoder: ImageDecoder(limits: DecodeLimits(maxPixels: 1)), workers: 2)
+        XCTAssertTrue(tight.run(paths: paths).allSatisfy { $0.failure != nil })
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HashKit
 import HashStore
+import Engines
 
 /// A dataset after indexing: its row in the store and what this run did for it.
 public struct IndexedDataset: Sendable {
@@ -22,8 +23,8 @@ public struct IndexedDataset: Sendable {
 /// keeps what it finished, and files that disappeared are dropped from the dataset at the end.
 public final class DatasetIndexer {
     public let store: HashStore
+    /// Hashes the files the store cannot answer; its decoder (and so its limits) reads every file.
     public let pipeline: HashPipeline
-    public let decoder: ImageDecoder
     /// Stored with every result; results of another version are not reused. It covers the
     /// hashing code and the decode limits, since both decide a file's outcome.
     public let codeVersion: String
@@ -32,11 +33,10 @@ public final class DatasetIndexer {
     /// and folders for links there, as a user could while a job runs.
     var beforeReading: (() -> Void)?
 
-    public init(store: HashStore, pipeline: HashPipeline, limits: DecodeLimits) {
+    public init(store: HashStore, pipeline: HashPipeline) {
         self.store = store
         self.pipeline = pipeline
-        self.decoder = ImageDecoder(limits: limits)
-        self.codeVersion = Self.codeVersion(for: limits)
+        self.codeVersion = Self.codeVersion(for: pipeline.decoder.limits)
     }
 
     /// The version tag of results made under `limits` by this build's hashing code.
@@ -111,7 +111,7 @@ public final class DatasetIndexer {
         let infos = ReadInfos(count: jobs.count)
         let writer = StoreBatchWriter(store: store, stillWanted: stillWanted)
         let progress = showProgress ? ProgressReporter(label: "hashing", total: jobs.count) : nil
-        let (decoder, store, codeVersion, datasetIDs) = (self.decoder, self.store, self.codeVersion, indexed.map(\.stored.id))
+        let (decoder, store, codeVersion, datasetIDs) = (pipeline.decoder, self.store, self.codeVersion, indexed.map(\.stored.id))
         // Only contents the store may know are looked up (most files read are new content).
         let known = jobs.isEmpty ? .empty : try store.digestPrefixes(codeVersion: codeVersion)
         let jobList = jobs
@@ -122,7 +122,7 @@ public final class DatasetIndexer {
         let outcomes = pipeline.run(count: jobs.count, progress: progress, completed: { i, outcome in
             if let onProgress { onProgress(settled + finished.increment(), allFiles) }
             let info = infos[i]
-            writer.add(FileChange(path: jobList[i].entry.key.bytes, stat: info.stat, digest: info.digest, outcome: StoredOutcome(outcome),
+            writer.add(FileChange(path: jobList[i].entry.key.bytes, stat: info.stat, digest: info.digest, outcome: outcome,
                                   codeVersion: codeVersion), to: datasetIDs[jobList[i].dataset])
         }, intake: { i in
             if let stillWanted, !stillWanted() { return .done(.failed("not read: the scan was cancelled")) }
@@ -141,7 +141,7 @@ public final class DatasetIndexer {
             let stat = FileStat(size: snapshot.size, mtimeNs: snapshot.mtimeNs, inode: snapshot.inode)
             if known.mayContain(digest), let known = try? store.outcome(of: digest, codeVersion: codeVersion) {
                 infos[i] = ReadInfo(stat: stat, digest: digest, reused: true)
-                return .done(FileOutcome(known))
+                return .done(known)
             }
             infos[i] = ReadInfo(stat: stat, digest: digest)
             do {
@@ -161,24 +161,6 @@ public final class DatasetIndexer {
             if case .failed = outcomes[i] { indexed[job.dataset].counts.errors += 1 }
         }
         return indexed
-    }
-}
-
-extension StoredOutcome {
-    init(_ outcome: FileOutcome) {
-        switch outcome {
-        case .hashed(let h, let warnings): self = .hashed(h, warnings: warnings)
-        case .failed(let message): self = .failed(message)
-        }
-    }
-}
-
-extension FileOutcome {
-    init(_ stored: StoredOutcome) {
-        switch stored {
-        case .hashed(let h, let warnings): self = .hashed(h, warnings: warnings)
-        case .failed(let message): self = .failed(message)
-        }
     }
 }
 

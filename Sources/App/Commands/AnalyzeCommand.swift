@@ -64,7 +64,7 @@ struct AnalyzeCommand: ParsableCommand {
         defer { try? store.close() }
         let engines = try Runtime.engines(engineOptions, logger: logger)
         let pipeline = Runtime.pipeline(engineOptions, engines)
-        let indexer = DatasetIndexer(store: store, pipeline: pipeline, limits: Runtime.limits(engineOptions))
+        let indexer = DatasetIndexer(store: store, pipeline: pipeline)
         var options = try matching.matchOptions()
         options.families = HashFamily.all.filter(engines.engine.families.contains)
         let analyzer = Analyzer(indexer: indexer, matcher: engines.matcher, device: engines.description, options: options)

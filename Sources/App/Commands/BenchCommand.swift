@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HashKit
 import Analysis
+import Engines
 import CPUFallback
 import Logging
 
@@ -64,7 +65,7 @@ struct BenchCommand: ParsableCommand {
         let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
 
         // Decode alone, on all cores: the floor any hashing pipeline is measured against.
-        let decodeOnly = HashPipeline(decode: Runtime.decoder(options), engine: NullEngine(), mode: .inline, workers: workers)
+        let decodeOnly = HashPipeline(engine: NullEngine(), mode: .inline, decoder: Runtime.decoder(options), workers: workers)
         let t0 = Date()
         let decodeOutcomes = decodeOnly.run(paths: paths)
         let decodeSeconds = Date().timeIntervalSince(t0)
@@ -170,7 +171,7 @@ struct BenchCommand: ParsableCommand {
         var pixels = 0
         for p in paths {
             guard pixels < sampleMegapixels * 1_000_000 else { break }
-            if let image = try? decode(p) {
+            if let image = try? decode.decode(pathBytes: p) {
                 pixels += image.pixelCount
                 images.append(image)
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CPUFallback
+import Engines
 
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

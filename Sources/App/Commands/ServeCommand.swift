@@ -105,8 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
                                        maxQueryMatches: maxQueryMatches, maxInflightPixels: maxInflightPixels, maxPairs: maxPairs)
         let service = try HashService(
             store: store,
-            engines: ServiceEngines(engine: engines.engine, fallback: engines.fallback, matcher: engines.matcher,
-                                    mode: engines.mode, description: engines.description),
+            engines: engines,
             settings: settings,
             observe: { metrics.observe(images: $0, decode: $1, hash: $2) })
         try await ServiceServer(service: service, metrics: metrics, host: host, port: port, apiKeys: keys,

@@ -2,8 +2,10 @@ import Foundation
 import Logging
 import HashKit
 import Analysis
+import Engines
 
-/// Process-wide set-up shared by the commands: logging to stderr and the decode function.
+/// Process-wide set-up shared by the commands: logging to stderr, the engines for `--device`, the
+/// decoder under the decode limits and the pipeline over both.
 enum Runtime {
     nonisolated(unsafe) private static var bootstrapped = false
 
@@ -23,18 +25,16 @@ enum Runtime {
         DecodeLimits(maxPixels: options.maxPixels, maxFileBytes: options.maxFileBytes)
     }
 
-    static func decoder(_ options: EngineOptions) -> HashPipeline.Decode {
-        let decoder = ImageDecoder(limits: limits(options))
-        return { path in try decoder.decode(pathBytes: path) }
+    static func decoder(_ options: EngineOptions) -> ImageDecoder {
+        ImageDecoder(limits: limits(options))
     }
 
     static func pipeline(_ options: EngineOptions, _ engines: EngineSet) -> HashPipeline {
-        HashPipeline(decode: decoder(options), engine: engines.engine, fallback: engines.fallback, mode: engines.mode,
+        HashPipeline(engines: engines, decoder: decoder(options),
                      workers: options.threads ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
     static func engines(_ options: EngineOptions, logger: Logger) throws -> EngineSet {
-        let choice = try DeviceChoice(parsing: options.device)
-        return EngineSelection.make(choice) { logger.warning("\($0)") }
+        try EngineSelection.make(device: options.device) { logger.warning("\($0)") }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HashKit
 import HashStore
 import Analysis
+import Engines
 
 /// Why a service call failed, in terms the HTTP layer turns into a status and a problem
 /// document; `detail` says what went wrong and what to do.
@@ -102,7 +103,7 @@ public struct ServiceSettings: Sendable {
 /// and the JSON writers).
 public final class HashService: @unchecked Sendable {
     public let store: HashStore
-    public let engines: ServiceEngines
+    public let engines: EngineSet
     public let settings: ServiceSettings
     public let pool: HashingPool
     public let index = MatchIndex()
@@ -121,7 +122,7 @@ public final class HashService: @unchecked Sendable {
     /// reused for a file's content.
     static let precomputedVersion = "precomputed"
 
-    public init(store: HashStore, engines: ServiceEngines, settings: ServiceSettings,
+    public init(store: HashStore, engines: EngineSet, settings: ServiceSettings,
                 observe: @escaping @Sendable (Int, Double, Double) -> Void = { _, _, _ in }) throws {
         self.store = store
         self.engines = engines
@@ -136,8 +137,14 @@ public final class HashService: @unchecked Sendable {
 
     // MARK: Hashing
 
-    public func hash(_ images: [[UInt8]], cancellation: CancellationFlag = .never) async throws(ServiceError)
-        -> [Result<HashedImage, HashingFailure>] {
+    /// What became of each image, in order.
+    public func hash(_ images: [[UInt8]], cancellation: CancellationFlag = .never) async throws(ServiceError) -> [FileOutcome] {
+        try await hashContents(images, cancellation: cancellation).map(\.outcome)
+    }
+
+    /// Each image's outcome with its content's digest (for the store).
+    func hashContents(_ images: [[UInt8]], cancellation: CancellationFlag = .never) async throws(ServiceError)
+        -> [HashingPool.Hashed] {
         guard images.count <= settings.maxImagesPerRequest else {
             throw ServiceError(.tooLarge, "\(images.count) images in one request, over the limit of \(settings.maxImagesPerRequest) (--max-images-per-request); send them in several requests")
         }
@@ -296,38 +303,23 @@ public final class HashService: @unchecked Sendable {
 
     // MARK: Adding images
 
-    public enum Added: Sendable {
-        case hashed(key: FileKey, ImageHashes, warnings: [String])
-        case failed(key: FileKey, String)
-    }
-
     /// Hashes uploads and writes them (hashes and failures) to the store in one transaction
-    /// before returning; the index is updated at once.
-    public func addImages(_ name: String, _ uploads: [(key: FileKey, bytes: [UInt8])]) async throws -> [Added] {
+    /// before returning; the index is updated at once. Returns each upload's outcome, in order.
+    public func addImages(_ name: String, _ uploads: [(key: FileKey, bytes: [UInt8])]) async throws
+        -> [(key: FileKey, outcome: FileOutcome)] {
         guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
         guard dataset.root == nil else { throw Self.rootedUpload(name) }
-        let results = try await hash(uploads.map(\.bytes))
-        var changes = [FileChange](), added = [Added]()
-        for (upload, result) in zip(uploads, results) {
-            switch result {
-            case .success(let h):
-                changes.append(FileChange(path: upload.key.bytes, stat: nil, digest: h.digest,
-                                          outcome: .hashed(h.hashes, warnings: h.warnings), codeVersion: codeVersion))
-                added.append(.hashed(key: upload.key, h.hashes, warnings: h.warnings))
-            case .failure(let failure):
-                let message: String
-                if case .image(let m) = failure { message = m } else { message = "not hashed: the server was busy" }
-                changes.append(FileChange(path: upload.key.bytes, stat: nil, digest: ContentDigest.of(upload.bytes),
-                                          outcome: .failed(message), codeVersion: codeVersion))
-                added.append(.failed(key: upload.key, message))
-            }
+        let results = try await hashContents(uploads.map(\.bytes))
+        let changes = zip(uploads, results).map { upload, result in
+            FileChange(path: upload.key.bytes, stat: nil, digest: result.digest, outcome: result.outcome, codeVersion: codeVersion)
         }
+        let added = zip(uploads, results).map { (key: $0.key, outcome: $1.outcome) }
         try writes.withLock {
             // Hashing took a while: the dataset may have been deleted or given a root meanwhile.
             try storeUploads(changes, name: name, id: dataset.id)
-            index.upsert(name: name, added.compactMap { if case .hashed(let k, let h, _) = $0 { return (k, h) } else { return nil } })
+            index.upsert(name: name, added.compactMap { item in item.outcome.hashes.map { (item.key, $0) } })
             // A key that failed now must not keep matching with its old hashes.
-            index.remove(name: name, keys: added.compactMap { if case .failed(let k, _) = $0 { return k } else { return nil } })
+            index.remove(name: name, keys: added.compactMap { $0.outcome.failure == nil ? nil : $0.key })
         }
         return added
     }
@@ -379,9 +371,8 @@ public final class HashService: @unchecked Sendable {
         return jobs.start(dataset: name, datasetID: id) { [self] job in
             // The root is checked again: it may have been replaced by a link since it was set.
             let real = try confine(root)
-            let pipeline = HashPipeline(decode: { _ in throw DecodeError.unreadable("not used") }, engine: engines.engine,
-                                        fallback: engines.fallback, mode: engines.mode, workers: settings.workers)
-            let indexer = DatasetIndexer(store: store, pipeline: pipeline, limits: settings.limits)
+            let pipeline = HashPipeline(engines: engines, decoder: ImageDecoder(limits: settings.limits), workers: settings.workers)
+            let indexer = DatasetIndexer(store: store, pipeline: pipeline)
             // By id, never by name: a dataset deleted (and perhaps re-created) meanwhile is not
             // written to or re-created; a delete cancels the job, which then stops at its next file.
             let done = try indexer.index([DatasetSpec(name: name, path: real)], existing: [id], stillWanted: { !job.isCancelled },

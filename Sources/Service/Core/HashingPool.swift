@@ -1,50 +1,14 @@
 import Foundation
 import HashKit
-import Analysis
+import Engines
 
-/// The engine and matcher a service runs on, built once at start (for OpenCL: context and
-/// kernels compiled once, so a request never pays for them).
-/// Engines and matchers are safe to call from several threads at once (the CLI pipeline does).
-public struct ServiceEngines: @unchecked Sendable {
-    public var engine: HashEngine
-    /// The CPU engine for batches the main engine fails on (nil when the main engine is the CPU).
-    public var fallback: HashEngine?
-    public var matcher: Matcher
-    /// `.inline`: decoder threads hash what they decode; `.batched`: one engine thread gathers
-    /// images from every request into large batches (what a GPU wants).
-    public var mode: PipelineMode
-    public var description: EngineDescription
-
-    public init(engine: HashEngine, fallback: HashEngine?, matcher: Matcher,
-                mode: PipelineMode, description: EngineDescription) {
-        self.engine = engine
-        self.fallback = fallback
-        self.matcher = matcher
-        self.mode = mode
-        self.description = description
-    }
-}
-
-/// One image's result, as the CLI would give it.
-public struct HashedImage: Sendable {
-    public var hashes: ImageHashes
-    public var warnings: [String]
-    public var digest: ContentDigest
-}
-
-/// Why an image was not hashed.
-public enum HashingFailure: Error, Sendable, Equatable {
-    /// The decoder's message (the text the CLI writes to errors.json).
-    case image(String)
-    /// Too many images waiting: the caller answers 503 and asks the client to retry.
-    case busy
-}
-
-/// Images from every request are decoded on a fixed set of threads and hashed by the one warm
-/// engine. The queue in front of them is bounded (`capacity` images): when it is full a request
-/// is turned away at once (`busy`) instead of memory growing without bound. With a batching
-/// engine, decoded images of concurrent requests are gathered into one engine batch
-/// (micro-batching), bounded in pixels like the CLI pipeline.
+/// Images from every request are decoded and hashed by one `BatchFeeder` over the one warm
+/// engine (the CLI pipeline's feeder: decoder threads, and with a batching engine the images of
+/// concurrent requests gathered into one engine batch, bounded in pixels). In front of it,
+/// admission: a request is taken whole or turned away at once, so memory never grows without
+/// bound and a request is never half-served. It is turned away (`busy`) when the images waiting
+/// would pass `capacity`, or when its header pixels with those of every image in flight would
+/// pass `maxInflightPixels`; a request whose own images hold more than that is `tooManyPixels`.
 public final class HashingPool: @unchecked Sendable {
     public struct Stats: Sendable {
         public var imagesHashed = 0
@@ -52,11 +16,9 @@ public final class HashingPool: @unchecked Sendable {
         public var hashSeconds = 0.0
     }
 
-    private struct Job {
-        var bytes: [UInt8]
-        var cancellation: CancellationFlag
-        var done: @Sendable (Result<HashedImage, HashingFailure>) -> Void
-    }
+    /// One image of a request: its content's SHA-256 (what the store keys contents by) and what
+    /// became of it.
+    public typealias Hashed = (digest: ContentDigest, outcome: FileOutcome)
 
     /// Why a whole request was turned away before any of its images was decoded.
     public enum Refusal: Error, Sendable, Equatable {
@@ -66,63 +28,43 @@ public final class HashingPool: @unchecked Sendable {
         case tooManyPixels(Int)
     }
 
-    private struct Decoded {
-        var image: DecodedImage
-        var digest: ContentDigest
-        var done: @Sendable (Result<HashedImage, HashingFailure>) -> Void
-    }
-
-    private let engines: ServiceEngines
+    private let feeder: BatchFeeder
     private let decoder: ImageDecoder
     private let capacity: Int
-    private let condition = NSCondition()
-    private var jobs = [Job]()
-    private var decoded = [Decoded]()
-    private var decodedPixels = 0
+    private let maxInflightPixels: Int
+    private let lock = NSLock()
     /// Header pixels of every admitted image not yet finished (queued, decoding or hashing).
     private var pixelsInFlight = 0
-    private let maxInflightPixels: Int
     private var stopped = false
-    private var threads = [Thread]()
-    private let statsLock = NSLock()
-    private var stats = Stats()
-    /// Called after each batch with (images, decode seconds, hash seconds), for metrics.
-    private let observe: @Sendable (Int, Double, Double) -> Void
+    private let meter: Meter
 
-    public init(engines: ServiceEngines, limits: DecodeLimits, workers: Int, capacity: Int,
+    /// `log` (default: the server's stderr) gets the device's error each time a batch fails on
+    /// it and is redone on the CPU.
+    public init(engines: EngineSet, limits: DecodeLimits, workers: Int, capacity: Int,
                 maxInflightPixels: Int = ServiceSettings.defaultMaxInflightPixels,
+                log: (@Sendable (String) -> Void)? = nil,
                 observe: @escaping @Sendable (Int, Double, Double) -> Void = { _, _, _ in }) {
-        self.engines = engines
         self.decoder = ImageDecoder(limits: limits)
         self.capacity = max(1, capacity)
         self.maxInflightPixels = max(1, maxInflightPixels)
-        self.observe = observe
-        for n in 0..<max(1, workers) {
-            let t = Thread { [unowned self] in self.decodeLoop() }
-            t.name = "crosshash-decode-\(n)"
-            t.stackSize = 8 << 20
-            threads.append(t)
+        let meter = Meter(observe: observe)
+        self.meter = meter
+        if let fallback = engines.fallback {
+            let name = engines.description.name
+            let log = log ?? { ServiceError.logToStderr($0) }
+            fallback.onFailure = { log("\(name) failed on a batch, which the CPU fallback hashed instead: \($0)") }
         }
-        if engines.mode == .batched {
-            let t = Thread { [unowned self] in self.engineLoop() }
-            t.name = "crosshash-engine"
-            threads.append(t)
+        feeder = BatchFeeder(engine: engines.engine, mode: engines.mode, workers: workers) { event in
+            // Only work on images counts (a job settled without an image is not timed).
+            guard event.decoded > 0 || event.hashed > 0 else { return }
+            meter.record(images: event.hashed, decode: event.decodeSeconds, hash: event.hashSeconds)
         }
-        for t in threads { t.start() }
     }
 
     /// Images waiting to be decoded or hashed.
-    public var queueDepth: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return jobs.count + decoded.count
-    }
+    public var queueDepth: Int { feeder.waiting }
 
-    public var snapshot: Stats {
-        statsLock.lock()
-        defer { statsLock.unlock() }
-        return stats
-    }
+    public var snapshot: Stats { meter.snapshot }
 
     /// The pixels an image will be decoded to, read from its header (no pixel memory): 0 for
     /// an image the decoder will refuse before allocating (unreadable header, over --max-pixels).
@@ -137,151 +79,99 @@ public final class HashingPool: @unchecked Sendable {
     /// any work when its images do not fit in the queue (by count or by header pixels), so a
     /// request is never half-served and decoded pixels in memory stay within the budget.
     /// Images of a request whose `cancellation` is set are skipped, not decoded.
-    public func hash(_ images: [[UInt8]], cancellation: CancellationFlag = .never) async throws(Refusal)
-        -> [Result<HashedImage, HashingFailure>] {
+    public func hash(_ images: [[UInt8]], cancellation: CancellationFlag = .never) async throws(Refusal) -> [Hashed] {
         guard !images.isEmpty else { return [] }
         let pixels = images.map(headerPixels)
         let total = pixels.reduce(0, +)
         guard total <= maxInflightPixels else { throw .tooManyPixels(total) }
-        let admitted: Result<[Result<HashedImage, HashingFailure>], Refusal> = await withCheckedContinuation { continuation in
+        let decoder = self.decoder
+        let admitted: Result<[Hashed], Refusal> = await withCheckedContinuation { continuation in
             let collector = Collector(count: images.count) { continuation.resume(returning: .success($0)) }
-            condition.lock()
-            let idle = jobs.isEmpty && decoded.isEmpty
-            guard !stopped else {
-                condition.unlock()
-                continuation.resume(returning: .failure(.busy("the server is shutting down")))
-                return
-            }
-            guard jobs.count + decoded.count + images.count <= capacity || idle else {
-                condition.unlock()
-                continuation.resume(returning: .failure(.busy("the hashing queue is full (\(capacity) images, --queue-images)")))
-                return
-            }
-            guard pixelsInFlight + total <= maxInflightPixels else {
-                condition.unlock()
-                continuation.resume(returning: .failure(.busy(
-                    "the images being hashed hold \(pixelsInFlight) pixels; with this request's \(total) that is over --max-inflight-pixels (\(maxInflightPixels))")))
-                return
-            }
-            pixelsInFlight += total
-            for (i, bytes) in images.enumerated() {
-                let held = pixels[i]
-                jobs.append(Job(bytes: bytes, cancellation: cancellation) { [unowned self] result in
-                    self.release(pixels: held)
-                    collector.set(i, result)
+            let jobs = images.enumerated().map { i, bytes in
+                BatchFeeder.Job(intake: {
+                    collector.setDigest(i, ContentDigest.of(bytes))
+                    // The client has gone: nobody will read this result.
+                    if cancellation.isCancelled { return .done(.failed("not hashed: the client went away")) }
+                    do {
+                        return .image(try decoder.decode(data: bytes))
+                    } catch {
+                        return .done(.failed("\(error)"))
+                    }
+                }, done: { outcome in
+                    self.release(pixels: pixels[i])
+                    collector.set(i, outcome)
                 })
             }
-            condition.broadcast()
-            condition.unlock()
+            do throws(Refusal) {
+                let queued = try feeder.submit(jobs) { waiting throws(Refusal) in try admit(count: images.count, pixels: total, waiting: waiting) }
+                if !queued { throw .busy("the server is shutting down") }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
         }
         return try admitted.get()
     }
 
+    /// Takes the request's pixels into the budget, or says why not; called under the feeder's
+    /// lock with the images waiting there, so the check and the queueing are one step.
+    private func admit(count: Int, pixels total: Int, waiting: Int) throws(Refusal) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { throw .busy("the server is shutting down") }
+        // An idle pool takes any request that fits the pixel budget, however many images.
+        guard waiting + count <= capacity || waiting == 0 else {
+            throw .busy("the hashing queue is full (\(capacity) images, --queue-images)")
+        }
+        guard pixelsInFlight + total <= maxInflightPixels else {
+            throw .busy("the images being hashed hold \(pixelsInFlight) pixels; with this request's \(total) that is over --max-inflight-pixels (\(maxInflightPixels))")
+        }
+        pixelsInFlight += total
+    }
+
     private func release(pixels: Int) {
-        condition.lock()
+        lock.lock()
         pixelsInFlight -= pixels
-        condition.unlock()
+        lock.unlock()
     }
 
     /// Pixels admitted and not yet finished (for metrics and tests).
     public var inflightPixels: Int {
-        condition.lock()
-        defer { condition.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return pixelsInFlight
     }
 
     /// Stops the threads once the queue is empty (graceful shutdown lets running requests finish first).
     public func shutdown() {
-        condition.lock()
+        lock.lock()
         stopped = true
-        condition.broadcast()
-        condition.unlock()
+        lock.unlock()
+        feeder.close()
     }
 
-    // MARK: Workers
+}
 
-    private func decodeLoop() {
-        while let job = nextJob() {
-            // The client has gone: nobody will read this result.
-            if job.cancellation.isCancelled {
-                job.done(.failure(.image("not hashed: the client went away")))
-                continue
-            }
-            let t0 = Date()
-            let digest = ContentDigest.of(job.bytes)
-            let image: DecodedImage
-            do {
-                image = try decoder.decode(data: job.bytes)
-            } catch {
-                job.done(.failure(.image("\(error)")))
-                continue
-            }
-            let decodeSeconds = Date().timeIntervalSince(t0)
-            if engines.mode == .inline {
-                let t1 = Date()
-                let result = hashBatch([image])[0].map { HashedImage(hashes: $0, warnings: image.warnings, digest: digest) }
-                record(images: 1, decode: decodeSeconds, hash: Date().timeIntervalSince(t1))
-                job.done(result)
-            } else {
-                record(images: 0, decode: decodeSeconds, hash: 0)
-                condition.lock()
-                decoded.append(Decoded(image: image, digest: digest, done: job.done))
-                decodedPixels += image.pixelCount
-                condition.broadcast()
-                condition.unlock()
-            }
-        }
+/// The pool's totals, and the metrics hook called after each batch with (images, decode
+/// seconds, hash seconds).
+private final class Meter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stats = HashingPool.Stats()
+    private let observe: @Sendable (Int, Double, Double) -> Void
+
+    init(observe: @escaping @Sendable (Int, Double, Double) -> Void) { self.observe = observe }
+
+    var snapshot: HashingPool.Stats {
+        lock.lock()
+        defer { lock.unlock() }
+        return stats
     }
 
-    private func nextJob() -> Job? {
-        condition.lock()
-        defer { condition.unlock() }
-        // Decoded images wait for the engine in a pixel budget: decoders pause when it is spent.
-        let budget = max(engines.engine.preferredBatchPixels * 2, 1 << 22)
-        while !stopped && (jobs.isEmpty || (engines.mode == .batched && decodedPixels >= budget)) { condition.wait() }
-        guard !jobs.isEmpty else { return nil }
-        return jobs.removeFirst()
-    }
-
-    private func engineLoop() {
-        while true {
-            condition.lock()
-            while decoded.isEmpty && !(stopped && jobs.isEmpty) { condition.wait() }
-            if decoded.isEmpty { condition.unlock(); return }
-            // Gather whatever the decoders have ready, up to the engine's preferred batch.
-            var batch = [Decoded]()
-            var pixels = 0
-            while let first = decoded.first, batch.isEmpty || pixels + first.image.pixelCount <= engines.engine.preferredBatchPixels {
-                batch.append(decoded.removeFirst())
-                pixels += first.image.pixelCount
-            }
-            decodedPixels -= pixels
-            condition.broadcast()
-            condition.unlock()
-
-            let t0 = Date()
-            let results = hashBatch(batch.map(\.image))
-            record(images: batch.count, decode: 0, hash: Date().timeIntervalSince(t0))
-            for (item, result) in zip(batch, results) {
-                item.done(result.map { HashedImage(hashes: $0, warnings: item.image.warnings, digest: item.digest) })
-            }
-        }
-    }
-
-    /// The engine, and on its failure the CPU fallback: an OpenCL error costs speed, not results.
-    private func hashBatch(_ images: [DecodedImage]) -> [Result<ImageHashes, HashingFailure>] {
-        for engine in [engines.engine] + (engines.fallback.map { [$0] } ?? []) {
-            if let hashes = try? engine.hash(images), hashes.count == images.count { return hashes.map { .success($0) } }
-        }
-        return images.map { _ in .failure(.image("hashing failed on \(engines.description.name)")) }
-    }
-
-    private func record(images: Int, decode: Double, hash: Double) {
-        statsLock.lock()
+    func record(images: Int, decode: Double, hash: Double) {
+        lock.lock()
         stats.imagesHashed += images
         stats.decodeSeconds += decode
         stats.hashSeconds += hash
-        statsLock.unlock()
+        lock.unlock()
         observe(images, decode, hash)
     }
 }
@@ -289,22 +179,34 @@ public final class HashingPool: @unchecked Sendable {
 /// Gathers the results of one request's images and hands them over once all are in.
 private final class Collector: @unchecked Sendable {
     private let lock = NSLock()
-    private var results: [Result<HashedImage, HashingFailure>?]
+    private var digests: [ContentDigest?]
+    private var outcomes: [FileOutcome?]
     private var missing: Int
-    private let finish: ([Result<HashedImage, HashingFailure>]) -> Void
+    private let finish: ([HashingPool.Hashed]) -> Void
 
-    init(count: Int, finish: @escaping ([Result<HashedImage, HashingFailure>]) -> Void) {
-        results = Array(repeating: nil, count: count)
+    init(count: Int, finish: @escaping ([HashingPool.Hashed]) -> Void) {
+        digests = Array(repeating: nil, count: count)
+        outcomes = Array(repeating: nil, count: count)
         missing = count
         self.finish = finish
     }
 
-    func set(_ i: Int, _ result: Result<HashedImage, HashingFailure>) {
+    func setDigest(_ i: Int, _ digest: ContentDigest) {
         lock.lock()
-        results[i] = result
+        digests[i] = digest
+        lock.unlock()
+    }
+
+    func set(_ i: Int, _ outcome: FileOutcome) {
+        lock.lock()
+        outcomes[i] = outcome
         missing -= 1
         let complete = missing == 0
         lock.unlock()
-        if complete { finish(results.map { $0 ?? .failure(.image("internal error: image was not processed")) }) }
+        guard complete else { return }
+        // Every job's intake sets its digest before its outcome can exist.
+        finish(zip(digests, outcomes).map { digest, outcome in
+            (digest ?? ContentDigest.of([]), outcome ?? .failed("internal error: image was not processed"))
+        })
     }
 }

@@ -92,14 +92,10 @@ struct Routes {
         return .object(fields)
     }
 
-    func hashedEntry(_ nameKey: String, _ name: [UInt8], _ result: Result<HashedImage, HashingFailure>) -> JSONValue {
-        switch result {
-        case .success(let h):
-            return entry(nameKey, name, hashes: h.hashes, warnings: h.warnings)
-        case .failure(let failure):
-            let message: String
-            if case .image(let m) = failure { message = m } else { message = "not hashed: the server was busy" }
-            return entry(nameKey, name, hashes: nil, error: message)
+    func hashedEntry(_ nameKey: String, _ name: [UInt8], _ outcome: FileOutcome) -> JSONValue {
+        switch outcome {
+        case .hashed(let hashes, let warnings): return entry(nameKey, name, hashes: hashes, warnings: warnings)
+        case .failed(let message): return entry(nameKey, name, hashes: nil, error: message)
         }
     }
 
@@ -109,7 +105,7 @@ struct Routes {
         let name = request.uri.queryParameters.get("name") ?? "image"
         let (items, multipart) = try await images(request, defaultName: name)
         let results = try await service.hash(items.map(\.bytes), cancellation: context.cancellation)
-        if !multipart, case .failure(.image(let message)) = results[0] {
+        if !multipart, case .failed(let message) = results[0] {
             throw Problem(.unprocessableContent, message)
         }
         return json(.obj([("images", .array(zip(items, results).map { hashedEntry("name", $0.0.name, $0.1) }))]))
@@ -191,18 +187,13 @@ struct Routes {
                 if let k = key(item.name) { uploads.append((k, item.bytes)) } else { refused.append((i, item.name)) }
             }
             let added = try await service.addImages(name, uploads)
-            var entries = added.map { added -> JSONValue in
-                switch added {
-                case .hashed(let k, let h, let warnings): return entry("file", k.bytes, hashes: h, warnings: warnings)
-                case .failed(let k, let message): return entry("file", k.bytes, hashes: nil, error: message)
-                }
-            }
+            var entries = added.map { hashedEntry("file", $0.key.bytes, $0.outcome) }
             for (i, bytes) in refused {
                 entries.insert(entry("file", bytes, hashes: nil,
                                      error: "not a usable file key: a relative path without '.' or '..' segments, a leading '/' or NUL"),
                                at: min(i, entries.count))
             }
-            let stored = added.filter { if case .hashed = $0 { return true } else { return false } }.count
+            let stored = added.filter { $0.outcome.hashes != nil }.count
             return json(.obj([("images", .array(entries)), ("added", .int(stored))]))
         }
         let body = try await jsonBody(request)
@@ -304,11 +295,11 @@ struct Routes {
             for (i, (part, result)) in zip(images, results).enumerated() {
                 ids.append(.string(part.filename ?? []))
                 switch result {
-                case .success(let h):
-                    queries.append(MatchIndex.Query(hashes: Dictionary(uniqueKeysWithValues: HashFamily.all.map { ($0.id, $0.words(of: h.hashes)) })))
-                case .failure(let failure):
+                case .hashed(let hashes, _):
+                    queries.append(MatchIndex.Query(hashes: Dictionary(uniqueKeysWithValues: HashFamily.all.map { ($0.id, $0.words(of: hashes)) })))
+                case .failed(let message):
                     queries.append(nil)
-                    if case .image(let m) = failure { failures[i] = m } else { failures[i] = "not hashed: the server was busy" }
+                    failures[i] = message
                 }
             }
         } else {

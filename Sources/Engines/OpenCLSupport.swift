@@ -2,17 +2,16 @@ import Foundation
 import HashKit
 import CPUFallback
 import GPUHash
-import Analysis
 
 /// The OpenCL side of device selection: device listing for `crosshash devices` and engines for
 /// `--device opencl[:N]` / `auto`.
-enum OpenCLSupport {
+public enum OpenCLSupport {
     /// The flat index of the first GPU, if OpenCL loads and has one.
-    static func firstGPU() -> Int? {
+    public static func firstGPU() -> Int? {
         (try? OpenCLDevices.list())?.first { $0.kind == .gpu }?.index
     }
 
-    static func engines(deviceIndex: Int, log: @escaping (String) -> Void) throws -> EngineSet {
+    public static func engines(deviceIndex: Int, log: @escaping (String) -> Void) throws -> EngineSet {
         // One resources object per device: the engine and the matcher share its context, queues,
         // compiled programs and memory budget.
         let resources = try OpenCLResources(deviceIndex: deviceIndex)
@@ -20,11 +19,11 @@ enum OpenCLSupport {
         // The engine itself says once when the DCT runs on the host (no fp64) or an image is too large.
         engine.onNotice = log
         let matcher = try OpenCLMatcher(resources: resources)
-        return EngineSet(engine: engine, matcher: matcher, mode: .batched, description: engine.description,
-                         fallback: CPUEngine())
+        return EngineSet(engine: FallbackEngine(device: engine, cpu: CPUEngine()), matcher: matcher, mode: .batched,
+                         description: engine.description)
     }
 
-    static func deviceLines() -> [String] {
+    public static func deviceLines() -> [String] {
         guard let devices = try? OpenCLDevices.list() else { return [] }
         return devices.map { d in
             let mem = String(format: "%.1f GiB", Double(d.globalMemoryBytes) / Double(1 << 30))
@@ -33,7 +32,7 @@ enum OpenCLSupport {
         }
     }
 
-    static func unavailableReason() -> String? {
+    public static func unavailableReason() -> String? {
         do {
             _ = try OpenCLDevices.list()
             return nil
