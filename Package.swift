@@ -68,11 +68,14 @@ let package = Package(
         // Re-checks candidate pairs from pixels (aligned thumbnails, worst region, contrast, colour)
         // to tell copies from look-alikes that only hash alike.
         .target(name: "Verification", dependencies: ["HashKit"], path: "Sources/Verification"),
+        // The canonical JSON writer and reader (byte-identical outputs, raw-byte strings) and atomic
+        // file writes; used by the analysis outputs, the service and the report.
+        .target(name: "JSONFiles", path: "Sources/JSONFiles"),
         // Scanning datasets, the decode/hash pipeline, indexing into the store, cross-dataset
         // matching and the JSON outputs.
         .target(
             name: "Analysis",
-            dependencies: ["HashKit", "HashStore", "CPUFallback", "GPUHash", "Verification", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HashKit", "HashStore", "CPUFallback", "GPUHash", "Verification", "JSONFiles", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Analysis"
         ),
         // `crosshash serve`: the hashing service (core without HTTP in Core/, Hummingbird routes in
@@ -80,7 +83,7 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "HashKit", "HashStore", "Analysis",
+                "HashKit", "HashStore", "Analysis", "JSONFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -93,12 +96,12 @@ let package = Package(
         .plugin(name: "EmbedAPIDocument", capability: .buildTool(), dependencies: ["EmbedKernelsTool"],
                 path: "Plugins/EmbedAPIDocument"),
         // Human outputs: Venn diagrams and histograms (cairo), thumbnails, REPORT.md, report.html.
-        .target(name: "Report", dependencies: ["HashKit", "Analysis", "Verification", "CCairo", "CCodecs"], path: "Sources/Report"),
+        .target(name: "Report", dependencies: ["HashKit", "Analysis", "Verification", "JSONFiles", "CCairo", "CCodecs"], path: "Sources/Report"),
         // The `crosshash` command line.
         .executableTarget(
             name: "App",
             dependencies: [
-                "HashKit", "HashStore", "CPUFallback", "GPUHash", "Analysis", "Report", "Service",
+                "HashKit", "HashStore", "CPUFallback", "GPUHash", "Analysis", "Report", "Service", "JSONFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -110,10 +113,11 @@ let package = Package(
         .testTarget(name: "HashKitTests", dependencies: ["HashKit", "TestSupport"], path: "Tests/HashKitTests"),
         .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback"], path: "Tests/CPUFallbackTests"),
         .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
+        .testTarget(name: "JSONFilesTests", dependencies: ["JSONFiles"], path: "Tests/JSONFilesTests"),
         .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore"], path: "Tests/HashStoreTests"),
         .testTarget(name: "VerificationTests", dependencies: ["HashKit", "CCodecs", "Verification"], path: "Tests/VerificationTests"),
-        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Analysis", "Verification"], path: "Tests/AnalysisTests"),
-        .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report"], path: "Tests/ReportTests"),
+        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Analysis", "Verification", "JSONFiles"], path: "Tests/AnalysisTests"),
+        .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report", "JSONFiles"], path: "Tests/ReportTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
         .testTarget(name: "EndToEndTests", dependencies: ["App"], path: "Tests/EndToEndTests"),
     ],

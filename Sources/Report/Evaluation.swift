@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import HashKit
+import JSONFiles
 
 /// Precision and recall of one hash at one threshold, scored like reference.py's `score()`:
 /// a pair is the unordered pair of (dataset, file); precision is 1 when nothing was found,

@@ -1,6 +1,7 @@
 import Analysis
 import HashKit
 import Foundation
+import JSONFiles
 
 /// Writes the human outputs of `crosshash analyze` into the output folder: the Venn (or UpSet)
 /// diagrams and distance histograms as PNG and SVG, the thumbnails in examples/, REPORT.md and

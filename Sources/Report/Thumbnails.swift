@@ -2,6 +2,7 @@ import Analysis
 import CCodecs
 import Foundation
 import HashKit
+import JSONFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

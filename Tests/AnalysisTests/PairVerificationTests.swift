@@ -2,6 +2,7 @@ import XCTest
 import TestSupport
 import HashKit
 import Verification
+import JSONFiles
 @testable import Analysis
 
 /// Verification only adds to the raw pairs: members, order, groups and the seed's fields stay.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HashKit
 import Analysis
+import JSONFiles
 import CPUFallback
 import Logging
 

@@ -2,6 +2,7 @@ import Foundation
 import HashKit
 import HashStore
 import Analysis
+import JSONFiles
 
 /// Why a service call failed, in terms the HTTP layer turns into a status and a problem
 /// document; `detail` says what went wrong and what to do.
