@@ -16,6 +16,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        // Hummingbird's own dependencies, named because Service imports them (channel handlers,
+        // HTTP field types).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         // No multipart library: MultipartKit traps (killing the server) on hostile bytes in part
         // headers; Sources/Service/HTTP/Multipart.swift is a small strict parser instead.
     ],
@@ -75,7 +80,7 @@ let package = Package(
         // matching and the JSON outputs.
         .target(
             name: "Analysis",
-            dependencies: ["HashKit", "HashStore", "CPUFallback", "GPUHash", "Verification", "JSONFiles", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HashKit", "HashStore", "Verification", "JSONFiles"],
             path: "Sources/Analysis"
         ),
         // `crosshash serve`: the hashing service (core without HTTP in Core/, Hummingbird routes in
@@ -85,6 +90,10 @@ let package = Package(
             dependencies: [
                 "HashKit", "HashStore", "Analysis", "JSONFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +105,7 @@ let package = Package(
         .plugin(name: "EmbedAPIDocument", capability: .buildTool(), dependencies: ["EmbedKernelsTool"],
                 path: "Plugins/EmbedAPIDocument"),
         // Human outputs: Venn diagrams and histograms (cairo), thumbnails, REPORT.md, report.html.
-        .target(name: "Report", dependencies: ["HashKit", "Analysis", "Verification", "JSONFiles", "CCairo", "CCodecs"], path: "Sources/Report"),
+        .target(name: "Report", dependencies: ["HashKit", "Analysis", "Verification", "JSONFiles", "CCairo"], path: "Sources/Report"),
         // The `crosshash` command line.
         .executableTarget(
             name: "App",
@@ -111,11 +120,11 @@ let package = Package(
         // Shared by the test targets (the ALGORITHMS.md §7 images, the brute-force matcher); never shipped.
         .target(name: "TestSupport", dependencies: ["HashKit"], path: "Tests/Support"),
         .testTarget(name: "HashKitTests", dependencies: ["HashKit", "TestSupport"], path: "Tests/HashKitTests"),
-        .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback"], path: "Tests/CPUFallbackTests"),
+        .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "CHashKernels"], path: "Tests/CPUFallbackTests"),
         .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
         .testTarget(name: "JSONFilesTests", dependencies: ["JSONFiles"], path: "Tests/JSONFilesTests"),
         .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore"], path: "Tests/HashStoreTests"),
-        .testTarget(name: "VerificationTests", dependencies: ["HashKit", "CCodecs", "Verification"], path: "Tests/VerificationTests"),
+        .testTarget(name: "VerificationTests", dependencies: ["HashKit", "Verification"], path: "Tests/VerificationTests"),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Analysis", "Verification", "JSONFiles"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report", "JSONFiles"], path: "Tests/ReportTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).

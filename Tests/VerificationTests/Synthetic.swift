@@ -1,4 +1,3 @@
-import CCodecs
 import Foundation
 import HashKit
 
@@ -117,16 +116,7 @@ struct RGBImage {
     }
 
     func jpeg(quality: Int32 = 85) -> [UInt8] {
-        let pixels = bytes
-        var out: UnsafeMutablePointer<UInt8>?
-        var size: UInt = 0
-        var err = [CChar](repeating: 0, count: 256)
-        let rc = pixels.withUnsafeBufferPointer { p in
-            ccodecs_jpeg_encode(p.baseAddress, Int32(width), Int32(height), 3, quality, &out, &size, &err, err.count)
-        }
-        guard rc == 0, let out else { return [] }
-        defer { ccodecs_jpeg_free(out) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(size)))
+        (try? JPEGEncoder.encode(pixels: bytes, width: width, height: height, channels: 3, quality: Int(quality))) ?? []
     }
 }
 
