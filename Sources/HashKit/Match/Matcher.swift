@@ -31,9 +31,7 @@ public struct PackedHashes: Sendable, Equatable {
     public var bits: Int { wordsPerHash * 64 }
 
     public func distance(_ i: Int, _ other: PackedHashes, _ j: Int) -> Int {
-        var d = 0
-        for w in 0..<wordsPerHash { d += (words[i * wordsPerHash + w] ^ other.words[j * wordsPerHash + w]).nonzeroBitCount }
-        return d
+        Hamming.distance(words, at: i * wordsPerHash, other.words, at: j * wordsPerHash, words: wordsPerHash)
     }
 }
 
