@@ -77,10 +77,14 @@ public struct ServiceSettings: Sendable {
 
     public static let defaultMaxInflightPixels = 200_000_000
     public static let defaultMaxPairs = 1_000_000
+    public static let defaultMaxImagesPerRequest = 1000
+    public static let defaultQueueImages = 256
+    public static let defaultMaxQueryMatches = 1_000_000
 
-    public init(limits: DecodeLimits = DecodeLimits(), roots: [String] = [], rootSpellings: [String] = [], maxImagesPerRequest: Int = 1000,
-                queueImages: Int = 256, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                maxQueryMatches: Int = 1_000_000,
+    public init(limits: DecodeLimits = DecodeLimits(), roots: [String] = [], rootSpellings: [String] = [],
+                maxImagesPerRequest: Int = ServiceSettings.defaultMaxImagesPerRequest,
+                queueImages: Int = ServiceSettings.defaultQueueImages, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                maxQueryMatches: Int = ServiceSettings.defaultMaxQueryMatches,
                 maxInflightPixels: Int = ServiceSettings.defaultMaxInflightPixels,
                 maxPairs: Int = ServiceSettings.defaultMaxPairs) {
         self.limits = limits
