@@ -124,11 +124,11 @@ let package = Package(
         .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
         .testTarget(name: "JSONFilesTests", dependencies: ["JSONFiles"], path: "Tests/JSONFilesTests"),
         .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore"], path: "Tests/HashStoreTests"),
-        .testTarget(name: "VerificationTests", dependencies: ["HashKit", "Verification"], path: "Tests/VerificationTests"),
+        .testTarget(name: "VerificationTests", dependencies: ["TestSupport", "HashKit", "Verification"], path: "Tests/VerificationTests"),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Analysis", "Verification", "JSONFiles"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report", "JSONFiles"], path: "Tests/ReportTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
-        .testTarget(name: "EndToEndTests", dependencies: ["App"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["App", "TestSupport", "HashKit"], path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v5]
 )
