@@ -45,10 +45,6 @@ public struct ImageHashes: Hashable, Sendable {
 
     /// Every hash zero: the start value that `HashFamily.set` fills in family by family.
     public static let zero = ImageHashes(phash: 0, blockmean: Hash256())
-
-    /// `str(imagehash.phash(...))`: 16 lower-case hex digits.
-    public var phashHex: String { Hex.encode(phash) }
-    public var blockmeanHex: String { blockmean.hex }
 }
 
 public enum Hex {
