@@ -16,6 +16,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        // Hummingbird's own dependencies, named because Service imports them (channel handlers,
+        // HTTP field types).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         // No multipart library: MultipartKit traps (killing the server) on hostile bytes in part
         // headers; Sources/Service/HTTP/Multipart.swift is a small strict parser instead.
     ],
@@ -72,11 +77,14 @@ let package = Package(
         // fallback, or the CPU), the fallback engine, and the one pixel-budgeted batch feeder
         // (decoder threads -> engine) under both the CLI pipeline and the service's pool.
         .target(name: "Engines", dependencies: ["HashKit", "CPUFallback", "GPUHash"], path: "Sources/Engines"),
+        // The canonical JSON writer and reader (byte-identical outputs, raw-byte strings) and atomic
+        // file writes; used by the analysis outputs, the service and the report.
+        .target(name: "JSONFiles", path: "Sources/JSONFiles"),
         // Scanning datasets, the decode/hash pipeline, indexing into the store, cross-dataset
         // matching and the JSON outputs.
         .target(
             name: "Analysis",
-            dependencies: ["HashKit", "HashStore", "Engines", "Verification", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HashKit", "HashStore", "Engines", "Verification", "JSONFiles"],
             path: "Sources/Analysis"
         ),
         // `crosshash serve`: the hashing service (core without HTTP in Core/, Hummingbird routes in
@@ -84,8 +92,12 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "HashKit", "HashStore", "Engines", "Analysis",
+                "HashKit", "HashStore", "Engines", "Analysis", "JSONFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,12 +109,12 @@ let package = Package(
         .plugin(name: "EmbedAPIDocument", capability: .buildTool(), dependencies: ["EmbedKernelsTool"],
                 path: "Plugins/EmbedAPIDocument"),
         // Human outputs: Venn diagrams and histograms (cairo), thumbnails, REPORT.md, report.html.
-        .target(name: "Report", dependencies: ["HashKit", "Analysis", "Verification", "CCairo", "CCodecs"], path: "Sources/Report"),
+        .target(name: "Report", dependencies: ["HashKit", "Analysis", "Verification", "JSONFiles", "CCairo"], path: "Sources/Report"),
         // The `crosshash` command line.
         .executableTarget(
             name: "App",
             dependencies: [
-                "HashKit", "HashStore", "CPUFallback", "GPUHash", "Engines", "Analysis", "Report", "Service",
+                "HashKit", "HashStore", "CPUFallback", "GPUHash", "Engines", "Analysis", "Report", "Service", "JSONFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -112,15 +124,16 @@ let package = Package(
         // Shared by the test targets (the ALGORITHMS.md §7 images, the brute-force matcher); never shipped.
         .target(name: "TestSupport", dependencies: ["HashKit"], path: "Tests/Support"),
         .testTarget(name: "HashKitTests", dependencies: ["HashKit", "TestSupport"], path: "Tests/HashKitTests"),
-        .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback"], path: "Tests/CPUFallbackTests"),
+        .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "CHashKernels"], path: "Tests/CPUFallbackTests"),
         .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
+        .testTarget(name: "JSONFilesTests", dependencies: ["JSONFiles"], path: "Tests/JSONFilesTests"),
         .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore"], path: "Tests/HashStoreTests"),
-        .testTarget(name: "VerificationTests", dependencies: ["HashKit", "CCodecs", "Verification"], path: "Tests/VerificationTests"),
-        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Engines", "Analysis", "Verification"], path: "Tests/AnalysisTests"),
-        .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report"], path: "Tests/ReportTests"),
+        .testTarget(name: "VerificationTests", dependencies: ["TestSupport", "HashKit", "Verification"], path: "Tests/VerificationTests"),
+        .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Engines", "Analysis", "Verification", "JSONFiles"], path: "Tests/AnalysisTests"),
+        .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report", "JSONFiles"], path: "Tests/ReportTests"),
         .testTarget(name: "EnginesTests", dependencies: ["HashKit", "CPUFallback", "Engines"], path: "Tests/EnginesTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
-        .testTarget(name: "EndToEndTests", dependencies: ["App"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["App", "TestSupport", "HashKit"], path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v5]
 )

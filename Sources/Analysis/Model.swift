@@ -1,4 +1,5 @@
 import HashKit
+import JSONFiles
 
 /// A file's key inside its dataset: its relative path with `/` separators, as raw bytes.
 /// File names need not be UTF-8; bytes keep them exact, `display` shows them to people, and the

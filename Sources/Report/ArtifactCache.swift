@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import HashKit
+import JSONFiles
 
 /// Where finished report artifacts (thumbnails, charts) are kept between runs, keyed by what
 /// they show, so a re-run does not decode the same pictures or draw the same charts again.

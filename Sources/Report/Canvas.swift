@@ -1,6 +1,7 @@
 import Analysis
 import CCairo
 import Foundation
+import JSONFiles
 
 /// A colour with components in 0...1.
 struct Color: Sendable {

@@ -2,165 +2,43 @@ import Analysis
 import Foundation
 import HashKit
 
-/// Precision and recall of one hash at one threshold, scored like reference.py's `score()`:
-/// a pair is the unordered pair of (dataset, file); precision is 1 when nothing was found,
-/// recall is 1 when the ground truth is empty.
-public struct EvaluationScore: Sendable, Equatable {
-    public var family: HashFamily
-    public var threshold: Int
-    public var found: Int
-    public var truePairs: Int
-    public var truePositives: Int
-
-    public init(family: HashFamily, threshold: Int, found: Int, truePairs: Int, truePositives: Int) {
-        self.family = family
-        self.threshold = threshold
-        self.found = found
-        self.truePairs = truePairs
-        self.truePositives = truePositives
-    }
-
-    public var precision: Double { found == 0 ? 1 : Double(truePositives) / Double(found) }
-    public var recall: Double { truePairs == 0 ? 1 : Double(truePositives) / Double(truePairs) }
-    public var f1: Double {
-        let p = precision, r = recall
-        return p + r == 0 ? 0 : 2 * p * r / (p + r)
-    }
-}
-
+/// The scores of an analysis against a ground truth (`GroundTruth.score`, in Analysis) with
+/// what the report made of them: the terminal tables and the sweep chart. The scores' fields
+/// read through (`report.atThreshold`).
+@dynamicMemberLookup
 public struct EvaluationReport: Sendable {
-    public var groundTruthPairs: Int
-    /// Ground-truth pairs naming a dataset or file that has no hash in the analysis (missing,
-    /// or in errors.json): they can never be found and count as missed.
-    public var unhashedTruthPairs: Int
-    /// One score per hash at the analysis threshold.
-    public var atThreshold: [EvaluationScore]
-    /// Per hash, scores for thresholds 0 ... 2 × the analysis threshold.
-    public var sweeps: [HashFamily.ID: [EvaluationScore]]
+    public var scores: EvaluationScores
     /// evaluation_sweep.png in the analysis folder, or nil when it could not be drawn.
     public var chartPath: String?
     /// The tables for the terminal.
     public var text: String
-    /// The verified pairs of the analysis (verified_cross_duplicates.json), scored like the raw
-    /// ones; nil when the analysis ran without verification.
-    public var verified: VerifiedScore? = nil
-}
 
-/// Precision and recall of the verified pairs (every family merged).
-public struct VerifiedScore: Sendable, Equatable {
-    public var found: Int
-    public var truePairs: Int
-    public var truePositives: Int
-    public var precision: Double { found == 0 ? 1 : Double(truePositives) / Double(found) }
-    public var recall: Double { truePairs == 0 ? 1 : Double(truePositives) / Double(truePairs) }
-    public var f1: Double {
-        let p = precision, r = recall
-        return p + r == 0 ? 0 : 2 * p * r / (p + r)
-    }
+    public subscript<T>(dynamicMember path: KeyPath<EvaluationScores, T>) -> T { scores[keyPath: path] }
 }
 
 /// `crosshash evaluate --ground-truth FILE OUT_DIR`: scores an analysis folder against the
-/// ground truth make_corpus.py writes (`"cross_pairs": [[[dataset, file], [dataset, file]], ...]`).
+/// ground truth make_corpus.py writes, then prints the tables and draws the threshold sweep.
 /// All cross-dataset distances are recomputed from the hash files, so any threshold can be
 /// scored, not only the one the analysis used.
 public enum Evaluation {
-    /// An image by dataset name and key, compared as bytes (as Python compares str).
-    struct ImageID: Hashable {
-        var dataset: [UInt8]
-        var file: [UInt8]
-
-        static func < (l: ImageID, r: ImageID) -> Bool {
-            l.dataset != r.dataset ? l.dataset.lexicographicallyPrecedes(r.dataset) : l.file.lexicographicallyPrecedes(r.file)
-        }
-    }
-
-    struct PairID: Hashable {
-        var first: ImageID
-        var second: ImageID
-
-        init(_ x: ImageID, _ y: ImageID) {
-            if y < x { (first, second) = (y, x) } else { (first, second) = (x, y) }
-        }
-    }
-
     /// `matcher` recomputes every cross-dataset distance up to twice each threshold.
     public static func run(groundTruth: String, outDir: String, matcher: Matcher) throws -> EvaluationReport {
-        let truth = try loadTruth(groundTruth)
+        var scores: EvaluationScores
         let analysis: HashFiles.Analysis
         do {
+            let truth = try GroundTruth.load(groundTruth)
             analysis = try HashFiles.readAnalysis(outDir)
-        } catch {
+            scores = try GroundTruth.score(analysis.datasets, truth: truth, options: analysis.options, matcher: matcher)
+            scores.verified = try GroundTruth.scoreVerified(outDir + "/" + AnalysisJSON.verifiedFileName, truth: truth)
+        } catch let error as HashFileError {
             throw ReportError.invalidInput(path: error.path, reason: error.reason)
         }
         let options = analysis.options
-        var report = try score(analysis.datasets, truth: truth, options: options, matcher: matcher)
-        report.verified = try scoreVerified(outDir + "/" + AnalysisJSON.verifiedFileName, truth: truth)
         let chart = outDir + "/evaluation_sweep.png"
-        try SweepChart(families: options.families, sweeps: report.sweeps, options: options).render(png: chart)
-        report.chartPath = chart
+        try SweepChart(families: options.families, sweeps: scores.sweeps, options: options).render(png: chart)
+        var report = EvaluationReport(scores: scores, chartPath: chart, text: "")
         report.text = describe(report, groundTruth: groundTruth, datasets: analysis.datasets.map(\.spec.name), options: options)
         return report
-    }
-
-    /// Scores hashed datasets against ground-truth pairs; `text` and `chartPath` are left empty.
-    static func score(_ datasets: [DatasetResult], truth: Set<PairID>, options: MatchOptions,
-                      matcher: Matcher) throws -> EvaluationReport {
-        var known = Set<ImageID>()
-        for d in datasets { for k in d.keys { known.insert(ImageID(dataset: Array(d.spec.name.utf8), file: k.bytes)) } }
-        let unhashed = truth.filter { !known.contains($0.first) || !known.contains($0.second) }.count
-        func id(_ r: ImageRef) -> ImageID { ImageID(dataset: Array(datasets[r.dataset].spec.name.utf8), file: r.key.bytes) }
-
-        var sweeps = [HashFamily.ID: [EvaluationScore]]()
-        var atThreshold = [EvaluationScore]()
-        let cross = CrossDatasetMatch(matcher: matcher)
-        for family in options.families {
-            let t = options.threshold(family)
-            let maxT = max(0, 2 * t)
-            var found = [Int](repeating: 0, count: maxT + 1)
-            var hits = [Int](repeating: 0, count: maxT + 1)
-            let matches = try cross.run(datasets, family: family, other: family, threshold: maxT)
-            for p in matches.pairs {
-                found[p.distance] += 1
-                if truth.contains(PairID(id(p.a), id(p.b))) { hits[p.distance] += 1 }
-            }
-            var sweep = [EvaluationScore]()
-            var f = 0, h = 0
-            for threshold in 0...maxT {
-                f += found[threshold]
-                h += hits[threshold]
-                sweep.append(EvaluationScore(family: family, threshold: threshold, found: f, truePairs: truth.count, truePositives: h))
-            }
-            sweeps[family.id] = sweep
-            atThreshold.append(sweep[min(max(t, 0), maxT)])
-        }
-        return EvaluationReport(groundTruthPairs: truth.count, unhashedTruthPairs: unhashed, atThreshold: atThreshold,
-                                sweeps: sweeps, chartPath: nil, text: "")
-    }
-
-    /// Scores the pairs of verified_cross_duplicates.json; nil when the file is absent.
-    static func scoreVerified(_ path: String, truth: Set<PairID>) throws -> VerifiedScore? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let root: JSONValue
-        do {
-            root = try HashFiles.readJSON(path)
-        } catch {
-            throw ReportError.invalidInput(path: error.path, reason: error.reason)
-        }
-        guard let pairs = root["pairs"]?.arrayValue else {
-            throw ReportError.invalidInput(path: path, reason: "expected an object with \"pairs\"")
-        }
-        var found = Set<PairID>()
-        for (n, p) in pairs.enumerated() {
-            func image(_ side: String) -> ImageID? {
-                guard let d = p[side]?["dataset"]?.stringBytes, let f = p[side]?["file"]?.stringBytes else { return nil }
-                return ImageID(dataset: d, file: f)
-            }
-            guard let a = image("a"), let b = image("b") else {
-                throw ReportError.invalidInput(path: path, reason: "pairs[\(n)] has no a/b with dataset and file")
-            }
-            found.insert(PairID(a, b))
-        }
-        return VerifiedScore(found: found.count, truePairs: truth.count, truePositives: found.intersection(truth).count)
     }
 
     static func describe(_ r: EvaluationReport, groundTruth: String, datasets: [String], options: MatchOptions) -> String {
@@ -205,30 +83,6 @@ public enum Evaluation {
             }.joined(separator: "  ") + "\n"
         }
         return row(header) + body.map(row).joined()
-    }
-
-    // MARK: Reading
-
-    static func loadTruth(_ path: String) throws -> Set<PairID> {
-        let root: JSONValue
-        do {
-            root = try HashFiles.readJSON(path)
-        } catch {
-            throw ReportError.invalidInput(path: error.path, reason: error.reason)
-        }
-        guard let pairs = root["cross_pairs"]?.arrayValue else {
-            throw ReportError.invalidInput(path: path, reason: "expected an object with \"cross_pairs\" (as make_corpus.py writes)")
-        }
-        var out = Set<PairID>()
-        for (n, p) in pairs.enumerated() {
-            guard let two = p.arrayValue, two.count == 2,
-                  let x = two[0].arrayValue, x.count == 2, let xd = x[0].stringBytes, let xf = x[1].stringBytes,
-                  let y = two[1].arrayValue, y.count == 2, let yd = y[0].stringBytes, let yf = y[1].stringBytes else {
-                throw ReportError.invalidInput(path: path, reason: "cross_pairs[\(n)] is not [[dataset, file], [dataset, file]]")
-            }
-            out.insert(PairID(ImageID(dataset: xd, file: xf), ImageID(dataset: yd, file: yf)))
-        }
-        return out
     }
 }
 

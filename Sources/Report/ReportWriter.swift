@@ -1,6 +1,7 @@
 import Analysis
 import HashKit
 import Foundation
+import JSONFiles
 
 /// Writes the human outputs of `crosshash analyze` into the output folder: the Venn (or UpSet)
 /// diagrams and distance histograms as PNG and SVG, the thumbnails in examples/, REPORT.md and
@@ -13,7 +14,10 @@ public struct ReportWriter: Sendable {
     /// Thumbnails and charts of earlier runs; nil draws everything.
     public var cache: ArtifactCache?
 
-    public init(maxReportPairs: Int = 500, limits: DecodeLimits = DecodeLimits(), cache: ArtifactCache? = nil) {
+    /// `--max-report-pairs` unless the user says otherwise.
+    public static let defaultMaxReportPairs = 500
+
+    public init(maxReportPairs: Int = ReportWriter.defaultMaxReportPairs, limits: DecodeLimits = DecodeLimits(), cache: ArtifactCache? = nil) {
         self.maxReportPairs = maxReportPairs
         self.limits = limits
         self.cache = cache

@@ -1,31 +1,12 @@
 import Analysis
-import CCodecs
 import Foundation
 import HashKit
+import JSONFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// JPEG encoding through libjpeg-turbo (the C shim catches libjpeg's longjmp errors).
-enum JPEGEncoder {
-    static func encode(pixels: [UInt8], width: Int, height: Int, channels: Int, quality: Int) throws -> [UInt8] {
-        var out: UnsafeMutablePointer<UInt8>?
-        var size: UInt = 0
-        var message = [CChar](repeating: 0, count: 256)
-        let rc = pixels.withUnsafeBufferPointer { px in
-            ccodecs_jpeg_encode(px.baseAddress, Int32(width), Int32(height), Int32(channels), Int32(quality),
-                                &out, &size, &message, message.count)
-        }
-        guard rc == 0, let buffer = out else {
-            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw ReportError.drawing(path: "thumbnail", reason: "JPEG encoding failed: \(text)")
-        }
-        defer { ccodecs_jpeg_free(buffer) }
-        return Array(UnsafeBufferPointer(start: buffer, count: Int(size)))
-    }
-}
 
 /// The thumbnail file names of the reported images: the key's base name with `.jpg`, prefixed
 /// with the dataset name (`ArtDL_Q20173413.jpg`) when the same base name occurs in several

@@ -2,6 +2,7 @@ import Foundation
 import HashKit
 import TestSupport
 import XCTest
+import JSONFiles
 @testable import Analysis
 
 /// Pairs streamed from the matcher: the lists, groups, truncation and nearest-distance radius.

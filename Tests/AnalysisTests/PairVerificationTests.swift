@@ -2,6 +2,7 @@ import XCTest
 import TestSupport
 import HashKit
 import Verification
+import JSONFiles
 @testable import Analysis
 
 /// Verification only adds to the raw pairs: members, order, groups and the seed's fields stay.
@@ -89,7 +90,7 @@ final class PairVerificationTests: XCTestCase {
         XCTAssertEqual(rows.map { PairKey($0.a, $0.b) }, [chosen])
         let da = r.datasets[chosen.first.dataset], db = r.datasets[chosen.second.dataset]
         let ha = da.hashes[try XCTUnwrap(da.index(of: chosen.first.key))], hb = db.hashes[try XCTUnwrap(db.index(of: chosen.second.key))]
-        XCTAssertEqual(rows.first?.distances[HashFamily.phash.id], (ha.phash ^ hb.phash).nonzeroBitCount)
+        XCTAssertEqual(rows.first?.distances[HashFamily.phash.id], Hamming.distance(ha.phash, hb.phash))
         for m in r.allMatches {
             XCTAssertEqual(AnalysisJSON.crossDuplicates(m, r.datasets, verdicts: pv)["pairs"]?.arrayValue?.count, m.pairs.count,
                            "raw pairs unchanged")

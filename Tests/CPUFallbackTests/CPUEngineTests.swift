@@ -35,8 +35,8 @@ final class CPUEngineTests: XCTestCase {
         let engine = CPUEngine()
         for (name, image, phash, blockmean) in SpecImages.vectors {
             let h = try engine.hash([image])[0]
-            XCTAssertEqual(h.phashHex, phash, name)
-            XCTAssertEqual(h.blockmeanHex, blockmean, name)
+            XCTAssertEqual(HashFamily.phash.hex(of: h), phash, name)
+            XCTAssertEqual(HashFamily.blockmean.hex(of: h), blockmean, name)
         }
     }
 

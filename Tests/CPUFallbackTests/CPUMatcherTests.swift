@@ -58,8 +58,8 @@ final class CPUMatcherTests: XCTestCase {
     }
 
     func testKnownDistances() throws {
-        let a = PackedHashes(phashes: [0, 0xff])
-        let b = PackedHashes(phashes: [0x1, 0xffff_ffff_ffff_ffff, 0xf0])
+        let a = PackedHashes(.phash, words: [0, 0xff])
+        let b = PackedHashes(.phash, words: [0x1, 0xffff_ffff_ffff_ffff, 0xf0])
         let r = try CPUMatcher().match(a, b, threshold: 4)
         XCTAssertEqual(r.pairs, [MatchPair(a: 0, b: 0, distance: 1), MatchPair(a: 0, b: 2, distance: 4),
                                  MatchPair(a: 1, b: 2, distance: 4)])

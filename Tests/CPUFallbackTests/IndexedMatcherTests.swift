@@ -164,7 +164,7 @@ final class IndexedMatcherTests: XCTestCase {
         var words = [UInt64](repeating: 0, count: 2000)
         words += (0..<1000).map { _ in rng.next() }
         words += (0..<1000).map { _ in UInt64(1) << UInt64(rng.below(64)) }  // distance 1 from flat
-        let a = PackedHashes(phashes: words)
+        let a = PackedHashes(.phash, words: words)
         let expected = try CPUMatcher(threads: 2).match(a, a, threshold: 8)
         XCTAssertGreaterThan(expected.pairs.count, 9_000_000)
         for (name, matcher) in [("index", IndexedMatcher(threads: 2, strategy: .indexed())),
@@ -191,8 +191,8 @@ final class IndexedMatcherTests: XCTestCase {
     }
 
     func testKnownDistancesAndErrors() throws {
-        let a = PackedHashes(phashes: [0, 0xff])
-        let b = PackedHashes(phashes: [0x1, 0xffff_ffff_ffff_ffff, 0xf0])
+        let a = PackedHashes(.phash, words: [0, 0xff])
+        let b = PackedHashes(.phash, words: [0x1, 0xffff_ffff_ffff_ffff, 0xf0])
         for matcher in [IndexedMatcher(strategy: .indexed()), IndexedMatcher(strategy: .indexed(substrings: 2))] {
             let r = try matcher.match(a, b, threshold: 4)
             XCTAssertEqual(r.pairs, [MatchPair(a: 0, b: 0, distance: 1), MatchPair(a: 0, b: 2, distance: 4),

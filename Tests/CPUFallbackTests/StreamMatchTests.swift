@@ -69,7 +69,7 @@ final class StreamMatchTests: XCTestCase {
 
     /// 3,000 x 3,000 copies of one hash: nine million pairs arrive in several bounded blocks.
     func testPairExplosionArrivesInBoundedBlocks() throws {
-        let a = PackedHashes(phashes: [UInt64](repeating: 0xDEAD_BEEF, count: 3000))
+        let a = PackedHashes(.phash, words: [UInt64](repeating: 0xDEAD_BEEF, count: 3000))
         for (name, m) in matchers().prefix(3) {
             var total = 0, largest = 0, blocks = 0, last = (Int32(-1), Int32(-1))
             _ = try m.stream(a, a, threshold: 8, nearestRadius: 8) { block in

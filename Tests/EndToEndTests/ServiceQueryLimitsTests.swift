@@ -1,5 +1,7 @@
 import XCTest
 import Foundation
+import HashKit
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,30 +74,7 @@ final class ServiceQueryLimitsTests: XCTestCase {
         }
     }
 
-    /// A deterministic generator (SplitMix64), so failures can be replayed.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static func hex(_ words: [UInt64]) -> String { words.map { String(format: "%016llx", $0) }.joined() }
-
-    static func distance(_ a: String, _ b: String) -> Int {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var d = 0
-        for i in 0..<min(x.count, y.count) {
-            func v(_ c: UInt8) -> Int { c <= 57 ? Int(c) - 48 : Int(c | 0x20) - 87 }
-            d += (v(x[i]) ^ v(y[i])).nonzeroBitCount
-        }
-        return d
-    }
 
     /// One expected match: dataset, file and distances by family.
     struct Expected: Equatable, CustomStringConvertible {
@@ -118,7 +97,7 @@ final class ServiceQueryLimitsTests: XCTestCase {
                 var hit = false
                 for family in ["phash", "blockmean"] {
                     guard let q = query[family] else { continue }
-                    let d = Self.distance(q, family == "phash" ? item.phash : item.blockmean)
+                    let d = HexHash.distance(q, family == "phash" ? item.phash : item.blockmean)
                     distances[family] = d
                     if d <= thresholds[family] ?? 8 { hit = true }
                 }
@@ -154,7 +133,7 @@ final class ServiceQueryLimitsTests: XCTestCase {
         let server = try startServer([], store: nil)
         let c = try server.client(timeout: 600)
         try create(c, "equal")
-        var random = Random(state: 16)
+        var random = SplitMix64(seed: 16)
         let phash = Self.hex([0x0123_4567_89AB_CDEF]), blockmean = Self.hex([1, 2, 3, 4])
         var files = (0..<30_000).map { String(format: "img/%05d.png", $0) }
         // Stored in a shuffled order: the answer's order must come from sorting, not insertion.
@@ -228,7 +207,7 @@ final class ServiceQueryLimitsTests: XCTestCase {
     func testMixedRandomDatasetsGiveTheBruteForceAnswer() throws {
         let server = try startServer([], store: nil)
         let c = try server.client(timeout: 120)
-        var random = Random(state: 0xC0FFEE)
+        var random = SplitMix64(seed: 0xC0FFEE)
         func flip(_ words: [UInt64], _ bits: Int) -> [UInt64] {
             var w = words
             for _ in 0..<bits {

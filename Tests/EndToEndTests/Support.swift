@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import TestSupport
 
 /// Runs the built `crosshash` and reads the fixtures' reference results.
 enum E2E {
@@ -77,13 +78,7 @@ enum E2E {
         try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
-    static func hamming(_ a: String, _ b: String) -> Int {
-        zip(a.utf8, b.utf8).reduce(0) { acc, pair in
-            let x = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(pair.0) ? pair.0 - 48 : pair.0 - 87
-            let y = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(pair.1) ? pair.1 - 48 : pair.1 - 87
-            return acc + (x ^ y).nonzeroBitCount
-        }
-    }
+    static func hamming(_ a: String, _ b: String) -> Int { HexHash.distance(a, b) }
 
     /// Whether an OpenCL device answers (PoCL in CI); OpenCL checks skip without one.
     static func openCLAvailable() throws -> Bool {

@@ -70,7 +70,7 @@ final class OpenCLMatcherTests: XCTestCase {
     func testIdenticalSetsAtThresholdZero() throws {
         let matcher = try OpenCLMatcher(device: firstOpenCLDevice())
         var rng = SplitMix64(seed: 7)
-        let hashes = PackedHashes(phashes: (0..<100).map { _ in rng.next() } + [42, 42])
+        let hashes = PackedHashes(.phash, words: (0..<100).map { _ in rng.next() } + [42, 42])
         let result = try matcher.match(hashes, hashes, threshold: 0)
         var expected = (0..<100).map { MatchPair(a: Int32($0), b: Int32($0), distance: 0) }
         for i: Int32 in 100...101 { for j: Int32 in 100...101 { expected.append(MatchPair(a: i, b: j, distance: 0)) } }
@@ -89,10 +89,10 @@ final class OpenCLMatcherTests: XCTestCase {
 
     func testEmptySetsAndInvalidWidths() throws {
         let matcher = try OpenCLMatcher(device: firstOpenCLDevice())
-        let some = PackedHashes(phashes: [1, 2, 3])
+        let some = PackedHashes(.phash, words: [1, 2, 3])
         let result = try matcher.match(some, PackedHashes(wordsPerHash: 1), threshold: 8)
         XCTAssertEqual(result, MatchResult(pairs: [], nearestInB: [.max, .max, .max], nearestInA: []))
-        XCTAssertThrowsError(try matcher.match(some, PackedHashes(blockmeans: [Hash256()]), threshold: 8)) { error in
+        XCTAssertThrowsError(try matcher.match(some, PackedHashes(.blockmean, words: [0, 0, 0, 0]), threshold: 8)) { error in
             XCTAssertEqual(error as? OpenCLError, .mismatchedHashWidths(64, 256))
         }
         XCTAssertThrowsError(try matcher.match(some, some, threshold: -1)) { error in

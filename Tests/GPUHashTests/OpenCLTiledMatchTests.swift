@@ -67,8 +67,8 @@ final class OpenCLTiledMatchTests: XCTestCase {
         // tiled so that the cluster spans several tiles of both sets.
         var rng = SplitMix64(seed: 21)
         let cluster = rng.next()
-        let a = PackedHashes(phashes: Array(repeating: cluster, count: 2000) + (0..<100).map { _ in rng.next() })
-        let b = PackedHashes(phashes: (0..<100).map { _ in rng.next() } + Array(repeating: cluster, count: 2000))
+        let a = PackedHashes(.phash, words: Array(repeating: cluster, count: 2000) + (0..<100).map { _ in rng.next() })
+        let b = PackedHashes(.phash, words: (0..<100).map { _ in rng.next() } + Array(repeating: cluster, count: 2000))
         let matcher = try OpenCLMatcher(device: firstOpenCLDevice())
         matcher.tileHashes = 700
         matcher.initialPairCapacity = 1000

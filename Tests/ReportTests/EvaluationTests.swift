@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import HashKit
+import JSONFiles
 import CPUFallback
 @testable import Report
 

@@ -2,6 +2,7 @@ import Analysis
 import Foundation
 import HashKit
 import XCTest
+import JSONFiles
 @testable import Report
 
 final class ThumbnailTests: XCTestCase {

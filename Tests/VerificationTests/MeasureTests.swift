@@ -1,5 +1,6 @@
 import Foundation
 import HashKit
+import TestSupport
 import XCTest
 @testable import Verification
 
@@ -59,7 +60,7 @@ final class MeasureTests: XCTestCase {
         let flat = RGBImage(width: 200, height: 150) { _, _ in (120, 120, 120) }
         let flat2 = RGBImage(width: 220, height: 160) { _, _ in (123, 121, 119) }
         assertRejected(flat.decoded, flat2.decoded, "two flat greys", reasons: [.lowInformation])
-        var rng = SplitMix(3)
+        var rng = SplitMix64(seed: 3)
         let blank = RGBImage(width: 300, height: 200) { _, _ in (255, 255, 255) }
         let scanned = RGBImage(width: 300, height: 200) { _, _ in let n = rng.unit() * 4; return (251 + n, 251 + n, 251 + n) }
         assertRejected(blank.decoded, scanned.decoded, "blank page and a noisy blank scan", reasons: [.lowInformation])

@@ -1,6 +1,6 @@
-import CCodecs
 import Foundation
 import HashKit
+import TestSupport
 
 /// Synthetic pictures and what collections do to copies of them, for the measure's tests.
 struct RGBImage {
@@ -27,7 +27,7 @@ struct RGBImage {
     /// A deterministic "photograph": smooth colour gradients, overlapping shapes of several
     /// sizes and a fine texture, so it has structure at every scale.
     static func scene(seed: UInt64, width: Int = 480, height: Int = 360) -> RGBImage {
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         struct Shape { var cx, cy, rx, ry: Float; var colour: (Float, Float, Float); var disk: Bool }
         let shapes = (0..<14).map { _ in
             Shape(cx: rng.unit() * Float(width), cy: rng.unit() * Float(height),
@@ -117,29 +117,7 @@ struct RGBImage {
     }
 
     func jpeg(quality: Int32 = 85) -> [UInt8] {
-        let pixels = bytes
-        var out: UnsafeMutablePointer<UInt8>?
-        var size: UInt = 0
-        var err = [CChar](repeating: 0, count: 256)
-        let rc = pixels.withUnsafeBufferPointer { p in
-            ccodecs_jpeg_encode(p.baseAddress, Int32(width), Int32(height), 3, quality, &out, &size, &err, err.count)
-        }
-        guard rc == 0, let out else { return [] }
-        defer { ccodecs_jpeg_free(out) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(size)))
+        (try? JPEGEncoder.encode(pixels: bytes, width: width, height: height, channels: 3, quality: Int(quality))) ?? []
     }
 }
 
-/// SplitMix64: a small deterministic generator, so every run tests the same pictures.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
-}

@@ -1,4 +1,5 @@
 import HashKit
+import JSONFiles
 
 /// The JSON files of OUTPUTS.md, built from an `AnalysisResult`. Everything here is a pure
 /// function of the result, so identical inputs give byte-identical files.

@@ -1,5 +1,6 @@
 import Foundation
 import HashKit
+import JSONFiles
 
 /// Why an analysis output folder could not be read back.
 public struct HashFileError: Error, CustomStringConvertible, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import HashKit
+import JSONFiles
 import HashStore
 
 /// Where `crosshash match` takes a dataset's hashes from, so that matching and reporting can run

@@ -4,14 +4,7 @@ import Verification
 
 /// An unordered cross-dataset image pair, stored with the smaller reference first, so the pair
 /// of either family finds the same verdict.
-public struct PairKey: Hashable, Sendable {
-    public var first: ImageRef
-    public var second: ImageRef
-
-    public init(_ x: ImageRef, _ y: ImageRef) {
-        if y < x { (first, second) = (y, x) } else { (first, second) = (x, y) }
-    }
-}
+public typealias PairKey = UnorderedPair<ImageRef>
 
 /// The verdicts of one verification run, looked up by image pair by the JSON and report writers.
 /// The raw pairs are never changed: verification only adds to them.

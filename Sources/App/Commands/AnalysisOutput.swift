@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import HashKit
+import JSONFiles
 import HashStore
 import Logging
 import Report

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HashKit
 import Analysis
+import JSONFiles
 
 struct HashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

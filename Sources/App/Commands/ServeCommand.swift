@@ -28,24 +28,24 @@ struct ServeCommand: AsyncParsableCommand {
     var apiKeyFile: String?
 
     @Option(name: .long, help: "Largest request body in bytes.")
-    var maxBodyBytes = 256 << 20
+    var maxBodyBytes = ServiceServer.defaultMaxBodyBytes
 
     @Option(name: .long, help: ArgumentHelp(
         "Bytes of request bodies held in memory at once, all requests together: a body counts from its Content-Length "
             + "(as it arrives when chunked); one that does not fit gets 503 with Retry-After.", valueName: "bytes"))
-    var maxInflightBodyBytes = 384 << 20
+    var maxInflightBodyBytes = ServiceServer.defaultMaxInflightBodyBytes
 
     @Option(name: .long, help: "Most images (or queries) in one request.")
-    var maxImagesPerRequest = 1000
+    var maxImagesPerRequest = ServiceSettings.defaultMaxImagesPerRequest
 
     @Option(name: .long, help: "Most matches one POST /v1/query may ask for: queries x limit (more is refused with 413).")
-    var maxQueryMatches = 1_000_000
+    var maxQueryMatches = ServiceSettings.defaultMaxQueryMatches
 
     @Option(name: .long, help: "Images waiting to be hashed, all requests together; when full, requests get 503.")
-    var queueImages = 256
+    var queueImages = ServiceSettings.defaultQueueImages
 
     @Option(name: .long, help: "Seconds a client may take to send a request body (then 408).")
-    var requestTimeout = 120
+    var requestTimeout = ServiceServer.defaultRequestTimeoutSeconds
 
     @Option(name: .long, help: "Pixels (from image headers) queued or being hashed, all requests together; a request that does not fit gets 503, one whose own images hold more gets 413. At least --max-pixels.")
     var maxInflightPixels = ServiceSettings.defaultMaxInflightPixels

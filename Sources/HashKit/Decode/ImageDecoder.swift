@@ -37,12 +37,15 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
 public struct DecodeLimits: Sendable {
     /// Pillow's decompression-bomb error threshold: 2 * (1024 * 1024 * 1024 // 4 // 3).
     public static let pillowMaxPixels = 2 * (1024 * 1024 * 1024 / 4 / 3)
+    /// The defaults every command and the service start from (`--max-pixels`, `--max-file-bytes`).
+    public static let defaultMaxPixels = pillowMaxPixels
+    public static let defaultMaxFileBytes = 1 << 30
     /// Images with more than this many pixels are refused before any pixel memory is allocated.
     public var maxPixels: Int
     /// Files larger than this are refused before they are read.
     public var maxFileBytes: Int
 
-    public init(maxPixels: Int = DecodeLimits.pillowMaxPixels, maxFileBytes: Int = 1 << 30) {
+    public init(maxPixels: Int = DecodeLimits.defaultMaxPixels, maxFileBytes: Int = DecodeLimits.defaultMaxFileBytes) {
         self.maxPixels = maxPixels
         self.maxFileBytes = maxFileBytes
     }

@@ -105,7 +105,7 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
 
     /// Hamming distance between two hashes of this family.
     public func distance(_ a: ImageHashes, _ b: ImageHashes) -> Int {
-        zip(read(a), read(b)).reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
+        Hamming.distance(read(a), read(b))
     }
 }
 

@@ -29,11 +29,6 @@ public struct Hash256: Hashable, Sendable {
         for (i, byte) in bytes.enumerated() { w[i >> 3] |= UInt64(byte) << UInt64(8 * (i & 7)) }
         words = w
     }
-
-    public func distance(to other: Hash256) -> Int {
-        let x = words ^ other.words
-        return x[0].nonzeroBitCount + x[1].nonzeroBitCount + x[2].nonzeroBitCount + x[3].nonzeroBitCount
-    }
 }
 
 /// The two hashes of one image.
@@ -50,10 +45,6 @@ public struct ImageHashes: Hashable, Sendable {
 
     /// Every hash zero: the start value that `HashFamily.set` fills in family by family.
     public static let zero = ImageHashes(phash: 0, blockmean: Hash256())
-
-    /// `str(imagehash.phash(...))`: 16 lower-case hex digits.
-    public var phashHex: String { Hex.encode(phash) }
-    public var blockmeanHex: String { blockmean.hex }
 }
 
 public enum Hex {

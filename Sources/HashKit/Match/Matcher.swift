@@ -18,22 +18,14 @@ public struct PackedHashes: Sendable, Equatable {
         self.init(wordsPerHash: family.wordsPerHash, words: w)
     }
 
-    public init(phashes: [UInt64]) { self.init(wordsPerHash: 1, words: phashes) }
-
-    public init(blockmeans: [Hash256]) {
-        var w = [UInt64]()
-        w.reserveCapacity(blockmeans.count * 4)
-        for h in blockmeans { w += [h.words[0], h.words[1], h.words[2], h.words[3]] }
-        self.init(wordsPerHash: 4, words: w)
-    }
+    /// Hashes of one family given as their words, `family.wordsPerHash` per hash.
+    public init(_ family: HashFamily, words: [UInt64]) { self.init(wordsPerHash: family.wordsPerHash, words: words) }
 
     public var count: Int { words.count / wordsPerHash }
     public var bits: Int { wordsPerHash * 64 }
 
     public func distance(_ i: Int, _ other: PackedHashes, _ j: Int) -> Int {
-        var d = 0
-        for w in 0..<wordsPerHash { d += (words[i * wordsPerHash + w] ^ other.words[j * wordsPerHash + w]).nonzeroBitCount }
-        return d
+        Hamming.distance(words, at: i * wordsPerHash, other.words, at: j * wordsPerHash, words: wordsPerHash)
     }
 }
 

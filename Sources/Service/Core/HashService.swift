@@ -3,6 +3,7 @@ import HashKit
 import HashStore
 import Analysis
 import Engines
+import JSONFiles
 
 /// Why a service call failed, in terms the HTTP layer turns into a status and a problem
 /// document; `detail` says what went wrong and what to do.
@@ -77,10 +78,14 @@ public struct ServiceSettings: Sendable {
 
     public static let defaultMaxInflightPixels = 200_000_000
     public static let defaultMaxPairs = 1_000_000
+    public static let defaultMaxImagesPerRequest = 1000
+    public static let defaultQueueImages = 256
+    public static let defaultMaxQueryMatches = 1_000_000
 
-    public init(limits: DecodeLimits = DecodeLimits(), roots: [String] = [], rootSpellings: [String] = [], maxImagesPerRequest: Int = 1000,
-                queueImages: Int = 256, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                maxQueryMatches: Int = 1_000_000,
+    public init(limits: DecodeLimits = DecodeLimits(), roots: [String] = [], rootSpellings: [String] = [],
+                maxImagesPerRequest: Int = ServiceSettings.defaultMaxImagesPerRequest,
+                queueImages: Int = ServiceSettings.defaultQueueImages, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                maxQueryMatches: Int = ServiceSettings.defaultMaxQueryMatches,
                 maxInflightPixels: Int = ServiceSettings.defaultMaxInflightPixels,
                 maxPairs: Int = ServiceSettings.defaultMaxPairs) {
         self.limits = limits

@@ -288,8 +288,7 @@ public final class MatchIndex: @unchecked Sendable {
                 var d = distance
                 if f != k {
                     let n = wordsPerHash[f]
-                    d = 0
-                    for w in 0..<n { d += (queryWords[f][q * n + w] ^ stored[f][i * n + w]).nonzeroBitCount }
+                    d = Hamming.distance(queryWords[f], at: q * n, stored[f], at: i * n, words: n)
                     if f < k && d <= thresholds[f] { return nil }
                 }
                 distances.values[f] = UInt16(d)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Analysis
+import JSONFiles
 import NIOCore
 
 /// An RFC 9457 problem document: every error the service answers is one, with a `detail` that

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Analysis
+import JSONFiles
 import NIOCore
 
 // Reading request bodies: the size limit of one body (--max-body-bytes), the memory of all

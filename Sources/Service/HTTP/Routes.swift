@@ -3,6 +3,7 @@ import Hummingbird
 import HashKit
 import HashStore
 import Analysis
+import JSONFiles
 import NIOCore
 
 /// The HTTP face of `HashService`: each route reads its request, calls the service and writes

@@ -17,8 +17,15 @@ public struct ServiceServer {
     /// Bytes of request bodies held at once, all requests together (beyond: 503 + Retry-After).
     public var maxInflightBodyBytes: Int
 
+    /// The defaults `crosshash serve` starts from (`--max-body-bytes`, `--max-inflight-body-bytes`,
+    /// `--request-timeout`).
+    public static let defaultMaxBodyBytes = 256 << 20
+    public static let defaultMaxInflightBodyBytes = 384 << 20
+    public static let defaultRequestTimeoutSeconds = 120
+
     public init(service: HashService, metrics: ServiceMetrics, host: String, port: Int, apiKeys: Set<String>, maxBodyBytes: Int,
-                requestTimeout: Duration = .seconds(120), maxInflightBodyBytes: Int = 384 << 20) {
+                requestTimeout: Duration = .seconds(ServiceServer.defaultRequestTimeoutSeconds),
+                maxInflightBodyBytes: Int = ServiceServer.defaultMaxInflightBodyBytes) {
         self.requestTimeout = requestTimeout
         self.maxInflightBodyBytes = maxInflightBodyBytes
         self.service = service

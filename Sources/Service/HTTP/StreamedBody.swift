@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Analysis
+import JSONFiles
 
 /// A response body produced on a worker thread and written while it is produced: the producer
 /// hands over chunks of about `chunkBytes` and blocks while `depth` chunks wait to be written, so

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Analysis
+@testable import JSONFiles
 
 /// The JSON reader: the inverse of the canonical writer, without recursion, within a budget of
 /// values and nesting (issue 16: a document must not cost more than its budget before refusal).

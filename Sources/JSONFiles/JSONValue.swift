@@ -42,7 +42,7 @@ public indirect enum JSONValue: Equatable, Sendable {
     public func serialize(chunk: Int = 1 << 20, to flush: ([UInt8]) throws -> Void) throws {
         var out = [UInt8]()
         var failure: Error?
-        try withoutActuallyEscaping(flush) { flush in
+        withoutActuallyEscaping(flush) { flush in
             // Answers false once a flush has thrown, as when a reader went away: lazy arrays stop making
             // elements instead of building the rest of the document for nobody.
             let flusher: (inout [UInt8]) -> Bool = { buffer in

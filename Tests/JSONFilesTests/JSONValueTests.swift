@@ -1,5 +1,5 @@
 import XCTest
-@testable import Analysis
+@testable import JSONFiles
 
 final class JSONValueTests: XCTestCase {
     func testCanonicalFormMatchesPythonSortedIndent2() {
