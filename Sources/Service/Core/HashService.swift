@@ -301,12 +301,18 @@ public final class HashService: @unchecked Sendable {
         case failed(key: FileKey, String)
     }
 
-    /// Hashes uploads and writes them (hashes and failures) to the store in one transaction
-    /// before returning; the index is updated at once.
-    public func addImages(_ name: String, _ uploads: [(key: FileKey, bytes: [UInt8])]) async throws -> [Added] {
+    /// The upload-backed dataset `name`: 404 when there is none, 409 when it has a root folder.
+    public func uploadTarget(_ name: String) throws -> StoredDataset {
         guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
         guard dataset.root == nil else { throw Self.rootedUpload(name) }
-        let results = try await hash(uploads.map(\.bytes))
+        return dataset
+    }
+
+    /// Writes hashed uploads (hashes and failures) to dataset `datasetID` (found by
+    /// `uploadTarget(name)` before hashing) in one transaction and updates the index. Called
+    /// after `hash` of the uploads' bytes; blocking (the store).
+    public func recordUploads(_ uploads: [(key: FileKey, bytes: [UInt8])], _ results: [Result<HashedImage, HashingFailure>],
+                              name: String, datasetID: Int64) throws -> [Added] {
         var changes = [FileChange](), added = [Added]()
         for (upload, result) in zip(uploads, results) {
             switch result {
@@ -324,7 +330,7 @@ public final class HashService: @unchecked Sendable {
         }
         try writes.withLock {
             // Hashing took a while: the dataset may have been deleted or given a root meanwhile.
-            try storeUploads(changes, name: name, id: dataset.id)
+            try storeUploads(changes, name: name, id: datasetID)
             index.upsert(name: name, added.compactMap { if case .hashed(let k, let h, _) = $0 { return (k, h) } else { return nil } })
             // A key that failed now must not keep matching with its old hashes.
             index.remove(name: name, keys: added.compactMap { if case .failed(let k, _) = $0 { return k } else { return nil } })
@@ -348,8 +354,7 @@ public final class HashService: @unchecked Sendable {
     /// Stores precomputed hashes (no image bytes). Their "content" is named by the hashes
     /// themselves, so equal hashes share one row and never pass for a file's content.
     public func addHashes(_ name: String, _ items: [(key: FileKey, hashes: ImageHashes)]) throws {
-        guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
-        guard dataset.root == nil else { throw Self.rootedUpload(name) }
+        let dataset = try uploadTarget(name)
         let changes = items.map { item in
             let text = "crosshash-precomputed\0" + HashFamily.all.map { "\($0.id)=\($0.hex(of: item.hashes))" }.joined(separator: ";")
             return FileChange(path: item.key.bytes, stat: nil, digest: ContentDigest.of(Array(text.utf8)),
