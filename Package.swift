@@ -114,6 +114,13 @@ let package = Package(
         .testTarget(name: "VerificationTests", dependencies: ["HashKit", "CCodecs", "Verification"], path: "Tests/VerificationTests"),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Analysis", "Verification"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report"], path: "Tests/ReportTests"),
+        // The service's routes in process (HummingbirdTesting's router client, no socket): routing,
+        // validation and problem documents, on a temporary store with real pictures.
+        .testTarget(name: "ServiceTests",
+                    dependencies: ["Service", "HashKit", "HashStore", "CPUFallback", "Analysis",
+                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "HummingbirdTesting", package: "hummingbird")],
+                    path: "Tests/ServiceTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
         .testTarget(name: "EndToEndTests", dependencies: ["App"], path: "Tests/EndToEndTests"),
     ],
