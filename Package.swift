@@ -119,7 +119,9 @@ let package = Package(
         .testTarget(name: "ServiceTests",
                     dependencies: ["Service", "HashKit", "HashStore", "CPUFallback", "Analysis",
                                    .product(name: "Hummingbird", package: "hummingbird"),
-                                   .product(name: "HummingbirdTesting", package: "hummingbird")],
+                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                   .product(name: "Logging", package: "swift-log")],
                     path: "Tests/ServiceTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
         .testTarget(name: "EndToEndTests", dependencies: ["App"], path: "Tests/EndToEndTests"),
