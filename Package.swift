@@ -132,6 +132,15 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Engines", "Analysis", "Verification", "JSONFiles"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report", "JSONFiles"], path: "Tests/ReportTests"),
         .testTarget(name: "EnginesTests", dependencies: ["HashKit", "CPUFallback", "Engines"], path: "Tests/EnginesTests"),
+        // The service's routes in process (HummingbirdTesting's router client, no socket): routing,
+        // validation and problem documents, on a temporary store with real pictures.
+        .testTarget(name: "ServiceTests",
+                    dependencies: ["Service", "HashKit", "HashStore", "CPUFallback", "Engines", "Analysis", "JSONFiles",
+                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                   .product(name: "Logging", package: "swift-log")],
+                    path: "Tests/ServiceTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
         .testTarget(name: "EndToEndTests", dependencies: ["App", "TestSupport", "HashKit"], path: "Tests/EndToEndTests"),
     ],

@@ -308,20 +308,25 @@ public final class HashService: @unchecked Sendable {
 
     // MARK: Adding images
 
-    /// Hashes uploads and writes them (hashes and failures) to the store in one transaction
-    /// before returning; the index is updated at once. Returns each upload's outcome, in order.
-    public func addImages(_ name: String, _ uploads: [(key: FileKey, bytes: [UInt8])]) async throws
-        -> [(key: FileKey, outcome: FileOutcome)] {
+    /// The upload-backed dataset `name`: 404 when there is none, 409 when it has a root folder.
+    public func uploadTarget(_ name: String) throws -> StoredDataset {
         guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
         guard dataset.root == nil else { throw Self.rootedUpload(name) }
-        let results = try await hashContents(uploads.map(\.bytes))
+        return dataset
+    }
+
+    /// Writes hashed uploads (hashes and failures) to dataset `datasetID` (found by
+    /// `uploadTarget(name)` before hashing) in one transaction and updates the index. Called
+    /// after `hash` of the uploads' bytes; blocking (the store). Returns each upload's outcome.
+    public func recordUploads(_ uploads: [(key: FileKey, bytes: [UInt8])], _ results: [HashingPool.Hashed],
+                              name: String, datasetID: Int64) throws -> [(key: FileKey, outcome: FileOutcome)] {
         let changes = zip(uploads, results).map { upload, result in
             FileChange(path: upload.key.bytes, stat: nil, digest: result.digest, outcome: result.outcome, codeVersion: codeVersion)
         }
         let added = zip(uploads, results).map { (key: $0.key, outcome: $1.outcome) }
         try writes.withLock {
             // Hashing took a while: the dataset may have been deleted or given a root meanwhile.
-            try storeUploads(changes, name: name, id: dataset.id)
+            try storeUploads(changes, name: name, id: datasetID)
             index.upsert(name: name, added.compactMap { item in item.outcome.hashes.map { (item.key, $0) } })
             // A key that failed now must not keep matching with its old hashes.
             index.remove(name: name, keys: added.compactMap { $0.outcome.failure == nil ? nil : $0.key })
@@ -345,8 +350,7 @@ public final class HashService: @unchecked Sendable {
     /// Stores precomputed hashes (no image bytes). Their "content" is named by the hashes
     /// themselves, so equal hashes share one row and never pass for a file's content.
     public func addHashes(_ name: String, _ items: [(key: FileKey, hashes: ImageHashes)]) throws {
-        guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
-        guard dataset.root == nil else { throw Self.rootedUpload(name) }
+        let dataset = try uploadTarget(name)
         let changes = items.map { item in
             let text = "crosshash-precomputed\0" + HashFamily.all.map { "\($0.id)=\($0.hex(of: item.hashes))" }.joined(separator: ";")
             return FileChange(path: item.key.bytes, stat: nil, digest: ContentDigest.of(Array(text.utf8)),

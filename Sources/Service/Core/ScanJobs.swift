@@ -1,5 +1,6 @@
 import Foundation
 import Analysis
+import ServiceLifecycle
 
 /// Background scans: each indexes one dataset's root on a thread of its own, one at a time (they
 /// share the engine and the disk), with a status the client polls. A job belongs to one stored
@@ -114,8 +115,11 @@ public final class ScanJobs: @unchecked Sendable {
         return statuses[id]
     }
 
-    /// Waits for the scans queued so far (graceful shutdown).
-    public func drain() { queue.sync {} }
+    /// Waits, without holding a thread, for the scans queued so far: a marker queued behind
+    /// them resumes the caller when it is reached.
+    public func drain() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in queue.async { done.resume() } }
+    }
 
     fileprivate func update(_ id: String, _ change: (inout Status) -> Void) {
         lock.lock()
@@ -124,5 +128,15 @@ public final class ScanJobs: @unchecked Sendable {
             statuses[id] = s
         }
         lock.unlock()
+    }
+}
+
+/// The scan jobs as a service of the server's `ServiceGroup`: on graceful shutdown (after the
+/// HTTP server has stopped taking requests, so no scan is queued anymore) they wait for the
+/// scans already queued, which finish and store their work before the store is closed.
+extension ScanJobs: ServiceLifecycle.Service {
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await drain()
     }
 }

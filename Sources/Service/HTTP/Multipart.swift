@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 
 /// One part of a multipart/form-data body.
-struct FormPart {
+struct FormPart: Sendable {
     /// The form field name.
     var name: String?
     /// The file name as bytes: `%XX` escapes are decoded, so a client can send names that are

@@ -75,7 +75,27 @@ struct BodyBudgetMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-extension Routes {
+/// Which JSON budget a route parses its body with.
+enum JSONLimit: Sendable {
+    /// A small options document (a dataset's root, query options).
+    case small
+    /// `POST /v1/query`: up to --max-images-per-request queries.
+    case queries
+    /// `POST /v1/datasets/{name}/images` with precomputed hashes: up to 100 x --max-images-per-request items.
+    case items
+}
+
+/// Reads request bodies within the server's limits. Every route reads its body through this, so
+/// the limits hold for every route alike.
+struct RequestReader: Sendable {
+    let maxBodyBytes: Int
+    /// How long a client may take to send its body (a slow sender cannot hold a connection and
+    /// its buffer forever).
+    let bodyTimeout: Duration
+    let maxImagesPerRequest: Int
+    /// Where large bodies are parsed (off the cooperative pool).
+    let executor: BlockingExecutor
+
     /// The 503 of a body that does not fit the in-flight budget.
     static func budgetFull(_ budget: BodyBudget) -> Problem {
         Problem(.serviceUnavailable,
@@ -130,26 +150,29 @@ extension Routes {
 
     /// How much JSON each route takes: a few values per item of its count limit, plus room for
     /// the options; nesting far deeper than any request document needs is refused too.
-    func jsonBudget(_ request: Request) -> (budget: JSONBudget, why: String) {
-        let perRequest = service.settings.maxImagesPerRequest
-        let path = request.uri.path
-        if path.hasPrefix("/v1/query") {
+    func jsonBudget(_ limit: JSONLimit) -> (budget: JSONBudget, why: String) {
+        let perRequest = maxImagesPerRequest
+        switch limit {
+        case .queries:
             return (JSONBudget(maxValues: 8 * perRequest + Self.jsonSlack, maxDepth: Self.jsonDepth),
                     "up to \(perRequest) queries (--max-images-per-request) of a few values each")
-        }
-        if path.hasPrefix("/v1/datasets/"), path.hasSuffix("/images") {
+        case .items:
             return (JSONBudget(maxValues: 8 * 100 * perRequest + Self.jsonSlack, maxDepth: Self.jsonDepth),
                     "up to \(100 * perRequest) items (100 x --max-images-per-request) of a few values each")
+        case .small:
+            return (Self.smallJSON, Self.smallWhy)
         }
-        return (Self.smallJSON, "a small options document")
     }
 
     /// Values allowed besides the counted items (options such as a list of dataset names).
     static var jsonSlack: Int { 10_000 }
     static var jsonDepth: Int { 16 }
     static var smallJSON: JSONBudget { JSONBudget(maxValues: jsonSlack, maxDepth: jsonDepth) }
+    static let smallWhy = "a small options document"
 
-    func jsonBody(_ request: Request) async throws -> JSONValue {
+    /// A JSON body (Content-Type application/json or none), parsed on the executor within the
+    /// route's budget.
+    func jsonBody(_ request: Request, limit: JSONLimit) async throws -> JSONValue {
         let type = request.headers[.contentType]?.lowercased() ?? ""
         guard type.hasPrefix("application/json") || type.hasPrefix("application/problem+json") || type.isEmpty else {
             throw Problem(.unsupportedMediaType, "expected Content-Type application/json, got '\(type)'")
@@ -157,20 +180,21 @@ extension Routes {
         var buffer = try await body(request)
         let bytes = Array(buffer.readableBytesView)
         buffer = ByteBuffer()  // the parser reads the copy: the body's own storage goes before parsing
-        let (budget, why) = jsonBudget(request)
-        return try parseJSON(bytes: bytes, budget: budget, why: why)
+        let (budget, why) = jsonBudget(limit)
+        return try await executor.run { try Self.parseJSON(bytes: bytes, budget: budget, why: why) }
     }
 
-    func parseJSON(_ buffer: ByteBuffer, budget: JSONBudget = Routes.smallJSON, why: String = "a small options document") throws -> JSONValue {
-        try parseJSON(bytes: Array(buffer.readableBytesView), budget: budget, why: why)
+    /// A small JSON document (options) already read.
+    static func parseJSON(_ buffer: ByteBuffer) throws -> JSONValue {
+        try parseJSON(bytes: Array(buffer.readableBytesView), budget: smallJSON, why: smallWhy)
     }
 
     /// Parses JSON within a budget: the parser stops at the first value or level over it (413),
     /// so memory stays a small multiple of the body whatever the document.
-    func parseJSON(bytes: [UInt8], budget: JSONBudget, why: String) throws -> JSONValue {
+    static func parseJSON(bytes: [UInt8], budget: JSONBudget, why: String) throws -> JSONValue {
         do {
             return try JSONValue.parse(bytes, budget: budget)
-        } catch let error as JSONParseError where error.exceededBudget {
+        } catch where error.exceededBudget {
             throw Problem(.contentTooLarge,
                           "the JSON body is over this route's limit of \(budget.maxValues) values nested at most \(budget.maxDepth) deep "
                           + "(\(why)): \(error); send fewer items per request")
@@ -179,12 +203,17 @@ extension Routes {
         }
     }
 
+    /// The parts of a multipart/form-data body, parsed on the executor (at most `maxParts`).
+    func multipart(_ buffer: ByteBuffer, contentType: String, maxParts: Int) async throws -> [FormPart] {
+        try await executor.run { try Multipart.parse(buffer, contentType: contentType, maxParts: maxParts) }
+    }
+
     /// Images of a request: a raw body is one image; multipart/form-data gives one per part.
     func images(_ request: Request, defaultName: String) async throws -> (items: [(name: [UInt8], bytes: [UInt8])], multipart: Bool) {
         let type = request.headers[.contentType]
         let buffer = try await body(request)
         if let type, Multipart.isMultipart(type) {
-            let parts = try Multipart.parse(buffer, contentType: type, maxParts: service.settings.maxImagesPerRequest)
+            let parts = try await multipart(buffer, contentType: type, maxParts: maxImagesPerRequest)
             let files = parts.filter { $0.filename != nil || $0.name != "options" }
             guard !files.isEmpty else { throw Problem(.badRequest, "the multipart body has no image parts") }
             return (files.map { ($0.filename ?? Array(($0.name ?? "image").utf8), $0.body) }, true)

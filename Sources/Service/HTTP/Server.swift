@@ -5,7 +5,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// Runs the service on Hummingbird until SIGTERM or SIGINT: then it stops accepting, lets
-/// requests in flight finish, waits for a running scan, and closes the store.
+/// requests in flight finish, waits for the queued scans, stops the hashing pool (both are
+/// lifecycle services of the same group) and closes the store.
 public struct ServiceServer {
     public var service: HashService
     public var metrics: ServiceMetrics
@@ -42,11 +43,7 @@ public struct ServiceServer {
         var serverLogger = logger
         if ProcessInfo.processInfo.environment["CROSSHASH_LOG"] == nil { serverLogger.logLevel = .warning }
         let bodyLimit = maxBodyBytes
-        let router = Router(context: ServiceRequestContext.self)
-        router.add(middleware: ProblemMiddleware())
-        router.add(middleware: MetricsMiddleware())
-        router.add(middleware: BodyBudgetMiddleware(budget: BodyBudget(capacity: maxInflightBodyBytes)))
-        Routes(service: service, maxBodyBytes: maxBodyBytes, bodyTimeout: requestTimeout, metrics: metrics).register(on: router, apiKeys: apiKeys)
+        let router = makeRouter()
         let app = Application(
             router: router,
             // UnreadBodyCloser: a connection whose request body is not read is closed after the
@@ -62,10 +59,26 @@ public struct ServiceServer {
             },
             logger: serverLogger
         )
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: serverLogger))
+        // Shut down in reverse order: the server stops taking requests and finishes those in
+        // flight, then the scans already queued finish, then the hashing pool stops.
+        let group = ServiceGroup(configuration: .init(services: [service.pool, service.jobs, app],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: serverLogger))
         try await group.run()
-        service.pool.shutdown()
-        service.jobs.drain()
         try service.store.close()
+    }
+
+    /// The router with every route and the middleware in front of them (problem documents,
+    /// metrics, the in-flight body budget); in-process tests drive it without a socket.
+    func makeRouter() -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: BodyBudgetMiddleware(budget: BodyBudget(capacity: maxInflightBodyBytes)))
+        let executor = BlockingExecutor.shared
+        let reader = RequestReader(maxBodyBytes: maxBodyBytes, bodyTimeout: requestTimeout,
+                                   maxImagesPerRequest: service.settings.maxImagesPerRequest, executor: executor)
+        ServiceRoutes.register(on: router, backend: ServiceBackend(service: service, executor: executor), reader: reader,
+                               metrics: metrics, apiKeys: apiKeys)
+        return router
     }
 }

@@ -13,14 +13,14 @@ enum StreamedBody {
     static let chunkBytes = 256 << 10
     static let depth = 4
 
-    /// `produce` runs on a GCD thread (never on Swift concurrency's cooperative pool) and writes
-    /// the body through `send`.
+    /// `produce` runs on the `BlockingExecutor` (never on Swift concurrency's cooperative pool)
+    /// and writes the body through `send`.
     static func response(status: HTTPResponse.Status = .ok, contentType: String = "application/json",
                          cancellation: CancellationFlag,
                          produce: @escaping @Sendable (_ send: ([UInt8]) throws -> Void) throws -> Void) -> Response {
         Response(status: status, headers: [.contentType: contentType], body: ResponseBody { writer in
             let pipe = ChunkPipe(depth: depth)
-            DispatchQueue.global(qos: .userInitiated).async {
+            BlockingExecutor.shared.start {
                 do {
                     try produce { chunk in
                         try cancellation.check()
