@@ -171,6 +171,8 @@ int cc_bmp_read_header(cc_decoder *d, uint64_t max_pixels) {
     }
     d->header.channels = (s->layout == LAYOUT_INDEX && s->gray) ? 1 : 3;
     d->header.source_channels = s->layout == LAYOUT_INDEX ? 1 : 3;
+    /* run-length data is expanded to one index a pixel first */
+    d->header.work_bytes_per_pixel = s->compression == BMP_RLE8 || s->compression == BMP_RLE4 ? 1 : 0;
 
     if (s->width == 0 || s->height == 0)
         return cc_fail(d, CC_ERR_CORRUPT, "BMP declares an empty image (%ux%u)", s->width, s->height);

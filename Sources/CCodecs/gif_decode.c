@@ -164,6 +164,7 @@ int cc_gif_read_header(cc_decoder *d, uint64_t max_pixels) {
     d->header.source_channels = 1;
     d->header.bit_depth = 8;
     d->header.progressive = s->interlaced;
+    d->header.work_bytes_per_pixel = s->has_palette ? 1 : 0; /* the canvas of palette indices */
     if (s->width == 0 || s->height == 0 || s->fw == 0 || s->fh == 0)
         return cc_fail(d, CC_ERR_CORRUPT, "GIF declares an empty image (%ux%u)", s->fw, s->fh);
     if ((uint64_t)s->width * s->height > max_pixels) return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
