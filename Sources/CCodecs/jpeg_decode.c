@@ -171,7 +171,7 @@ static int report_failure(cc_decoder *d, jpeg_state *s) {
     }
 }
 
-int cc_jpeg_read_header(cc_decoder *d, uint64_t max_pixels) {
+int cc_jpeg_read_header(cc_decoder *d) {
     jpeg_state *s = calloc(1, sizeof(jpeg_state));
     if (s == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
     d->impl = s;
@@ -226,8 +226,6 @@ int cc_jpeg_read_header(cc_decoder *d, uint64_t max_pixels) {
         for (int i = 0; i < c->num_components; i++) samples += c->comp_info[i].h_samp_factor * c->comp_info[i].v_samp_factor;
         d->header.work_bytes_per_pixel = (2 * samples + max_h * max_v - 1) / (max_h * max_v);
     }
-    if ((uint64_t)c->image_width * c->image_height > max_pixels)
-        return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
     return CC_OK;
 }
 

@@ -204,7 +204,7 @@ static int raw_first_value(const uint8_t *p, size_t size, uint16_t tag, uint32_t
     #undef RD32
 }
 
-int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
+int cc_tiff_read_header(cc_decoder *d) {
     tiff_state *s = calloc(1, sizeof *s);
     if (s == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
     d->impl = s;
@@ -296,7 +296,6 @@ int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
         return cc_fail(d, CC_ERR_CORRUPT, "palette TIFF without a ColorMap");
     d->header.channels = s->kind == KIND_GRAY ? 1 : 3;
     if (width == 0 || height == 0) return cc_fail(d, CC_ERR_CORRUPT, "TIFF declares an empty image");
-    if ((uint64_t)width * height > max_pixels) return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
     return CC_OK;
 }
 

@@ -16,7 +16,7 @@
 #include <webp/decode.h>
 #include <webp/demux.h>
 
-int cc_webp_read_header(cc_decoder *d, uint64_t max_pixels) {
+int cc_webp_read_header(cc_decoder *d) {
     WebPBitstreamFeatures features;
     VP8StatusCode status = WebPGetFeatures(d->data, d->size, &features);
     if (status == VP8_STATUS_NOT_ENOUGH_DATA)
@@ -35,8 +35,6 @@ int cc_webp_read_header(cc_decoder *d, uint64_t max_pixels) {
     d->header.work_bytes_per_pixel = features.format == 1 ? (features.has_alpha ? 2 : 0) : 4;
     if (features.width <= 0 || features.height <= 0)
         return cc_fail(d, CC_ERR_CORRUPT, "WebP declares an empty image");
-    if ((uint64_t)features.width * (uint64_t)features.height > max_pixels)
-        return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
     return CC_OK;
 }
 
