@@ -43,11 +43,6 @@ typedef struct {
     int palette_entries;
 } bmp_state;
 
-static uint32_t le32(const uint8_t *p) {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
-
 /* Pillow's supported 32-bit masks (R, G, B, A) and where each colour sits in the word. */
 static const struct { uint32_t mask[4]; int shift[3]; } masks32[] = {
     {{0xFF0000, 0xFF00, 0xFF, 0x0}, {16, 8, 0}},             /* BGRX */
@@ -60,7 +55,7 @@ static const struct { uint32_t mask[4]; int shift[3]; } masks32[] = {
     {{0x0, 0x0, 0x0, 0x0}, {16, 8, 0}},                      /* all zero: Pillow reads BGRA */
 };
 
-int cc_bmp_read_header(cc_decoder *d, uint64_t max_pixels) {
+int cc_bmp_read_header(cc_decoder *d) {
     const uint8_t *data = d->data;
     const size_t size = d->size;
     if (size < 18) return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the BMP file header");
@@ -171,10 +166,11 @@ int cc_bmp_read_header(cc_decoder *d, uint64_t max_pixels) {
     }
     d->header.channels = (s->layout == LAYOUT_INDEX && s->gray) ? 1 : 3;
     d->header.source_channels = s->layout == LAYOUT_INDEX ? 1 : 3;
+    /* run-length data is expanded to one index a pixel first */
+    d->header.work_bytes_per_pixel = s->compression == BMP_RLE8 || s->compression == BMP_RLE4 ? 1 : 0;
 
     if (s->width == 0 || s->height == 0)
         return cc_fail(d, CC_ERR_CORRUPT, "BMP declares an empty image (%ux%u)", s->width, s->height);
-    if ((uint64_t)s->width * s->height > max_pixels) return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
     if (s->compression == BMP_RAW || s->compression == BMP_BITFIELDS) {
         uint64_t stride = (((uint64_t)s->width * (uint64_t)s->bits + 31) >> 3) & ~(uint64_t)3;
         uint64_t last = ((uint64_t)s->width * (uint64_t)s->bits + 7) / 8;

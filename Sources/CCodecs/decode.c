@@ -6,17 +6,47 @@
 #include <string.h>
 #include <zlib.h>
 
-static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+/* The formats, in the order their signatures are tried. */
+static int is_jpeg(const uint8_t *p, size_t n) { return n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF; }
+static int is_png(const uint8_t *p, size_t n) {
+    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    return n >= 8 && memcmp(p, signature, 8) == 0;
+}
+static int is_gif(const uint8_t *p, size_t n) { return n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0); }
+static int is_bmp(const uint8_t *p, size_t n) { return n >= 14 && p[0] == 'B' && p[1] == 'M'; }
+static int is_webp(const uint8_t *p, size_t n) { return n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0; }
+static int is_tiff(const uint8_t *p, size_t n) {
+    return n >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0 ||
+                      memcmp(p, "II+\0", 4) == 0 || memcmp(p, "MM\0+", 4) == 0);
+}
+
+typedef struct {
+    int format;                                  /* cc_format */
+    int (*matches)(const uint8_t *data, size_t size);
+    int (*read_header)(cc_decoder *d);
+    int (*prepare)(cc_decoder *d);               /* NULL: nothing to set up after the limit check */
+    int (*decode)(cc_decoder *d, uint8_t *dst);
+} format_entry;
+
+static const format_entry formats[] = {
+    {CC_FORMAT_JPEG, is_jpeg, cc_jpeg_read_header, NULL, cc_jpeg_decode},
+    {CC_FORMAT_PNG, is_png, cc_png_read_header, cc_png_prepare, cc_png_decode},
+    {CC_FORMAT_GIF, is_gif, cc_gif_read_header, NULL, cc_gif_decode},
+    {CC_FORMAT_BMP, is_bmp, cc_bmp_read_header, NULL, cc_bmp_decode},
+    {CC_FORMAT_WEBP, is_webp, cc_webp_read_header, NULL, cc_webp_decode},
+    {CC_FORMAT_TIFF, is_tiff, cc_tiff_read_header, NULL, cc_tiff_decode},
+};
+
+static const format_entry *find_format(int format) {
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (formats[i].format == format) return &formats[i];
+    return NULL;
+}
 
 int cc_sniff_format(const uint8_t *data, size_t size) {
     if (data == NULL) return CC_FORMAT_UNKNOWN;
-    if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return CC_FORMAT_JPEG;
-    if (size >= 8 && memcmp(data, png_signature, 8) == 0) return CC_FORMAT_PNG;
-    if (size >= 6 && (memcmp(data, "GIF87a", 6) == 0 || memcmp(data, "GIF89a", 6) == 0)) return CC_FORMAT_GIF;
-    if (size >= 14 && data[0] == 'B' && data[1] == 'M') return CC_FORMAT_BMP;
-    if (size >= 12 && memcmp(data, "RIFF", 4) == 0 && memcmp(data + 8, "WEBP", 4) == 0) return CC_FORMAT_WEBP;
-    if (size >= 4 && (memcmp(data, "II*\0", 4) == 0 || memcmp(data, "MM\0*", 4) == 0 ||
-                      memcmp(data, "II+\0", 4) == 0 || memcmp(data, "MM\0+", 4) == 0)) return CC_FORMAT_TIFF;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (formats[i].matches(data, size)) return formats[i].format;
     return CC_FORMAT_UNKNOWN;
 }
 
@@ -62,16 +92,15 @@ int cc_decoder_read_header(cc_decoder *d, const uint8_t *data, size_t size, uint
     d->data = data;
     d->size = size;
     d->header.format = cc_sniff_format(data, size);
-    int status;
-    switch (d->header.format) {
-    case CC_FORMAT_JPEG: status = cc_jpeg_read_header(d, max_pixels); break;
-    case CC_FORMAT_PNG: status = cc_png_read_header(d, max_pixels); break;
-    case CC_FORMAT_GIF: status = cc_gif_read_header(d, max_pixels); break;
-    case CC_FORMAT_BMP: status = cc_bmp_read_header(d, max_pixels); break;
-    case CC_FORMAT_WEBP: status = cc_webp_read_header(d, max_pixels); break;
-    case CC_FORMAT_TIFF: status = cc_tiff_read_header(d, max_pixels); break;
-    default: status = cc_fail(d, CC_ERR_NOT_RECOGNISED, "no image signature crosshash decodes"); break;
-    }
+    const format_entry *f = find_format(d->header.format);
+    int status = f == NULL ? cc_fail(d, CC_ERR_NOT_RECOGNISED, "no image signature crosshash decodes")
+                           : f->read_header(d);
+    /* The one pixel limit check, before anything the size of the image is allocated. A header
+     * that declares too many pixels is refused for that even where the reader found more wrong
+     * with it (a bomb's data is usually missing too). */
+    if (f != NULL && (uint64_t)d->header.width * d->header.height > max_pixels)
+        status = cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
+    if (status == CC_OK && f->prepare != NULL) status = f->prepare(d);
     if (header != NULL) *header = d->header;
     if (status == CC_OK) {
         d->stage = CC_STAGE_HEADER;
@@ -95,15 +124,8 @@ int cc_decoder_decode(cc_decoder *d, uint8_t *dst, size_t dst_size) {
     if (d->stage != CC_STAGE_HEADER) return cc_fail(d, CC_ERR_USAGE, "decode called without a header");
     size_t need = (size_t)d->header.width * d->header.height * (size_t)d->header.channels;
     if (dst == NULL || dst_size != need) return cc_fail(d, CC_ERR_USAGE, "pixel buffer has the wrong size");
-    int status;
-    switch (d->header.format) {
-    case CC_FORMAT_JPEG: status = cc_jpeg_decode(d, dst); break;
-    case CC_FORMAT_PNG: status = cc_png_decode(d, dst); break;
-    case CC_FORMAT_GIF: status = cc_gif_decode(d, dst); break;
-    case CC_FORMAT_BMP: status = cc_bmp_decode(d, dst); break;
-    case CC_FORMAT_WEBP: status = cc_webp_decode(d, dst); break;
-    default: status = cc_tiff_decode(d, dst); break;
-    }
+    const format_entry *f = find_format(d->header.format);
+    int status = f == NULL ? cc_fail(d, CC_ERR_USAGE, "no decoder for format %d", d->header.format) : f->decode(d, dst);
     d->stage = CC_STAGE_DONE;
     release_impl(d);
     return status;

@@ -39,8 +39,6 @@ typedef struct {
     size_t data_offset;                /* first byte after the LZW code size */
 } gif_state;
 
-static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
-
 /* Pillow's _is_palette_needed: 0 when entry i is (i, i, i) for every entry. */
 static int palette_needed(const uint8_t *p, size_t entries) {
     for (size_t i = 0; i < entries; i++)
@@ -80,7 +78,7 @@ static size_t sub_block(const cc_decoder *d, size_t *pos, const uint8_t **body) 
     return have;
 }
 
-int cc_gif_read_header(cc_decoder *d, uint64_t max_pixels) {
+int cc_gif_read_header(cc_decoder *d) {
     const uint8_t *data = d->data;
     const size_t size = d->size;
     if (size < 13) return cc_fail(d, CC_ERR_TRUNCATED, "the file ends inside the GIF screen descriptor");
@@ -164,9 +162,9 @@ int cc_gif_read_header(cc_decoder *d, uint64_t max_pixels) {
     d->header.source_channels = 1;
     d->header.bit_depth = 8;
     d->header.progressive = s->interlaced;
+    d->header.work_bytes_per_pixel = s->has_palette ? 1 : 0; /* the canvas of palette indices */
     if (s->width == 0 || s->height == 0 || s->fw == 0 || s->fh == 0)
         return cc_fail(d, CC_ERR_CORRUPT, "GIF declares an empty image (%ux%u)", s->fw, s->fh);
-    if ((uint64_t)s->width * s->height > max_pixels) return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
     return CC_OK;
 }
 

@@ -171,7 +171,7 @@ static int report_failure(cc_decoder *d, jpeg_state *s) {
     }
 }
 
-int cc_jpeg_read_header(cc_decoder *d, uint64_t max_pixels) {
+int cc_jpeg_read_header(cc_decoder *d) {
     jpeg_state *s = calloc(1, sizeof(jpeg_state));
     if (s == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
     d->impl = s;
@@ -214,8 +214,18 @@ int cc_jpeg_read_header(cc_decoder *d, uint64_t max_pixels) {
         return cc_fail(d, CC_ERR_UNSUPPORTED, "JPEG with %d colour components (Pillow reads 1, 3 or 4)",
                        c->num_components);
     }
-    if ((uint64_t)c->image_width * c->image_height > max_pixels)
-        return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
+    if (jpeg_has_multiple_scans(c)) {
+        /* A progressive (or multi-scan) JPEG is decoded from libjpeg's whole-image DCT
+         * coefficient arrays: 2 bytes per coefficient, one coefficient per sample of each
+         * component (chroma subsampling makes fewer). */
+        int max_h = 1, max_v = 1, samples = 0;
+        for (int i = 0; i < c->num_components; i++) {
+            if (c->comp_info[i].h_samp_factor > max_h) max_h = c->comp_info[i].h_samp_factor;
+            if (c->comp_info[i].v_samp_factor > max_v) max_v = c->comp_info[i].v_samp_factor;
+        }
+        for (int i = 0; i < c->num_components; i++) samples += c->comp_info[i].h_samp_factor * c->comp_info[i].v_samp_factor;
+        d->header.work_bytes_per_pixel = (2 * samples + max_h * max_v - 1) / (max_h * max_v);
+    }
     return CC_OK;
 }
 

@@ -48,6 +48,13 @@
 #define PILLOW_BLOCK 65536 /* ImageFile.MAXBLOCK: the most IDAT data Pillow decodes per call */
 
 typedef struct {
+    uint32_t width, height;
+    int bit_depth, color_type, interlace;
+    size_t cut_idat;           /* offset of an IDAT whose data runs past the end, or 0 */
+    cc_pillow_chunks chunks;   /* Pillow's text / APNG chunk state after the header chunks */
+} png_layout;
+
+typedef struct {
     png_structp png;
     png_infop info;
     cc_decoder *owner;
@@ -74,11 +81,8 @@ typedef struct {
     uint8_t zero_pixel[3];     /* what Pillow shows where no row data arrived */
     char error[200];
     cc_pillow_chunks chunks;   /* Pillow's text / APNG state, carried from the header walk */
+    png_layout layout;         /* what the header walk found */
 } png_state;
-
-static uint32_t be32(const uint8_t *p) {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
 
 static int is_cid(const uint8_t *t) {
     for (int i = 0; i < 4; i++) {
@@ -113,13 +117,6 @@ static int chunk_too_short(const uint8_t *t, uint32_t length, int color_type) {
     }
     return 0;
 }
-
-typedef struct {
-    uint32_t width, height;
-    int bit_depth, color_type, interlace;
-    size_t cut_idat;           /* offset of an IDAT whose data runs past the end, or 0 */
-    cc_pillow_chunks chunks;   /* Pillow's text / APNG chunk state after the header chunks */
-} png_layout;
 
 /* Walks the chunks before the image data the way Pillow's PngImagePlugin._open does (see the
  * top of the file), and finds an IDAT cut by the end of the file. */
@@ -293,7 +290,7 @@ static const png_byte ignored_chunks[] = {
     't', 'R', 'N', 'S', 0, 'z', 'T', 'X', 't', 0,
 };
 
-int cc_png_read_header(cc_decoder *d, uint64_t max_pixels) {
+int cc_png_read_header(cc_decoder *d) {
     png_layout layout;
     int status = check_chunks(d, &layout);
     if (status != CC_OK) return status;
@@ -313,12 +310,22 @@ int cc_png_read_header(cc_decoder *d, uint64_t max_pixels) {
     default: return cc_fail(d, CC_ERR_CORRUPT, "invalid colour type %d", color_type);
     }
     if (width == 0 || height == 0) return cc_fail(d, CC_ERR_CORRUPT, "image is %ux%u pixels", width, height);
-    if ((uint64_t)width * height > max_pixels) return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
 
     png_state *s = calloc(1, sizeof(png_state));
     if (s == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
     d->impl = s;
     d->destroy_impl = destroy_state;
+    s->layout = layout;
+    return CC_OK;
+}
+
+/* libpng's reader, set up only once the pixel limit has passed: its row buffers are as wide as
+ * the image. */
+int cc_png_prepare(cc_decoder *d) {
+    png_state *s = d->impl;
+    const png_layout layout = s->layout;
+    const uint32_t width = layout.width, height = layout.height;
+    const int bit_depth = layout.bit_depth, color_type = layout.color_type;
     s->owner = d;
     s->chunks = layout.chunks;
     s->stream_size = d->size;

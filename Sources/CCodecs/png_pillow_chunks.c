@@ -10,10 +10,6 @@
 #define MAX_TEXT_CHUNK (1024 * 1024)            /* ImageFile.SAFEBLOCK */
 #define MAX_TEXT_MEMORY (64ull * MAX_TEXT_CHUNK)
 
-static uint32_t be32(const uint8_t *p) {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 void cc_pillow_chunks_init(cc_pillow_chunks *st, uint32_t width, uint32_t height) {
     memset(st, 0, sizeof *st);
     st->width = width;

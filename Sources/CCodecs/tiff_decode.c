@@ -5,8 +5,9 @@
  * global state, so decoders on several threads do not mix messages) and a cap on any single
  * allocation. Strips and tiles are read with TIFFReadEncodedStrip / TIFFReadEncodedTile, which
  * undo every compression libtiff has (none, LZW, Deflate, PackBits, JPEG, ...), predictors and
- * fill order, into one buffer of decoded samples; JPEG-in-TIFF with YCbCr is asked for RGB
- * (TIFFTAG_JPEGCOLORMODE), as Pillow does. Then Pillow's modes and conversions:
+ * fill order, into a band of decoded samples (one strip or row of tiles, converted to the
+ * output before the next is read, so no whole-image sample buffer exists); JPEG-in-TIFF with
+ * YCbCr is asked for RGB (TIFFTAG_JPEGCOLORMODE), as Pillow does. Then Pillow's modes and conversions:
  *   grey 1/2/4/8 bit (MinIsBlack, or MinIsWhite inverted) -> L scaled (v*255, v*85, v*17, v)
  *   grey 16 bit (I;16) -> min(v, 255), as Pillow's I;16 -> L and -> RGB
  *   palette 1/2/4/8 bit -> ColorMap entries / 256 (Pillow's 16 -> 8 bit palette rule)
@@ -203,7 +204,7 @@ static int raw_first_value(const uint8_t *p, size_t size, uint16_t tag, uint32_t
     #undef RD32
 }
 
-int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
+int cc_tiff_read_header(cc_decoder *d) {
     tiff_state *s = calloc(1, sizeof *s);
     if (s == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
     d->impl = s;
@@ -295,7 +296,6 @@ int cc_tiff_read_header(cc_decoder *d, uint64_t max_pixels) {
         return cc_fail(d, CC_ERR_CORRUPT, "palette TIFF without a ColorMap");
     d->header.channels = s->kind == KIND_GRAY ? 1 : 3;
     if (width == 0 || height == 0) return cc_fail(d, CC_ERR_CORRUPT, "TIFF declares an empty image");
-    if ((uint64_t)width * height > max_pixels) return cc_fail(d, CC_ERR_TOO_MANY_PIXELS, "too many pixels");
     return CC_OK;
 }
 
@@ -312,92 +312,35 @@ static unsigned sample(const uint8_t *row, size_t i, unsigned bps) {
     }
 }
 
-/* Reads every strip or tile of the first page into `buf`: contiguous layout, `row_bytes` per row
- * and plane; planes one after another when PlanarConfig is separate. */
-static int read_samples(cc_decoder *d, tiff_state *s, uint8_t *buf, size_t row_bytes, int planes) {
-    TIFF *tif = s->tif;
-    const uint32_t width = d->header.width, height = d->header.height;
-    const size_t plane_size = row_bytes * height;
-    const unsigned bits_per_pixel = (unsigned)s->bps * (s->planar == PLANARCONFIG_SEPARATE ? 1 : s->spp);
-    if (TIFFIsTiled(tif)) {
-        uint32_t tw = 0, th = 0;
-        TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw);
-        TIFFGetField(tif, TIFFTAG_TILELENGTH, &th);
-        tmsize_t tile_size = TIFFTileSize(tif);
-        if (tw == 0 || th == 0 || tile_size <= 0) return fail_tiff(d, s, CC_ERR_CORRUPT, "bad TIFF tile size");
-        size_t tile_row = ((size_t)tw * bits_per_pixel + 7) / 8;
-        uint8_t *tile = malloc((size_t)tile_size);
-        if (tile == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory for a TIFF tile");
-        for (int p = 0; p < planes; p++) {
-            for (uint32_t y = 0; y < height; y += th) {
-                for (uint32_t x = 0; x < width; x += tw) {
-                    uint32_t index = TIFFComputeTile(tif, x, y, 0, (uint16_t)p);
-                    if (TIFFReadEncodedTile(tif, index, tile, tile_size) < 0) {
-                        free(tile);
-                        return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a tile");
-                    }
-                    size_t x_byte = (size_t)x * bits_per_pixel / 8;
-                    size_t copy = row_bytes - x_byte < tile_row ? row_bytes - x_byte : tile_row;
-                    for (uint32_t r = 0; r < th && y + r < height; r++)
-                        memcpy(buf + (size_t)p * plane_size + (size_t)(y + r) * row_bytes + x_byte,
-                               tile + (size_t)r * tile_row, copy);
-                }
-            }
-        }
-        free(tile);
-        return CC_OK;
-    }
-    uint32_t rows_per_strip = 0;
-    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
-    if (rows_per_strip == 0 || rows_per_strip > height) rows_per_strip = height;
-    uint32_t strips_per_plane = (height + rows_per_strip - 1) / rows_per_strip;
-    for (int p = 0; p < planes; p++) {
-        for (uint32_t k = 0; k < strips_per_plane; k++) {
-            uint32_t y = k * rows_per_strip;
-            uint32_t rows = height - y < rows_per_strip ? height - y : rows_per_strip;
-            uint32_t strip = k + (uint32_t)p * strips_per_plane;
-            if (TIFFReadEncodedStrip(tif, strip, buf + (size_t)p * plane_size + (size_t)y * row_bytes,
-                                     (tmsize_t)(rows * row_bytes)) < 0)
-                return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a strip");
-        }
-    }
-    return CC_OK;
-}
+/* Samples are read and converted a band of rows at a time, so the decoded samples never exist
+ * for the whole image beside the output (issue 16: at most 4 bytes a pixel in all). A band is one
+ * strip (or one row of tiles), all planes of it; a strip bigger than this is read a scanline at
+ * a time instead (contiguous samples only: separate planes cannot be read row by row without
+ * decoding each strip again for every row). */
+#define TIFF_MAX_BAND_BYTES ((size_t)16 << 20)
+
+typedef struct {
+    size_t row_bytes;     /* bytes of one row of one plane */
+    int planes;           /* 1, or spp for PlanarConfig separate */
+    uint32_t rows;        /* rows a band holds */
+    uint8_t *buf;         /* planes * rows * row_bytes: plane p's rows at p * rows * row_bytes */
+} sample_band;
 
 static uint8_t muldiv255(unsigned a, unsigned b) {
     unsigned t = a * b + 128;
     return (uint8_t)(((t >> 8) + t) >> 8);
 }
 
-int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
-    tiff_state *s = d->impl;
-    const uint32_t width = d->header.width, height = d->header.height;
-    if (s->kind == KIND_YCBCR_RGBA) {
-        uint32_t *raster = malloc((size_t)width * height * sizeof(uint32_t));
-        if (raster == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory for the TIFF raster");
-        if (!TIFFReadRGBAImageOriented(s->tif, width, height, raster, ORIENTATION_TOPLEFT, 0)) {
-            free(raster);
-            return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode the YCbCr image");
-        }
-        for (size_t i = 0; i < (size_t)width * height; i++) {
-            dst[3 * i] = (uint8_t)TIFFGetR(raster[i]);
-            dst[3 * i + 1] = (uint8_t)TIFFGetG(raster[i]);
-            dst[3 * i + 2] = (uint8_t)TIFFGetB(raster[i]);
-        }
-        free(raster);
-        return CC_OK;
-    }
-    const int separate = s->planar == PLANARCONFIG_SEPARATE && s->spp > 1;
-    const int planes = separate ? s->spp : 1;
-    const size_t row_bytes = ((size_t)width * s->bps * (separate ? 1 : s->spp) + 7) / 8;
-    uint8_t *buf = calloc((size_t)planes * row_bytes, height);
-    if (buf == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory for the TIFF samples");
-    int status = read_samples(d, s, buf, row_bytes, planes);
-    if (status != CC_OK) { free(buf); return status; }
-    const size_t plane_size = row_bytes * height;
+/* Converts `count` rows of `band`, image rows y0 .. y0 + count - 1, to Pillow's L or RGB. */
+static void convert_rows(const cc_decoder *d, const tiff_state *s, const sample_band *band, uint32_t y0,
+                         uint32_t count, uint8_t *dst) {
+    const uint32_t width = d->header.width;
+    const int separate = band->planes > 1;
+    const size_t plane_size = band->row_bytes * band->rows;
     const unsigned bps = s->bps;
-    for (uint32_t y = 0; y < height; y++) {
-        const uint8_t *row = buf + (size_t)y * row_bytes;
+    for (uint32_t r = 0; r < count; r++) {
+        const uint8_t *row = band->buf + (size_t)r * band->row_bytes;
+        const uint32_t y = y0 + r;
         for (uint32_t x = 0; x < width; x++) {
             unsigned v[6] = {0, 0, 0, 0, 0, 0};
             for (int c = 0; c < s->spp && c < 6; c++) {
@@ -458,6 +401,138 @@ int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
             }
         }
     }
-    free(buf);
+}
+
+static int alloc_band(cc_decoder *d, sample_band *band, uint32_t rows) {
+    band->rows = rows;
+    band->buf = calloc((size_t)band->planes * band->row_bytes, rows);
+    return band->buf == NULL ? cc_fail(d, CC_ERR_NO_MEMORY, "out of memory for the TIFF samples") : CC_OK;
+}
+
+/* Tiled: a band is one row of tiles, every plane. */
+static int decode_tiled(cc_decoder *d, tiff_state *s, sample_band *band, uint8_t *dst) {
+    TIFF *tif = s->tif;
+    const uint32_t width = d->header.width, height = d->header.height;
+    const unsigned bits_per_pixel = (unsigned)s->bps * (s->planar == PLANARCONFIG_SEPARATE ? 1 : s->spp);
+    uint32_t tw = 0, th = 0;
+    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw);
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &th);
+    tmsize_t tile_size = TIFFTileSize(tif);
+    if (tw == 0 || th == 0 || tile_size <= 0) return fail_tiff(d, s, CC_ERR_CORRUPT, "bad TIFF tile size");
+    const size_t tile_row = ((size_t)tw * bits_per_pixel + 7) / 8;
+    int status = alloc_band(d, band, th < height ? th : height);
+    if (status != CC_OK) return status;
+    uint8_t *tile = malloc((size_t)tile_size);
+    if (tile == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory for a TIFF tile");
+    const size_t plane_size = band->row_bytes * band->rows;
+    for (uint32_t y = 0; y < height; y += th) {
+        const uint32_t rows = height - y < th ? height - y : th;
+        for (int p = 0; p < band->planes; p++) {
+            for (uint32_t x = 0; x < width; x += tw) {
+                uint32_t index = TIFFComputeTile(tif, x, y, 0, (uint16_t)p);
+                if (TIFFReadEncodedTile(tif, index, tile, tile_size) < 0) {
+                    free(tile);
+                    return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a tile");
+                }
+                size_t x_byte = (size_t)x * bits_per_pixel / 8;
+                size_t copy = band->row_bytes - x_byte < tile_row ? band->row_bytes - x_byte : tile_row;
+                for (uint32_t r = 0; r < rows; r++)
+                    memcpy(band->buf + (size_t)p * plane_size + (size_t)r * band->row_bytes + x_byte,
+                           tile + (size_t)r * tile_row, copy);
+            }
+        }
+        convert_rows(d, s, band, y, rows, dst);
+    }
+    free(tile);
     return CC_OK;
+}
+
+/* Strips: a band is one strip of every plane, or one scanline when a strip is too big. */
+static int decode_stripped(cc_decoder *d, tiff_state *s, sample_band *band, uint8_t *dst) {
+    TIFF *tif = s->tif;
+    const uint32_t height = d->header.height;
+    uint32_t rows_per_strip = 0;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
+    if (rows_per_strip == 0 || rows_per_strip > height) rows_per_strip = height;
+    const uint32_t strips_per_plane = (height + rows_per_strip - 1) / rows_per_strip;
+    if (band->planes == 1 && band->row_bytes * rows_per_strip > TIFF_MAX_BAND_BYTES) {
+        int status = alloc_band(d, band, 1);
+        if (status != CC_OK) return status;
+        for (uint32_t y = 0; y < height; y++) {
+            if (TIFFReadScanline(tif, band->buf, y, 0) < 0)
+                return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a strip");
+            convert_rows(d, s, band, y, 1, dst);
+        }
+        return CC_OK;
+    }
+    int status = alloc_band(d, band, rows_per_strip);
+    if (status != CC_OK) return status;
+    const size_t plane_size = band->row_bytes * band->rows;
+    for (uint32_t k = 0; k < strips_per_plane; k++) {
+        const uint32_t y = k * rows_per_strip;
+        const uint32_t rows = height - y < rows_per_strip ? height - y : rows_per_strip;
+        for (int p = 0; p < band->planes; p++) {
+            uint32_t strip = k + (uint32_t)p * strips_per_plane;
+            if (TIFFReadEncodedStrip(tif, strip, band->buf + (size_t)p * plane_size,
+                                     (tmsize_t)(rows * band->row_bytes)) < 0)
+                return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a strip");
+        }
+        convert_rows(d, s, band, y, rows, dst);
+    }
+    return CC_OK;
+}
+
+/* YCbCr (not JPEG): libtiff's RGBA interface, a strip (or row of tiles) at a time with the
+ * image requested top-left, as Pillow's _decodeAsRGBA reads it; only one band's raster exists
+ * at once. */
+static int decode_rgba(cc_decoder *d, tiff_state *s, uint8_t *dst) {
+    TIFF *tif = s->tif;
+    const uint32_t width = d->header.width, height = d->header.height;
+    char emsg[1024] = "";
+    TIFFRGBAImage img;
+    if (!TIFFRGBAImageOK(tif, emsg) || !TIFFRGBAImageBegin(&img, tif, 0, emsg)) {
+        if (s->error[0] == 0) snprintf(s->error, sizeof s->error, "%s", emsg);
+        return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode the YCbCr image");
+    }
+    img.req_orientation = ORIENTATION_TOPLEFT;
+    img.col_offset = 0;
+    uint32_t rows_per_block = 0;
+    TIFFGetFieldDefaulted(tif, TIFFIsTiled(tif) ? TIFFTAG_TILELENGTH : TIFFTAG_ROWSPERSTRIP, &rows_per_block);
+    if (rows_per_block == 0 || rows_per_block > height) rows_per_block = height;
+    uint32_t *raster = malloc((size_t)width * rows_per_block * sizeof(uint32_t));
+    if (raster == NULL) {
+        TIFFRGBAImageEnd(&img);
+        return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory for the TIFF raster");
+    }
+    int status = CC_OK;
+    for (uint32_t y = 0; y < height; y += rows_per_block) {
+        const uint32_t rows = height - y < rows_per_block ? height - y : rows_per_block;
+        img.row_offset = (int)y;
+        if (!TIFFRGBAImageGet(&img, raster, width, rows)) {
+            status = fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode the YCbCr image");
+            break;
+        }
+        uint8_t *out = dst + (size_t)y * width * 3;
+        for (size_t i = 0; i < (size_t)width * rows; i++) {
+            out[3 * i] = (uint8_t)TIFFGetR(raster[i]);
+            out[3 * i + 1] = (uint8_t)TIFFGetG(raster[i]);
+            out[3 * i + 2] = (uint8_t)TIFFGetB(raster[i]);
+        }
+    }
+    free(raster);
+    TIFFRGBAImageEnd(&img);
+    return status;
+}
+
+int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
+    tiff_state *s = d->impl;
+    if (s->kind == KIND_YCBCR_RGBA) return decode_rgba(d, s, dst);
+    const int separate = s->planar == PLANARCONFIG_SEPARATE && s->spp > 1;
+    sample_band band = {
+        .row_bytes = ((size_t)d->header.width * s->bps * (separate ? 1 : s->spp) + 7) / 8,
+        .planes = separate ? s->spp : 1,
+    };
+    int status = TIFFIsTiled(s->tif) ? decode_tiled(d, s, &band, dst) : decode_stripped(d, s, &band, dst);
+    free(band.buf);
+    return status;
 }

@@ -318,20 +318,49 @@ public final class OpenCLEngine: HashEngine {
     /// Bytes that went to the device through the pinned staging (for tests).
     private(set) var stagedBytes = 0
 
+    /// One chunk: its tables built on the host, staged and written to slot `s`'s device buffers,
+    /// and the kernels launched on queue `s` (not waited for: `collect` reads the results).
     private func enqueue(_ chunk: [Int], slot s: Int, batch: [DecodedImage]) throws {
-        let slot = slots[s]
-        let n = chunk.count
         let prepareStart = Date()
+        let tables = ChunkTables(chunk: chunk, batch: batch, greyTile: greyTile, lanczosTile: lanczosTile,
+                                 lanczos: lanczos, linear: linear)
+        profile?("prepare tables", Date().timeIntervalSince(prepareStart))
+        let buffers = try upload(tables, chunk: chunk, batch: batch, slot: slots[s], queue: s)
+        try launch(tables, on: buffers, images: chunk.count, queue: s)
+    }
 
+    /// What the kernels read for one chunk, built on the host. Per image: where its pixels go,
+    /// the parameters of the two LANCZOS passes, BlockMeanHash's descriptor and the work tiles of
+    /// each kernel. Per distinct axis size: one LANCZOS and one linear table, shared by the
+    /// images of that size.
+    private struct ChunkTables {
+        /// Per image: x offset in `pixels` or `plane`, width, channels, linear table of each axis.
         var bmDesc: [UInt32] = []
-        bmDesc.reserveCapacity(5 * n)
+        /// Per image, 9 values: src off, src stride, dst off, out w, out h, mode (0 copy, 1 h,
+        /// 2 v), table index, coefficient offset, max taps.
         var pass1: [Int32] = [], pass2: [Int32] = []
         var xmin: [Int32] = [], taps: [Int32] = [], coeffs: [Int32] = []
-        var lanczosIndex: [Int: (table: Int32, coeff: Int32, maxTaps: Int32)] = [:]
         var linearTables: [Int32] = []
-        var linearIndex: [Int: Int32] = [:]
+        /// (source, destination) offsets of each grey.cl tile; (image, first output) of each
+        /// LANCZOS tile.
+        var greyTiles: [UInt32] = [], pass1Tiles: [UInt32] = [], pass2Tiles: [UInt32] = []
+        /// Per image: RGB pixels go to `pixels` and are converted into `plane` by grey.cl (both
+        /// regions padded to whole tiles); grey pixels are uploaded straight into `plane`.
+        var uploads: [(buffer: String, offset: Int)] = []
+        /// Bytes of the `pixels`, `plane` and `mid` device buffers the chunk uses.
+        var pixelBytes = 0, planeBytes = 0, midBytes = 0
+        private var lanczosIndex: [Int: (table: Int32, coeff: Int32, maxTaps: Int32)] = [:]
+        private var linearIndex: [Int: Int32] = [:]
 
-        func lanczosTable(_ size: Int) -> (table: Int32, coeff: Int32, maxTaps: Int32) {
+        init(chunk: [Int], batch: [DecodedImage], greyTile: Int, lanczosTile: Int,
+             lanczos: (Int) -> LanczosAxis, linear: (Int) -> LinearExactAxis) {
+            bmDesc.reserveCapacity(5 * chunk.count)
+            for (k, i) in chunk.enumerated() {
+                add(batch[i], index: k, greyTile: greyTile, lanczosTile: lanczosTile, lanczos: lanczos, linear: linear)
+            }
+        }
+
+        private mutating func lanczosTable(_ size: Int, _ lanczos: (Int) -> LanczosAxis) -> (table: Int32, coeff: Int32, maxTaps: Int32) {
             if let t = lanczosIndex[size] { return t }
             let axis = lanczos(size)
             let t = (Int32(xmin.count), Int32(coeffs.count), Int32(axis.maxTaps))
@@ -341,7 +370,8 @@ public final class OpenCLEngine: HashEngine {
             lanczosIndex[size] = t
             return t
         }
-        func linearTable(_ size: Int) -> Int32 {
+
+        private mutating func linearTable(_ size: Int, _ linear: (Int) -> LinearExactAxis) -> Int32 {
             if let t = linearIndex[size] { return t }
             let axis = linear(size)
             let t = Int32(linearTables.count)
@@ -352,44 +382,38 @@ public final class OpenCLEngine: HashEngine {
             return t
         }
 
-        // RGB pixels go to `pixels` and are converted into `plane` by grey.cl (both regions padded
-        // to whole tiles); grey pixels are uploaded straight into `plane`.
-        var pixelOffset = 0, planeOffset = 0, midOffset = 0
-        var uploads: [(buffer: String, offset: Int)] = []
-        var greyTiles: [UInt32] = [], pass1Tiles: [UInt32] = [], pass2Tiles: [UInt32] = []
-        func addTiles(_ tiles: inout [UInt32], image: Int, count: Int, size: Int) {
+        private static func addTiles(_ tiles: inout [UInt32], image: Int, count: Int, size: Int) {
             for first in stride(from: 0, to: count, by: size) { tiles += [UInt32(image), UInt32(first)] }
         }
-        for (k, i) in chunk.enumerated() {
-            let image = batch[i]
+
+        private mutating func add(_ image: DecodedImage, index k: Int, greyTile: Int, lanczosTile: Int,
+                                  lanczos: (Int) -> LanczosAxis, linear: (Int) -> LinearExactAxis) {
             let w = image.width, h = image.height, ch = image.layout.channels
             let padded = (image.pixelCount + greyTile - 1) / greyTile * greyTile
             if ch == 3 {
-                uploads.append(("pixels", pixelOffset))
+                uploads.append(("pixels", pixelBytes))
                 for t in 0..<(padded / greyTile) {
-                    greyTiles += [UInt32(pixelOffset + 3 * greyTile * t), UInt32(planeOffset + greyTile * t)]
+                    greyTiles += [UInt32(pixelBytes + 3 * greyTile * t), UInt32(planeBytes + greyTile * t)]
                 }
             } else {
-                uploads.append(("plane", planeOffset))
+                uploads.append(("plane", planeBytes))
             }
-            bmDesc += [UInt32(ch == 3 ? pixelOffset : planeOffset), UInt32(w), UInt32(ch),
-                       UInt32(linearTable(w)), UInt32(linearTable(h))]
+            let linearW = linearTable(w, linear), linearH = linearTable(h, linear)
+            bmDesc += [UInt32(ch == 3 ? pixelBytes : planeBytes), UInt32(w), UInt32(ch), UInt32(linearW), UInt32(linearH)]
 
-            // params: src off, src stride, dst off, out w, out h, mode (0 copy, 1 h, 2 v),
-            // table index, coefficient offset, max taps
             let out32 = Int32(1024 * k)
-            let plane = Int32(planeOffset), mid = Int32(midOffset)
-            let order = PassOrder.pillow13(width: w, height: h, outWidth: 32, outHeight: 32)
+            let plane = Int32(planeBytes), mid = Int32(midBytes)
+            // A LANCZOS table is made only for an axis a pass filters.
             func hParams(src: Int32, stride: Int, dst: Int32, rows: Int) -> [Int32] {
-                let t = lanczosTable(w)
+                let t = lanczosTable(w, lanczos)
                 return [src, Int32(stride), dst, 32, Int32(rows), 1, t.table, t.coeff, t.maxTaps]
             }
             func vParams(src: Int32, width: Int, dst: Int32) -> [Int32] {
-                let t = lanczosTable(h)
+                let t = lanczosTable(h, lanczos)
                 return [src, Int32(width), dst, Int32(width), 32, 2, t.table, t.coeff, t.maxTaps]
             }
             func copy(src: Int32, dst: Int32) -> [Int32] { [src, 32, dst, 32, 32, 0, 0, 0, 0] }
-            switch order {
+            switch PassOrder.pillow13(width: w, height: h, outWidth: 32, outHeight: 32) {
             case .copy:
                 pass1 += copy(src: plane, dst: mid)
                 pass2 += copy(src: mid, dst: out32)
@@ -408,33 +432,58 @@ public final class OpenCLEngine: HashEngine {
                 pass1 += vParams(src: plane, width: w, dst: mid)
                 pass2 += hParams(src: mid, stride: w, dst: out32, rows: 32)
             }
-            addTiles(&pass1Tiles, image: k, count: Int(pass1[9 * k + 3] * pass1[9 * k + 4]), size: lanczosTile)
-            addTiles(&pass2Tiles, image: k, count: 1024, size: lanczosTile)
-            if ch == 3 { pixelOffset += 3 * padded }
-            planeOffset += padded
-            midOffset += Self.intermediateSize(image)
+            Self.addTiles(&pass1Tiles, image: k, count: Int(pass1[9 * k + 3] * pass1[9 * k + 4]), size: lanczosTile)
+            Self.addTiles(&pass2Tiles, image: k, count: 1024, size: lanczosTile)
+            if ch == 3 { pixelBytes += 3 * padded }
+            planeBytes += padded
+            midBytes += OpenCLEngine.intermediateSize(image)
         }
 
-        profile?("prepare tables", Date().timeIntervalSince(prepareStart))
-        let q = s
-        // Work groups of one tile's size where the device allows (PoCL picks tiny groups on its own).
-        let tileLocal: [Int]? = device.maxWorkGroupSize >= lanczosTile ? [lanczosTile] : nil
-        // The host fills slot s's pinned staging and the device copies it in with non-blocking
-        // writes on queue s, so the host goes on to the kernels (and the next chunk) at once.
-        // The staging is rewritten only after the writes of the chunk before that have read it.
-        let tables: [(name: String, bytes: Int)] = [
-            ("greyTiles", 4 * greyTiles.count), ("pass1Tiles", 4 * pass1Tiles.count), ("pass2Tiles", 4 * pass2Tiles.count),
-            ("pass1", 4 * pass1.count), ("pass2", 4 * pass2.count), ("xmin", 4 * xmin.count), ("taps", 4 * taps.count),
-            ("coeffs", 4 * coeffs.count), ("bmDesc", 4 * bmDesc.count), ("linear", 4 * linearTables.count),
-        ]
+        /// Each table with the name of its device buffer, in staging order.
+        func forEachTable(_ body: (_ name: String, _ bytes: UnsafeRawBufferPointer) throws -> Void) rethrows {
+            try greyTiles.withUnsafeBytes { try body("greyTiles", $0) }
+            try pass1Tiles.withUnsafeBytes { try body("pass1Tiles", $0) }
+            try pass2Tiles.withUnsafeBytes { try body("pass2Tiles", $0) }
+            try pass1.withUnsafeBytes { try body("pass1", $0) }
+            try pass2.withUnsafeBytes { try body("pass2", $0) }
+            try xmin.withUnsafeBytes { try body("xmin", $0) }
+            try taps.withUnsafeBytes { try body("taps", $0) }
+            try coeffs.withUnsafeBytes { try body("coeffs", $0) }
+            try bmDesc.withUnsafeBytes { try body("bmDesc", $0) }
+            try linearTables.withUnsafeBytes { try body("linear", $0) }
+        }
+    }
+
+    /// The device buffers one chunk's kernels use (slot buffers, grown on demand).
+    private struct ChunkBuffers {
+        let pixels: CLBuffer, plane: CLBuffer, mid: CLBuffer, resized: CLBuffer, grey256: CLBuffer
+        let phash: CLBuffer, blockmean: CLBuffer
+        let tables: [String: CLBuffer]
+
+        func table(_ name: String) throws -> CLBuffer {
+            guard let b = tables[name] else {
+                throw OpenCLError.callFailed(function: "enqueue (no device buffer \(name))", code: CL_INVALID_VALUE)
+            }
+            return b
+        }
+    }
+
+    /// Writes a chunk's pixels and tables to the slot's device buffers. The host fills the slot's
+    /// pinned staging and the device copies it in with non-blocking writes on queue `q`, so the
+    /// host goes on to the kernels (and the next chunk) at once. The staging is rewritten only
+    /// after the writes of the chunk before that have read it.
+    private func upload(_ tables: ChunkTables, chunk: [Int], batch: [DecodedImage], slot: Slot, queue q: Int) throws -> ChunkBuffers {
+        let n = chunk.count
         var plan = StagingPlan()
         var imageStaging = [Int](repeating: 0, count: n)
         for pass in ["pixels", "plane"] where stagePixels {
-            for (k, i) in chunk.enumerated() where uploads[k].buffer == pass {
-                imageStaging[k] = plan.place(pass, deviceOffset: uploads[k].offset, count: batch[i].pixels.count)
+            for (k, i) in chunk.enumerated() where tables.uploads[k].buffer == pass {
+                imageStaging[k] = plan.place(pass, deviceOffset: tables.uploads[k].offset, count: batch[i].pixels.count)
             }
         }
-        let tableStaging = tables.map { plan.place($0.name, deviceOffset: 0, count: $0.bytes) }
+        var tableSizes: [(name: String, bytes: Int)] = []
+        tables.forEachTable { name, raw in tableSizes.append((name, raw.count)) }
+        let tableStaging = tableSizes.map { plan.place($0.name, deviceOffset: 0, count: $0.bytes) }
         try slot.waitForStagingReads(context: context)
         let staging = try slot.stagingBuffer(bytes: plan.bytes, queue: q, context: context)
         for (k, i) in chunk.enumerated() where stagePixels {
@@ -443,32 +492,30 @@ public final class OpenCLEngine: HashEngine {
                 (staging.pointer + imageStaging[k]).copyMemory(from: base, byteCount: raw.count)
             }
         }
-        func stage<T>(_ values: [T], _ t: Int) {
-            values.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return }
-                (staging.pointer + tableStaging[t]).copyMemory(from: base, byteCount: raw.count)
-            }
+        var t = 0
+        tables.forEachTable { _, raw in
+            if let base = raw.baseAddress { (staging.pointer + tableStaging[t]).copyMemory(from: base, byteCount: raw.count) }
+            t += 1
         }
-        stage(greyTiles, 0); stage(pass1Tiles, 1); stage(pass2Tiles, 2); stage(pass1, 3); stage(pass2, 4)
-        stage(xmin, 5); stage(taps, 6); stage(coeffs, 7); stage(bmDesc, 8); stage(linearTables, 9)
 
-        let pixels = try slot.buffer("pixels", bytes: pixelOffset, context: context)
-        let plane = try slot.buffer("plane", bytes: planeOffset, context: context)
+        let pixels = try slot.buffer("pixels", bytes: tables.pixelBytes, context: context)
+        let plane = try slot.buffer("plane", bytes: tables.planeBytes, context: context)
         if !stagePixels {
             // Blocking: the images' arrays may be released once `hash` returns.
             for (k, i) in chunk.enumerated() {
-                let target = uploads[k].buffer == "pixels" ? pixels : plane
+                let upload = tables.uploads[k]
+                let target = upload.buffer == "pixels" ? pixels : plane
                 try batch[i].pixels.withUnsafeBytes { raw in
                     try clCheck(ccl_EnqueueWriteBuffer(context.api, context.queues[q], target.mem, cl_bool(CL_TRUE),
-                                                       uploads[k].offset, raw.count, raw.baseAddress, 0, nil, nil),
-                                "clEnqueueWriteBuffer(\(uploads[k].buffer))", device: device.name)
+                                                       upload.offset, raw.count, raw.baseAddress, 0, nil, nil),
+                                "clEnqueueWriteBuffer(\(upload.buffer))", device: device.name)
                 }
             }
         }
-        var table: [String: CLBuffer] = [:]
-        for t in tables { table[t.name] = try slot.buffer(t.name, bytes: t.bytes, context: context) }
+        var tableBuffers: [String: CLBuffer] = [:]
+        for table in tableSizes { tableBuffers[table.name] = try slot.buffer(table.name, bytes: table.bytes, context: context) }
         for write in plan.writes where write.bytes > 0 {
-            guard let target = write.buffer == "pixels" ? pixels : write.buffer == "plane" ? plane : table[write.buffer] else {
+            guard let target = write.buffer == "pixels" ? pixels : write.buffer == "plane" ? plane : tableBuffers[write.buffer] else {
                 throw OpenCLError.callFailed(function: "enqueue (no device buffer \(write.buffer))", code: CL_INVALID_VALUE)
             }
             var event: cl_event?
@@ -478,26 +525,20 @@ public final class OpenCLEngine: HashEngine {
             if let event { slot.stagingReads.append(event) }
             stagedBytes += write.bytes
         }
-        func tableBuffer(_ name: String) throws -> CLBuffer {
-            guard let b = table[name] else { throw OpenCLError.callFailed(function: "enqueue (no device buffer \(name))", code: CL_INVALID_VALUE) }
-            return b
-        }
-        let mid = try slot.buffer("mid", bytes: midOffset, context: context)
+        let mid = try slot.buffer("mid", bytes: tables.midBytes, context: context)
         let resized = try slot.buffer("resized", bytes: 1024 * n, context: context)
         let grey256 = try slot.buffer("grey256", bytes: 65536 * n, context: context)
-        let greyTilesBuf = try tableBuffer("greyTiles")
-        let pass1TilesBuf = try tableBuffer("pass1Tiles")
-        let pass2TilesBuf = try tableBuffer("pass2Tiles")
-        let pass1Buf = try tableBuffer("pass1")
-        let pass2Buf = try tableBuffer("pass2")
-        let xminBuf = try tableBuffer("xmin")
-        let tapsBuf = try tableBuffer("taps")
-        let coeffBuf = try tableBuffer("coeffs")
-        let bmDescBuf = try tableBuffer("bmDesc")
-        let linearBuf = try tableBuffer("linear")
-        let phashOut = try slot.buffer("phash", bytes: 8 * n, context: context)
-        let bmOut = try slot.buffer("blockmean", bytes: 32 * n, context: context)
+        return ChunkBuffers(pixels: pixels, plane: plane, mid: mid, resized: resized, grey256: grey256,
+                            phash: try slot.buffer("phash", bytes: 8 * n, context: context),
+                            blockmean: try slot.buffer("blockmean", bytes: 32 * n, context: context),
+                            tables: tableBuffers)
+    }
 
+    /// The kernels of one chunk on queue `q`: grey (RGB images only), the two LANCZOS passes,
+    /// the DCT (unless it runs on the host), BlockMeanHash's resize and bits; then a flush.
+    private func launch(_ tables: ChunkTables, on b: ChunkBuffers, images n: Int, queue q: Int) throws {
+        // Work groups of one tile's size where the device allows (PoCL picks tiny groups on its own).
+        let tileLocal: [Int]? = device.maxWorkGroupSize >= lanczosTile ? [lanczosTile] : nil
         var clock = Date()
         func measured(_ name: String) throws {
             guard let profile else { return }
@@ -506,29 +547,31 @@ public final class OpenCLEngine: HashEngine {
             clock = Date()
         }
         try measured("upload")
-        if !greyTiles.isEmpty {
+        if !tables.greyTiles.isEmpty {
             // One work item per 4 pixels.
-            try greyKernel.set([.buffer(pixels), .buffer(plane), .buffer(greyTilesBuf), .u32(UInt32(greyTile / 4))])
-            try context.launch(greyKernel, global: [greyTiles.count / 2 * greyTile / 4], local: tileLocal, queue: q)
+            try greyKernel.set([.buffer(b.pixels), .buffer(b.plane), .buffer(b.table("greyTiles")), .u32(UInt32(greyTile / 4))])
+            try context.launch(greyKernel, global: [tables.greyTiles.count / 2 * greyTile / 4], local: tileLocal, queue: q)
             try measured("grey")
         }
-        try lanczosKernel.set([.buffer(plane), .buffer(mid), .buffer(pass1Buf), .buffer(xminBuf), .buffer(tapsBuf),
-                               .buffer(coeffBuf), .buffer(pass1TilesBuf), .u32(UInt32(lanczosTile))])
-        try context.launch(lanczosKernel, global: [pass1Tiles.count / 2 * lanczosTile], local: tileLocal, queue: q)
+        let xmin = try b.table("xmin"), taps = try b.table("taps"), coeffs = try b.table("coeffs")
+        try lanczosKernel.set([.buffer(b.plane), .buffer(b.mid), .buffer(b.table("pass1")), .buffer(xmin), .buffer(taps),
+                               .buffer(coeffs), .buffer(b.table("pass1Tiles")), .u32(UInt32(lanczosTile))])
+        try context.launch(lanczosKernel, global: [tables.pass1Tiles.count / 2 * lanczosTile], local: tileLocal, queue: q)
         try measured("lanczos pass 1")
-        try lanczosKernel.set([.buffer(mid), .buffer(resized), .buffer(pass2Buf), .buffer(xminBuf), .buffer(tapsBuf),
-                               .buffer(coeffBuf), .buffer(pass2TilesBuf), .u32(UInt32(lanczosTile))])
-        try context.launch(lanczosKernel, global: [pass2Tiles.count / 2 * lanczosTile], local: tileLocal, queue: q)
+        try lanczosKernel.set([.buffer(b.mid), .buffer(b.resized), .buffer(b.table("pass2")), .buffer(xmin), .buffer(taps),
+                               .buffer(coeffs), .buffer(b.table("pass2Tiles")), .u32(UInt32(lanczosTile))])
+        try context.launch(lanczosKernel, global: [tables.pass2Tiles.count / 2 * lanczosTile], local: tileLocal, queue: q)
         try measured("lanczos pass 2")
         if !dctOnHost, let dctKernel {
-            try dctKernel.set([.buffer(resized), .buffer(dctTables), .buffer(phashOut)])
+            try dctKernel.set([.buffer(b.resized), .buffer(dctTables), .buffer(b.phash)])
             try context.launch(dctKernel, global: [32 * n], local: [32], queue: q)
             try measured("dct")
         }
-        try blockmeanResizeKernel.set([.buffer(pixels), .buffer(plane), .buffer(bmDescBuf), .buffer(linearBuf), .buffer(grey256)])
+        try blockmeanResizeKernel.set([.buffer(b.pixels), .buffer(b.plane), .buffer(b.table("bmDesc")), .buffer(b.table("linear")),
+                                       .buffer(b.grey256)])
         try context.launch(blockmeanResizeKernel, global: [65536 * n], local: tileLocal, queue: q)
         try measured("blockmean resize")
-        try blockmeanKernel.set([.buffer(grey256), .buffer(bmOut)])
+        try blockmeanKernel.set([.buffer(b.grey256), .buffer(b.blockmean)])
         try context.launch(blockmeanKernel, global: [blockmeanLocal * n], local: [blockmeanLocal], queue: q)
         try measured("blockmean bits")
         try clCheck(ccl_Flush(context.api, context.queues[q]), "clFlush", device: device.name)

@@ -276,6 +276,29 @@ final class DecodeTests: XCTestCase {
         XCTAssertTrue(jpeg.progressive)
     }
 
+    /// The decoding memory a header announces (issue 16): the decoded image's bytes, plus what
+    /// the library keeps for the whole picture (lossless WebP's ARGB image, a progressive JPEG's
+    /// coefficients, an index a pixel for palette GIF and run-length BMP, lossy WebP's alpha).
+    func testHeaderAnnouncesDecodingBytesPerPixel() throws {
+        func header(_ name: String) throws -> ImageHeader {
+            try ImageDecoder.probe(data: [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path(name)))))
+        }
+        let cases: [(String, Int)] = [
+            ("png/rgb8.png", 3), ("png/gray16.png", 1), ("jpeg/baseline_420.jpg", 3),
+            ("formats/webp/grad_cwebp_q50.webp", 3), ("formats/webp/grad_cwebp_lossless.webp", 7),
+            ("formats/webp/grad_pil_alpha_lossy.webp", 5), ("formats/gif/grad_pil_P.gif", 4),
+            ("formats/bmp/grad_pil_RGB.bmp", 3), ("formats/bmp/grad_hand_rle8.bmp", 4),
+            ("formats/tiff/grad_pil_RGB_raw.tif", 3),
+        ]
+        for (name, bytes) in cases {
+            let h = try header(name)
+            XCTAssertEqual(h.decodeBytesPerPixel, bytes, name)
+            XCTAssertEqual(h.budgetPixels, max(h.width * h.height, (h.width * h.height * bytes + 3) / 4), name)
+        }
+        // progressive: 2 bytes a coefficient, one per sample (4:2:0 has 1.5 samples a pixel)
+        XCTAssertGreaterThanOrEqual(try header("jpeg/progressive.jpg").workingBytesPerPixel, 3)
+    }
+
     func testPathsThatAreNotUTF8AndUnreadablePaths() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("decode-tests-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

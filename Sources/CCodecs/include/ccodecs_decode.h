@@ -47,6 +47,8 @@ typedef struct {
     int source_channels; /* JPEG components, or PNG channels including alpha */
     int bit_depth;     /* per sample in the file */
     int progressive;   /* JPEG progressive / PNG interlaced */
+    int work_bytes_per_pixel; /* decoder memory per pixel beside the output, at most (0 where the
+                               * decoder works a band of rows at a time; 4 for lossless WebP) */
 } cc_header;
 
 typedef struct cc_decoder cc_decoder;

@@ -71,6 +71,39 @@ public struct ImageHeader: Sendable, Equatable {
     public let bitDepth: Int
     /// JPEG progressive, PNG or GIF interlaced, animated WebP.
     public let progressive: Bool
+    /// Memory the decoder holds per pixel beside the decoded image, at most: 0 where it works a
+    /// band of rows at a time; 4 for lossless or animated WebP (libwebp keeps the whole picture
+    /// as 32-bit ARGB for back-references), 2 for lossy WebP with alpha (its alpha plane), 3 or
+    /// 6 for a progressive JPEG (libjpeg's coefficient arrays, 2 bytes a sample), 1 for palette
+    /// GIF and run-length BMP (an index a pixel).
+    public let workingBytesPerPixel: Int
+
+    public init(format: ImageFormat, width: Int, height: Int, layout: DecodedImage.Layout, bitDepth: Int,
+                progressive: Bool, workingBytesPerPixel: Int = 0) {
+        self.format = format
+        self.width = width
+        self.height = height
+        self.layout = layout
+        self.bitDepth = bitDepth
+        self.progressive = progressive
+        self.workingBytesPerPixel = workingBytesPerPixel
+    }
+
+    /// Peak bytes a pixel of this image costs while it is decoded: the decoded image (1 or 3
+    /// bytes a pixel) and the decoder's working memory.
+    public var decodeBytesPerPixel: Int { layout.channels + workingBytesPerPixel }
+
+    /// The image's pixels counted in units of 4 bytes of decoding memory, never fewer than its
+    /// pixels: what a pixel budget sized at 4 bytes a pixel (the service's
+    /// `--max-inflight-pixels`) should charge for it, so that a picture whose decoder needs more
+    /// (lossless WebP: 7 bytes a pixel) takes its real share. Saturates instead of overflowing.
+    public var budgetPixels: Int {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        if overflow { return Int.max }
+        guard decodeBytesPerPixel > 4 else { return pixels }
+        let (bytes, over) = pixels.multipliedReportingOverflow(by: decodeBytesPerPixel)
+        return over ? Int.max : (bytes + 3) / 4
+    }
 }
 
 /// Decodes JPEG (libjpeg-turbo), PNG (libpng), GIF and BMP (as Pillow's own decoders do), WebP
@@ -162,7 +195,8 @@ public struct ImageDecoder: Sendable {
         }
         return ImageHeader(format: format, width: Int(header.width), height: Int(header.height),
                            layout: header.channels == 1 ? .gray : .rgb, bitDepth: Int(header.bit_depth),
-                           progressive: header.progressive != 0)
+                           progressive: header.progressive != 0,
+                           workingBytesPerPixel: Int(max(0, header.work_bytes_per_pixel)))
     }
 
     /// The format named by the first bytes, or the error that says what the file is instead.
