@@ -299,6 +299,29 @@ final class DecodeTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try header("jpeg/progressive.jpg").workingBytesPerPixel, 3)
     }
 
+    /// One image's decoding memory stays within 4 bytes x --max-pixels: a picture whose decoder
+    /// keeps more than 4 bytes a pixel is refused when that passes the limit, although its pixel
+    /// count is within it; at the limit it decodes to the same pixels.
+    func testDecodingMemoryIsBoundedByTheLimit() throws {
+        for name in ["formats/webp/grad_cwebp_lossless.webp", "jpeg/progressive.jpg"] {
+            let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path(name))))
+            let h = try ImageDecoder.probe(data: data)
+            XCTAssertGreaterThan(h.budgetPixels, h.width * h.height, name)
+            XCTAssertThrowsError(try ImageDecoder(limits: DecodeLimits(maxPixels: h.budgetPixels - 1)).decode(data: data), name) { error in
+                guard case .tooMuchDecodingMemory(_, h.width, h.height, h.decodeBytesPerPixel, h.budgetPixels - 1)? = error as? DecodeError else {
+                    return XCTFail("\(name): \(error)")
+                }
+                XCTAssertTrue("\(error)".contains("raise --max-pixels"), "\(error)")
+            }
+            let atLimit = try ImageDecoder(limits: DecodeLimits(maxPixels: h.budgetPixels)).decode(data: data)
+            XCTAssertEqual(atLimit.pixels, try ImageDecoder().decode(data: data).pixels, name)
+        }
+        // 3 bytes a pixel or fewer: the pixel count alone decides, as before
+        let png = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path("png/rgb8.png"))))
+        let h = try ImageDecoder.probe(data: png)
+        XCTAssertNoThrow(try ImageDecoder(limits: DecodeLimits(maxPixels: h.width * h.height)).decode(data: png))
+    }
+
     func testPathsThatAreNotUTF8AndUnreadablePaths() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("decode-tests-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

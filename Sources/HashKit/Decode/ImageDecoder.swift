@@ -14,6 +14,10 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A JPEG or PNG using a feature Pillow does not decode either (12-bit JPEG, ...).
     case unsupportedVariant(format: String, detail: String)
     case tooManyPixels(format: String, width: Int, height: Int, limit: Int)
+    /// Within the pixel limit, but its decoder needs more than 4 bytes a pixel (a progressive
+    /// JPEG keeps every DCT coefficient, libwebp keeps a lossless image whole as ARGB), and
+    /// that is more memory than `limit` pixels at 4 bytes each.
+    case tooMuchDecodingMemory(format: String, width: Int, height: Int, bytesPerPixel: Int, limit: Int)
     case fileTooLarge(bytes: Int, limit: Int)
     case corrupt(format: String, detail: String)
     case truncated(format: String, detail: String)
@@ -26,6 +30,9 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedVariant(let f, let detail): return "unsupported \(f): \(detail)"
         case .tooManyPixels(let f, let w, let h, let limit):
             return "\(f) declares \(w)x\(h) pixels, over the limit of \(limit) (--max-pixels)"
+        case .tooMuchDecodingMemory(let f, let w, let h, let perPixel, let limit):
+            let need = w.multipliedReportingOverflow(by: h).partialValue.multipliedReportingOverflow(by: perPixel).partialValue
+            return "\(f) of \(w)x\(h) pixels needs about \(need / 1_000_000) MB to decode (\(perPixel) bytes a pixel), over the \(limit.multipliedReportingOverflow(by: 4).partialValue / 1_000_000) MB (4 bytes x --max-pixels \(limit)) one image may take; raise --max-pixels to read it"
         case .fileTooLarge(let bytes, let limit): return "file is \(bytes) bytes, over the limit of \(limit) (--max-file-bytes)"
         case .corrupt(let f, let detail): return "\(f) data is corrupt: \(detail)"
         case .truncated(let f, let detail): return "\(f) data is truncated: \(detail)"
@@ -157,6 +164,13 @@ public struct ImageDecoder: Sendable {
             if headerStatus != Int32(CC_OK.rawValue) {
                 return .failure(Self.error(headerStatus, format: format, header: header, decoder: decoder, limit: limit))
             }
+            // One image's decoding memory stays within 4 bytes x --max-pixels, whatever its
+            // decoder keeps besides the pixels (the service's and the CLI's memory bound).
+            let announced = Self.header(header, format: format)
+            if limit > 0, announced.budgetPixels > limit {
+                return .failure(.tooMuchDecodingMemory(format: format.rawValue, width: announced.width, height: announced.height,
+                                                       bytesPerPixel: announced.decodeBytesPerPixel, limit: limit))
+            }
             if let minSide = previewMinSide {
                 let status = cc_decoder_set_preview_size(decoder, UInt32(clamping: max(1, minSide)), &header)
                 if status != Int32(CC_OK.rawValue) {
@@ -193,10 +207,14 @@ public struct ImageDecoder: Sendable {
         if status != Int32(CC_OK.rawValue) {
             throw error(status, format: format, header: header, decoder: decoder, limit: Int.max)
         }
-        return ImageHeader(format: format, width: Int(header.width), height: Int(header.height),
-                           layout: header.channels == 1 ? .gray : .rgb, bitDepth: Int(header.bit_depth),
-                           progressive: header.progressive != 0,
-                           workingBytesPerPixel: Int(max(0, header.work_bytes_per_pixel)))
+        return Self.header(header, format: format)
+    }
+
+    private static func header(_ header: cc_header, format: ImageFormat) -> ImageHeader {
+        ImageHeader(format: format, width: Int(header.width), height: Int(header.height),
+                    layout: header.channels == 1 ? .gray : .rgb, bitDepth: Int(header.bit_depth),
+                    progressive: header.progressive != 0,
+                    workingBytesPerPixel: Int(max(0, header.work_bytes_per_pixel)))
     }
 
     /// The format named by the first bytes, or the error that says what the file is instead.

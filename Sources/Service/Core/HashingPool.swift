@@ -66,13 +66,16 @@ public final class HashingPool: @unchecked Sendable {
 
     public var snapshot: Stats { meter.snapshot }
 
-    /// The pixels an image will be decoded to, read from its header (no pixel memory): 0 for
-    /// an image the decoder will refuse before allocating (unreadable header, over --max-pixels).
+    /// What an image costs the pixel budget, read from its header (no pixel memory): its
+    /// pixels, or more where its decoder needs over 4 bytes a pixel (`ImageHeader.budgetPixels`);
+    /// 0 for an image the decoder will refuse before allocating (unreadable header, over
+    /// --max-pixels in pixels or in decoding memory).
     func headerPixels(_ bytes: [UInt8]) -> Int {
         guard let header = try? ImageDecoder.probe(data: bytes) else { return 0 }
-        let (pixels, overflow) = header.width.multipliedReportingOverflow(by: header.height)
-        guard !overflow else { return 0 }
-        return decoder.limits.maxPixels > 0 && pixels > decoder.limits.maxPixels ? 0 : pixels
+        // Charged in 4-byte units of decoding memory (a lossless WebP or a progressive JPEG
+        // counts for more than its pixels); one the decoder will refuse costs nothing.
+        let charge = header.budgetPixels
+        return decoder.limits.maxPixels > 0 && charge > decoder.limits.maxPixels ? 0 : charge
     }
 
     /// Hashes every image of one request; results in order. The whole request is refused before
