@@ -249,7 +249,7 @@ def main():
     names = sorted(d for d in os.listdir(corpus) if os.path.isdir(os.path.join(corpus, d)))
     gt = os.path.join(corpus, "ground_truth.json")
     if os.path.exists(gt):
-        names = json.load(open(gt)).get("datasets", names) or names
+        names = list(json.load(open(gt)).get("datasets", names)) or names
     w = args.work
     for tag, binary in (("old", args.old), ("old2", args.old), ("new", args.new)):
         if args.reuse_old and tag != "new" and os.path.isdir(f"{w}/{tag}/serve"):
