@@ -22,12 +22,18 @@ public struct PairVerdicts: Sendable {
     /// Why verification did not run (too many candidates); `verdicts` is then empty.
     public var skipped: String?
     public var seconds: Double
+    /// The verified image pairs of every family merged, one row per image pair, in pair order
+    /// (dataset order, then keys), each with its distance under every family. Merged once, here:
+    /// the JSON, both reports and the summary all list or count these rows.
+    public let merged: [MergedPair]
 
-    public init(verdicts: [PairKey: Verdict], candidates: Int, skipped: String? = nil, seconds: Double = 0) {
+    /// The verdicts on the candidate pairs of `result` (whose pairs give the merged rows).
+    public init(verdicts: [PairKey: Verdict], candidates: Int, skipped: String? = nil, seconds: Double = 0, of result: AnalysisResult) {
         self.verdicts = verdicts
         self.candidates = candidates
         self.skipped = skipped
         self.seconds = seconds
+        self.merged = Self.merge(verdicts, result)
     }
 
     public func verdict(_ p: CrossPair) -> Verdict? { verdicts[PairKey(p.a, p.b)] }
@@ -43,9 +49,7 @@ public struct PairVerdicts: Sendable {
 
     public var verifiedCount: Int { verdicts.values.filter(\.verified).count }
 
-    /// The verified image pairs of every family merged, one row per image pair, in pair order
-    /// (dataset order, then keys), each with its distance under every family.
-    public func merged(_ result: AnalysisResult) -> [MergedPair] {
+    static func merge(_ verdicts: [PairKey: Verdict], _ result: AnalysisResult) -> [MergedPair] {
         guard !verdicts.isEmpty else { return [] }
         var rows = [PairKey: MergedPair]()
         for m in result.allMatches {
@@ -111,13 +115,14 @@ public enum PairVerification {
         let start = Date()
         guard let extra else {
             return PairVerdicts(verdicts: [:], candidates: maxCandidates + 1,
-                                skipped: "verification skipped: the pairs within --candidate-radius exceed the bound of \(maxCandidates) candidates (lower the radius)")
+                                skipped: "verification skipped: the pairs within --candidate-radius exceed the bound of \(maxCandidates) candidates (lower the radius)",
+                                of: result)
         }
         // A pair explosion is refused before any set of its pairs is built.
         let raw = result.allMatches.reduce(0) { $0 + $1.pairs.count }
         guard raw <= maxCandidates * max(1, result.allMatches.count) else {
             return PairVerdicts(verdicts: [:], candidates: raw,
-                                skipped: "verification skipped: \(raw) raw pairs exceed the bound of \(maxCandidates) candidates (lower the thresholds)")
+                                skipped: "verification skipped: \(raw) raw pairs exceed the bound of \(maxCandidates) candidates (lower the thresholds)", of: result)
         }
         var keys = [PairKey]()
         var seen = Set<PairKey>()
@@ -125,7 +130,7 @@ public enum PairVerification {
         for key in extra where seen.insert(key).inserted { keys.append(key) }
         guard keys.count <= maxCandidates else {
             return PairVerdicts(verdicts: [:], candidates: keys.count,
-                                skipped: "verification skipped: \(keys.count) candidate pairs exceed the bound of \(maxCandidates) (lower the thresholds)")
+                                skipped: "verification skipped: \(keys.count) candidate pairs exceed the bound of \(maxCandidates) (lower the thresholds)", of: result)
         }
         var index = [ImageRef: Int]()
         var paths = [FileSource]()
@@ -140,10 +145,10 @@ public enum PairVerification {
         let candidates = keys.map { CandidatePair(a: id($0.first), b: id($0.second)) }
         guard paths.count <= maxImages else {
             return PairVerdicts(verdicts: [:], candidates: keys.count,
-                                skipped: "verification skipped: the \(keys.count) candidate pairs name \(paths.count) images, more than the bound of \(maxImages) (lower the thresholds)")
+                                skipped: "verification skipped: the \(keys.count) candidate pairs name \(paths.count) images, more than the bound of \(maxImages) (lower the thresholds)", of: result)
         }
         let verdicts = Verifier(limits: limits).verify(candidates: candidates, files: paths)
         return PairVerdicts(verdicts: Dictionary(uniqueKeysWithValues: zip(keys, verdicts)), candidates: keys.count,
-                            seconds: Date().timeIntervalSince(start))
+                            seconds: Date().timeIntervalSince(start), of: result)
     }
 }

@@ -20,7 +20,7 @@ enum Runtime {
     }
 
     static func limits(_ options: EngineOptions) -> DecodeLimits {
-        DecodeLimits(maxPixels: options.maxPixels, maxFileBytes: options.maxFileBytes)
+        options.decodeLimits.limits
     }
 
     static func decoder(_ options: EngineOptions) -> HashPipeline.Decode {
@@ -34,7 +34,7 @@ enum Runtime {
     }
 
     static func engines(_ options: EngineOptions, logger: Logger) throws -> EngineSet {
-        let choice = try DeviceChoice(parsing: options.device)
+        let choice = try DeviceChoice(parsing: options.device.device)
         return EngineSelection.make(choice) { logger.warning("\($0)") }
     }
 }
