@@ -4,6 +4,7 @@ import HashKit
 import HashStore
 import CPUFallback
 import TestSupport
+import Verification
 @testable import Analysis
 
 /// One analysis run from both kinds of source, on real files, the CPU engine and a real store:
@@ -62,6 +63,14 @@ final class AnalysisRunTests: XCTestCase {
         }
         XCTAssertGreaterThan(indexed.timings.verify, 0)
 
+        // The verdicts are kept in the store by content: with the pictures gone, the same
+        // verdicts come back (a decode would fail), and without the store it is said why not.
+        let copy = "\(root)/b/calla-copy.jpg", moved = "\(root)/calla-copy.jpg"
+        try FileManager.default.moveItem(atPath: copy, toPath: moved)
+        XCTAssertEqual(PairVerification.run(indexed, store: store).verdicts, indexed.verification?.verdicts)
+        XCTAssert(PairVerification.run(indexed).verdicts.values.contains { $0.error != nil }, "without the store the file is needed")
+        try FileManager.default.moveItem(atPath: moved, toPath: copy)
+
         // The same data from the output's dataset folders: nothing decoded but the two pictures
         // verified again, and no store opened (no source asks for one).
         let opener = StoreOpener { XCTFail("no store wanted"); return store }
@@ -104,5 +113,18 @@ final class AnalysisRunTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/plain/verified_cross_duplicates.json"))
         XCTAssertEqual(reports.written.map(\.verified), [nil])
         XCTAssertEqual(warnings.lines, [])
+    }
+
+    func testKeptVerdictsRoundTripExactly() {
+        for reason in VerdictReason.allCases {
+            for (similarity, worst) in [(0.0, 0.0), (0.987654321, 1e-300), (-1.0, .pi), (0.1 + 0.2, 7.25)] {
+                let v = Verdict(verified: reason == .copy, similarity: similarity, worstRegion: worst, reason: reason)
+                XCTAssertEqual(VerdictCache.decode(VerdictCache.encode(v)), v)
+            }
+        }
+        XCTAssertNil(VerdictCache.decode([1, 2, 3]), "a short row is no verdict")
+        XCTAssertNil(VerdictCache.decode([0] + [UInt8](repeating: 0, count: 16) + Array("nonsense".utf8)))
+        let a = ContentDigest.of([1]), b = ContentDigest.of([2])
+        XCTAssertNotEqual(VerdictCache.key(a, b), VerdictCache.key(b, a), "the pair's order is part of the key")
     }
 }

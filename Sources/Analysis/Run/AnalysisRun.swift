@@ -67,6 +67,9 @@ public struct AnalysisRun {
     public var version: String
     /// Warnings for the log: a device that fell back to the CPU, verification skipped.
     public var warn: (String) -> Void
+    /// Sees every picture verification decodes (a preview): the report's thumbnails are made
+    /// from these rather than decoded a second time.
+    public var previews: (@Sendable (ImageRef, DecodedImage) -> Void)?
 
     public struct VerificationSettings: Sendable {
         /// `--candidate-radius`: looser radii whose pairs are verified too.
@@ -76,7 +79,7 @@ public struct AnalysisRun {
 
     public init(matcher: Matcher, device: EngineDescription, options: MatchOptions, verification: VerificationSettings?,
                 limits: DecodeLimits, version: String, report: @escaping (AnalysisResult, String, HashStore?) throws -> Void,
-                warn: @escaping (String) -> Void = { _ in }) {
+                warn: @escaping (String) -> Void = { _ in }, previews: (@Sendable (ImageRef, DecodedImage) -> Void)? = nil) {
         self.matcher = matcher
         self.device = device
         self.options = options
@@ -85,13 +88,14 @@ public struct AnalysisRun {
         self.version = version
         self.report = report
         self.warn = warn
+        self.previews = previews
     }
 
     /// Runs every stage and writes the output folder `out`; returns what was written.
     @discardableResult
     public func run(_ source: DatasetSource, to out: String, showProgress: Bool = true) throws -> AnalysisResult {
         var (result, store) = try analyze(source, showProgress: showProgress)
-        try verify(&result)
+        try verify(&result, store: store)
         try write(&result, to: out, store: store)
         return result
     }
@@ -135,11 +139,12 @@ public struct AnalysisRun {
         return (AnalysisResult(datasets: datasets, matches: matches, device: device, timings: timings), store)
     }
 
-    /// Re-checks the candidate pairs from pixels (when verification is on) and merges the verdicts.
-    public func verify(_ result: inout AnalysisResult) throws {
+    /// Re-checks the candidate pairs from pixels (when verification is on) and merges the
+    /// verdicts; with a store, verdicts on unchanged pictures come from earlier runs.
+    public func verify(_ result: inout AnalysisResult, store: HashStore? = nil) throws {
         guard let verification else { return }
         let extra = verification.radii.isEmpty ? [] : try PairVerification.looserCandidates(result, radii: verification.radii, matcher: matcher)
-        let verdicts = PairVerification.run(result, extra: extra, limits: limits)
+        let verdicts = PairVerification.run(result, extra: extra, limits: limits, store: store, decoded: previews)
         if let skipped = verdicts.skipped { warn(skipped) }
         result.verification = verdicts
         result.timings.verify = verdicts.seconds

@@ -90,14 +90,16 @@ struct MatchingOptions: ParsableArguments {
         var options = try matchOptions()
         options.families = families
         let maxReportPairs = maxReportPairs
+        // Verification decodes the candidate pictures; the thumbnails are shrunk from those.
+        let thumbnails = ThumbnailPixels()
         return AnalysisRun(
             matcher: matcher, device: device, options: options,
             verification: verify ? AnalysisRun.VerificationSettings(radii: try candidateRadii()) : nil,
             limits: limits, version: CrossHash.version,
             report: { result, out, store in
                 try ReportWriter(maxReportPairs: maxReportPairs, limits: limits,
-                                 cache: store.map { StoreArtifactCache(store: $0) }).write(result, to: out)
+                                 cache: store.map { StoreArtifactCache(store: $0) }, pixels: thumbnails).write(result, to: out)
             },
-            warn: { logger.warning("\($0)") })
+            warn: { logger.warning("\($0)") }, previews: { thumbnails.keep($0, $1) })
     }
 }
