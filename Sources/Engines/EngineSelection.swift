@@ -1,6 +1,7 @@
 import Foundation
 import HashKit
 import CPUFallback
+import GPUHash
 
 /// What `--device` asked for.
 public enum DeviceChoice: Equatable, Sendable {
@@ -71,18 +72,33 @@ public enum EngineSelection {
     /// PoCL is slower than the SIMD fallback); an explicit `opencl` that cannot start falls back
     /// to the CPU with one log line, so a run never dies for want of a GPU.
     public static func make(_ choice: DeviceChoice, log: @escaping (String) -> Void) -> EngineSet {
+        resolve(choice, cpu: cpu, opencl: { try OpenCLSupport.engines(deviceIndex: $0, log: log) }, log: log)
+    }
+
+    /// Only a matcher (and what it runs on) for `--device`, by the same rules as `make`: for
+    /// commands that match stored hashes and hash nothing, so no hashing kernel is compiled.
+    public static func matcher(_ choice: DeviceChoice, log: (String) -> Void) -> (Matcher, EngineDescription) {
+        resolve(choice, cpu: { (IndexedMatcher(), CPUEngine().description) }, opencl: { index in
+            let resources = try OpenCLResources(deviceIndex: index)
+            let info = resources.device
+            return (try OpenCLMatcher(resources: resources), EngineDescription(kind: "opencl", name: info.name, platform: info.platformName))
+        }, log: log)
+    }
+
+    /// The device rules shared by `make` and `matcher`.
+    private static func resolve<T>(_ choice: DeviceChoice, cpu: () -> T, opencl: (Int) throws -> T, log: (String) -> Void) -> T {
         switch choice {
         case .cpu:
             return cpu()
         case .auto:
             if let gpu = OpenCLSupport.firstGPU() {
-                do { return try OpenCLSupport.engines(deviceIndex: gpu, log: log) } catch {
+                do { return try opencl(gpu) } catch {
                     log("OpenCL device \(gpu) failed to start (\(error)); using the CPU fallback")
                 }
             }
             return cpu()
         case .opencl(let index):
-            do { return try OpenCLSupport.engines(deviceIndex: index ?? 0, log: log) } catch {
+            do { return try opencl(index ?? 0) } catch {
                 log("OpenCL is not usable (\(error)); using the CPU fallback")
                 return cpu()
             }

@@ -48,7 +48,7 @@ struct ReportData {
         pairCounts = Self.countPairs(result)
         if let v = result.verification, v.skipped == nil {
             verification = v
-            let merged = v.merged(result).map { CrossPair(a: $0.a, b: $0.b, distance: 0, otherDistance: 0) }
+            let merged = v.merged.map { CrossPair(a: $0.a, b: $0.b, distance: 0, otherDistance: 0) }
             verifiedOverlap = DatasetOverlap(groups: CrossDatasetMatch.groups(of: merged), sizes: sizes)
         } else {
             verification = nil
@@ -71,7 +71,7 @@ struct ReportData {
     var verificationSentence: String? {
         guard let r = result.verification else { return nil }
         if let skipped = r.skipped { return "Verification: \(skipped)." }
-        let verifiedPairs = r.merged(result).count
+        let verifiedPairs = r.merged.count
         let rejected = r.candidates - r.verifiedCount
         var s = "Verification re-checked the \(Text.plural(r.candidates, "image pair")) that any hash found, from pixels "
             + "(aligned thumbnails compared as a whole and region by region, with contrast and colour): "

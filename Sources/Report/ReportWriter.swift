@@ -13,14 +13,18 @@ public struct ReportWriter: Sendable {
     public var limits: DecodeLimits
     /// Thumbnails and charts of earlier runs; nil draws everything.
     public var cache: ArtifactCache?
+    /// Thumbnails shrunk from the pictures verification decoded (decoded under the same limits).
+    public var pixels: ThumbnailPixels?
 
     /// `--max-report-pairs` unless the user says otherwise.
     public static let defaultMaxReportPairs = 500
 
-    public init(maxReportPairs: Int = ReportWriter.defaultMaxReportPairs, limits: DecodeLimits = DecodeLimits(), cache: ArtifactCache? = nil) {
+    public init(maxReportPairs: Int = ReportWriter.defaultMaxReportPairs, limits: DecodeLimits = DecodeLimits(), cache: ArtifactCache? = nil,
+                pixels: ThumbnailPixels? = nil) {
         self.maxReportPairs = maxReportPairs
         self.limits = limits
         self.cache = cache
+        self.pixels = pixels
     }
 
     public struct Written: Sendable, Equatable {
@@ -54,7 +58,7 @@ public struct ReportWriter: Sendable {
             svgs[venn + ".svg"] = try figures.write(key: chart.cacheKey, png: "\(outDir)/\(venn).png",
                                                     svg: "\(outDir)/\(venn).svg", draw: chart.render)
         }
-        let thumbnails = ThumbnailWriter(decoder: ImageDecoder(limits: limits), cache: cache)
+        let thumbnails = ThumbnailWriter(decoder: ImageDecoder(limits: limits), cache: cache, pixels: pixels)
         let placeholders = try thumbnails.write(data.thumbnails, datasets: result.datasets, to: outDir + "/examples")
         try AtomicFile.write(MarkdownReport.render(data), to: outDir + "/REPORT.md")
         try AtomicFile.write(HTMLReport.render(data, svgs: svgs), to: outDir + "/report.html")

@@ -2,6 +2,7 @@ import Analysis
 import Foundation
 import HashKit
 import JSONFiles
+import Verification
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -58,6 +59,8 @@ struct ThumbnailWriter {
     var decoder = ImageDecoder()
     /// Thumbnails of earlier runs by content digest: a picture already shrunk is not decoded again.
     var cache: ArtifactCache?
+    /// Thumbnails already shrunk from the previews verification decoded.
+    var pixels: ThumbnailPixels?
 
     /// Returns how many thumbnails fell back to the placeholder.
     @discardableResult
@@ -78,7 +81,8 @@ struct ThumbnailWriter {
             let key = digest.map(ArtifactKey.thumbnail)
             if let key, let cached = cache?.artifact(key) {
                 bytes = cached
-            } else if ref.dataset < datasets.count, let jpeg = try? thumbnail(roots.source(dataset: ref.dataset, key: ref.key)) {
+            } else if ref.dataset < datasets.count,
+                      let jpeg = try? pixels?.take(ref).map(Self.encode) ?? thumbnail(roots.source(dataset: ref.dataset, key: ref.key)) {
                 bytes = jpeg
                 if let key { lock.lock(); made.append((key, jpeg)); lock.unlock() }
             } else {
@@ -117,10 +121,11 @@ struct ThumbnailWriter {
     }
 
     func thumbnail(_ source: FileSource) throws -> [UInt8] {
-        let image = try decoder.decodePreview(source, minSide: Self.longestSide)
-        let small = AreaDownscale.fit(image, longestSide: Self.longestSide)
-        return try JPEGEncoder.encode(pixels: small.pixels, width: small.width, height: small.height,
-                                      channels: image.layout.channels, quality: Self.quality)
+        try Self.encode(ThumbnailPixels.Small(try decoder.decodePreview(source, minSide: Self.longestSide)))
+    }
+
+    static func encode(_ small: ThumbnailPixels.Small) throws -> [UInt8] {
+        try JPEGEncoder.encode(pixels: small.pixels, width: small.width, height: small.height, channels: small.channels, quality: quality)
     }
 
     /// A grey picture saying the preview is missing (the reason is in the logs / errors.json).
@@ -132,6 +137,50 @@ struct ThumbnailWriter {
             canvas.text("no preview", x: Double(w) / 2, y: Double(h) / 2 + 6, size: 20, bold: true, align: .center, color: .muted)
         } ?? [UInt8](repeating: 0xe6, count: w * h * 3)
         return (try? JPEGEncoder.encode(pixels: rgb, width: w, height: h, channels: 3, quality: quality)) ?? []
+    }
+}
+
+/// Thumbnail pictures shrunk from previews an earlier stage decoded anyway: verification
+/// decodes every candidate picture with the same decoder, limits and preview size as the
+/// thumbnails (`Verifier.previewSide` == `ThumbnailWriter.longestSide`), so the report encodes
+/// these instead of decoding the pictures a second time. Bounded in bytes; a picture past the
+/// bound is simply decoded again by the report.
+public final class ThumbnailPixels: @unchecked Sendable {
+    struct Small {
+        var pixels: [UInt8]
+        var width: Int
+        var height: Int
+        var channels: Int
+
+        init(_ image: DecodedImage) {
+            let small = AreaDownscale.fit(image, longestSide: ThumbnailWriter.longestSide)
+            (pixels, width, height, channels) = (small.pixels, small.width, small.height, image.layout.channels)
+        }
+    }
+
+    private let lock = NSLock()
+    private var kept = [ImageRef: Small]()
+    private var bytesLeft: Int
+
+    /// 128 MiB holds ~680 thumbnails of 256 x 256 RGB.
+    public init(maxBytes: Int = 128 << 20) { bytesLeft = maxBytes }
+
+    /// Shrinks and keeps the thumbnail of `ref` from its decoded preview (from any thread).
+    public func keep(_ ref: ImageRef, _ image: DecodedImage) {
+        guard Verifier.previewSide == ThumbnailWriter.longestSide else { return }
+        let small = Small(image)
+        lock.lock(); defer { lock.unlock() }
+        guard kept[ref] == nil, small.pixels.count <= bytesLeft else { return }
+        bytesLeft -= small.pixels.count
+        kept[ref] = small
+    }
+
+    /// The kept thumbnail of `ref`, handed over once (its memory goes with it).
+    func take(_ ref: ImageRef) -> Small? {
+        lock.lock(); defer { lock.unlock() }
+        guard let small = kept.removeValue(forKey: ref) else { return nil }
+        bytesLeft += small.pixels.count
+        return small
     }
 }
 

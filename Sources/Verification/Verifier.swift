@@ -18,6 +18,9 @@ public struct Verifier: Sendable {
     public var decoder: ImageDecoder
     /// Previews are decoded with a longer side of at least this (libjpeg DCT scaling).
     public static let previewSide = 256
+    /// The revision of the verdict arithmetic (Signature and Measure): part of the key under
+    /// which a verdict is kept between runs, so bump it whenever a verdict could change.
+    public static let revision = 1
 
     public init(policy: VerificationPolicy = VerificationPolicy(), limits: DecodeLimits = DecodeLimits()) {
         self.measure = Measure(policy: policy)
@@ -46,11 +49,22 @@ public struct Verifier: Sendable {
     }
 
     /// `verify` with each image's source (dataset files: beneath their root, no link followed).
-    public func verify(candidates: [CandidatePair], files images: [FileSource]) -> [Verdict] {
+    /// `decoded` sees every preview decoded (image index, pixels), from any thread: the report
+    /// makes its thumbnails from the same previews instead of decoding the pictures again.
+    public func verify(candidates: [CandidatePair], files images: [FileSource],
+                       decoded: (@Sendable (Int, DecodedImage) -> Void)? = nil) -> [Verdict] {
         var used = [Int]()
         var seen = Set<Int>()
         for c in candidates { for i in [c.a, c.b] where seen.insert(i).inserted { used.append(i) } }
-        let signatures = ParallelMap.map(used) { signature(images[$0]) }
+        let signatures = ParallelMap.map(used) { i -> Result<Signature, DecodeError> in
+            do throws(DecodeError) {
+                let image = try decoder.decodePreview(images[i], minSide: Self.previewSide)
+                decoded?(i, image)
+                return .success(Signature(image))
+            } catch {
+                return .failure(error)
+            }
+        }
         var byImage = [Int: Result<Signature, DecodeError>]()
         for (i, s) in zip(used, signatures) { byImage[i] = s }
         return ParallelMap.map(candidates) { c in

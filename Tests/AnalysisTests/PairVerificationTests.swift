@@ -33,7 +33,7 @@ final class PairVerificationTests: XCTestCase {
             verdicts[key] = Verdict(verified: key == verified, similarity: key == verified ? 0.99 : 0.5, worstRegion: 0,
                                     reason: key == verified ? .copy : .different)
         } }
-        let pv = PairVerdicts(verdicts: verdicts, candidates: verdicts.count)
+        let pv = PairVerdicts(verdicts: verdicts, candidates: verdicts.count, of: r)
         for m in r.allMatches {
             let raw = AnalysisJSON.crossDuplicates(m, r.datasets)
             let judged = AnalysisJSON.crossDuplicates(m, r.datasets, verdicts: pv)
@@ -55,7 +55,7 @@ final class PairVerificationTests: XCTestCase {
         }
         // One merged row per verified image pair, with the distance under every family.
         r.verification = pv
-        let merged = pv.merged(r)
+        let merged = pv.merged
         XCTAssertEqual(merged.map { "\($0.a.key) \($0.b.key)" }, ["a3 b1"])
         XCTAssertEqual(merged.first?.distances[HashFamily.phash.id], 1)
         XCTAssertEqual(merged.first?.distances[HashFamily.blockmean.id], 4)
@@ -84,9 +84,9 @@ final class PairVerificationTests: XCTestCase {
         let chosen = try XCTUnwrap(onlyLooser.sorted { ($0.first, $0.second) < ($1.first, $1.second) }.first)
         var verdicts = run.verdicts
         verdicts[chosen] = Verdict(verified: true, similarity: 0.97, worstRegion: 0, reason: .copy)
-        let pv = PairVerdicts(verdicts: verdicts, candidates: run.candidates)
+        let pv = PairVerdicts(verdicts: verdicts, candidates: run.candidates, of: r)
         r.verification = pv
-        let rows = pv.merged(r)
+        let rows = pv.merged
         XCTAssertEqual(rows.map { PairKey($0.a, $0.b) }, [chosen])
         let da = r.datasets[chosen.first.dataset], db = r.datasets[chosen.second.dataset]
         let ha = da.hashes[try XCTUnwrap(da.index(of: chosen.first.key))], hb = db.hashes[try XCTUnwrap(db.index(of: chosen.second.key))]

@@ -112,4 +112,28 @@ final class MatchEndToEndTests: XCTestCase {
         let noDataset = try run(["match", "--store", root + "/s.sqlite", "x=store:nothing", "--out", root + "/bad"], status: 2)
         XCTAssert(noDataset.stderr.contains("no dataset named 'nothing'"), noDataset.stderr)
     }
+
+    /// `match` decodes pictures only to verify pairs and draw thumbnails, and honours the same
+    /// decode limits as `analyze` there: under a one-pixel limit no picture decodes, so no pair
+    /// is verified and every thumbnail is the placeholder.
+    func testMatchHonoursTheDecodeLimits() throws {
+        let analyzed = root + "/analyzed"
+        _ = try run(["analyze"] + names.map { "\($0)=\(root)/\($0)" } + ["--out", analyzed, "--no-store"])
+        func verified(_ out: String) throws -> Int {
+            let doc = try JSONSerialization.jsonObject(with: try bytes(out + "/verified_cross_duplicates.json")) as? [String: Any]
+            return try XCTUnwrap(doc?["verified"] as? Int)
+        }
+        let plain = root + "/plain", limited = root + "/limited"
+        _ = try run(["match"] + names.map { "\($0)=\(analyzed)/\($0)" } + ["--out", plain])
+        _ = try run(["match"] + names.map { "\($0)=\(analyzed)/\($0)" } + ["--out", limited, "--max-pixels", "1"])
+        XCTAssertGreaterThan(try verified(plain), 0, "the fixtures have verified copies")
+        XCTAssertEqual(try verified(limited), 0, "no picture decodes under --max-pixels 1")
+        let thumbnails = try FileManager.default.contentsOfDirectory(atPath: limited + "/examples").sorted()
+        XCTAssertFalse(thumbnails.isEmpty)
+        let placeholder = try bytes("\(limited)/examples/\(thumbnails[0])")
+        for t in thumbnails { XCTAssertEqual(try bytes("\(limited)/examples/\(t)"), placeholder, "\(t) is the placeholder") }
+        let byBytes = try run(["match"] + names.map { "\($0)=\(analyzed)/\($0)" } + ["--out", root + "/bytes", "--max-file-bytes", "1"])
+        XCTAssert(byBytes.stderr.contains("0 verified"), byBytes.stderr)
+    }
 }
+

@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import HashKit
+import Verification
 import XCTest
 import JSONFiles
 @testable import Report
@@ -170,6 +171,42 @@ final class ThumbnailCacheTests: XCTestCase {
         let limited = ThumbnailWriter(decoder: ImageDecoder(limits: DecodeLimits(maxPixels: 1000)))
         XCTAssertEqual(try limited.write(names, datasets: [dataset], to: dir + "/four"), 1)
         XCTAssertEqual(try ThumbnailWriter().write(names, datasets: [dataset], to: dir + "/five"), 0)
+    }
+
+    /// The thumbnails made from the previews verification decoded are the very bytes the report
+    /// makes by decoding the files itself, and a kept picture spares the decode (the file may go).
+    func testThumbnailsFromVerificationPreviewsAreTheDecodedOnes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("thumbs-pixels-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/d", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var names = [ImageRef: String](), keys = [FileKey]()
+        for (i, fixture) in ["real/calla.jpg", "real/city.png", "real/the_mouse.jpg"].enumerated() {
+            let name = "p\(i)." + (fixture as NSString).pathExtension
+            try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent(fixture).path, toPath: dir + "/d/" + name)
+            keys.append(FileKey(name))
+            names[ImageRef(dataset: 0, key: FileKey(name))] = "p\(i).jpg"
+        }
+        let dataset = DatasetResult(spec: DatasetSpec(name: "d", path: dir + "/d"), keys: keys, hashes: keys.map { _ in .zero }, issues: [])
+        XCTAssertEqual(try ThumbnailWriter().write(names, datasets: [dataset], to: dir + "/decoded"), 0)
+
+        // What verification hands over: the preview of each file, decoded as the Verifier does.
+        let pixels = ThumbnailPixels()
+        let verifier = Verifier()
+        let roots = DatasetRoots([dataset])
+        for ref in names.keys {
+            pixels.keep(ref, try verifier.decoder.decodePreview(roots.source(dataset: 0, key: ref.key), minSide: Verifier.previewSide))
+            try FileManager.default.removeItem(atPath: dir + "/d/" + ref.key.display)
+        }
+        XCTAssertEqual(try ThumbnailWriter(pixels: pixels).write(names, datasets: [dataset], to: dir + "/kept"), 0, "no file is read")
+        for name in names.values {
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/kept/\(name)")),
+                           try Data(contentsOf: URL(fileURLWithPath: "\(dir)/decoded/\(name)")), name)
+        }
+        // Each kept picture is handed over once; a byte bound of 0 keeps none.
+        XCTAssertEqual(try ThumbnailWriter(pixels: pixels).write(names, datasets: [dataset], to: dir + "/again"), 3)
+        let none = ThumbnailPixels(maxBytes: 0)
+        none.keep(ImageRef(dataset: 0, key: keys[0]), DecodedImage(width: 2, height: 2, layout: .gray, pixels: [0, 1, 2, 3]))
+        XCTAssertNil(none.take(ImageRef(dataset: 0, key: keys[0])))
     }
 
     func testChartsComeFromTheCacheWhenTheirInputsAreTheSame() throws {

@@ -86,7 +86,7 @@ public enum AnalysisJSON {
     /// The verified pairs of every family merged (one row per image pair, with each family's
     /// distance), their groups, and what verification rejected.
     public static func verifiedDuplicates(_ result: AnalysisResult, _ verdicts: PairVerdicts) -> JSONValue {
-        let merged = verdicts.merged(result)
+        let merged = verdicts.merged
         let rows: [JSONValue] = merged.map { p in
             .obj([("a", ref(p.a, result.datasets)), ("b", ref(p.b, result.datasets)),
                   ("distances", .obj(result.families.compactMap { f in p.distances[f.id].map { (f.id.rawValue, .int($0)) } })),
@@ -171,7 +171,7 @@ public enum AnalysisJSON {
                 ("pairs_found", .int($0.pairsFound)), ("pairs_written", .int($0.pairsWritten))])) })))
         }
         if let v = result.verification {
-            var verification: [(String, JSONValue)] = [("candidates", .int(v.candidates)), ("verified", .int(v.merged(result).count))]
+            var verification: [(String, JSONValue)] = [("candidates", .int(v.candidates)), ("verified", .int(v.merged.count))]
             if let skipped = v.skipped { verification.append(("skipped", .str(skipped))) }
             fields.append(("verification", .obj(verification)))
         }

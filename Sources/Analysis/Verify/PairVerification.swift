@@ -1,5 +1,6 @@
 import Foundation
 import HashKit
+import HashStore
 import Verification
 
 /// An unordered cross-dataset image pair, stored with the smaller reference first, so the pair
@@ -15,12 +16,18 @@ public struct PairVerdicts: Sendable {
     /// Why verification did not run (too many candidates); `verdicts` is then empty.
     public var skipped: String?
     public var seconds: Double
+    /// The verified image pairs of every family merged, one row per image pair, in pair order
+    /// (dataset order, then keys), each with its distance under every family. Merged once, here:
+    /// the JSON, both reports and the summary all list or count these rows.
+    public let merged: [MergedPair]
 
-    public init(verdicts: [PairKey: Verdict], candidates: Int, skipped: String? = nil, seconds: Double = 0) {
+    /// The verdicts on the candidate pairs of `result` (whose pairs give the merged rows).
+    public init(verdicts: [PairKey: Verdict], candidates: Int, skipped: String? = nil, seconds: Double = 0, of result: AnalysisResult) {
         self.verdicts = verdicts
         self.candidates = candidates
         self.skipped = skipped
         self.seconds = seconds
+        self.merged = Self.merge(verdicts, result)
     }
 
     public func verdict(_ p: CrossPair) -> Verdict? { verdicts[PairKey(p.a, p.b)] }
@@ -36,9 +43,7 @@ public struct PairVerdicts: Sendable {
 
     public var verifiedCount: Int { verdicts.values.filter(\.verified).count }
 
-    /// The verified image pairs of every family merged, one row per image pair, in pair order
-    /// (dataset order, then keys), each with its distance under every family.
-    public func merged(_ result: AnalysisResult) -> [MergedPair] {
+    static func merge(_ verdicts: [PairKey: Verdict], _ result: AnalysisResult) -> [MergedPair] {
         guard !verdicts.isEmpty else { return [] }
         var rows = [PairKey: MergedPair]()
         for m in result.allMatches {
@@ -98,19 +103,24 @@ public enum PairVerification {
 
     /// Verifies the union of every family's pairs of `result`, plus `extra` candidates (pairs
     /// within a looser radius; nil: there were too many of them).
+    /// `store`: verdicts of earlier runs are taken from it (by the two pictures' content
+    /// digests) and new ones kept in it, so a run on unchanged pictures decodes none of them.
+    /// `decoded` sees each preview decoded, for the report's thumbnails.
     public static func run(_ result: AnalysisResult, extra: [PairKey]? = [], limits: DecodeLimits = DecodeLimits(),
                            maxCandidates: Int = PairVerification.maxCandidates,
-                           maxImages: Int = PairVerification.maxImages) -> PairVerdicts {
+                           maxImages: Int = PairVerification.maxImages, store: HashStore? = nil,
+                           decoded: (@Sendable (ImageRef, DecodedImage) -> Void)? = nil) -> PairVerdicts {
         let start = Date()
         guard let extra else {
             return PairVerdicts(verdicts: [:], candidates: maxCandidates + 1,
-                                skipped: "verification skipped: the pairs within --candidate-radius exceed the bound of \(maxCandidates) candidates (lower the radius)")
+                                skipped: "verification skipped: the pairs within --candidate-radius exceed the bound of \(maxCandidates) candidates (lower the radius)",
+                                of: result)
         }
         // A pair explosion is refused before any set of its pairs is built.
         let raw = result.allMatches.reduce(0) { $0 + $1.pairs.count }
         guard raw <= maxCandidates * max(1, result.allMatches.count) else {
             return PairVerdicts(verdicts: [:], candidates: raw,
-                                skipped: "verification skipped: \(raw) raw pairs exceed the bound of \(maxCandidates) candidates (lower the thresholds)")
+                                skipped: "verification skipped: \(raw) raw pairs exceed the bound of \(maxCandidates) candidates (lower the thresholds)", of: result)
         }
         var keys = [PairKey]()
         var seen = Set<PairKey>()
@@ -118,7 +128,7 @@ public enum PairVerification {
         for key in extra where seen.insert(key).inserted { keys.append(key) }
         guard keys.count <= maxCandidates else {
             return PairVerdicts(verdicts: [:], candidates: keys.count,
-                                skipped: "verification skipped: \(keys.count) candidate pairs exceed the bound of \(maxCandidates) (lower the thresholds)")
+                                skipped: "verification skipped: \(keys.count) candidate pairs exceed the bound of \(maxCandidates) (lower the thresholds)", of: result)
         }
         var index = [ImageRef: Int]()
         var paths = [FileSource]()
@@ -133,10 +143,59 @@ public enum PairVerification {
         let candidates = keys.map { CandidatePair(a: id($0.first), b: id($0.second)) }
         guard paths.count <= maxImages else {
             return PairVerdicts(verdicts: [:], candidates: keys.count,
-                                skipped: "verification skipped: the \(keys.count) candidate pairs name \(paths.count) images, more than the bound of \(maxImages) (lower the thresholds)")
+                                skipped: "verification skipped: the \(keys.count) candidate pairs name \(paths.count) images, more than the bound of \(maxImages) (lower the thresholds)", of: result)
         }
-        let verdicts = Verifier(limits: limits).verify(candidates: candidates, files: paths)
-        return PairVerdicts(verdicts: Dictionary(uniqueKeysWithValues: zip(keys, verdicts)), candidates: keys.count,
-                            seconds: Date().timeIntervalSince(start))
+        let refs = index.sorted { $0.value < $1.value }.map(\.key)
+        // Verdicts of earlier runs on the same pair of pictures; only the others are verified.
+        let cacheKeys = keys.map { key -> String? in
+            guard let a = result.datasets[key.first.dataset].digest(of: key.first.key),
+                  let b = result.datasets[key.second.dataset].digest(of: key.second.key) else { return nil }
+            return VerdictCache.key(a, b)
+        }
+        var verdicts = cacheKeys.map { key in key.flatMap { store?.cachedVerdict($0) } }
+        let todo = verdicts.indices.filter { verdicts[$0] == nil }
+        let onDecoded: (@Sendable (Int, DecodedImage) -> Void)? = decoded.map { keep in { @Sendable i, image in keep(refs[i], image) } }
+        let fresh = Verifier(limits: limits).verify(candidates: todo.map { candidates[$0] }, files: paths, decoded: onDecoded)
+        var made = [(key: String, bytes: [UInt8])]()
+        for (i, verdict) in zip(todo, fresh) {
+            verdicts[i] = verdict
+            // A decode failure is not kept: its message names the file, and the file may be fixed.
+            if let key = cacheKeys[i], verdict.error == nil { made.append((key, VerdictCache.encode(verdict))) }
+        }
+        if let store, !made.isEmpty { try? store.storeArtifacts(made) }
+        return PairVerdicts(verdicts: Dictionary(uniqueKeysWithValues: zip(keys, verdicts.map { $0! })), candidates: keys.count,
+                            seconds: Date().timeIntervalSince(start), of: result)
+    }
+}
+
+/// Verdicts kept in the store's artifact table between runs. The key names both pictures by
+/// content digest, in the pair's order, and the verdict arithmetic's revision, so a kept verdict
+/// is never stale: other pictures or other arithmetic mean another key. A cache that fails to
+/// read or write only costs time (the pair is verified again).
+enum VerdictCache {
+    static func key(_ a: ContentDigest, _ b: ContentDigest) -> String {
+        "verdict-v\(Verifier.revision)-\(a.hex)-\(b.hex)"
+    }
+
+    /// verified (1 byte), similarity and worst region (IEEE bits, little-endian), the reason's name.
+    static func encode(_ v: Verdict) -> [UInt8] {
+        var bytes: [UInt8] = [v.verified ? 1 : 0]
+        for x in [v.similarity, v.worstRegion] { withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes += $0 } }
+        return bytes + Array(v.reason.rawValue.utf8)
+    }
+
+    static func decode(_ bytes: [UInt8]) -> Verdict? {
+        guard bytes.count > 17, bytes[0] <= 1,
+              let reason = VerdictReason(rawValue: String(decoding: bytes[17...], as: UTF8.self)) else { return nil }
+        func double(_ at: Int) -> Double {
+            Double(bitPattern: bytes[at..<(at + 8)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        }
+        return Verdict(verified: bytes[0] == 1, similarity: double(1), worstRegion: double(9), reason: reason)
+    }
+}
+
+extension HashStore {
+    func cachedVerdict(_ key: String) -> Verdict? {
+        ((try? artifact(key)) ?? nil).flatMap(VerdictCache.decode)
     }
 }

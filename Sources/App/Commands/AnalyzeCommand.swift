@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import HashKit
 import Analysis
-import HashStore
-import Report
 
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,15 +61,13 @@ struct AnalyzeCommand: ParsableCommand {
         let store = try storeOptions.open()
         defer { try? store.close() }
         let engines = try Runtime.engines(engineOptions, logger: logger)
+        let limits = Runtime.limits(engineOptions)
         let pipeline = Runtime.pipeline(engineOptions, engines)
         let indexer = DatasetIndexer(store: store, pipeline: pipeline)
-        var options = try matching.matchOptions()
-        options.families = HashFamily.all.filter(engines.engine.families.contains)
-        let analyzer = Analyzer(indexer: indexer, matcher: engines.matcher, device: engines.description, options: options)
-        var result = try analyzer.run(specs)
+        let run = try matching.analysisRun(matcher: engines.matcher, device: engines.description,
+                                           families: HashFamily.all.filter(engines.engine.families.contains), limits: limits, logger: logger)
+        let result = try run.run(.folders(specs, indexer), to: out)
         if let failure = pipeline.engineFailure { logger.warning("\(engines.description.name) failed, CPU fallback used: \(failure)") }
-        try AnalysisOutput.write(&result, to: out, matching: matching, matcher: engines.matcher, limits: Runtime.limits(engineOptions), store: store,
-                                 logger: logger)
-        FileHandle.standardError.write(Data(AnalysisOutput.summary(result, out: out).utf8))
+        FileHandle.standardError.write(Data(result.summary(out: out).utf8))
     }
 }

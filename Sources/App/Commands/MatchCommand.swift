@@ -2,6 +2,7 @@ import ArgumentParser
 import Analysis
 import Foundation
 import HashKit
+import Engines
 import HashStore
 
 struct MatchCommand: ParsableCommand {
@@ -18,6 +19,8 @@ struct MatchCommand: ParsableCommand {
 
     @Option(name: .long, help: "auto, cpu, opencl or opencl:N: the device that matches.")
     var device: String = "auto"
+
+    @OptionGroup var decodeLimits: DecodeLimitOptions
 
     @Option(name: .long, help: ArgumentHelp("The hash store, for store:DATASET sources and the report's cache (default: the analyze default).",
                                             valueName: "path"))
@@ -72,42 +75,28 @@ struct MatchCommand: ParsableCommand {
 
     func run() throws {
         let logger = Runtime.logger()
-        let start = Date()
-        let groups = try Self.parse(datasets)
-        // The store is opened only when a source or the report needs it, and never created by
-        // a store: source that names a missing file.
-        var opened: HashStore?
-        func openStore() throws -> HashStore {
-            if let opened { return opened }
+        let folders = try imageFolders()
+        let sources = try Self.parse(datasets).map { group in
+            HashDataset(name: group.name, sources: group.sources, images: folders.last(where: { $0.0 == group.name })?.1)
+        }
+        // The store is opened only when a source needs it, and never created by a store: source
+        // that names a missing file.
+        let opener = StoreOpener { [store] in
             let options = try StoreOptions.parse(store.map { ["--store", $0] } ?? [])
             if let path = options.path, !FileManager.default.fileExists(atPath: path) {
                 throw HashFileError(path: path, reason: "no hash store here (give --store PATH of the store `analyze --store` wrote)")
             }
-            let s = try options.open()
-            opened = s
-            return s
+            return try options.open()
         }
-        let options = try matching.matchOptions()
-        var loaded = [DatasetResult]()
-        for g in groups {
-            do {
-                var dataset = try HashSources.load(name: g.name, sources: g.sources, families: options.families, store: openStore)
-                if let folder = try imageFolders().last(where: { $0.0 == g.name })?.1 { dataset.spec.path = folder }
-                loaded.append(dataset)
-            } catch let error as HashFileError {
-                FileHandle.standardError.write(Data("crosshash: dataset '\(g.name)': \(error)\n".utf8))
-                throw ExitCode(2)
-            }
+        let (matcher, description) = try EngineSelection.matcher(DeviceChoice(parsing: device)) { logger.warning("\($0)") }
+        let run = try matching.analysisRun(matcher: matcher, device: description, limits: decodeLimits.limits, logger: logger)
+        let result: AnalysisResult
+        do {
+            result = try run.run(.hashes(sources, opener), to: out)
+        } catch let error as DatasetLoadError {
+            FileHandle.standardError.write(Data("crosshash: \(error)\n".utf8))
+            throw ExitCode(2)
         }
-        let engines = try Runtime.engines(EngineOptions.parse(["--device", device]), logger: logger)
-        let matchStart = Date()
-        let matches = try CrossDatasetMatch.run(loaded, options: options, matcher: engines.matcher)
-        var timings = StageTimings()
-        timings.scan = matchStart.timeIntervalSince(start)
-        timings.match = Date().timeIntervalSince(matchStart)
-        timings.total = Date().timeIntervalSince(start)
-        var result = AnalysisResult(datasets: loaded, matches: matches, device: engines.description, timings: timings)
-        try AnalysisOutput.write(&result, to: out, matching: matching, matcher: engines.matcher, limits: DecodeLimits(), store: opened, logger: logger)
-        FileHandle.standardError.write(Data(AnalysisOutput.summary(result, out: out).utf8))
+        FileHandle.standardError.write(Data(result.summary(out: out).utf8))
     }
 }

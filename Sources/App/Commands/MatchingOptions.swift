@@ -1,6 +1,8 @@
 import ArgumentParser
 import Analysis
 import HashKit
+import Logging
+import Report
 
 /// Thresholds and output bounds, shared by `analyze` and `match` (same options, same outputs).
 struct MatchingOptions: ParsableArguments {
@@ -27,7 +29,7 @@ struct MatchingOptions: ParsableArguments {
     var candidateRadius: [String] = []
 
     @Option(name: .long, help: "At most this many pairs per hash in the reports (the JSON holds all).")
-    var maxReportPairs: Int = 500
+    var maxReportPairs: Int = ReportWriter.defaultMaxReportPairs
 
     @Option(name: .long, help: ArgumentHelp(
         "Keep at most this many pairs per hash (a safety cap for collections full of blank images); past it the JSON, report and summary say \"truncated\".",
@@ -79,5 +81,25 @@ struct MatchingOptions: ParsableArguments {
             thresholds[family.id] = n
         }
         return MatchOptions(families: HashFamily.all, thresholds: thresholds, within: within, maxPairs: maxPairs)
+    }
+
+    /// The analysis run these options ask for, on `matcher` (whose device the manifest names),
+    /// with `families` matched (those the hashing engine computes; all for hashes loaded from files).
+    func analysisRun(matcher: Matcher, device: EngineDescription, families: [HashFamily] = HashFamily.all,
+                     limits: DecodeLimits, logger: Logger) throws -> AnalysisRun {
+        var options = try matchOptions()
+        options.families = families
+        let maxReportPairs = maxReportPairs
+        // Verification decodes the candidate pictures; the thumbnails are shrunk from those.
+        let thumbnails = ThumbnailPixels()
+        return AnalysisRun(
+            matcher: matcher, device: device, options: options,
+            verification: verify ? AnalysisRun.VerificationSettings(radii: try candidateRadii()) : nil,
+            limits: limits, version: CrossHash.version,
+            report: { result, out, store in
+                try ReportWriter(maxReportPairs: maxReportPairs, limits: limits,
+                                 cache: store.map { StoreArtifactCache(store: $0) }, pixels: thumbnails).write(result, to: out)
+            },
+            warn: { logger.warning("\($0)") }, previews: { thumbnails.keep($0, $1) })
     }
 }

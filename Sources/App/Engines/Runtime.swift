@@ -22,7 +22,7 @@ enum Runtime {
     }
 
     static func limits(_ options: EngineOptions) -> DecodeLimits {
-        DecodeLimits(maxPixels: options.maxPixels, maxFileBytes: options.maxFileBytes)
+        options.decodeLimits.limits
     }
 
     static func decoder(_ options: EngineOptions) -> ImageDecoder {
@@ -35,6 +35,6 @@ enum Runtime {
     }
 
     static func engines(_ options: EngineOptions, logger: Logger) throws -> EngineSet {
-        try EngineSelection.make(device: options.device) { logger.warning("\($0)") }
+        try EngineSelection.make(device: options.device.device) { logger.warning("\($0)") }
     }
 }
