@@ -52,7 +52,7 @@ final class DecoderMemoryTests: XCTestCase {
 
         let tiny = dir + "/tiny.png"
         try Data(try Picture(width: 4, height: 4).png(zlib)).write(to: URL(fileURLWithPath: tiny))
-        let base = try Self.spawnMeasured(["hash", "--device", "cpu", "--json", tiny], out: dir + "/tiny.json")
+        let base = try ProcStatus.spawnMeasured(["hash", "--device", "cpu", "--json", tiny], out: dir + "/tiny.json")
         XCTAssertEqual(base.status, 0)
         let budget = 4 * w * h + 100_000_000
 
@@ -60,7 +60,7 @@ final class DecoderMemoryTests: XCTestCase {
         for file in files {
             let path = dir + "/" + file.name
             try Data(file.bytes).write(to: URL(fileURLWithPath: path))
-            let run = try Self.spawnMeasured(["hash", "--device", "cpu", "--json", path],
+            let run = try ProcStatus.spawnMeasured(["hash", "--device", "cpu", "--json", path],
                                                                out: path + ".json")
             try? FileManager.default.removeItem(atPath: path)
             XCTAssertEqual(run.status, 0, "crosshash hash \(file.name)")
@@ -97,9 +97,9 @@ final class DecoderMemoryTests: XCTestCase {
         try Data(try Picture(width: 4, height: 4).png(zlib)).write(to: URL(fileURLWithPath: tiny))
         try Data(try picture.png(zlib)).write(to: URL(fileURLWithPath: png))
         try Data(lossless).write(to: URL(fileURLWithPath: path))
-        let base = try Self.spawnMeasured(["hash", "--device", "cpu", "--json", tiny], out: dir + "/tiny.json")
-        let reference = try Self.spawnMeasured(["hash", "--device", "cpu", "--json", png], out: png + ".json")
-        let run = try Self.spawnMeasured(["hash", "--device", "cpu", "--json", path], out: path + ".json")
+        let base = try ProcStatus.spawnMeasured(["hash", "--device", "cpu", "--json", tiny], out: dir + "/tiny.json")
+        let reference = try ProcStatus.spawnMeasured(["hash", "--device", "cpu", "--json", png], out: png + ".json")
+        let run = try ProcStatus.spawnMeasured(["hash", "--device", "cpu", "--json", path], out: path + ".json")
         XCTAssertEqual([base.status, reference.status, run.status], [0, 0, 0])
         let expected = try ThinImageEndToEndTests.hashes(Data(contentsOf: URL(fileURLWithPath: png + ".json")))
         let got = try ThinImageEndToEndTests.hashes(Data(contentsOf: URL(fileURLWithPath: path + ".json")))
@@ -108,37 +108,6 @@ final class DecoderMemoryTests: XCTestCase {
         if checksMemory {
             XCTAssertLessThanOrEqual(run.peakBytes - base.peakBytes, header.decodeBytesPerPixel * 2048 * 2048 + 100_000_000)
         }
-    }
-}
-
-extension DecoderMemoryTests {
-    /// Runs crosshash with stdout to `out`; returns its exit status and the peak resident memory
-    /// of its own address space (VmHWM, which starts afresh at exec), read every 2 ms until it
-    /// exits. The peak comes while decoding and hashing, well before the process ends.
-    static func spawnMeasured(_ args: [String], out: String) throws -> (status: Int32, peakBytes: Int) {
-        let argv = [try E2E.binary()] + args
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { for p in cArgs { free(p) } }
-        var env = ProcessInfo.processInfo.environment
-        env["XDG_CACHE_HOME"] = E2E.cacheHome
-        var cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in cEnv { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, &cEnv)
-        guard rc == 0 else { throw NSError(domain: "spawn", code: Int(rc)) }
-        var status: Int32 = 0, peak = 0
-        while true {
-            let done = waitpid(pid, &status, WNOHANG)
-            if done == pid || (done < 0 && errno != EINTR) { break }
-            peak = max(peak, ProcStatus.peak(pid))
-            usleep(2000)
-        }
-        return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), peak)
     }
 }
 

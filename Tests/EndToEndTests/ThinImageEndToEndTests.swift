@@ -35,8 +35,8 @@ final class ThinImageEndToEndTests: XCTestCase {
         try Self.writeGreyPNG(thin, width: width, height: height)
 
         // CLI: the child's own peak (wait4 rusage), above the peak for a tiny image.
-        let base = try Self.spawnMeasured(["hash", "--device", "cpu", "--json", tiny], out: dir + "/tiny.json")
-        let run = try Self.spawnMeasured(["hash", "--device", "cpu", "--json", thin], out: dir + "/thin.json")
+        let base = try ProcStatus.spawnMeasured(["hash", "--device", "cpu", "--json", tiny], out: dir + "/tiny.json")
+        let run = try ProcStatus.spawnMeasured(["hash", "--device", "cpu", "--json", thin], out: dir + "/thin.json")
         XCTAssertEqual(base.status, 0)
         XCTAssertEqual(run.status, 0, "crosshash hash on a \(width)x\(height) image")
         let cli = try Self.hashes(Data(contentsOf: URL(fileURLWithPath: dir + "/thin.json")))
@@ -79,30 +79,6 @@ final class ThinImageEndToEndTests: XCTestCase {
         guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
               let p = o["phash"] as? String, let b = o["blockmean"] as? String else { return nil }
         return (p, b)
-    }
-
-    /// Runs the crosshash binary with stdout to `out`; returns its exit status and its own peak
-    /// resident memory (wait4's rusage of that child only).
-    static func spawnMeasured(_ args: [String], out: String) throws -> (status: Int32, peakBytes: Int) {
-        let argv = [try E2E.binary()] + args
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { for p in cArgs { free(p) } }
-        var env = ProcessInfo.processInfo.environment
-        env["XDG_CACHE_HOME"] = E2E.cacheHome
-        var cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in cEnv { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, &cEnv)
-        guard rc == 0 else { throw NSError(domain: "spawn", code: Int(rc)) }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), usage.ru_maxrss * 1024)
     }
 
     /// A grey 8-bit PNG whose samples change every few thousand pixels (so its hashes are not

@@ -62,23 +62,23 @@ struct BenchCommand: ParsableCommand {
         let entries = try DatasetScanner.scan(root: path).filter { $0.problem == nil }
         guard !entries.isEmpty else { throw ValidationError("\(path) holds no files") }
         let paths = entries.map(\.path)
-        var options = try EngineOptions.parse([])
-        options.threads = threads
+        // bench measures at the default decode limits (it has no limit options).
+        let decoder = ImageDecoder()
         let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
 
         // Decode alone, on all cores: the floor any hashing pipeline is measured against.
-        let decodeOnly = HashPipeline(engine: NullEngine(), mode: .inline, decoder: Runtime.decoder(options), workers: workers)
+        let decodeOnly = HashPipeline(engine: NullEngine(), mode: .inline, decoder: decoder, workers: workers)
         let t0 = Date()
         let decodeOutcomes = decodeOnly.run(paths: paths)
         let decodeSeconds = Date().timeIntervalSince(t0)
         let decoded = decodeOutcomes.filter { if case .hashed = $0 { return true } else { return false } }.count
         let megapixels = decodeOnly.stats.megapixels
 
-        let sample = loadSample(paths, options)
+        let sample = loadSample(paths, decoder)
         var rows = [Row]()
         for name in devices.isEmpty ? ["cpu"] : devices {
             let engines = EngineSelection.make(try DeviceChoice(parsing: name)) { logger.warning("\($0)") }
-            let pipeline = Runtime.pipeline(options, engines)
+            let pipeline = HashPipeline(engines: engines, decoder: decoder, workers: workers)
             let t1 = Date()
             _ = pipeline.run(paths: paths)
             let endToEnd = Date().timeIntervalSince(t1)
@@ -166,8 +166,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// Decoded images kept in memory, so the engine alone can be timed.
-    func loadSample(_ paths: [[UInt8]], _ options: EngineOptions) -> [DecodedImage] {
-        let decode = Runtime.decoder(options)
+    func loadSample(_ paths: [[UInt8]], _ decode: ImageDecoder) -> [DecodedImage] {
         var images = [DecodedImage]()
         var pixels = 0
         for p in paths {

@@ -82,11 +82,11 @@ struct MatchCommand: ParsableCommand {
         // The store is opened only when a source needs it, and never created by a store: source
         // that names a missing file.
         let opener = StoreOpener { [store] in
-            let options = try StoreOptions.parse(store.map { ["--store", $0] } ?? [])
-            if let path = options.path, !FileManager.default.fileExists(atPath: path) {
+            let path = StoreOptions.path(store: store)
+            if let path, !FileManager.default.fileExists(atPath: path) {
                 throw HashFileError(path: path, reason: "no hash store here (give --store PATH of the store `analyze --store` wrote)")
             }
-            return try options.open()
+            return try StoreOptions.open(path: path)
         }
         let (matcher, description) = try EngineSelection.matcher(DeviceChoice(parsing: device)) { logger.warning("\($0)") }
         let run = try matching.analysisRun(matcher: matcher, device: description, limits: decodeLimits.limits, logger: logger)

@@ -18,10 +18,14 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The store file this run uses, nil with --no-store.
-    var path: String? {
+    var path: String? { Self.path(store: store, noStore: noStore) }
+
+    /// The store file of `--store` (nil: the default one), nil with `--no-store`; also for a
+    /// command with its own `--store` option (match).
+    static func path(store: String?, noStore: Bool = false) -> String? {
         if noStore { return nil }
         if let store { return store }
-        return Self.defaultPath(ProcessInfo.processInfo.environment)
+        return defaultPath(ProcessInfo.processInfo.environment)
     }
 
     static func defaultPath(_ env: [String: String]) -> String {
@@ -32,7 +36,10 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store, or says on stderr what is wrong with the file and exits with status 2:
     /// a store that cannot be used must stop the run before any work, and is never overwritten.
-    func open() throws -> HashStore {
+    func open() throws -> HashStore { try Self.open(path: path) }
+
+    /// Opens the store at `path` (nil: a private store in memory), as `open()` does.
+    static func open(path: String?) throws -> HashStore {
         do {
             if let path { return try HashStore(path: path) }
             return try HashStore(inMemory: ())
