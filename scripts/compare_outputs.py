@@ -243,6 +243,7 @@ def main():
     ap.add_argument("old"); ap.add_argument("new"); ap.add_argument("corpus")
     ap.add_argument("--work", default="/tmp/crosshash-compare")
     ap.add_argument("--reuse-old", action="store_true", help="keep the old binary's two runs from an earlier call with the same --work")
+    ap.add_argument("--mask", action="append", default=[], help="a JSON key allowed to differ everywhere (an intended change, e.g. the store's size)")
     ap.add_argument("--allow", action="append", default=[], help="relative file paths allowed to differ (an intended change)")
     args = ap.parse_args()
     corpus = os.path.abspath(args.corpus)
@@ -256,7 +257,7 @@ def main():
             continue
         print(f"running {tag} ({binary}) ...", file=sys.stderr)
         scenario(os.path.abspath(binary), corpus, names, f"{w}/{tag}")
-    mask = learn_mask(f"{w}/old", f"{w}/old2")
+    mask = learn_mask(f"{w}/old", f"{w}/old2") | set(args.mask)
     n, same_binary = compare(f"{w}/old", f"{w}/old2", mask, ("old", "old2"))
     print(f"masked fields (vary between two runs of the old binary): {', '.join(sorted(mask))}")
     if same_binary:
