@@ -13,7 +13,6 @@ source "$(dirname "$0")/bench_common.sh"
 bench_setup "${1:?usage: bench_analysis.sh CORPUS [RUNS] [REFERENCE_PY]}"
 runs=${2:-5}
 ref=${3:-$here/../shared/bench/reference.py}
-[ -f "$ref" ] || ref=/work/shared/bench/reference.py
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
