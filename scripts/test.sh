@@ -32,7 +32,8 @@ step "swift test"
 run_swift_tests /tmp/crosshash-swift-test.log
 
 if [ "${CROSSHASH_ASAN:-1}" != 0 ]; then
-  # The whole suite again with AddressSanitizer (Swift and C targets, the end-to-end binary too).
+  # The whole suite again with AddressSanitizer (Swift and C targets, the end-to-end binary too),
+  # less the load tests (TestEnvironment.underAddressSanitizer: memory figures mean nothing here).
   # Leak detection is off: PoCL's LLVM keeps allocations alive until exit by design.
   step "swift test under AddressSanitizer"
   export ASAN_OPTIONS=detect_leaks=0

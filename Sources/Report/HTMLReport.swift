@@ -134,15 +134,18 @@ enum HTMLReport {
     /// HTML parser puts <svg> and xlink:href into their namespaces by itself), and ids made
     /// unique per chart, since ids are page-wide and every cairo SVG names its glyphs alike.
     static func inlineSVG(_ svg: String, idPrefix: String) -> String {
-        guard let start = svg.range(of: "<svg") else { return "<p class=\"note\">(chart missing)</p>" }
-        var s = String(svg[start.lowerBound...])
+        var s = Array(svg.utf8)
+        guard let start = Text.firstIndex(of: Array("<svg".utf8), in: s) else { return "<p class=\"note\">(chart missing)</p>" }
+        s.removeFirst(start)
         for attr in [" xmlns=\"http://www.w3.org/2000/svg\"", " xmlns:xlink=\"http://www.w3.org/1999/xlink\""] {
-            s = s.replacingOccurrences(of: attr, with: "")
+            s = Text.replacing(attr, with: "", in: s)
         }
-        s = s.replacingOccurrences(of: "id=\"", with: "id=\"\(idPrefix)")
-        s = s.replacingOccurrences(of: "href=\"#", with: "href=\"#\(idPrefix)")
-        s = s.replacingOccurrences(of: "url(#", with: "url(#\(idPrefix)")
-        return s.trimmingCharacters(in: .whitespacesAndNewlines)
+        s = Text.replacing("id=\"", with: "id=\"\(idPrefix)", in: s)
+        s = Text.replacing("href=\"#", with: "href=\"#\(idPrefix)", in: s)
+        s = Text.replacing("url(#", with: "url(#\(idPrefix)", in: s)
+        // cairo's SVG is ASCII and ends in a newline.
+        while let last = s.last, last == 0x20 || (0x09...0x0D).contains(last) { s.removeLast() }
+        return String(decoding: s, as: UTF8.self)
     }
 
     static let css = """

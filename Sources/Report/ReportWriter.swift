@@ -37,27 +37,28 @@ public struct ReportWriter: Sendable {
     public func write(_ result: AnalysisResult, to outDir: String) throws -> Written {
         try AtomicFile.makeFolder(outDir)
         let data = ReportData(result, maxReportPairs: maxReportPairs)
-        var svgs = [String: String]()
-        let figures = CachedFigure(cache: cache)
+        // Every chart, drawn on all cores: each is a cairo surface of its own.
+        var charts: [(file: String, key: String, render: (String, String) throws -> Void)] = []
         for v in data.views {
-            let venn = "\(v.prefix)_venn_diagram", hist = "\(v.prefix)_distance_histogram"
             let vennTitle = data.names.count <= 3
                 ? "\(v.name): overlap of the datasets (threshold \(v.result.threshold))"
                 : "\(v.name): groups per combination of datasets (threshold \(v.result.threshold))"
             let vennChart = VennChart(title: vennTitle, names: data.names, overlap: v.overlap)
-            svgs[venn + ".svg"] = try figures.write(key: vennChart.cacheKey, png: "\(outDir)/\(venn).png",
-                                                    svg: "\(outDir)/\(venn).svg", draw: vennChart.render)
+            charts.append(("\(v.prefix)_venn_diagram", vennChart.cacheKey, vennChart.render))
             let histChart = HistogramChart(title: "\(v.family.id): each image's nearest distance to another dataset", stats: v.nearest)
-            svgs[hist + ".svg"] = try figures.write(key: histChart.cacheKey, png: "\(outDir)/\(hist).png",
-                                                    svg: "\(outDir)/\(hist).svg", draw: histChart.render)
+            charts.append(("\(v.prefix)_distance_histogram", histChart.cacheKey, histChart.render))
         }
         if let overlap = data.verifiedOverlap {
-            let venn = "verified_venn_diagram"
             let chart = VennChart(title: data.names.count <= 3 ? "Verified copies: overlap of the datasets" : "Verified copies: groups per combination of datasets",
                                   names: data.names, overlap: overlap)
-            svgs[venn + ".svg"] = try figures.write(key: chart.cacheKey, png: "\(outDir)/\(venn).png",
-                                                    svg: "\(outDir)/\(venn).svg", draw: chart.render)
+            charts.append(("verified_venn_diagram", chart.cacheKey, chart.render))
         }
+        let figures = CachedFigure(cache: cache)
+        let drawn = ParallelMap.map(charts) { chart in
+            Result { try figures.write(key: chart.key, png: "\(outDir)/\(chart.file).png", svg: "\(outDir)/\(chart.file).svg", draw: chart.render) }
+        }
+        var svgs = [String: String]()
+        for (chart, svg) in zip(charts, drawn) { svgs[chart.file + ".svg"] = try svg.get() }
         let thumbnails = ThumbnailWriter(decoder: ImageDecoder(limits: limits), cache: cache, pixels: pixels)
         let placeholders = try thumbnails.write(data.thumbnails, datasets: result.datasets, to: outDir + "/examples")
         try AtomicFile.write(MarkdownReport.render(data), to: outDir + "/REPORT.md")

@@ -1,6 +1,33 @@
 /// Escaping and number formatting for the human outputs. Everything a user controls (dataset
 /// names, file names) passes through here before it lands in Markdown or HTML.
 enum Text {
+    /// Where `pattern` first occurs in `bytes`, or nil.
+    static func firstIndex(of pattern: [UInt8], in bytes: [UInt8], from start: Int = 0) -> Int? {
+        guard let first = pattern.first, bytes.count >= pattern.count else { return nil }
+        var i = start
+        while i <= bytes.count - pattern.count {
+            if bytes[i] == first && bytes[i ..< i + pattern.count].elementsEqual(pattern) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Every occurrence of `pattern` replaced, left to right, on UTF-8 bytes (charts inlined into
+    /// report.html are 100 KB each; Foundation's replacingOccurrences took most of the report's time).
+    static func replacing(_ pattern: String, with replacement: String, in bytes: [UInt8]) -> [UInt8] {
+        let pattern = Array(pattern.utf8), replacement = Array(replacement.utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
+        var copied = 0
+        while let i = firstIndex(of: pattern, in: bytes, from: copied) {
+            out += bytes[copied ..< i]
+            out += replacement
+            copied = i + pattern.count
+        }
+        out += bytes[copied...]
+        return out
+    }
+
     /// Text for an HTML element body or a double- or single-quoted attribute value.
     static func html(_ s: String) -> String {
         var out = ""

@@ -1,4 +1,3 @@
-import Dispatch
 import HashKit
 
 /// Two images to re-check, as indices into the image list given to `Verifier.verify`.
@@ -77,19 +76,5 @@ public struct Verifier: Sendable {
                 return Verdict(verified: false, similarity: 0, worstRegion: 0, reason: .different, error: "not decoded")
             }
         }
-    }
-}
-
-/// `map` over all cores (DispatchQueue.concurrentPerform), results in input order.
-enum ParallelMap {
-    static func map<T, R>(_ items: [T], _ body: (T) -> R) -> [R] {
-        guard !items.isEmpty else { return [] }
-        let out = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
-        out.initialize(repeating: nil)
-        defer { out.deinitialize(); out.deallocate() }
-        items.withUnsafeBufferPointer { input in
-            DispatchQueue.concurrentPerform(iterations: items.count) { i in out[i] = body(input[i]) }
-        }
-        return out.map { $0! }
     }
 }

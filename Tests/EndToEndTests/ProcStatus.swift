@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,7 @@ import Glibc
 /// service tests assert. Memory figures are asserted in the plain pass only: under
 /// AddressSanitizer (ASAN_OPTIONS set) resident memory says nothing about the product.
 enum ProcStatus {
-    static var underASan: Bool { ProcessInfo.processInfo.environment["ASAN_OPTIONS"] != nil }
+    static var underASan: Bool { TestEnvironment.underAddressSanitizer }
 
     /// A field of /proc/PID/status in bytes (kB there), 0 when unreadable.
     static func field(_ pid: Int32, _ name: String) -> Int {

@@ -17,6 +17,11 @@ enum E2E {
         throw XCTSkip("crosshash binary not found next to the tests (\(here.path)); set CROSSHASH_BIN")
     }
 
+    /// Skips a load test in the AddressSanitizer pass (see `TestEnvironment`); the plain pass runs it.
+    static func skipLoadTestUnderASan() throws {
+        if TestEnvironment.underAddressSanitizer { throw XCTSkip("a load test: the plain pass runs it") }
+    }
+
     struct Run {
         var status: Int32
         var stdout: Data
