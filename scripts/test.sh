@@ -6,7 +6,8 @@
 #      reference tools, 100% identical required; then the same on the generated GIF/BMP/TIFF/WebP
 #      corpus (scripts/format_parity.sh: >= 99%, every intact file identical);
 #   3. the Dask recipe (scripts/distributed) on a LocalCluster: output equal to one machine's;
-#   4. the service's HTTP API fuzzed by schemathesis from its OpenAPI document (bounded in time);
+#   4. the service's HTTP API fuzzed by schemathesis from its OpenAPI document (bounded in time),
+#      then the Python client generated from that document (scripts/python_client.sh);
 #   5. a bounded libFuzzer run over the decoders (CROSSHASH_FUZZ_SECONDS, default 60; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,9 @@ python3 scripts/distributed/test_dask_hash.py .build/debug/crosshash
 
 step "the service's API fuzzed from its OpenAPI document (schemathesis)"
 CROSSHASH_BIN=.build/debug/crosshash bash scripts/schemathesis.sh
+
+step "the generated Python client, up to date and against a real server (clients/python)"
+CROSSHASH_BIN=.build/debug/crosshash bash scripts/python_client.sh
 
 if [ -x scripts/fuzz.sh ] && [ "${CROSSHASH_FUZZ_SECONDS:-60}" != 0 ]; then
   step "fuzzing the decoders for ${CROSSHASH_FUZZ_SECONDS:-60} s"

@@ -694,9 +694,9 @@ final class ServiceEndToEndTests: XCTestCase {
         XCTAssertTrue((doc["openapi"] as? String ?? "").hasPrefix("3.1"), "\(doc["openapi"] ?? "none")")
         let paths = doc["paths"] as? [String: [String: Any]] ?? [:]
         let routes: [(String, [String])] = [
-            ("/v1/hash", ["post"]), ("/v1/datasets", ["get"]), ("/v1/datasets/{name}", ["get", "put", "delete"]),
-            ("/v1/datasets/{name}/images", ["post"]), ("/v1/datasets/{name}/scan", ["post"]), ("/v1/jobs/{id}", ["get"]),
-            ("/v1/query", ["post"]), ("/v1/cross-duplicates", ["get"]), ("/healthz", ["get"]), ("/readyz", ["get"]),
+            ("/v1/hash", ["post"]), ("/v1/hash/raw", ["post"]), ("/v1/datasets", ["get"]), ("/v1/datasets/{name}", ["get", "put", "delete"]),
+            ("/v1/datasets/{name}/images", ["post"]), ("/v1/datasets/{name}/images/upload", ["post"]), ("/v1/datasets/{name}/scan", ["post"]),
+            ("/v1/jobs/{id}", ["get"]), ("/v1/query", ["post"]), ("/v1/query/upload", ["post"]), ("/v1/cross-duplicates", ["get"]), ("/healthz", ["get"]), ("/readyz", ["get"]),
             ("/metrics", ["get"]), ("/openapi.json", ["get"]),
         ]
         for (path, methods) in routes {

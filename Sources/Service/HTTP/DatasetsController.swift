@@ -15,6 +15,8 @@ struct DatasetsController: ServiceController {
         group.put("datasets/:name", use: put)
         group.delete("datasets/:name", use: delete)
         group.post("datasets/:name/images", use: addImages)
+        // The multipart form documented as its own operation (see HashController).
+        group.post("datasets/:name/images/upload", use: addImages)
         group.post("datasets/:name/scan", use: scan)
         group.get("jobs/:id", use: job)
     }

@@ -3,12 +3,15 @@ import Hummingbird
 
 /// `POST /v1/hash`: hashes images without storing them. A raw body is one image (named by
 /// `?name=`); multipart/form-data carries several, each answered in its own entry.
+/// `POST /v1/hash/raw` is the same handler: the OpenAPI document gives each request content type
+/// its own operation, as client generators need one per operation.
 struct HashController: ServiceController {
     let backend: ServiceBackend
     let reader: RequestReader
 
     func addRoutes(to group: ServiceRouteGroup) {
         group.post("hash", use: hash)
+        group.post("hash/raw", use: hash)
     }
 
     @Sendable func hash(_ request: Request, context: ServiceRequestContext) async throws -> Response {

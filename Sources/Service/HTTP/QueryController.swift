@@ -7,12 +7,14 @@ import NIOCore
 
 /// `POST /v1/query`: the stored images within the thresholds of each query. Queries are hashes
 /// (JSON) or images (multipart/form-data, hashed here, with an optional `options` part).
+/// `POST /v1/query/upload` is the same handler, documented as the multipart form (see HashController).
 struct QueryController: ServiceController {
     let backend: ServiceBackend
     let reader: RequestReader
 
     func addRoutes(to group: ServiceRouteGroup) {
         group.post("query", use: query)
+        group.post("query/upload", use: query)
     }
 
     @Sendable func query(_ request: Request, context: ServiceRequestContext) async throws -> Response {

@@ -1,0 +1,75 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .cross_duplicates import CrossDuplicates
+from .cross_duplicates_algorithm import CrossDuplicatesAlgorithm
+from .cross_duplicates_bits import CrossDuplicatesBits
+from .cross_duplicates_family import CrossDuplicatesFamily
+from .dataset import Dataset
+from .dataset_detail import DatasetDetail
+from .dataset_list import DatasetList
+from .dataset_problem import DatasetProblem
+from .dataset_put import DatasetPut
+from .distances import Distances
+from .file_entry import FileEntry
+from .hash_entry import HashEntry
+from .hash_item import HashItem
+from .hash_response import HashResponse
+from .health import Health
+from .image_parts import ImageParts
+from .image_ref import ImageRef
+from .items_upload import ItemsUpload
+from .job import Job
+from .job_accepted import JobAccepted
+from .job_state import JobState
+from .match import Match
+from .openapi_response_200 import OpenapiResponse200
+from .pair import Pair
+from .problem import Problem
+from .query import Query
+from .query_options import QueryOptions
+from .query_parts import QueryParts
+from .query_request import QueryRequest
+from .query_response import QueryResponse
+from .query_result import QueryResult
+from .ready import Ready
+from .ready_device import ReadyDevice
+from .thresholds import Thresholds
+from .upload_response import UploadResponse
+
+__all__ = (
+    "CrossDuplicates",
+    "CrossDuplicatesAlgorithm",
+    "CrossDuplicatesBits",
+    "CrossDuplicatesFamily",
+    "Dataset",
+    "DatasetDetail",
+    "DatasetList",
+    "DatasetProblem",
+    "DatasetPut",
+    "Distances",
+    "FileEntry",
+    "HashEntry",
+    "HashItem",
+    "HashResponse",
+    "Health",
+    "ImageParts",
+    "ImageRef",
+    "ItemsUpload",
+    "Job",
+    "JobAccepted",
+    "JobState",
+    "Match",
+    "OpenapiResponse200",
+    "Pair",
+    "Problem",
+    "Query",
+    "QueryOptions",
+    "QueryParts",
+    "QueryRequest",
+    "QueryResponse",
+    "QueryResult",
+    "Ready",
+    "ReadyDevice",
+    "Thresholds",
+    "UploadResponse",
+)

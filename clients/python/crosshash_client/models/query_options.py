@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.thresholds import Thresholds
+
+
+T = TypeVar("T", bound="QueryOptions")
+
+
+@_attrs_define
+class QueryOptions:
+    """
+    Attributes:
+        datasets (list[str] | Unset): Datasets to search (default: all); an unknown one is a 404.
+        thresholds (Thresholds | Unset):
+        limit (int | Unset): Matches per query. Queries x limit must be at most the server's `--max-query-matches`
+            (default 1000000), else 413. Default: 100.
+    """
+
+    datasets: list[str] | Unset = UNSET
+    thresholds: Thresholds | Unset = UNSET
+    limit: int | Unset = 100
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        datasets: list[str] | Unset = UNSET
+        if not isinstance(self.datasets, Unset):
+            datasets = self.datasets
+
+        thresholds: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.thresholds, Unset):
+            thresholds = self.thresholds.to_dict()
+
+        limit = self.limit
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if datasets is not UNSET:
+            field_dict["datasets"] = datasets
+        if thresholds is not UNSET:
+            field_dict["thresholds"] = thresholds
+        if limit is not UNSET:
+            field_dict["limit"] = limit
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.thresholds import Thresholds
+
+        d = dict(src_dict)
+        datasets = cast(list[str], d.pop("datasets", UNSET))
+
+        _thresholds = d.pop("thresholds", UNSET)
+        thresholds: Thresholds | Unset
+        if isinstance(_thresholds, Unset):
+            thresholds = UNSET
+        else:
+            thresholds = Thresholds.from_dict(_thresholds)
+
+        limit = d.pop("limit", UNSET)
+
+        query_options = cls(
+            datasets=datasets,
+            thresholds=thresholds,
+            limit=limit,
+        )
+
+        query_options.additional_properties = d
+        return query_options
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
