@@ -90,9 +90,20 @@ public struct Signature: Sendable {
         self.lumaStd = Stats.meanStd(luma).std
         self.width = originalWidth ?? image.width
         self.height = originalHeight ?? image.height
-        var digest: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(image.width) << 32 ^ UInt64(image.height) ^ UInt64(ch) << 60
-        for byte in image.pixels { digest = (digest ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        self.pixelDigest = digest
+        self.pixelDigest = Self.digest(image)
+    }
+
+    /// FNV-1a over the pixels eight bytes at a time (a byte at a time took a tenth of
+    /// verification), seeded with the size and layout. Only compared for equality, with the luma
+    /// grids compared too, so its values never reach an output.
+    static func digest(_ image: DecodedImage) -> UInt64 {
+        var digest: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(image.width) << 32 ^ UInt64(image.height) ^ UInt64(image.layout.channels) << 60
+        image.pixels.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            for i in 0..<words { digest = (digest ^ raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) &* 0x100_0000_01b3 }
+            for byte in raw[(8 * words)...] { digest = (digest ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
+        return digest
     }
 }
 

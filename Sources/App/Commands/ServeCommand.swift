@@ -9,7 +9,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the hashing service (HTTP): hash images, keep datasets in the store, answer matches.",
         discussion: """
-        Binds to loopback unless told otherwise. Routes: POST /v1/hash, /v1/datasets..., POST /v1/query, \
+        Binds to loopback unless told otherwise. Routes: POST /v1/hash (and /v1/hash/raw), /v1/datasets..., POST /v1/query (and /v1/query/upload), \
         GET /v1/cross-duplicates, /healthz, /readyz, /metrics, /openapi.json (see the README's Service section). \
         Stops gracefully on SIGTERM or SIGINT.
         """
