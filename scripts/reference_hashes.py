@@ -76,6 +76,9 @@ def one(path):
                 rec["phash"] = str(imagehash.phash(im))
             with Image.open(path) as im:
                 rgb = im.convert("RGB")
+            # the loaded picture's size: a TIFF whose orientation comes only from its XMP packet
+            # is transposed on load although Image.open announced the stored size
+            rec.update(width=rgb.width, height=rgb.height)
             arr = np.asarray(rgb)
             bm = cv2.img_hash.BlockMeanHash_create(cv2.img_hash.BLOCK_MEAN_HASH_MODE_0)
             rec["blockmean"] = bytes(bm.compute(np.ascontiguousarray(arr[:, :, ::-1]))[0]).hex()

@@ -15,7 +15,10 @@
  *   alpha is divided out as Pillow's RGBa unpacker does (v * 255 / a, 0 where a = 0)
  *   CMYK 8 bit -> Pillow's cmyk2rgb (nk - c * nk / 255 with its rounding)
  * Other layouts (float or signed samples, YCbCr without JPEG, Lab, ...) are refused as
- * unsupported here. */
+ * unsupported here.
+ * Orientation: Pillow 13's TiffImagePlugin transposes the first page on load by its Orientation
+ * (ImageOps.exif_transpose in load_end; width and height swapped for 5..8), so the pixels are
+ * written to their transposed place as they are converted (see tiff_orientation). */
 #include "decode_internal.h"
 
 #include <stdio.h>
@@ -43,6 +46,8 @@ typedef struct {
     uint16_t bps, spp, photometric, planar, extra_kind, sample_format, compression;
     uint16_t *colormap[3];
     int kind;
+    uint16_t orientation;          /* 1..8 as Pillow applies it (1: as stored) */
+    uint32_t stored_w, stored_h;   /* the stored raster; the output is transposed for 5..8 */
 } tiff_state;
 
 enum { KIND_GRAY = 0, KIND_PALETTE, KIND_RGB, KIND_CMYK, KIND_YCBCR_RGBA };
@@ -204,6 +209,49 @@ static int raw_first_value(const uint8_t *p, size_t size, uint16_t tag, uint32_t
     #undef RD32
 }
 
+/* The Orientation Pillow applies: tag 274 when present (any value; only 2..8 transpose), else a
+ * `tiff:Orientation="N"` or `tiff:Orientation>N` in the XMP packet (tag 700), as Pillow's
+ * Image.getexif falls back to it. 1 when neither says otherwise. */
+static uint16_t tiff_orientation(const cc_decoder *d, TIFF *tif) {
+    uint16_t value = 0;
+    if (TIFFGetField(tif, TIFFTAG_ORIENTATION, &value)) return value >= 2 && value <= 8 ? value : 1;
+    uint32_t raw = 0;
+    /* present but out of libtiff's range: Pillow sees the tag, finds no transpose for it */
+    if (raw_first_value(d->data, d->size, TIFFTAG_ORIENTATION, &raw)) return raw >= 2 && raw <= 8 ? (uint16_t)raw : 1;
+    uint32_t xmp_size = 0;
+    const char *xmp = NULL;
+    if (!TIFFGetField(tif, TIFFTAG_XMLPACKET, &xmp_size, &xmp) || xmp == NULL) return 1;
+    static const char key[] = "tiff:Orientation";
+    const size_t klen = sizeof key - 1;
+    for (size_t i = 0; i + klen < xmp_size; i++) {
+        if (memcmp(xmp + i, key, klen) != 0) continue;
+        size_t j = i + klen;
+        if (j < xmp_size && xmp[j] == '>') j += 1;
+        else if (j + 1 < xmp_size && xmp[j] == '=' && xmp[j + 1] == '"') j += 2;
+        else continue;
+        if (j < xmp_size && xmp[j] >= '0' && xmp[j] <= '9') {
+            uint16_t v = (uint16_t)(xmp[j] - '0');
+            return v >= 2 && v <= 8 ? v : 1;
+        }
+    }
+    return 1;
+}
+
+/* Where stored pixel (x, y) lands in the output after Pillow's transpose for the orientation. */
+static inline size_t oriented_index(const tiff_state *s, uint32_t x, uint32_t y) {
+    const size_t w = s->stored_w, h = s->stored_h;
+    switch (s->orientation) {
+    case 2: return (size_t)y * w + (w - 1 - x);             /* FLIP_LEFT_RIGHT */
+    case 3: return (h - 1 - y) * w + (w - 1 - x);           /* ROTATE_180 */
+    case 4: return (h - 1 - y) * w + x;                     /* FLIP_TOP_BOTTOM */
+    case 5: return (size_t)x * h + y;                       /* TRANSPOSE */
+    case 6: return (size_t)x * h + (h - 1 - y);             /* ROTATE_270 */
+    case 7: return (w - 1 - x) * h + (h - 1 - y);           /* TRANSVERSE */
+    case 8: return (w - 1 - x) * h + y;                     /* ROTATE_90 */
+    default: return (size_t)y * w + x;
+    }
+}
+
 int cc_tiff_read_header(cc_decoder *d) {
     tiff_state *s = calloc(1, sizeof *s);
     if (s == NULL) return cc_fail(d, CC_ERR_NO_MEMORY, "out of memory");
@@ -260,8 +308,11 @@ int cc_tiff_read_header(cc_decoder *d) {
     uint16_t *extra = NULL;
     if (!TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra) || extra == NULL) extra_count = 0;
     if (extra_count > 0) s->extra_kind = extra[0];
-    d->header.width = width;
-    d->header.height = height;
+    s->stored_w = width;
+    s->stored_h = height;
+    s->orientation = tiff_orientation(d, tif);
+    d->header.width = s->orientation >= 5 ? height : width;
+    d->header.height = s->orientation >= 5 ? width : height;
     d->header.bit_depth = s->bps;
     d->header.source_channels = s->spp;
 
@@ -296,6 +347,13 @@ int cc_tiff_read_header(cc_decoder *d) {
         return cc_fail(d, CC_ERR_CORRUPT, "palette TIFF without a ColorMap");
     d->header.channels = s->kind == KIND_GRAY ? 1 : 3;
     if (width == 0 || height == 0) return cc_fail(d, CC_ERR_CORRUPT, "TIFF declares an empty image");
+    /* RowsPerStrip as Pillow reads it: 0 is refused (libtiff would take the whole image), and
+     * so is 2^31 .. 2^32 - 2 on compressed strips (Pillow's libtiff decoder cannot size the
+     * strip buffer; 2^32 - 1 is the standard "one strip"). */
+    uint32_t rows_per_strip = 0;
+    if (!TIFFIsTiled(tif) && raw_first_value(d->data, d->size, TIFFTAG_ROWSPERSTRIP, &rows_per_strip) &&
+        (rows_per_strip == 0 || (compression != COMPRESSION_NONE && rows_per_strip >= 0x80000000u && rows_per_strip != 0xFFFFFFFFu)))
+        return cc_fail(d, CC_ERR_CORRUPT, "TIFF RowsPerStrip %u is out of range", rows_per_strip);
     return CC_OK;
 }
 
@@ -332,9 +390,9 @@ static uint8_t muldiv255(unsigned a, unsigned b) {
 }
 
 /* Converts `count` rows of `band`, image rows y0 .. y0 + count - 1, to Pillow's L or RGB. */
-static void convert_rows(const cc_decoder *d, const tiff_state *s, const sample_band *band, uint32_t y0,
+static void convert_rows(const tiff_state *s, const sample_band *band, uint32_t y0,
                          uint32_t count, uint8_t *dst) {
-    const uint32_t width = d->header.width;
+    const uint32_t width = s->stored_w;
     const int separate = band->planes > 1;
     const size_t plane_size = band->row_bytes * band->rows;
     const unsigned bps = s->bps;
@@ -347,7 +405,7 @@ static void convert_rows(const cc_decoder *d, const tiff_state *s, const sample_
                 v[c] = separate ? sample(row + (size_t)c * plane_size, x, bps)
                                 : sample(row, (size_t)x * s->spp + (size_t)c, bps);
             }
-            size_t at = (size_t)y * width + x;
+            size_t at = s->orientation == 1 ? (size_t)y * width + x : oriented_index(s, x, y);
             switch (s->kind) {
             case KIND_GRAY: {
                 unsigned g;
@@ -412,7 +470,7 @@ static int alloc_band(cc_decoder *d, sample_band *band, uint32_t rows) {
 /* Tiled: a band is one row of tiles, every plane. */
 static int decode_tiled(cc_decoder *d, tiff_state *s, sample_band *band, uint8_t *dst) {
     TIFF *tif = s->tif;
-    const uint32_t width = d->header.width, height = d->header.height;
+    const uint32_t width = s->stored_w, height = s->stored_h;
     const unsigned bits_per_pixel = (unsigned)s->bps * (s->planar == PLANARCONFIG_SEPARATE ? 1 : s->spp);
     uint32_t tw = 0, th = 0;
     TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw);
@@ -441,7 +499,7 @@ static int decode_tiled(cc_decoder *d, tiff_state *s, sample_band *band, uint8_t
                            tile + (size_t)r * tile_row, copy);
             }
         }
-        convert_rows(d, s, band, y, rows, dst);
+        convert_rows(s, band, y, rows, dst);
     }
     free(tile);
     return CC_OK;
@@ -450,7 +508,7 @@ static int decode_tiled(cc_decoder *d, tiff_state *s, sample_band *band, uint8_t
 /* Strips: a band is one strip of every plane, or one scanline when a strip is too big. */
 static int decode_stripped(cc_decoder *d, tiff_state *s, sample_band *band, uint8_t *dst) {
     TIFF *tif = s->tif;
-    const uint32_t height = d->header.height;
+    const uint32_t height = s->stored_h;
     uint32_t rows_per_strip = 0;
     TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
     if (rows_per_strip == 0 || rows_per_strip > height) rows_per_strip = height;
@@ -461,7 +519,7 @@ static int decode_stripped(cc_decoder *d, tiff_state *s, sample_band *band, uint
         for (uint32_t y = 0; y < height; y++) {
             if (TIFFReadScanline(tif, band->buf, y, 0) < 0)
                 return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a strip");
-            convert_rows(d, s, band, y, 1, dst);
+            convert_rows(s, band, y, 1, dst);
         }
         return CC_OK;
     }
@@ -477,7 +535,7 @@ static int decode_stripped(cc_decoder *d, tiff_state *s, sample_band *band, uint
                                      (tmsize_t)(rows * band->row_bytes)) < 0)
                 return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a strip");
         }
-        convert_rows(d, s, band, y, rows, dst);
+        convert_rows(s, band, y, rows, dst);
     }
     return CC_OK;
 }
@@ -487,10 +545,10 @@ static int decode_stripped(cc_decoder *d, tiff_state *s, sample_band *band, uint
  * at once. */
 static int decode_rgba(cc_decoder *d, tiff_state *s, uint8_t *dst) {
     TIFF *tif = s->tif;
-    const uint32_t width = d->header.width, height = d->header.height;
+    const uint32_t width = s->stored_w, height = s->stored_h;
     char emsg[1024] = "";
     TIFFRGBAImage img;
-    if (!TIFFRGBAImageOK(tif, emsg) || !TIFFRGBAImageBegin(&img, tif, 0, emsg)) {
+    if (!TIFFRGBAImageOK(tif, emsg) || !TIFFRGBAImageBegin(&img, tif, 1, emsg)) {
         if (s->error[0] == 0) snprintf(s->error, sizeof s->error, "%s", emsg);
         return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode the YCbCr image");
     }
@@ -512,11 +570,14 @@ static int decode_rgba(cc_decoder *d, tiff_state *s, uint8_t *dst) {
             status = fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode the YCbCr image");
             break;
         }
-        uint8_t *out = dst + (size_t)y * width * 3;
-        for (size_t i = 0; i < (size_t)width * rows; i++) {
-            out[3 * i] = (uint8_t)TIFFGetR(raster[i]);
-            out[3 * i + 1] = (uint8_t)TIFFGetG(raster[i]);
-            out[3 * i + 2] = (uint8_t)TIFFGetB(raster[i]);
+        for (uint32_t r = 0; r < rows; r++) {
+            for (uint32_t x = 0; x < width; x++) {
+                const uint32_t px = raster[(size_t)r * width + x];
+                uint8_t *out = dst + 3 * oriented_index(s, x, y + r);
+                out[0] = (uint8_t)TIFFGetR(px);
+                out[1] = (uint8_t)TIFFGetG(px);
+                out[2] = (uint8_t)TIFFGetB(px);
+            }
         }
     }
     free(raster);
@@ -524,15 +585,27 @@ static int decode_rgba(cc_decoder *d, tiff_state *s, uint8_t *dst) {
     return status;
 }
 
+/* A strip or tile libtiff reported an error on while still handing back samples (a codec that
+ * stops early and leaves the rest of the buffer as it was): Pillow's decoder refuses such files
+ * ("decoder error -2"), and the untouched zeros would hash as a blank picture. */
+static int check_decode_errors(cc_decoder *d, tiff_state *s) {
+    if (s->error[0] == 0) return CC_OK;
+    return cc_fail(d, CC_ERR_CORRUPT, "libtiff reported damaged image data: %s", s->error);
+}
+
 int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
     tiff_state *s = d->impl;
-    if (s->kind == KIND_YCBCR_RGBA) return decode_rgba(d, s, dst);
+    s->error[0] = 0; /* only errors met while decoding the pixels count from here */
+    if (s->kind == KIND_YCBCR_RGBA) {
+        int status = decode_rgba(d, s, dst);
+        return status == CC_OK ? check_decode_errors(d, s) : status;
+    }
     const int separate = s->planar == PLANARCONFIG_SEPARATE && s->spp > 1;
     sample_band band = {
-        .row_bytes = ((size_t)d->header.width * s->bps * (separate ? 1 : s->spp) + 7) / 8,
+        .row_bytes = ((size_t)s->stored_w * s->bps * (separate ? 1 : s->spp) + 7) / 8,
         .planes = separate ? s->spp : 1,
     };
     int status = TIFFIsTiled(s->tif) ? decode_tiled(d, s, &band, dst) : decode_stripped(d, s, &band, dst);
     free(band.buf);
-    return status;
+    return status == CC_OK ? check_decode_errors(d, s) : status;
 }

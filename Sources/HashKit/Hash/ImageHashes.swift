@@ -96,6 +96,7 @@ extension ImageHashes {
     /// The version of everything between a file's bytes and its hashes (decoders, grey
     /// conversion, resize, DCT, block means). Stored with every hash: a store written by another
     /// version is re-hashed rather than trusted. Change it with any change that can alter a hash
-    /// or a decode error.
-    public static let codeVersion = "crosshash-hash-1"
+    /// or a decode error. 2: TIFFs are transposed by their Orientation as Pillow 13 does on load,
+    /// and damaged or out-of-range files Pillow refuses are refused.
+    public static let codeVersion = "crosshash-hash-2"
 }
