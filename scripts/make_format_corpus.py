@@ -347,6 +347,84 @@ def write_variants(out, name, im, tmp):
             run(["cwebp", "-quiet"] + args + [src, "-o", os.path.join(d, f"{name}_{fname}")])
 
 
+# ---- TIFF Orientation ---------------------------------------------------------------------------
+
+XMP_ORIENTATION_6 = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+                     b'<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>')
+
+
+def tiff_orientations(out, name, im, tmp):
+    """All eight Orientation values (tag 274) of several TIFF layouts: Pillow 13 transposes the
+    first page on load (width and height swapped for 5..8), so all eight hash like the transposed
+    picture. Plus one with the orientation only in the XMP packet (tag 700), which Pillow reads
+    when tag 274 is absent."""
+    from PIL import TiffImagePlugin
+    d = os.path.join(out, "tiff_orientation")
+    os.makedirs(d, exist_ok=True)
+    layouts = (("RGB_raw", im, "raw"), ("L_lzw", im.convert("L"), "tiff_lzw"),
+               ("P_deflate", im.quantize(40), "tiff_deflate"), ("1_packbits", im.convert("1"), "packbits"))
+    for o in range(1, 9):
+        for lname, src, comp in layouts:
+            ifd = TiffImagePlugin.ImageFileDirectory_v2()
+            ifd[274] = o
+            path = os.path.join(d, f"{name}_o{o}_{lname}.tif")
+            src.save(path, compression=comp, tiffinfo=ifd)
+            if lname == "RGB_raw" and have("tiffcp"):
+                run(["tiffcp", "-t", "-w", "16", "-l", "16", "-c", "lzw", path, os.path.join(d, f"{name}_o{o}_tiffcp_tiled.tif")])
+                run(["tiffcp", "-p", "separate", "-c", "zip", path, os.path.join(d, f"{name}_o{o}_tiffcp_separate.tif")])
+    ifd = TiffImagePlugin.ImageFileDirectory_v2()
+    ifd[700] = XMP_ORIENTATION_6
+    im.save(os.path.join(d, f"{name}_xmp_o6.tif"), tiffinfo=ifd)
+
+
+def damaged_classes(out, name, src_dir, step=1):
+    """Each GIF / BMP / TIFF / WebP file of `src_dir` (a write_variants folder) cut at 30, 60 and
+    90 % of its length and with bytes overwritten in the front, middle and end, in
+    damaged_classes/: what Pillow refuses crosshash must refuse (never a blank picture). Plus
+    BMPs whose palette declares more than 256 entries (Pillow: "invalid palette size") and TIFFs
+    whose RowsPerStrip is 0 or past 2^31. `step`: damage every step-th file only."""
+    rnd = random.Random(19)
+    d = os.path.join(out, "damaged_classes")
+    os.makedirs(d, exist_ok=True)
+    for sub in ("gif", "bmp", "tiff", "webp"):
+        for p in sorted(glob.glob(os.path.join(src_dir, sub, f"{name}_*")))[::step]:
+            data = open(p, "rb").read()
+            base = os.path.basename(p)
+            for frac in (30, 60, 90):
+                with open(os.path.join(d, f"cut{frac}_{base}"), "wb") as f:
+                    f.write(data[:len(data) * frac // 100])
+            for part, (lo, hi) in (("front", (0, min(len(data), 200))), ("mid", (len(data) // 3, 2 * len(data) // 3)),
+                                   ("end", (2 * len(data) // 3, len(data)))):
+                flipped = bytearray(data)
+                for _ in range(4):
+                    flipped[rnd.randrange(lo, max(lo + 1, hi))] = rnd.randrange(256)
+                with open(os.path.join(d, f"flip_{part}_{base}"), "wb") as f:
+                    f.write(bytes(flipped))
+    for bits, colors in ((1, 257), (4, 257), (8, 257), (8, 300), (4, 256), (8, 256)):
+        w, h = 8, 4
+        row = ((w * bits + 31) // 32) * 4
+        pal = b"".join(bytes(((i * 7) % 256, (i * 13) % 256, (i * 29) % 256, 0)) for i in range(colors))
+        off = 14 + 40 + len(pal)
+        pixels = bytes((i * 37) % 256 for i in range(row * h))
+        info = struct.pack("<IiiHHIIiiII", 40, w, h, 1, bits, 0, len(pixels), 2835, 2835, colors, 0)
+        with open(os.path.join(d, f"{name}_bmp_{bits}bit_{colors}colors.bmp"), "wb") as f:
+            f.write(b"BM" + struct.pack("<IHHI", off + len(pixels), 0, 0, off) + info + pal + pixels)
+    for comp in ("raw", "tiff_lzw"):
+        p = os.path.join(src_dir, "tiff", f"{name}_pil_RGB_{comp}.tif")
+        data = open(p, "rb").read()
+        ifd = struct.unpack("<I", data[4:8])[0]
+        for k in range(struct.unpack("<H", data[ifd:ifd + 2])[0]):
+            e = ifd + 2 + 12 * k
+            if struct.unpack("<H", data[e:e + 2])[0] != 278:
+                continue
+            for v in (0, 2**31, 2**32 - 1):
+                patched = bytearray(data)
+                patched[e + 2:e + 4] = struct.pack("<H", 4)
+                patched[e + 4:e + 12] = struct.pack("<II", 1, v)
+                with open(os.path.join(d, f"{name}_rowsperstrip_{v}_{comp}.tif"), "wb") as f:
+                    f.write(bytes(patched))
+
+
 def damaged(out):
     """Cut-short and byte-flipped copies of a sample of the corpus."""
     rnd = random.Random(11)
@@ -392,6 +470,8 @@ def main():
     os.makedirs(tmp, exist_ok=True)
     for name, im in sources(srcs):
         write_variants(out, name, im, tmp)
+        tiff_orientations(out, name, im, tmp)
+        damaged_classes(out, name, out)
     shutil.rmtree(tmp)
     png_parity(out, sources(srcs[:1])[0][1])
     debian_files(out)

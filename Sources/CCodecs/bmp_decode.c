@@ -141,6 +141,10 @@ int cc_bmp_read_header(cc_decoder *d) {
     if (s->layout == LAYOUT_INDEX) {
         if (colors == 0 || colors > 65536)
             return cc_fail(d, CC_ERR_UNSUPPORTED, "unsupported BMP palette size (%u)", colors);
+        /* Pillow's grey test takes entry i as grey i (no entry past 255 can be one), and a
+         * palette image holds at most 256 colours: Pillow refuses either way. */
+        if (colors > 256)
+            return cc_fail(d, CC_ERR_CORRUPT, "the BMP palette declares %u entries, more than the 256 a palette image can hold", colors);
         size_t want = (size_t)padding * colors;
         size_t have = pos <= size ? size - pos : 0;
         if (have > want) have = want;
