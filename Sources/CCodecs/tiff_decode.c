@@ -548,7 +548,7 @@ static int decode_rgba(cc_decoder *d, tiff_state *s, uint8_t *dst) {
     const uint32_t width = s->stored_w, height = s->stored_h;
     char emsg[1024] = "";
     TIFFRGBAImage img;
-    if (!TIFFRGBAImageOK(tif, emsg) || !TIFFRGBAImageBegin(&img, tif, 1, emsg)) {
+    if (!TIFFRGBAImageOK(tif, emsg) || !TIFFRGBAImageBegin(&img, tif, 0, emsg)) {
         if (s->error[0] == 0) snprintf(s->error, sizeof s->error, "%s", emsg);
         return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode the YCbCr image");
     }
@@ -585,21 +585,9 @@ static int decode_rgba(cc_decoder *d, tiff_state *s, uint8_t *dst) {
     return status;
 }
 
-/* A strip or tile libtiff reported an error on while still handing back samples (a codec that
- * stops early and leaves the rest of the buffer as it was): Pillow's decoder refuses such files
- * ("decoder error -2"), and the untouched zeros would hash as a blank picture. */
-static int check_decode_errors(cc_decoder *d, tiff_state *s) {
-    if (s->error[0] == 0) return CC_OK;
-    return cc_fail(d, CC_ERR_CORRUPT, "libtiff reported damaged image data: %s", s->error);
-}
-
 int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
     tiff_state *s = d->impl;
-    s->error[0] = 0; /* only errors met while decoding the pixels count from here */
-    if (s->kind == KIND_YCBCR_RGBA) {
-        int status = decode_rgba(d, s, dst);
-        return status == CC_OK ? check_decode_errors(d, s) : status;
-    }
+    if (s->kind == KIND_YCBCR_RGBA) return decode_rgba(d, s, dst);
     const int separate = s->planar == PLANARCONFIG_SEPARATE && s->spp > 1;
     sample_band band = {
         .row_bytes = ((size_t)s->stored_w * s->bps * (separate ? 1 : s->spp) + 7) / 8,
@@ -607,5 +595,5 @@ int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
     };
     int status = TIFFIsTiled(s->tif) ? decode_tiled(d, s, &band, dst) : decode_stripped(d, s, &band, dst);
     free(band.buf);
-    return status == CC_OK ? check_decode_errors(d, s) : status;
+    return status;
 }
