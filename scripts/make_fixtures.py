@@ -612,6 +612,7 @@ def make_formats(out):
         im.putdata([((x * 255) // w, (y * 255) // h, ((x * y) * 7) % 256) for y in range(h) for x in range(w)])
         corpus.write_variants(d, "grad", im, tmp)
         corpus.tiff_orientations(d, "grad", im, tmp)
+        corpus.tiff_hand_layouts(d, "grad", im)
         corpus.damaged_classes(d, "grad", d, step=7)  # a sample: the corpus damages every file
         corpus.png_parity(d, im)
         bombs(os.path.join(d, "bombs"))

@@ -423,6 +423,103 @@ def damaged_classes(out, name, src_dir, step=1):
                 patched[e + 4:e + 12] = struct.pack("<II", 1, v)
                 with open(os.path.join(d, f"{name}_rowsperstrip_{v}_{comp}.tif"), "wb") as f:
                     f.write(bytes(patched))
+    # PhotometricInterpretation stored as ASCII "1": libtiff ignores the tag (and reads the
+    # default), Pillow reads the string and cannot identify the file
+    data = open(os.path.join(src_dir, "tiff", f"{name}_pil_L_raw.tif"), "rb").read()
+    ifd = struct.unpack("<I", data[4:8])[0]
+    for k in range(struct.unpack("<H", data[ifd:ifd + 2])[0]):
+        e = ifd + 2 + 12 * k
+        if struct.unpack("<H", data[e:e + 2])[0] == 262:
+            patched = bytearray(data)
+            patched[e + 2:e + 12] = struct.pack("<HI", 2, 2) + b"1\0\0\0"
+            with open(os.path.join(d, f"{name}_photometric_ascii.tif"), "wb") as f:
+                f.write(bytes(patched))
+
+
+# ---- TIFF layouts written by hand: 12-bit grey, separate planes with an empty extra plane ---------
+
+def tiff_by_hand(width, height, tags, planes, big_endian=False):
+    """An uncompressed one-strip-per-plane TIFF: `tags` (tag, type, values) plus the strip tags,
+    `planes` the bytes of each plane (an empty one gets StripByteCounts 0)."""
+    e = ">" if big_endian else "<"
+    data = b"".join(planes)
+    n = len(planes)
+    entries = sorted(tags + [(273, 4, [0] * n), (278, 3, [height]), (279, 4, [len(p) for p in planes])])
+    ifd_size = 2 + 12 * len(entries) + 4
+    extra_at = 8 + ifd_size
+    blobs = b""
+    body = struct.pack(e + "H", len(entries))
+    offsets, at = [], extra_at
+    for tag, typ, values in entries:
+        unit = 2 if typ == 3 else 4
+        raw = b"".join(struct.pack(e + ("H" if typ == 3 else "I"), v) for v in values)
+        if len(raw) <= 4:
+            body += struct.pack(e + "HHI", tag, typ, len(values)) + raw.ljust(4, b"\0")
+        else:
+            if tag == 273:
+                offsets.append(len(body))
+            body += struct.pack(e + "HHI", tag, typ, len(values)) + struct.pack(e + "I", at + len(blobs))
+            blobs += raw
+    data_at = extra_at + len(blobs)
+    starts, pos = [], data_at
+    for p in planes:
+        starts.append(pos)
+        pos += len(p)
+    out = bytearray((b"MM" if big_endian else b"II") + struct.pack(e + "HI", 42, 8) + body + struct.pack(e + "I", 0) + blobs + data)
+    # patch StripOffsets
+    ifd = 8
+    for k in range(len(entries)):
+        entry = ifd + 2 + 12 * k
+        tag, typ, count = struct.unpack(e + "HHI", out[entry:entry + 8])
+        if tag == 273:
+            if count == 1:
+                out[entry + 8:entry + 12] = struct.pack(e + "I", starts[0])
+            else:
+                where = struct.unpack(e + "I", out[entry + 8:entry + 12])[0]
+                for i, st in enumerate(starts):
+                    out[where + 4 * i:where + 4 * i + 4] = struct.pack(e + "I", st)
+    return bytes(out)
+
+
+def pack12(values):
+    bits = "".join(format(int(v), "012b") for v in values)
+    bits += "0" * (-len(bits) % 8)
+    return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+def tiff_hand_layouts(out, name, im):
+    """12-bit grey (Pillow opens little-endian MinIsBlack as I;16: values kept, L = min(v, 255);
+    big-endian it does not open), also LZW and tiled through tiffcp; and separate planes with an
+    unspecified extra sample whose plane has StripByteCounts 0 (Pillow drops that plane)."""
+    d = os.path.join(out, "tiff_hand")
+    os.makedirs(d, exist_ok=True)
+    w, h = im.size
+    grey = np.asarray(im.convert("L"), dtype=np.int64)
+    v12 = (grey * 16 + (np.arange(w)[None, :] * 7) % 16) % 4096  # values past 255 and under it
+    v12[:, ::3] = grey[:, ::3] // 2
+    rows = b"".join(pack12(r) for r in v12)
+    common = [(256, 3, [w]), (257, 3, [h]), (259, 3, [1]), (277, 3, [1])]
+    for be in (False, True):
+        path = os.path.join(d, f"{name}_grey12_{'be' if be else 'le'}.tif")
+        with open(path, "wb") as f:
+            f.write(tiff_by_hand(w, h, common + [(258, 3, [12]), (262, 3, [1])], [rows], be))
+    if have("tiffcp"):
+        le = os.path.join(d, f"{name}_grey12_le.tif")
+        run(["tiffcp", "-c", "lzw", le, os.path.join(d, f"{name}_grey12_lzw.tif")])
+        run(["tiffcp", "-c", "zip", "-t", "-w", "16", "-l", "16", le, os.path.join(d, f"{name}_grey12_tiled_zip.tif")])
+    # Uncompressed, Pillow's own reader refuses them (it has no raw mode for the extra plane);
+    # Deflate, its libtiff decoder reads the planes it needs.
+    rgb = np.asarray(im.convert("RGB"))
+    for comp, pack in ((1, lambda b: b), (8, zlib.compress)):
+        base = [(256, 3, [w]), (257, 3, [h]), (259, 3, [comp]), (284, 3, [2])]
+        label = "raw" if comp == 1 else "deflate"
+        for extra_label, extra in (("empty", b""), ("full", pack(bytes(w * h)))):
+            planes = [pack(rgb[:, :, c].tobytes()) for c in range(3)] + [extra]
+            with open(os.path.join(d, f"{name}_planar_rgb_extra_{extra_label}_{label}.tif"), "wb") as f:
+                f.write(tiff_by_hand(w, h, base + [(258, 3, [8] * 4), (262, 3, [2]), (277, 3, [4]), (338, 3, [0])], planes))
+            planes = [pack(np.asarray(im.convert("L")).tobytes()), extra]
+            with open(os.path.join(d, f"{name}_planar_grey_extra_{extra_label}_{label}.tif"), "wb") as f:
+                f.write(tiff_by_hand(w, h, base + [(258, 3, [8] * 2), (262, 3, [1]), (277, 3, [2]), (338, 3, [0])], planes))
 
 
 def damaged(out):
@@ -471,6 +568,7 @@ def main():
     for name, im in sources(srcs):
         write_variants(out, name, im, tmp)
         tiff_orientations(out, name, im, tmp)
+        tiff_hand_layouts(out, name, im)
         damaged_classes(out, name, out)
     shutil.rmtree(tmp)
     png_parity(out, sources(srcs[:1])[0][1])

@@ -9,7 +9,8 @@
  * output before the next is read, so no whole-image sample buffer exists); JPEG-in-TIFF with
  * YCbCr is asked for RGB (TIFFTAG_JPEGCOLORMODE), as Pillow does. Then Pillow's modes and conversions:
  *   grey 1/2/4/8 bit (MinIsBlack, or MinIsWhite inverted) -> L scaled (v*255, v*85, v*17, v)
- *   grey 16 bit (I;16) -> min(v, 255), as Pillow's I;16 -> L and -> RGB
+ *   grey 16 bit (I;16) and 12 bit (little-endian, read by Pillow as I;16) -> min(v, 255), as
+ *   Pillow's I;16 -> L and -> RGB
  *   palette 1/2/4/8 bit -> ColorMap entries / 256 (Pillow's 16 -> 8 bit palette rule)
  *   RGB 8/16 bit, with or without an extra sample -> the high byte; an associated (premultiplied)
  *   alpha is divided out as Pillow's RGBa unpacker does (v * 255 / a, 0 where a = 0)
@@ -41,11 +42,13 @@ typedef struct {
     cc_decoder *owner;
     char error[240];
     int colormap_lost;         /* libtiff dropped a ColorMap it could not read */
+    int mistyped_key_tag;      /* libtiff ignored one of those three for its type */
     int ignored_key_tag[3];    /* FillOrder, PhotometricInterpretation, Compression: libtiff
                                 * ignored the tag for its value count */
     uint16_t bps, spp, photometric, planar, extra_kind, sample_format, compression;
     uint16_t *colormap[3];
     int kind;
+    int planes_used;               /* separate planes read: extra planes Pillow drops are not */
     uint16_t orientation;          /* 1..8 as Pillow applies it (1: as stored) */
     uint32_t stored_w, stored_h;   /* the stored raster; the output is transposed for 5..8 */
 } tiff_state;
@@ -91,6 +94,9 @@ static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt
     if (strstr(text, "Incorrect count for") != NULL)
         for (size_t i = 0; i < 3; i++)
             if (strstr(text, key_tags[i]) != NULL) s->ignored_key_tag[i] = 1;
+    if (strstr(text, "Incompatible type for") != NULL)
+        for (size_t i = 0; i < 3; i++)
+            if (strstr(text, key_tags[i]) != NULL) s->mistyped_key_tag = 1;
     cc_warn(s->owner, "libtiff: %s", text);
     return 1;
 }
@@ -133,6 +139,7 @@ static const char *pillow_layout(tiff_state *s, int spp, int n_extra, const uint
         if (spp != 1 || n_extra != 0) return "grey with extra samples";
         if (sf == SAMPLEFORMAT_UINT && (bps == 1 || bps == 2 || bps == 4 || bps == 8)) return NULL;
         if (sf == SAMPLEFORMAT_UINT && bps == 16 && (!fill2 || !big_endian)) return NULL;
+        if (sf == SAMPLEFORMAT_UINT && bps == 12 && !fill2 && !big_endian) return NULL; /* I;12 -> I;16 */
         if (sf == SAMPLEFORMAT_UINT && bps == 32 && !fill2 && !big_endian) return NULL;
         if (sf == SAMPLEFORMAT_INT && (bps == 8 || bps == 16 || bps == 32) && !fill2) return NULL;
         if (sf == SAMPLEFORMAT_IEEEFP && bps == 32 && !fill2) return NULL;
@@ -179,7 +186,8 @@ static const char *pillow_layout(tiff_state *s, int spp, int n_extra, const uint
 
 /* The first value of `tag` in the first directory, read as Pillow's own parser reads it: 1 with
  * *value set, 0 when the tag is absent, its data lies past the end (Pillow skips such a tag) or
- * the file is BigTIFF. */
+ * the file is BigTIFF, -1 when it is there with a type that is not an unsigned integer (Pillow
+ * then reads a string or a fraction). */
 static int raw_first_value(const uint8_t *p, size_t size, uint16_t tag, uint32_t *value) {
     if (size < 8) return 0;
     int le = p[0] == 'I';
@@ -195,7 +203,8 @@ static int raw_first_value(const uint8_t *p, size_t size, uint16_t tag, uint32_t
         if (RD16(p + e) != tag) continue;
         uint32_t type = RD16(p + e + 2), count = RD32(p + e + 4);
         size_t unit = type == 3 ? 2 : type == 4 ? 4 : type == 1 ? 1 : 0;
-        if (unit == 0 || count == 0) return 0;
+        if (unit == 0) return -1;
+        if (count == 0) return 0;
         size_t at = e + 8;
         if ((uint64_t)unit * count > 4) {
             at = RD32(p + e + 8);
@@ -217,7 +226,7 @@ static uint16_t tiff_orientation(const cc_decoder *d, TIFF *tif) {
     if (TIFFGetField(tif, TIFFTAG_ORIENTATION, &value)) return value >= 2 && value <= 8 ? value : 1;
     uint32_t raw = 0;
     /* present but out of libtiff's range: Pillow sees the tag, finds no transpose for it */
-    if (raw_first_value(d->data, d->size, TIFFTAG_ORIENTATION, &raw)) return raw >= 2 && raw <= 8 ? (uint16_t)raw : 1;
+    if (raw_first_value(d->data, d->size, TIFFTAG_ORIENTATION, &raw) != 0) return raw >= 2 && raw <= 8 ? (uint16_t)raw : 1;
     uint32_t xmp_size = 0;
     const char *xmp = NULL;
     if (!TIFFGetField(tif, TIFFTAG_XMLPACKET, &xmp_size, &xmp) || xmp == NULL) return 1;
@@ -284,6 +293,11 @@ int cc_tiff_read_header(cc_decoder *d) {
      * grey; Pillow's parser drops it too and then cannot identify the palette image. */
     if (s->colormap_lost)
         return cc_fail(d, CC_ERR_CORRUPT, "the ColorMap lies past the end of the file");
+    /* A key tag of a type libtiff does not take (a RATIONAL or ASCII PhotometricInterpretation):
+     * libtiff ignores it and reads a default, Pillow reads the value as stored, finds no layout
+     * for it and cannot identify the file. */
+    if (s->mistyped_key_tag)
+        return cc_fail(d, CC_ERR_CORRUPT, "a FillOrder, PhotometricInterpretation or Compression tag of the wrong type");
     /* A key tag libtiff ignored for its count: Pillow takes its first value instead (or the
      * default when the values lie past the end). Where that differs from what libtiff uses, the
      * two read different layouts: refuse. */
@@ -298,7 +312,8 @@ int cc_tiff_read_header(cc_decoder *d) {
         for (int i = 0; i < 3; i++) {
             if (!s->ignored_key_tag[i]) continue;
             uint32_t first = pillow_default[i];
-            (void)raw_first_value(d->data, d->size, key_tag_ids[i], &first);
+            if (raw_first_value(d->data, d->size, key_tag_ids[i], &first) < 0)
+                return cc_fail(d, CC_ERR_CORRUPT, "the %s tag is not an integer", key_tag_names[i]);
             if (first != used[i])
                 return cc_fail(d, CC_ERR_CORRUPT, "the %s tag has a wrong value count; Pillow reads it as %u, libtiff as %u",
                                key_tag_names[i], first, used[i]);
@@ -336,8 +351,17 @@ int cc_tiff_read_header(cc_decoder *d) {
     if (s->planar == PLANARCONFIG_SEPARATE && n_extra > 0 && n_extra <= 3) {
         int all_zero = 1;
         for (int i = 0; i < n_extra; i++) all_zero &= extras[i] == 0;
-        if (all_zero) { spp -= n_extra; n_extra = 0; }
+        if (all_zero) {
+            /* uncompressed, Pillow's own reader walks every plane's strips and has no raw mode
+             * for the dropped ones: it cannot open the file */
+            if (compression == COMPRESSION_NONE)
+                return cc_fail(d, CC_ERR_UNSUPPORTED, "uncompressed TIFF with unspecified extra samples in separate planes "
+                               "(a layout Pillow does not open)");
+            spp -= n_extra;
+            n_extra = 0;
+        }
     }
+    s->planes_used = spp;
     const char *why = pillow_layout(s, spp, n_extra, extras, fill_order, TIFFIsBigEndian(tif));
     if (why != NULL)
         return cc_fail(d, CC_ERR_UNSUPPORTED, "TIFF %s (photometric %u, %u samples of %u bits, sample format %u): "
@@ -351,7 +375,7 @@ int cc_tiff_read_header(cc_decoder *d) {
      * so is 2^31 .. 2^32 - 2 on compressed strips (Pillow's libtiff decoder cannot size the
      * strip buffer; 2^32 - 1 is the standard "one strip"). */
     uint32_t rows_per_strip = 0;
-    if (!TIFFIsTiled(tif) && raw_first_value(d->data, d->size, TIFFTAG_ROWSPERSTRIP, &rows_per_strip) &&
+    if (!TIFFIsTiled(tif) && raw_first_value(d->data, d->size, TIFFTAG_ROWSPERSTRIP, &rows_per_strip) == 1 &&
         (rows_per_strip == 0 || (compression != COMPRESSION_NONE && rows_per_strip >= 0x80000000u && rows_per_strip != 0xFFFFFFFFu)))
         return cc_fail(d, CC_ERR_CORRUPT, "TIFF RowsPerStrip %u is out of range", rows_per_strip);
     return CC_OK;
@@ -363,6 +387,10 @@ static unsigned sample(const uint8_t *row, size_t i, unsigned bps) {
     case 8: return row[i];
     case 16: { uint16_t v; memcpy(&v, row + 2 * i, 2); return v; } /* libtiff gives native order */
     case 32: { uint32_t v; memcpy(&v, row + 4 * i, 4); return v; }
+    case 12: { /* packed most significant bits first, as Pillow's I;12 unpacker reads them */
+        const uint8_t *p = row + i * 12 / 8;
+        return i % 2 == 0 ? ((unsigned)p[0] << 4) | (p[1] >> 4) : ((unsigned)(p[0] & 0x0F) << 8) | p[1];
+    }
     default: {
         size_t bit = i * bps;
         return (row[bit >> 3] >> (8 - bps - (bit & 7))) & ((1u << bps) - 1);
@@ -393,7 +421,7 @@ static uint8_t muldiv255(unsigned a, unsigned b) {
 static void convert_rows(const tiff_state *s, const sample_band *band, uint32_t y0,
                          uint32_t count, uint8_t *dst) {
     const uint32_t width = s->stored_w;
-    const int separate = band->planes > 1;
+    const int separate = s->planar == PLANARCONFIG_SEPARATE && s->spp > 1;
     const size_t plane_size = band->row_bytes * band->rows;
     const unsigned bps = s->bps;
     for (uint32_t r = 0; r < count; r++) {
@@ -401,7 +429,7 @@ static void convert_rows(const tiff_state *s, const sample_band *band, uint32_t 
         const uint32_t y = y0 + r;
         for (uint32_t x = 0; x < width; x++) {
             unsigned v[6] = {0, 0, 0, 0, 0, 0};
-            for (int c = 0; c < s->spp && c < 6; c++) {
+            for (int c = 0; c < (separate ? band->planes : s->spp) && c < 6; c++) {
                 v[c] = separate ? sample(row + (size_t)c * plane_size, x, bps)
                                 : sample(row, (size_t)x * s->spp + (size_t)c, bps);
             }
@@ -424,8 +452,9 @@ static void convert_rows(const tiff_state *s, const sample_band *band, uint32_t 
                      * are negative there and clip to 0 */
                     int32_t i = (int32_t)v[0];
                     g = i <= 0 ? 0 : i >= 255 ? 255 : (unsigned)i;
-                } else if (bps == 16) {
-                    g = v[0] > 255 ? 255 : v[0]; /* I;16, also for MinIsWhite: Pillow does not invert it */
+                } else if (bps == 16 || bps == 12) {
+                    /* I;16 (12-bit samples too), also for MinIsWhite: Pillow does not invert it */
+                    g = v[0] > 255 ? 255 : v[0];
                 } else {
                     unsigned max = (1u << bps) - 1;
                     if (s->photometric == PHOTOMETRIC_MINISWHITE) v[0] = max - v[0];
@@ -591,7 +620,7 @@ int cc_tiff_decode(cc_decoder *d, uint8_t *dst) {
     const int separate = s->planar == PLANARCONFIG_SEPARATE && s->spp > 1;
     sample_band band = {
         .row_bytes = ((size_t)s->stored_w * s->bps * (separate ? 1 : s->spp) + 7) / 8,
-        .planes = separate ? s->spp : 1,
+        .planes = separate ? s->planes_used : 1, /* a dropped plane may even have no data */
     };
     int status = TIFFIsTiled(s->tif) ? decode_tiled(d, s, &band, dst) : decode_stripped(d, s, &band, dst);
     free(band.buf);

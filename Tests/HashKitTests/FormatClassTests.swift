@@ -104,4 +104,32 @@ final class FormatClassTests: XCTestCase {
             }
         }
     }
+
+    /// 12-bit grey: Pillow opens little-endian MinIsBlack as I;16 (values kept, L = min(v, 255)),
+    /// uncompressed, LZW or tiled; big-endian it cannot identify.
+    func testTwelveBitGreyTIFFFollowsPillow() throws {
+        let expected = Dictionary(uniqueKeysWithValues: try DecodeTests.expectations())
+        for variant in ["le", "lzw", "tiled_zip"] {
+            let name = "formats/tiff_hand/grad_grey12_\(variant).tif"
+            let image = try Self.decoded(name)
+            XCTAssertEqual(image.layout, .gray, name)
+            XCTAssertEqual(Checksum.crc32(DecodeTests.lBytes(image)), expected[name]?.l_crc32, name)
+            XCTAssert(image.pixels.contains(255) && image.pixels.contains { $0 > 0 && $0 < 255 }, "\(name): clamped and kept values")
+        }
+        XCTAssertThrowsError(try Self.decoded("formats/tiff_hand/grad_grey12_be.tif"))
+    }
+
+    /// Separate planes with an unspecified extra sample: compressed, Pillow reads only the planes
+    /// it needs (the extra one may have StripByteCounts 0); uncompressed, it cannot open them.
+    func testPlanarTIFFWithUnspecifiedExtraPlaneFollowsPillow() throws {
+        let expected = Dictionary(uniqueKeysWithValues: try DecodeTests.expectations())
+        for kind in ["rgb", "grey"] {
+            for extra in ["empty", "full"] {
+                let deflate = "formats/tiff_hand/grad_planar_\(kind)_extra_\(extra)_deflate.tif"
+                let image = try Self.decoded(deflate)
+                XCTAssertEqual(Checksum.crc32(DecodeTests.rgbBytes(image)), expected[deflate]?.rgb_crc32, deflate)
+                XCTAssertThrowsError(try Self.decoded("formats/tiff_hand/grad_planar_\(kind)_extra_\(extra)_raw.tif"))
+            }
+        }
+    }
 }
