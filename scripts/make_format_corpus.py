@@ -423,6 +423,15 @@ def damaged_classes(out, name, src_dir, step=1):
                 patched[e + 4:e + 12] = struct.pack("<II", 1, v)
                 with open(os.path.join(d, f"{name}_rowsperstrip_{v}_{comp}.tif"), "wb") as f:
                     f.write(bytes(patched))
+    # Deflate strips whose stream stops early (cut at 10 and 60 %): libtiff 4.5 hands back the
+    # strip with its end left blank, Pillow's libtiff 4.7 reports "Not enough data"
+    grey = np.asarray(Image.open(os.path.join(src_dir, "tiff", f"{name}_pil_L_raw.tif")).convert("L"))
+    h, w = grey.shape
+    stream = zlib.compress(grey.tobytes(), 9)
+    for frac in (10, 60):
+        tags = [(256, 3, [w]), (257, 3, [h]), (258, 3, [8]), (259, 3, [8]), (262, 3, [1]), (277, 3, [1])]
+        with open(os.path.join(d, f"{name}_short_deflate_{frac}.tif"), "wb") as f:
+            f.write(tiff_by_hand(w, h, tags, [stream[:len(stream) * frac // 100]]))
     # PhotometricInterpretation stored as ASCII "1": libtiff ignores the tag (and reads the
     # default), Pillow reads the string and cannot identify the file
     data = open(os.path.join(src_dir, "tiff", f"{name}_pil_L_raw.tif"), "rb").read()

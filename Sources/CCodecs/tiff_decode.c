@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tiffio.h>
+#include <zlib.h>
 
 #define TIFF_MAX_ALLOC ((tmsize_t)1 << 30)
 
@@ -45,7 +46,7 @@ typedef struct {
     int mistyped_key_tag;      /* libtiff ignored one of those three for its type */
     int ignored_key_tag[3];    /* FillOrder, PhotometricInterpretation, Compression: libtiff
                                 * ignored the tag for its value count */
-    uint16_t bps, spp, photometric, planar, extra_kind, sample_format, compression;
+    uint16_t bps, spp, photometric, planar, extra_kind, sample_format, compression, fill_order;
     uint16_t *colormap[3];
     int kind;
     int planes_used;               /* separate planes read: extra planes Pillow drops are not */
@@ -289,6 +290,14 @@ int cc_tiff_read_header(cc_decoder *d) {
     TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
     /* Pillow reads a missing PhotometricInterpretation as 0 (MinIsWhite) */
     if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &s->photometric)) s->photometric = PHOTOMETRIC_MINISWHITE;
+    /* libtiff repairs some photometrics (a palette without a ColorMap becomes grey); Pillow
+     * keeps the stored one and cannot open such a file */
+    {
+        uint32_t stored = 0;
+        if (raw_first_value(d->data, d->size, TIFFTAG_PHOTOMETRIC, &stored) == 1 && !s->ignored_key_tag[1] &&
+            !s->mistyped_key_tag && stored != s->photometric)
+            return cc_fail(d, CC_ERR_CORRUPT, "PhotometricInterpretation %u, which libtiff reads as %u", stored, s->photometric);
+    }
     /* A ColorMap whose data lies past the end of the file: libtiff drops it and calls the image
      * grey; Pillow's parser drops it too and then cannot identify the palette image. */
     if (s->colormap_lost)
@@ -335,6 +344,7 @@ int cc_tiff_read_header(cc_decoder *d) {
     s->compression = compression;
     uint16_t fill_order = FILLORDER_MSB2LSB;
     TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &fill_order);
+    s->fill_order = fill_order;
     if (s->photometric == PHOTOMETRIC_YCBCR && compression == COMPRESSION_JPEG && s->spp == 3) {
         /* Pillow asks libtiff for RGB here too */
         if (!TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB))
@@ -490,6 +500,34 @@ static void convert_rows(const tiff_state *s, const sample_band *band, uint32_t 
     }
 }
 
+/* Whether Deflate strip or tile `strile` holds at least `expected` bytes of data. libtiff 4.5
+ * (Debian 12) leaves the rest of the buffer as it was when a Deflate stream ends early, without
+ * an error; the libtiff 4.7 in Pillow 13's wheels reports it ("Not enough data"), and Pillow
+ * refuses the file ("decoder error -2"). The zeros left behind would hash as a blank picture. */
+static int deflate_holds(const cc_decoder *d, const tiff_state *s, uint32_t strile, size_t expected) {
+    if (s->compression != COMPRESSION_ADOBE_DEFLATE && s->compression != COMPRESSION_DEFLATE) return 1;
+    if (s->fill_order != FILLORDER_MSB2LSB) return 1; /* stored bit-reversed: left to libtiff */
+    uint64_t at = TIFFGetStrileOffset(s->tif, strile), n = TIFFGetStrileByteCount(s->tif, strile);
+    if (at >= d->size) return 1; /* libtiff reports this one itself */
+    if (n > d->size - at) n = d->size - at;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit(&z) != Z_OK) return 1;
+    z.next_in = (Bytef *)(uintptr_t)(d->data + at);
+    z.avail_in = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
+    uint8_t sink[16384];
+    size_t produced = 0;
+    int state = Z_OK;
+    while (produced < expected && state == Z_OK) {
+        z.next_out = sink;
+        z.avail_out = sizeof sink;
+        state = inflate(&z, Z_NO_FLUSH);
+        produced += sizeof sink - z.avail_out;
+    }
+    inflateEnd(&z);
+    return produced >= expected;
+}
+
 static int alloc_band(cc_decoder *d, sample_band *band, uint32_t rows) {
     band->rows = rows;
     band->buf = calloc((size_t)band->planes * band->row_bytes, rows);
@@ -517,6 +555,10 @@ static int decode_tiled(cc_decoder *d, tiff_state *s, sample_band *band, uint8_t
         for (int p = 0; p < band->planes; p++) {
             for (uint32_t x = 0; x < width; x += tw) {
                 uint32_t index = TIFFComputeTile(tif, x, y, 0, (uint16_t)p);
+                if (!deflate_holds(d, s, index, (size_t)tile_size)) {
+                    free(tile);
+                    return cc_fail(d, CC_ERR_CORRUPT, "a Deflate tile ends before its data");
+                }
                 if (TIFFReadEncodedTile(tif, index, tile, tile_size) < 0) {
                     free(tile);
                     return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a tile");
@@ -560,6 +602,8 @@ static int decode_stripped(cc_decoder *d, tiff_state *s, sample_band *band, uint
         const uint32_t rows = height - y < rows_per_strip ? height - y : rows_per_strip;
         for (int p = 0; p < band->planes; p++) {
             uint32_t strip = k + (uint32_t)p * strips_per_plane;
+            if (!deflate_holds(d, s, strip, (size_t)TIFFVStripSize(tif, rows)))
+                return cc_fail(d, CC_ERR_CORRUPT, "a Deflate strip ends before its data");
             if (TIFFReadEncodedStrip(tif, strip, band->buf + (size_t)p * plane_size,
                                      (tmsize_t)(rows * band->row_bytes)) < 0)
                 return fail_tiff(d, s, CC_ERR_CORRUPT, "libtiff cannot decode a strip");
