@@ -432,6 +432,18 @@ def damaged_classes(out, name, src_dir, step=1):
         tags = [(256, 3, [w]), (257, 3, [h]), (258, 3, [8]), (259, 3, [8]), (262, 3, [1]), (277, 3, [1])]
         with open(os.path.join(d, f"{name}_short_deflate_{frac}.tif"), "wb") as f:
             f.write(tiff_by_hand(w, h, tags, [stream[:len(stream) * frac // 100]]))
+    # tile offsets or byte counts overwritten (past the end, or a count unlike the other's):
+    # libtiff 4.5 recovers, Pillow's libtiff 4.7 refuses
+    tiled = os.path.join(src_dir, "tiff", f"{name}_tiffcp_tiled_zip_pred.tif")
+    if os.path.exists(tiled):
+        data = open(tiled, "rb").read()
+        for seed in (42, 210):
+            r = random.Random(seed)
+            flipped = bytearray(data)
+            for _ in range(4):
+                flipped[r.randrange(2 * len(data) // 3, len(data))] = r.randrange(256)
+            with open(os.path.join(d, f"{name}_tiled_zip_pred_seed{seed}.tif"), "wb") as f:
+                f.write(bytes(flipped))
     # PhotometricInterpretation stored as ASCII "1": libtiff ignores the tag (and reads the
     # default), Pillow reads the string and cannot identify the file
     data = open(os.path.join(src_dir, "tiff", f"{name}_pil_L_raw.tif"), "rb").read()

@@ -186,10 +186,10 @@ static const char *pillow_layout(tiff_state *s, int spp, int n_extra, const uint
 }
 
 /* The first value of `tag` in the first directory, read as Pillow's own parser reads it: 1 with
- * *value set, 0 when the tag is absent, its data lies past the end (Pillow skips such a tag) or
- * the file is BigTIFF, -1 when it is there with a type that is not an unsigned integer (Pillow
- * then reads a string or a fraction). */
-static int raw_first_value(const uint8_t *p, size_t size, uint16_t tag, uint32_t *value) {
+ * *value set, 0 when the tag is absent or the file is BigTIFF, 2 when its data lies past the end
+ * (Pillow skips such a tag), -1 when it is there with a type that is not an unsigned integer
+ * (Pillow then reads a string or a fraction). */
+static int raw_tag(const uint8_t *p, size_t size, uint16_t tag, uint32_t *value, uint32_t *value_count) {
     if (size < 8) return 0;
     int le = p[0] == 'I';
     #define RD16(q) (le ? (uint32_t)(q)[0] | ((uint32_t)(q)[1] << 8) : ((uint32_t)(q)[0] << 8) | (uint32_t)(q)[1])
@@ -203,20 +203,30 @@ static int raw_first_value(const uint8_t *p, size_t size, uint16_t tag, uint32_t
         if (e > size || size - e < 12) return 0;
         if (RD16(p + e) != tag) continue;
         uint32_t type = RD16(p + e + 2), count = RD32(p + e + 4);
+        *value_count = count;
+        /* sizes of the types Pillow reads (TiffTags.TYPES); it skips a tag of any other type */
+        static const uint8_t type_size[19] = {0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4, 0, 0, 8, 8, 8};
+        size_t bytes_each = type < 19 ? type_size[type] : 0;
+        if (bytes_each == 0) return 0;
+        size_t at = e + 8;
+        if ((uint64_t)bytes_each * count > 4) {
+            at = RD32(p + e + 8);
+            if (at > size || size - at < (uint64_t)bytes_each * count) return 2;
+        }
         size_t unit = type == 3 ? 2 : type == 4 ? 4 : type == 1 ? 1 : 0;
         if (unit == 0) return -1;
         if (count == 0) return 0;
-        size_t at = e + 8;
-        if ((uint64_t)unit * count > 4) {
-            at = RD32(p + e + 8);
-            if (at > size || size - at < (uint64_t)unit * count) return 0;
-        }
         *value = unit == 2 ? RD16(p + at) : unit == 4 ? RD32(p + at) : p[at];
         return 1;
     }
     return 0;
     #undef RD16
     #undef RD32
+}
+
+static int raw_first_value(const uint8_t *p, size_t size, uint16_t tag, uint32_t *value) {
+    uint32_t count = 0;
+    return raw_tag(p, size, tag, value, &count);
 }
 
 /* The Orientation Pillow applies: tag 274 when present (any value; only 2..8 transpose), else a
@@ -227,7 +237,8 @@ static uint16_t tiff_orientation(const cc_decoder *d, TIFF *tif) {
     if (TIFFGetField(tif, TIFFTAG_ORIENTATION, &value)) return value >= 2 && value <= 8 ? value : 1;
     uint32_t raw = 0;
     /* present but out of libtiff's range: Pillow sees the tag, finds no transpose for it */
-    if (raw_first_value(d->data, d->size, TIFFTAG_ORIENTATION, &raw) != 0) return raw >= 2 && raw <= 8 ? (uint16_t)raw : 1;
+    int found = raw_first_value(d->data, d->size, TIFFTAG_ORIENTATION, &raw);
+    if (found == 1 || found == -1) return raw >= 2 && raw <= 8 ? (uint16_t)raw : 1;
     uint32_t xmp_size = 0;
     const char *xmp = NULL;
     if (!TIFFGetField(tif, TIFFTAG_XMLPACKET, &xmp_size, &xmp) || xmp == NULL) return 1;
@@ -321,8 +332,9 @@ int cc_tiff_read_header(cc_decoder *d) {
         for (int i = 0; i < 3; i++) {
             if (!s->ignored_key_tag[i]) continue;
             uint32_t first = pillow_default[i];
-            if (raw_first_value(d->data, d->size, key_tag_ids[i], &first) < 0)
-                return cc_fail(d, CC_ERR_CORRUPT, "the %s tag is not an integer", key_tag_names[i]);
+            int found = raw_first_value(d->data, d->size, key_tag_ids[i], &first);
+            if (found < 0) return cc_fail(d, CC_ERR_CORRUPT, "the %s tag is not an integer", key_tag_names[i]);
+            if (found != 1) first = pillow_default[i];
             if (first != used[i])
                 return cc_fail(d, CC_ERR_CORRUPT, "the %s tag has a wrong value count; Pillow reads it as %u, libtiff as %u",
                                key_tag_names[i], first, used[i]);
@@ -384,6 +396,19 @@ int cc_tiff_read_header(cc_decoder *d) {
     /* RowsPerStrip as Pillow reads it: 0 is refused (libtiff would take the whole image), and
      * so is 2^31 .. 2^32 - 2 on compressed strips (Pillow's libtiff decoder cannot size the
      * strip buffer; 2^32 - 1 is the standard "one strip"). */
+    /* Strip or tile offsets or byte counts whose data lies past the end, or as many offsets as
+     * byte counts: libtiff 4.5 estimates or trims them and decodes, the libtiff 4.7 in Pillow's
+     * wheels reads the counts as 0 and refuses ("Invalid strip byte count"), so Pillow's libtiff
+     * decoder refuses every compressed such file. */
+    if (compression != COMPRESSION_NONE) {
+        const int tiled = TIFFIsTiled(tif);
+        uint32_t first = 0, n_offsets = 0, n_counts = 0;
+        int offsets = raw_tag(d->data, d->size, tiled ? TIFFTAG_TILEOFFSETS : TIFFTAG_STRIPOFFSETS, &first, &n_offsets);
+        int counts = raw_tag(d->data, d->size, tiled ? TIFFTAG_TILEBYTECOUNTS : TIFFTAG_STRIPBYTECOUNTS, &first, &n_counts);
+        if (offsets == 2 || counts == 2 || (offsets == 1 && counts == 1 && n_offsets != n_counts))
+            return cc_fail(d, CC_ERR_CORRUPT, "the TIFF %s offsets and byte counts lie past the end of the file or disagree in number",
+                           tiled ? "tile" : "strip");
+    }
     uint32_t rows_per_strip = 0;
     if (!TIFFIsTiled(tif) && raw_first_value(d->data, d->size, TIFFTAG_ROWSPERSTRIP, &rows_per_strip) == 1 &&
         (rows_per_strip == 0 || (compression != COMPRESSION_NONE && rows_per_strip >= 0x80000000u && rows_per_strip != 0xFFFFFFFFu)))
