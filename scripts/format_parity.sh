@@ -3,9 +3,9 @@
 #
 #   scripts/format_parity.sh [CORPUS_DIR]
 #
-# Builds the format corpus with scripts/make_format_corpus.py (about 1100 files from Pillow,
-# ImageMagick, cwebp, tiffcp, hand-written BMP layouts, PNGs on Pillow's chunk limits, Debian's
-# /usr/share, and damaged copies)
+# Builds the format corpus with scripts/make_format_corpus.py (about 8200 files from Pillow,
+# ImageMagick, cwebp, tiffcp, hand-written BMP and TIFF layouts, TIFF orientations, PNGs on
+# Pillow's chunk limits, Debian's /usr/share, and damaged copies: damaged/, damaged_classes/)
 # unless CORPUS_DIR already holds one, then runs scripts/conformance.sh on it, which prints
 #   phash: N/M identical (P%)   and every mismatching file.
 # Passes when both hashes are identical on >= 99% of the files and every mismatch is a damaged

@@ -9,7 +9,11 @@ libwebp's `cwebp` and libtiff's `tiffcp`, plus BMP layouts no common writer prod
 RLE4, top-down), written here by hand from the BMP specification, and PNGs on Pillow's chunk
 limits (compressed text past MAX_TEXT_CHUNK, MAX_TEXT_MEMORY, iCCP, APNG frame sequences). Files of these formats
 shipped by installed Debian packages (/usr/share) are copied in too, and a damaged copy of a
-subset (cut short, bytes flipped) checks that what Pillow refuses crosshash refuses too.
+subset (cut short, bytes flipped) checks that what Pillow refuses crosshash refuses too. Per
+source also: all eight TIFF Orientations of six layouts (tiff_orientation/), 12-bit grey and
+separate planes with an empty extra plane (tiff_hand/), and every GIF/BMP/TIFF/WebP variant cut
+at three points and overwritten in three places plus BMP palette, RowsPerStrip, short Deflate
+and tile-offset cases (damaged_classes/).
 Deterministic for given inputs and tool versions. Then compare with
 `scripts/conformance.sh OUT_DIR` (or scripts/format_parity.sh, which does both).
 """
