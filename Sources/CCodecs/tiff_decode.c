@@ -396,7 +396,7 @@ int cc_tiff_read_header(cc_decoder *d) {
     /* RowsPerStrip as Pillow reads it: 0 is refused (libtiff would take the whole image), and
      * so is 2^31 .. 2^32 - 2 on compressed strips (Pillow's libtiff decoder cannot size the
      * strip buffer; 2^32 - 1 is the standard "one strip"). */
-    /* Strip or tile offsets or byte counts whose data lies past the end, or as many offsets as
+    /* Strip or tile offsets or byte counts whose data lies past the end, or not as many offsets as
      * byte counts: libtiff 4.5 estimates or trims them and decodes, the libtiff 4.7 in Pillow's
      * wheels reads the counts as 0 and refuses ("Invalid strip byte count"), so Pillow's libtiff
      * decoder refuses every compressed such file. */
