@@ -14,7 +14,8 @@
 # differently (see README, "Formats"). Environment: as scripts/conformance.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-dir=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/crosshash-format-corpus}
+# The default corpus folder is named by the generator's digest: a changed generator builds anew.
+dir=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/crosshash-format-corpus-$(sha256sum "$here/make_format_corpus.py" | cut -c1-12)}
 if [ -z "$(ls -A "$dir" 2>/dev/null)" ]; then
     python3 "$here/make_format_corpus.py" "$dir" || { echo "error: cannot build the format corpus" >&2; exit 2; }
 fi
