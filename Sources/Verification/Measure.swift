@@ -78,6 +78,17 @@ public struct VerificationPolicy: Sendable {
     public var colourRelative: Float = 0.3
     /// Alignment search: relative scales 1 +- maxScale (crops and borders of a few percent per side).
     public var maxScale: Float = 0.08
+    /// The finer look (`FineLook`) for pairs of two pictures whose `fineDetail` reaches this
+    /// (text, user interfaces, line art; photographs stay well under it).
+    public var minFineDetail: Float = 0.18
+    /// Largest mean disagreement (in units of the picture's contrast) of the worst 16-px cell of
+    /// the fine grids, and of all cells: another word or value in a dialog exceeds it.
+    public var maxFineWorst: Float = 0.32
+    public var maxFineMean: Float = 0.15
+    /// Pictures of fine detail below `minCorrelation` but at least this are still compared finely
+    /// (thin strokes lose correlation at 128 px under a sub-pixel shift) and verified when the
+    /// fine grids agree.
+    public var minFineCorrelation: Float = 0.8
 
     public init() {}
 }
@@ -145,9 +156,23 @@ public struct Measure: Sendable {
         func verdict(_ ok: Bool, _ reason: VerdictReason) -> Verdict {
             Verdict(verified: ok, similarity: Double(corr), worstRegion: Double(worst), reason: reason)
         }
-        guard corr >= policy.minCorrelation else { return verdict(false, .different) }
-        guard worst <= policy.maxWorstRegion, structure <= policy.maxWorstStructure else {
-            return verdict(false, .localDifference)
+        if let fa = a.fine, let fb = b.fine {
+            // Both pictures are made of fine detail: the fine grids decide where the 128-px
+            // pictures cannot (a copy of line art below the correlation; another word or value).
+            guard corr >= policy.minFineCorrelation else { return verdict(false, .different) }
+            let fine = FineLook.compare(fa, fb, best.align)
+            guard fine.mean <= policy.maxFineMean else { return verdict(false, .different) }
+            guard fine.worst <= policy.maxFineWorst else { return verdict(false, .localDifference) }
+            if corr >= policy.minCorrelation {
+                guard worst <= policy.maxWorstRegion, structure <= policy.maxWorstStructure else {
+                    return verdict(false, .localDifference)
+                }
+            }
+        } else {
+            guard corr >= policy.minCorrelation else { return verdict(false, .different) }
+            guard worst <= policy.maxWorstRegion, structure <= policy.maxWorstStructure else {
+                return verdict(false, .localDifference)
+            }
         }
         let ratio = max(ref.std, aligned.std) / max(min(ref.std, aligned.std), 1e-3)
         let (meanA, meanB) = (Stats.meanStd(a.luma).mean, Stats.meanStd(b.luma).mean)

@@ -26,9 +26,16 @@ public struct Signature: Sendable {
     public let width: Int
     public let height: Int
     public let pixelDigest: UInt64
+    /// The share of contrast in detail finer than `luma` resolves (`FineLook.detail`); 0 when the
+    /// 128-px luma has too little fine detail to look for more (`FineLook.coarseGate`).
+    public let fineDetail: Float
+    /// The 256-px luma grid (`FineLook`), kept only for pictures of fine detail (`fineDetail` at
+    /// least `minFineDetail`): pairs of two such pictures get the finer look.
+    public let fine: [UInt8]?
 
     /// Builds the signature of a decoded picture (grey or RGB).
-    public init(_ image: DecodedImage, originalWidth: Int? = nil, originalHeight: Int? = nil) {
+    public init(_ image: DecodedImage, originalWidth: Int? = nil, originalHeight: Int? = nil,
+                minFineDetail: Float = VerificationPolicy().minFineDetail) {
         let n = Self.side
         let ch = image.layout.channels
         var r = [Float](repeating: 0, count: n * n), g = r, b = r
@@ -91,6 +98,16 @@ public struct Signature: Sendable {
         self.width = originalWidth ?? image.width
         self.height = originalHeight ?? image.height
         self.pixelDigest = Self.digest(image)
+        // The 256-px grid costs as much as all of the above: only for pictures with some fine
+        // detail already at 128 px.
+        if FineLook.detail(luma, n: n) >= FineLook.coarseGate {
+            let fine = FineLook.grid(image)
+            self.fineDetail = FineLook.detail(fine)
+            self.fine = fineDetail >= minFineDetail ? fine : nil
+        } else {
+            self.fineDetail = 0
+            self.fine = nil
+        }
     }
 
     /// FNV-1a over the pixels eight bytes at a time (a byte at a time took a tenth of

@@ -19,7 +19,7 @@ public struct Verifier: Sendable {
     public static let previewSide = 256
     /// The revision of the verdict arithmetic (Signature and Measure): part of the key under
     /// which a verdict is kept between runs, so bump it whenever a verdict could change.
-    public static let revision = 1
+    public static let revision = 2
 
     public init(policy: VerificationPolicy = VerificationPolicy(), limits: DecodeLimits = DecodeLimits()) {
         self.measure = Measure(policy: policy)
@@ -35,7 +35,7 @@ public struct Verifier: Sendable {
     public func signature(_ source: FileSource) -> Result<Signature, DecodeError> {
         do {
             let image = try decoder.decodePreview(source, minSide: Self.previewSide)
-            return .success(Signature(image))
+            return .success(Signature(image, minFineDetail: measure.policy.minFineDetail))
         } catch {
             return .failure(error)
         }
@@ -59,7 +59,7 @@ public struct Verifier: Sendable {
             do throws(DecodeError) {
                 let image = try decoder.decodePreview(images[i], minSide: Self.previewSide)
                 decoded?(i, image)
-                return .success(Signature(image))
+                return .success(Signature(image, minFineDetail: measure.policy.minFineDetail))
             } catch {
                 return .failure(error)
             }
