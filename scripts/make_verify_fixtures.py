@@ -10,6 +10,8 @@ Two classes the 128-px luma signature cannot judge alone (issue 19):
   lines_*     thin line art (1-2 px strokes) on a dark ground and an engraving (dark hatching on
               paper): lines*.png is the original; _q80 re-encoded, _resized to 70%, _crop3 cropped
               3% per side, _shift shifted by half a pixel. Each must verify against the original.
+  map*        a map's streets under a pixel wide: map_resized_crop.jpg (resized and cropped) and
+              map_shift_resized.jpg (shifted by half a pixel, resized) must verify against map.png.
 Deterministic (fixed seeds, DejaVu fonts); needs Pillow with FreeType and the DejaVu fonts
 (Debian: fonts-dejavu-core).
 """
@@ -138,6 +140,23 @@ def engraving(shift=0.0, seed=9, w=600, h=600):
     return big.resize((w, h), Image.Resampling.BOX).convert("RGB")
 
 
+def street_map(shift=0.0, seed=3, w=900, h=700):
+    """A map's streets: 60 wandering lines under a pixel wide (0.75-1.5 px) on a dark ground."""
+    rng = random.Random(seed)
+    big = Image.new("L", (w * SS, h * SS), 12)
+    d = ImageDraw.Draw(big)
+    o = shift * SS
+    for _ in range(60):
+        x, y, a = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0, 2 * math.pi)
+        pts = []
+        for _ in range(120):
+            a += rng.uniform(-0.15, 0.15)
+            x, y = x + 4 * math.cos(a), y + 4 * math.sin(a)
+            pts.append((x * SS + o, y * SS + o))
+        d.line(pts, fill=rng.choice([180, 220, 255]), width=rng.choice([3, 4, 6]))
+    return big.resize((w, h), Image.Resampling.BOX).convert("RGB")
+
+
 def variants(name, make, out):
     src = make()
     src.save(os.path.join(out, f"{name}.png"))
@@ -160,6 +179,12 @@ def main():
     en.resize((512, 336), Image.Resampling.LANCZOS).save(os.path.join(out, "dialog_en_copy.jpg"), quality=85)
     variants("lines", line_drawing, out)
     variants("engraving", engraving, out)
+    # The map as copies travel: resized to 70% and cropped a little (phash distance 4, correlation
+    # 0.94 at 128 px), and shifted by half a pixel before a resize to 60%.
+    street_map().save(os.path.join(out, "map.png"))
+    street_map().resize((630, 490), Image.Resampling.LANCZOS).crop((5, 4, 625, 486)).save(
+        os.path.join(out, "map_resized_crop.jpg"), quality=85)
+    street_map(shift=0.5).resize((540, 420), Image.Resampling.LANCZOS).save(os.path.join(out, "map_shift_resized.jpg"), quality=85)
 
 
 if __name__ == "__main__":
