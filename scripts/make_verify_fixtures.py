@@ -5,8 +5,8 @@
 
 Two classes the 128-px luma signature cannot judge alone (issue 19):
   dialog_*    one application window with other content: the same dialog with other values, in
-              another language, on another page. Each must be rejected against dialog_en.png;
-              dialog_en_copy.jpg (the same screenshot, resized and re-encoded) must verify.
+              another language (German, Russian), on another page. Each must be rejected against
+              dialog_en.png; dialog_en_copy.jpg (the same screenshot, resized and re-encoded) must verify.
   lines_*     thin line art (1-2 px strokes) on a dark ground and an engraving (dark hatching on
               paper): lines*.png is the original; _q80 re-encoded, _resized to 70%, _crop3 cropped
               3% per side, _shift shifted by half a pixel. Each must verify against the original.
@@ -44,6 +44,9 @@ PAGES = {
     "de": ("Exporteinstellungen - Schritt 2 von 4", [("Dateiname", "urlaub_2021.jpg"), ("Breite", "2480 px"),
             ("Höhe", "768 px"), ("Qualität", "92 %"), ("Farbraum", "Graustufen")],
            "Ursprüngliche Metadaten behalten", ("< Zurück", "Weiter >", "Abbrechen")),
+    "ru": ("Параметры экспорта - Шаг 2 из 4", [("Имя файла", "otpusk_2020.png"), ("Ширина", "1280 px"),
+            ("Высота", "1024 px"), ("Качество", "75 %"), ("Цвет", "sRGB")],
+           "Сохранить метаданные", ("< Назад", "Далее >", "Отмена")),
     "en_page3": ("Export settings - Step 3 of 4", [("Destination", "/home/anna/Pictures"), ("Overwrite", "Ask first"),
                   ("Sub-folders", "By date"), ("Naming", "Original"), ("After export", "Open folder")],
                  "Send a notification when done", ("< Back", "Next >", "Cancel")),
@@ -59,7 +62,7 @@ def dialog(page):
     d.text((12, 7), title, font=font(14, bold=True), fill=(255, 255, 255))
     d.rectangle([w - 28, 6, w - 10, 24], outline=(255, 255, 255))
     # A side bar of the wizard's steps, the current one highlighted.
-    step = 2 if "Step 2" in title or "Schritt 2" in title else 3
+    step = 3 if "Step 3" in title else 2
     for i in range(4):
         y = 50 + 36 * i
         if i + 1 == step:
