@@ -13,7 +13,9 @@ enum Text {
     }
 
     /// Every occurrence of `pattern` replaced, left to right, on UTF-8 bytes (charts inlined into
-    /// report.html are 100 KB each; Foundation's replacingOccurrences took most of the report's time).
+    /// report.html are 100 KB each; Foundation's replacingOccurrences took most of the report's time,
+    /// and the standard library's generic `[UInt8].replacing(_:with:)` is about 150x slower than this
+    /// loop on a 280 KB chart in a release build: 544 ms against 3.7 ms for two replacements).
     static func replacing(_ pattern: String, with replacement: String, in bytes: [UInt8]) -> [UInt8] {
         let pattern = Array(pattern.utf8), replacement = Array(replacement.utf8)
         var out = [UInt8]()
