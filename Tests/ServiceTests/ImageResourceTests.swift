@@ -163,6 +163,17 @@ final class ImageResourceTests: XCTestCase {
                                          body: MultipartBody.make([("file", "a.png", try ServiceHarness.fixture("real/city.png"))]))
             try await client.execute(uri: "/v1/datasets/uploads/images/a.png", method: .get) { r in XCTAssertEqual(r.status, .ok, r.text) }
             self.assertProblem(try await client.execute(uri: "/v1/datasets/uploads/images/a.png/thumbnail", method: .get), .notFound, "has no pictures")
+            // A listed file that is not a picture: 422 with the decoder's reason.
+            try Data("not a picture".utf8).write(to: URL(fileURLWithPath: folder + "/notes.png"))
+            let rescan = try await client.execute(uri: "/v1/datasets/photos/scan", method: .post)
+            let job = try XCTUnwrap(rescan.object["job"] as? String)
+            var state = ""
+            for _ in 0..<600 where state != "done" && state != "failed" {
+                state = try await client.execute(uri: "/v1/jobs/\(job)", method: .get).object["state"] as? String ?? ""
+                if state != "done" { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            self.assertProblem(try await client.execute(uri: "/v1/datasets/photos/images/notes.png/thumbnail", method: .get),
+                               .unprocessableContent, "not an image")
             // Keys the store does not list are never opened: traversal and absolute paths.
             let secret = harness.folder + "/secret.png"
             try Data(try ServiceHarness.fixture("real/city.png")).write(to: URL(fileURLWithPath: secret))

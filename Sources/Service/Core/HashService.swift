@@ -76,10 +76,11 @@ public struct ServiceSettings: Sendable {
     /// it the lists are cut and the answer says `truncated`).
     public var maxPairs: Int
     /// Bytes of JPEG the store's thumbnail cache keeps; past it the oldest thumbnails go.
-    public var thumbnailCacheBytes = HashStore.defaultThumbnailCacheBytes
+    public var thumbnailCacheBytes = ServiceSettings.defaultThumbnailCacheBytes
 
     public static let defaultMaxInflightPixels = 200_000_000
     public static let defaultMaxPairs = 1_000_000
+    public static let defaultThumbnailCacheBytes = HashStore.defaultThumbnailCacheBytes
     public static let defaultMaxImagesPerRequest = 1000
     public static let defaultQueueImages = 256
     public static let defaultMaxQueryMatches = 1_000_000
