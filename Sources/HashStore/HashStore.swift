@@ -158,6 +158,15 @@ public final class HashStore: @unchecked Sendable {
     /// The files of a dataset, sorted by path bytes (memcmp order), each with its content's
     /// outcome. One query for the whole dataset, so 100k files read in one pass.
     public func files(in dataset: Int64) throws -> [StoredFile] {
+        try files(in: dataset, only: nil)
+    }
+
+    /// The row of one file of a dataset (one indexed lookup), nil when the dataset has no such file.
+    public func file(_ path: [UInt8], in dataset: Int64) throws -> StoredFile? {
+        try files(in: dataset, only: path).first
+    }
+
+    private func files(in dataset: Int64, only path: [UInt8]?) throws -> [StoredFile] {
         try reading { db in
             let statement = try db.cachedStatement(sql: """
                 SELECT f.path, f.size, f.mtime_ns, f.inode, f.digest, f.code_version, f.error,
@@ -165,12 +174,12 @@ public final class HashStore: @unchecked Sendable {
                 FROM file f
                 LEFT JOIN content c ON c.digest = f.digest
                 LEFT JOIN content_hash h ON h.digest = f.digest
-                WHERE f.dataset_id = ?
+                WHERE f.dataset_id = ? \(path == nil ? "" : "AND f.path = ?")
                 ORDER BY f.path
                 """)
             var files: [StoredFile] = []
             var pending: PendingFile?
-            let rows = try Row.fetchCursor(statement, arguments: [dataset])
+            let rows = try Row.fetchCursor(statement, arguments: path.map { [dataset, Data($0)] } ?? [dataset])
             while let row = try rows.next() {
                 guard let path = row.cell(0).blob else {
                     throw StoreError(kind: .damaged, path: self.displayPath,

@@ -64,6 +64,23 @@ enum StoreSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3-thumbnails") { db in
+            // The service's thumbnails by the content digest of the file they were made from
+            // and a variant naming how they were made (size, quality, version), so a file that
+            // changed since its scan gets a new thumbnail. `stored` orders rows by age: the
+            // cache is bounded in bytes and drops its oldest rows first (`storeThumbnail`).
+            try db.execute(sql: """
+                CREATE TABLE thumbnail (
+                    digest BLOB NOT NULL,
+                    variant TEXT NOT NULL,
+                    bytes BLOB NOT NULL,
+                    size INTEGER NOT NULL,
+                    stored INTEGER NOT NULL,
+                    PRIMARY KEY (digest, variant)
+                ) WITHOUT ROWID;
+                CREATE INDEX thumbnail_stored ON thumbnail(stored);
+                """)
+        }
         return migrator
     }()
 

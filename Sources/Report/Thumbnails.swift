@@ -54,8 +54,8 @@ enum ThumbnailNames {
 /// read or decoded gets a grey "no preview" picture under its name, so the reports' links
 /// always resolve and one bad file never stops the report.
 struct ThumbnailWriter {
-    static let longestSide = 256
-    static let quality = 85
+    static let longestSide = Thumbnail.longestSide
+    static let quality = Thumbnail.quality
     var decoder = ImageDecoder()
     /// Thumbnails of earlier runs by content digest: a picture already shrunk is not decoded again.
     var cache: ArtifactCache?
@@ -125,7 +125,7 @@ struct ThumbnailWriter {
     }
 
     static func encode(_ small: ThumbnailPixels.Small) throws -> [UInt8] {
-        try JPEGEncoder.encode(pixels: small.pixels, width: small.width, height: small.height, channels: small.channels, quality: quality)
+        try small.jpeg()
     }
 
     /// A grey picture saying the preview is missing (the reason is in the logs / errors.json).
@@ -146,17 +146,7 @@ struct ThumbnailWriter {
 /// these instead of decoding the pictures a second time. Bounded in bytes; a picture past the
 /// bound is simply decoded again by the report.
 public final class ThumbnailPixels: @unchecked Sendable {
-    struct Small {
-        var pixels: [UInt8]
-        var width: Int
-        var height: Int
-        var channels: Int
-
-        init(_ image: DecodedImage) {
-            let small = AreaDownscale.fit(image, longestSide: ThumbnailWriter.longestSide)
-            (pixels, width, height, channels) = (small.pixels, small.width, small.height, image.layout.channels)
-        }
-    }
+    typealias Small = Thumbnail.Pixels
 
     private let lock = NSLock()
     private var kept = [ImageRef: Small]()

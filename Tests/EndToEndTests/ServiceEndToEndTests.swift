@@ -696,6 +696,7 @@ final class ServiceEndToEndTests: XCTestCase {
         let routes: [(String, [String])] = [
             ("/v1/hash", ["post"]), ("/v1/hash/raw", ["post"]), ("/v1/datasets", ["get"]), ("/v1/datasets/{name}", ["get", "put", "delete"]),
             ("/v1/datasets/{name}/images", ["post"]), ("/v1/datasets/{name}/images/upload", ["post"]), ("/v1/datasets/{name}/scan", ["post"]),
+            ("/v1/datasets/{name}/images/{key}", ["get", "delete"]), ("/v1/datasets/{name}/images/{key}/thumbnail", ["get"]),
             ("/v1/jobs/{id}", ["get"]), ("/v1/query", ["post"]), ("/v1/query/upload", ["post"]), ("/v1/cross-duplicates", ["get"]), ("/healthz", ["get"]), ("/readyz", ["get"]),
             ("/metrics", ["get"]), ("/openapi.json", ["get"]),
         ]

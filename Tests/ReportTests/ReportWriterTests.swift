@@ -1,6 +1,6 @@
 import Analysis
 import Foundation
-import HashKit
+@testable import HashKit
 import XCTest
 @testable import Report
 

@@ -1,6 +1,6 @@
 import Analysis
 import Foundation
-import HashKit
+@testable import HashKit
 import Verification
 import XCTest
 import JSONFiles

@@ -40,14 +40,15 @@ final class ServiceHarness {
     }
 
     /// Runs `body` against the router, then stops the hashing pool and removes the store.
-    func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    /// `.live` serves on a loopback port: requests go over a real socket, their paths as sent.
+    func test(_ setup: TestingSetup = .router, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         defer {
             service.pool.shutdown()
             try? service.store.close()
             try? FileManager.default.removeItem(atPath: folder)
         }
         let app = Application(router: server.makeRouter())
-        try await app.test(.router) { client in try await body(client) }
+        try await app.test(setup) { client in try await body(client) }
     }
 
     static func fixture(_ name: String) throws -> [UInt8] {

@@ -241,12 +241,13 @@ final class ServiceRoutesTests: XCTestCase {
                                metrics: ServiceHarness.metrics, apiKeys: [], table: table)
         XCTAssertEqual(Set(table.paths), ["healthz", "readyz", "metrics", "openapi.json", "v1/hash", "v1/hash/raw", "v1/datasets", "v1/datasets/:name",
                                           "v1/datasets/:name/images", "v1/datasets/:name/images/upload", "v1/datasets/:name/scan",
+                                          "v1/datasets/:name/images/:key", "v1/datasets/:name/images/:key/thumbnail",
                                           "v1/jobs/:id", "v1/query", "v1/query/upload", "v1/cross-duplicates"])
         XCTAssertEqual(table.allow("v1/datasets/:name"), "GET, PUT, DELETE")
         XCTAssertEqual(table.allow("v1/query"), "POST")
         try await harness.test { client in
             for path in table.paths {
-                let uri = "/" + path.replacingOccurrences(of: ":name", with: "x").replacingOccurrences(of: ":id", with: "y")
+                let uri = "/" + path.replacingOccurrences(of: ":name", with: "x").replacingOccurrences(of: ":id", with: "y").replacingOccurrences(of: ":key", with: "k")
                 for method in RouteTable.methods where !table.allow(path).contains(method.rawValue) {
                     let r = try await client.execute(uri: uri, method: method)
                     XCTAssertEqual(r.status, .methodNotAllowed, "\(method) \(uri)")

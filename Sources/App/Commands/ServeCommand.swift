@@ -53,11 +53,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Pairs listed per family in a cross-duplicates answer; past it the lists are cut and marked truncated.")
     var maxPairs = ServiceSettings.defaultMaxPairs
 
+    @Option(name: .long, help: "Bytes of JPEG the store keeps as thumbnails (GET .../images/{key}/thumbnail); past it the oldest are dropped.")
+    var thumbnailCacheBytes = ServiceSettings.defaultThumbnailCacheBytes
+
     func validate() throws {
         _ = try Self.parseListen(listen)
         guard maxBodyBytes > 0, maxImagesPerRequest > 0, queueImages > 0, requestTimeout > 0, maxInflightPixels > 0, maxPairs > 0,
-              maxQueryMatches > 0 else {
-            throw ValidationError("--max-body-bytes, --max-images-per-request, --max-query-matches, --queue-images, --request-timeout, --max-inflight-pixels and --max-pairs must be positive")
+              maxQueryMatches > 0, thumbnailCacheBytes > 0 else {
+            throw ValidationError("--max-body-bytes, --max-images-per-request, --max-query-matches, --queue-images, --request-timeout, --max-inflight-pixels, --max-pairs and --thumbnail-cache-bytes must be positive")
         }
         guard maxInflightBodyBytes >= maxBodyBytes else {
             throw ValidationError("--max-inflight-body-bytes (\(maxInflightBodyBytes)) must be at least --max-body-bytes (\(maxBodyBytes)): "
@@ -99,10 +102,11 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try storeOptions.open()
         let engines = try Runtime.engines(engineOptions, logger: logger)
         let metrics = ServiceMetrics(deviceKind: engines.description.kind, deviceName: engines.description.name)
-        let settings = ServiceSettings(limits: Runtime.limits(engineOptions), roots: resolvedRoots, rootSpellings: roots,
+        var settings = ServiceSettings(limits: Runtime.limits(engineOptions), roots: resolvedRoots, rootSpellings: roots,
                                        maxImagesPerRequest: maxImagesPerRequest, queueImages: queueImages,
                                        workers: engineOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                        maxQueryMatches: maxQueryMatches, maxInflightPixels: maxInflightPixels, maxPairs: maxPairs)
+        settings.thumbnailCacheBytes = thumbnailCacheBytes
         let service = try HashService(
             store: store,
             engines: engines,

@@ -145,6 +145,17 @@ public struct ImageDecoder: Sendable {
         return try decode(data: data, previewMinSide: minSide)
     }
 
+    /// `decodePreview` of a file's bytes already read.
+    public func decodePreview(data: [UInt8], minSide: Int) throws(DecodeError) -> DecodedImage {
+        try decode(data: data, previewMinSide: minSide)
+    }
+
+    /// The bytes of the file at `source` (a dataset file: with no link followed), refused past
+    /// `limits.maxFileBytes` before they are read.
+    public func read(_ source: FileSource) throws(DecodeError) -> [UInt8] {
+        try FileReader.readWithStats(source, limit: limits.maxFileBytes).bytes
+    }
+
     public func decode(data: [UInt8]) throws(DecodeError) -> DecodedImage {
         try decode(data: data, previewMinSide: nil)
     }

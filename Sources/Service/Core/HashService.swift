@@ -75,9 +75,12 @@ public struct ServiceSettings: Sendable {
     /// Pairs listed per family in a cross-duplicates answer (the CLI's `--max-pairs` rule: past
     /// it the lists are cut and the answer says `truncated`).
     public var maxPairs: Int
+    /// Bytes of JPEG the store's thumbnail cache keeps; past it the oldest thumbnails go.
+    public var thumbnailCacheBytes = ServiceSettings.defaultThumbnailCacheBytes
 
     public static let defaultMaxInflightPixels = 200_000_000
     public static let defaultMaxPairs = 1_000_000
+    public static let defaultThumbnailCacheBytes = HashStore.defaultThumbnailCacheBytes
     public static let defaultMaxImagesPerRequest = 1000
     public static let defaultQueueImages = 256
     public static let defaultMaxQueryMatches = 1_000_000
@@ -112,6 +115,11 @@ public final class HashService: @unchecked Sendable {
     public let settings: ServiceSettings
     public let pool: HashingPool
     public let index = MatchIndex()
+    /// Thumbnail decodes at once (the hashing workers' number) and waiting (the hashing queue's).
+    public let thumbnailGate: WorkGate
+    /// One verifying cross-duplicates request at a time (verification uses every core itself),
+    /// four more waiting.
+    public let verifyGate = WorkGate(width: 1, maxWaiting: 4)
     public let jobs = ScanJobs(describe: { error in
         // Scanner errors name the dataset's root (inside a --root, set by a client): shown as
         // they are; store faults are not (they name the store's file).
@@ -132,6 +140,7 @@ public final class HashService: @unchecked Sendable {
         self.store = store
         self.engines = engines
         self.settings = settings
+        self.thumbnailGate = WorkGate(width: settings.workers, maxWaiting: settings.queueImages)
         self.pool = HashingPool(engines: engines, limits: settings.limits, workers: settings.workers,
                                 capacity: settings.queueImages, maxInflightPixels: settings.maxInflightPixels,
                                 observe: observe)
@@ -211,6 +220,22 @@ public final class HashService: @unchecked Sendable {
             guard try store.deleteDataset(named: name) else { throw Self.unknown(name) }
             index.drop(name: name)
         }
+    }
+
+    /// Removes one image from a dataset: its file row and its place in the match index, together
+    /// (under `writes`, like every other change). In a dataset with a root, the next scan adds the
+    /// file again while it is still in the folder.
+    public func deleteImage(_ name: String, key: FileKey) throws {
+        try writes.withLock {
+            guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
+            guard try store.file(key.bytes, in: dataset.id) != nil else { throw Self.unknownImage(key, in: name) }
+            try store.removeFiles([key.bytes], from: dataset.id)
+            index.remove(name: name, keys: [key])
+        }
+    }
+
+    static func unknownImage(_ key: FileKey, in name: String) -> ServiceError {
+        ServiceError(.notFound, "dataset '\(name)' has no image '\(key.display)' (keys are as the scan or upload stored them, percent-encoded in the path)")
     }
 
     static func rootedUpload(_ name: String) -> ServiceError {
@@ -412,17 +437,58 @@ public final class HashService: @unchecked Sendable {
     /// stored datasets in the same order.
     /// The pair lists are lazy (pairs beyond a million wait in a scratch file), so the answer is
     /// meant to be serialised in pieces; at most `settings.maxPairs` pairs per list.
-    public func crossDuplicates(datasets names: [String]?, options: MatchOptions, family: HashFamily,
+    ///
+    /// `verify`: each pair whose two pictures are in folders gains the verdict `analyze`
+    /// writes (`similarity`, `verified`, and `verified_groups`), see `verifiedCrossDuplicates`.
+    public func crossDuplicates(datasets names: [String]?, options: MatchOptions, family: HashFamily, verify: Bool = false,
                                 cancellation: CancellationFlag = .never) throws -> JSONValue {
         let stored = try store.datasets()
         let chosen = try (names ?? stored.map(\.name)).map { name -> StoredDataset in
             guard let d = stored.first(where: { DatasetName.same($0.name, name) }) else { throw Self.unknown(name) }
             return d
         }
-        let results = try chosen.map { try StoredDatasets.load(store, $0, spec: DatasetSpec(name: $0.name, path: $0.root ?? "")) }
+        // With verification, a dataset's pictures are read beneath its root confined again (it
+        // may have become a link since it was set); one without a root, or whose root is no
+        // longer allowed, has no pictures: its path stays empty and its pairs are not verified.
+        let folders = chosen.map { dataset in verify ? dataset.root.flatMap { try? confine($0) } : dataset.root }
+        let results = try zip(chosen, folders).map { dataset, folder in
+            try StoredDatasets.load(store, dataset, spec: DatasetSpec(name: dataset.name, path: folder ?? ""))
+        }
         var cross = CrossDatasetMatch(matcher: engines.matcher, within: options.within, maxPairs: settings.maxPairs)
         cross.shouldStop = { cancellation.isCancelled }
         let matches = try cross.run(results, family: family, other: options.otherFamily(family), threshold: options.threshold(family))
-        return AnalysisJSON.crossDuplicates(matches, results)
+        guard verify else { return AnalysisJSON.crossDuplicates(matches, results) }
+        try cancellation.check()
+        return verifiedCrossDuplicates(matches, results, reachable: folders.map { $0 != nil })
+    }
+
+    /// The cross-duplicates answer with the verdicts of the pairs whose two datasets have
+    /// folders, as `analyze --verify` adds them, from the store's verdict cache where the
+    /// same two contents were judged before (by `analyze --store` too) and kept there for
+    /// next time. Bounded like `analyze`: past `PairVerification.maxCandidates` pairs or
+    /// `maxImages` pictures nothing is verified and `verification_skipped` says why. Pairs
+    /// with a dataset without pictures get no verdict; `unverified_pairs` counts them and
+    /// `unverified_reason` says why.
+    func verifiedCrossDuplicates(_ matches: FamilyMatches, _ results: [DatasetResult], reachable: [Bool]) -> JSONValue {
+        var keys = [PairKey]()
+        var unreachable = 0
+        for i in 0..<matches.pairs.count {
+            let pair = matches.pairs[i]
+            if reachable[pair.a.dataset] && reachable[pair.b.dataset] { keys.append(PairKey(pair.a, pair.b)) } else { unreachable += 1 }
+        }
+        // The candidates are given as `extra` of a result with no pairs of its own, so only
+        // pairs with pictures are ever opened.
+        let none = AnalysisResult(datasets: results, matches: [], device: engines.description, timings: StageTimings())
+        let verdicts = PairVerification.run(none, extra: keys, limits: settings.limits, store: store)
+        guard case .object(var fields) = AnalysisJSON.crossDuplicates(matches, results, verdicts: verdicts) else {
+            return AnalysisJSON.crossDuplicates(matches, results, verdicts: verdicts)
+        }
+        if let skipped = verdicts.skipped { fields.append((Array("verification_skipped".utf8), .str(skipped))) }
+        if unreachable > 0 {
+            fields.append((Array("unverified_pairs".utf8), .int(unreachable)))
+            fields.append((Array("unverified_reason".utf8),
+                           .str("a dataset of these pairs has no pictures on this server (no root folder, or its root is no longer inside a --root): only their hashes are kept")))
+        }
+        return .object(fields)
     }
 }

@@ -137,6 +137,23 @@ public final class HashingPool: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Runs `work` (a decode outside the feeder: a thumbnail) with `pixels` taken from the same
+    /// pixel budget as hashing, so the memory of decoded pixels stays within one bound whatever
+    /// asks for it. Refused (`busy`) when they do not fit beside the pixels in flight.
+    public func withPixels<T>(_ pixels: Int, _ work: () throws -> T) throws -> T {
+        lock.lock()
+        guard !stopped, pixelsInFlight + pixels <= maxInflightPixels || pixelsInFlight == 0 else {
+            let taken = pixelsInFlight, stopping = stopped
+            lock.unlock()
+            throw Refusal.busy(stopping ? "the server is shutting down"
+                               : "the images being decoded hold \(taken) pixels; with this picture's \(pixels) that is over --max-inflight-pixels (\(maxInflightPixels))")
+        }
+        pixelsInFlight += pixels
+        lock.unlock()
+        defer { release(pixels: pixels) }
+        return try work()
+    }
+
     /// Pixels admitted and not yet finished (for metrics and tests).
     public var inflightPixels: Int {
         lock.lock()

@@ -43,6 +43,8 @@ struct ServiceBackend: Sendable {
     var device: EngineDescription { service.engines.description }
     var queueDepth: Int { service.pool.queueDepth }
     func jobStatus(_ id: String) -> ScanJobs.Status? { service.jobs.status(id) }
+    var thumbnailGate: WorkGate { service.thumbnailGate }
+    var verifyGate: WorkGate { service.verifyGate }
 
     /// Store, index and scanner work, on the executor's threads.
     func blocking<T: Sendable>(_ work: @escaping @Sendable (HashService) throws -> T) async throws -> T {

@@ -19,6 +19,7 @@ enum ServiceRoutes {
         let controllers: [any ServiceController] = [
             HashController(backend: backend, reader: reader),
             DatasetsController(backend: backend, reader: reader),
+            ImagesController(backend: backend),
             QueryController(backend: backend, reader: reader),
             CrossDuplicatesController(backend: backend),
         ]

@@ -1,5 +1,3 @@
-import HashKit
-
 /// Shrinks pixels by area averaging: each output pixel is the mean of the source area it
 /// covers, partial pixels weighted by coverage. Never enlarges.
 ///
@@ -9,8 +7,8 @@ import HashKit
 /// clamped to 0...255. Columns first keeps the heavy loop (one multiply-add per source sample)
 /// contiguous, so it vectorises; the gather over columns then runs once per output row, not
 /// once per source row. Only one row of Float sums is kept.
-enum AreaDownscale {
-    static func fit(_ image: DecodedImage, longestSide: Int) -> (pixels: [UInt8], width: Int, height: Int) {
+public enum AreaDownscale {
+    public static func fit(_ image: DecodedImage, longestSide: Int) -> (pixels: [UInt8], width: Int, height: Int) {
         let longest = max(image.width, image.height)
         guard longest > longestSide else { return (image.pixels, image.width, image.height) }
         let scale = Double(longestSide) / Double(longest)
