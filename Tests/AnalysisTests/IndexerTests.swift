@@ -89,7 +89,7 @@ final class IndexerTests: XCTestCase {
     }
 
     func testBrokenFilesAreRememberedAndVanishedFilesDropped() throws {
-        FileManager.default.createFile(atPath: root + "/a/notes.txt", contents: Data("hello".utf8))
+        _ = FileManager.default.createFile(atPath: root + "/a/notes.txt", contents: Data("hello".utf8))
         let (first, r1) = try index()
         XCTAssertEqual(first, IndexCounts(decoded: 4, reused: 0, errors: 1))
         XCTAssertEqual(r1.issues.map(\.message), ["not an image (starts with `hello`)"])

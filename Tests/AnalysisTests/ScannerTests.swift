@@ -11,7 +11,7 @@ final class ScannerTests: XCTestCase {
         try fm.createDirectory(atPath: root + "/sub/deeper", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: root + "/.hidden-dir", withIntermediateDirectories: true)
         for f in ["b.jpg", "a.png", "sub/c.jpg", "sub/deeper/d", ".hidden.jpg", ".hidden-dir/e.jpg"] {
-            fm.createFile(atPath: root + "/" + f, contents: Data([1, 2, 3]))
+            _ = fm.createFile(atPath: root + "/" + f, contents: Data([1, 2, 3]))
         }
         XCTAssertEqual(symlink(root, root + "/sub/loop"), 0)          // a link loop
         XCTAssertEqual(symlink(root + "/missing", root + "/dangling"), 0)

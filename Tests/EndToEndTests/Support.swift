@@ -51,14 +51,14 @@ enum E2E {
         p.standardError = err
         try p.run()
         // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        var errData = Data()
+        let errData = CollectedBytes()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { errData.bytes = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+        return Run(status: p.terminationStatus, stdout: outData, stderr: String(decoding: errData.bytes, as: UTF8.self))
     }
 
     /// Tests/Fixtures/expected.json: key -> reference result (phash, blockmean or error).
@@ -90,4 +90,9 @@ enum E2E {
         let r = try run(["devices"])
         return r.text.contains("opencl:0")
     }
+}
+
+/// What a reader thread collected; the DispatchGroup's wait orders the write before the read.
+final class CollectedBytes: @unchecked Sendable {
+    var bytes = Data()
 }
