@@ -21,6 +21,7 @@ enum ServiceRoutes {
             DatasetsController(backend: backend, reader: reader),
             QueryController(backend: backend, reader: reader),
             CrossDuplicatesController(backend: backend),
+            ReviewsController(backend: backend, reader: reader),
         ]
         for controller in controllers { controller.addRoutes(to: v1) }
         table.answerOtherMethods(on: router)
