@@ -90,6 +90,19 @@ struct ReportData {
             : (false, "not verified: \(v.error == nil ? v.reason.phrase : "unreadable image")")
     }
 
+    /// Whether some review decides a pair of the run (the reports then show the decisions).
+    var hasReviews: Bool { !result.reviews.isEmpty }
+
+    /// A curator's decision on the pair for the reports ("reviewed: different (two cats)"); nil
+    /// when nobody reviewed it. Plain text: each report escapes it.
+    func reviewText(_ p: CrossPair) -> String? {
+        guard let r = result.reviews.review(p) else { return nil }
+        return "reviewed: \(r.decision.rawValue)" + (r.note.isEmpty ? "" : " (\(r.note))")
+    }
+
+    /// Whether the pair is verified in the end: by the measure, unless a review decided.
+    func isVerified(_ p: CrossPair) -> Bool { verification?.isVerified(p) ?? false }
+
     /// "found by both" for two families, "found by all" for more.
     var agreement: String { views.count == 2 ? "both" : "all" }
 
