@@ -47,7 +47,8 @@ final class ReviewsEndToEndTests: XCTestCase {
         XCTAssertEqual(try verified("reviewed"), ["city.png city-copy.png measure"])
         let raw = try String(contentsOfFile: "\(base)/reviewed/perceptual_cross_duplicates.json", encoding: .utf8)
         XCTAssertTrue(raw.contains(#""review": {"#) && raw.contains(#""note": "two prints""#), raw)
-        XCTAssertTrue(try String(contentsOfFile: "\(base)/reviewed/REPORT.md", encoding: .utf8).contains("reviewed\\: different"))
+        let report = try String(contentsOfFile: "\(base)/reviewed/REPORT.md", encoding: .utf8)
+        XCTAssertTrue(report.contains("reviewed\\: different") && report.contains("Curators reviewed 1 pair (1 different)"), report)
 
         let match = try E2E.run(["match", "--device", "cpu", "--store", store, "a=store:a", "b=store:b", "--out", "\(base)/matched"])
         XCTAssertEqual(match.status, 0, match.stderr)
