@@ -55,16 +55,13 @@ public struct PairVerdicts: Sendable {
         // Reviews decide where they exist; "by" is said only when some review is in play, so a
         // run without reviews writes what it always wrote.
         let reviews = result.reviews
-        func accepted(_ key: PairKey, _ v: Verdict) -> VerifiedBy?? {
-            guard let by = reviews.acceptance(key, measured: v.verified) else { return nil }
-            return .some(reviews.isEmpty ? nil : by)
-        }
+        func shown(_ by: VerifiedBy) -> VerifiedBy? { reviews.isEmpty ? nil : by }
         var rows = [PairKey: MergedPair]()
         for m in result.allMatches {
             for p in m.pairs {
                 let key = PairKey(p.a, p.b)
-                guard let v = verdicts[key], let by = accepted(key, v) else { continue }
-                var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity, by: by)
+                guard let v = verdicts[key], let by = reviews.acceptance(key, measured: v.verified) else { continue }
+                var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity, by: shown(by))
                 row.distances[m.family.id] = p.distance
                 row.distances[m.otherFamily.id] = row.distances[m.otherFamily.id] ?? p.otherDistance
                 rows[key] = row
@@ -73,12 +70,12 @@ public struct PairVerdicts: Sendable {
         // Verified candidates from --candidate-radius that no family reported: distances from the
         // hashes. Only the measure puts these in (a review's "same" counts for raw pairs only).
         for (key, v) in verdicts where v.verified && rows[key] == nil {
-            guard let by = accepted(key, v) else { continue }
+            guard let by = reviews.acceptance(key, measured: true) else { continue }
             let da = result.datasets[key.first.dataset], db = result.datasets[key.second.dataset]
             guard let ia = da.index(of: key.first.key), let ib = db.index(of: key.second.key) else { continue }
             var distances = [HashFamily.ID: Int]()
             for f in result.families { distances[f.id] = f.distance(da.hashes[ia], db.hashes[ib]) }
-            rows[key] = MergedPair(a: key.first, b: key.second, distances: distances, similarity: v.similarity, by: by)
+            rows[key] = MergedPair(a: key.first, b: key.second, distances: distances, similarity: v.similarity, by: shown(by))
         }
         return rows.values.sorted { ($0.a, $0.b) < ($1.a, $1.b) }
     }

@@ -68,7 +68,8 @@ public struct ServiceServer {
     }
 
     /// The router with every route and the middleware in front of them (problem documents,
-    /// metrics, the cross-origin guard, the in-flight body budget); in-process tests drive it without a socket.
+    /// metrics, the cross-origin guard, the in-flight body budget); in-process tests drive it
+    /// without a socket.
     func makeRouter() -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: ProblemMiddleware())
