@@ -205,6 +205,9 @@ public struct AnalysisResult: Sendable {
     public var timings: StageTimings
     /// Verdicts on the candidate pairs, when verification ran (`analyze --verify`).
     public var verification: PairVerdicts?
+    /// Curators' decisions on the run's pairs, from the store (empty without a store, with
+    /// `--no-reviews`, or when no review names a pair of the run).
+    public var reviews = PairReviews()
 
     public init(datasets: [DatasetResult], matches: [FamilyMatches], device: EngineDescription, timings: StageTimings) {
         self.datasets = datasets

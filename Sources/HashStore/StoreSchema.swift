@@ -81,6 +81,29 @@ enum StoreSchema {
                 CREATE INDEX thumbnail_stored ON thumbnail(stored);
                 """)
         }
+        migrator.registerMigration("v3-reviews") { db in
+            // A curator's decision on a pair of pictures, keyed by the two contents (digest_lo is
+            // the smaller digest in byte order), so a moved or renamed file keeps its decision and
+            // either order of the pair finds it. The dataset/file columns are where the two
+            // pictures were last named (by the request that set the decision), for display only.
+            try db.execute(sql: """
+                CREATE TABLE review (
+                    id INTEGER PRIMARY KEY,
+                    digest_lo BLOB NOT NULL,
+                    digest_hi BLOB NOT NULL,
+                    decision TEXT NOT NULL CHECK (decision IN ('same', 'different', 'unsure')),
+                    note TEXT NOT NULL DEFAULT '',
+                    updated TEXT NOT NULL,
+                    a_dataset TEXT NOT NULL,
+                    a_file BLOB NOT NULL,
+                    a_digest BLOB NOT NULL,
+                    b_dataset TEXT NOT NULL,
+                    b_file BLOB NOT NULL,
+                    b_digest BLOB NOT NULL,
+                    UNIQUE (digest_lo, digest_hi)
+                );
+                """)
+        }
         return migrator
     }()
 

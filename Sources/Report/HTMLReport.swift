@@ -99,11 +99,12 @@ enum HTMLReport {
                 let badge = data.badge(p)
                 add("<div class=\"pair\" data-alg=\"\(v.family.id)\" data-pair=\"\(p.a.dataset)-\(p.b.dataset)\" "
                     + "data-d=\"\(p.distance)\" data-o=\"\(p.otherDistance)\" data-i=\"\(i)\""
-                    + (badge.map { " data-v=\"\($0.verified ? 1 : 0)\"" } ?? "") + ">"
+                    + (badge.map { _ in " data-v=\"\(data.isVerified(p) ? 1 : 0)\"" } ?? "") + ">"
                     + figure(p.a, data) + figure(p.b, data)
                     + "<div class=\"dist\"><span class=\"main\">\(v.family.id) \(p.distance)</span>"
                     + (other == v.family ? "" : " <span>\(other.id) \(p.otherDistance)</span>")
                     + (badge.map { " <span class=\"badge \($0.verified ? "ok" : "no")\">\(e($0.text))</span>" } ?? "")
+                    + (data.reviewText(p).map { " <span class=\"badge review\">\(e($0))</span>" } ?? "")
                     + "</div></div>")
             }
         }

@@ -104,12 +104,14 @@ enum MarkdownReport {
                 continue
             }
             if !v.shown.isEmpty {
-                let verdicts = data.verification != nil
-                line("| Image A | Image B | \(v.family.id) distance | \(v.result.otherFamily.id) distance |" + (verdicts ? " Verdict |" : ""))
-                line("|---|---|---:|---:|" + (verdicts ? "---|" : ""))
+                let verdicts = data.verification != nil, reviews = data.hasReviews
+                line("| Image A | Image B | \(v.family.id) distance | \(v.result.otherFamily.id) distance |" + (verdicts ? " Verdict |" : "")
+                     + (reviews ? " Review |" : ""))
+                line("|---|---|---:|---:|" + (verdicts ? "---|" : "") + (reviews ? "---|" : ""))
                 for p in v.shown {
                     let badge = data.badge(p).map { " \($0.verified ? "✅" : "❌") \($0.text) |" } ?? (verdicts ? " |" : "")
-                    line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(p.otherDistance) |" + badge)
+                    let review = reviews ? " \(data.reviewText(p).map(Text.markdown) ?? "") |" : ""
+                    line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(p.otherDistance) |" + badge + review)
                 }
                 line()
             }

@@ -79,7 +79,20 @@ struct ReportData {
             + "\(Text.plural(rejected, "raw pair was", "raw pairs were")) rejected"
         let reasons = r.rejections.map { "\(Text.count($0.count)) \($0.reason.phrase)" }
         if !reasons.isEmpty { s += " (\(Text.list(reasons)))" }
-        return s + ". The raw pairs are listed unchanged; verified_cross_duplicates.json holds the verified ones."
+        s += ". The raw pairs are listed unchanged; verified_cross_duplicates.json holds the verified ones."
+        return s + (reviewSentence.map { " " + $0 } ?? "")
+    }
+
+    /// How many of the run's pairs curators decided, when any did.
+    var reviewSentence: String? {
+        let decisions = result.reviews.decisions.values
+        guard !decisions.isEmpty else { return nil }
+        let counts = ["same", "different", "unsure"].compactMap { d -> String? in
+            let n = decisions.filter { $0.decision.rawValue == d }.count
+            return n == 0 ? nil : "\(Text.count(n)) \(d)"
+        }
+        return "Curators reviewed \(Text.plural(decisions.count, "pair")) (\(Text.list(counts))): a pair marked different is not "
+            + "verified, one marked same is, whatever the measure said."
     }
 
     /// A pair's verdict for the reports: verified or not, and the words of its badge.
@@ -89,6 +102,19 @@ struct ReportData {
         return v.verified ? (true, "verified (similarity \(similarity))")
             : (false, "not verified: \(v.error == nil ? v.reason.phrase : "unreadable image")")
     }
+
+    /// Whether some review decides a pair of the run (the reports then show the decisions).
+    var hasReviews: Bool { !result.reviews.isEmpty }
+
+    /// A curator's decision on the pair for the reports ("reviewed: different (two cats)"); nil
+    /// when nobody reviewed it. Plain text: each report escapes it.
+    func reviewText(_ p: CrossPair) -> String? {
+        guard let r = result.reviews.review(p) else { return nil }
+        return "reviewed: \(r.decision.rawValue)" + (r.note.isEmpty ? "" : " (\(r.note))")
+    }
+
+    /// Whether the pair is verified in the end: by the measure, unless a review decided.
+    func isVerified(_ p: CrossPair) -> Bool { verification?.isVerified(p) ?? false }
 
     /// "found by both" for two families, "found by all" for more.
     var agreement: String { views.count == 2 ? "both" : "all" }

@@ -698,7 +698,7 @@ final class ServiceEndToEndTests: XCTestCase {
             ("/v1/datasets/{name}/images", ["post"]), ("/v1/datasets/{name}/images/upload", ["post"]), ("/v1/datasets/{name}/scan", ["post"]),
             ("/v1/datasets/{name}/images/{key}", ["get", "delete"]), ("/v1/datasets/{name}/images/{key}/thumbnail", ["get"]),
             ("/v1/jobs/{id}", ["get"]), ("/v1/query", ["post"]), ("/v1/query/upload", ["post"]), ("/v1/cross-duplicates", ["get"]), ("/healthz", ["get"]), ("/readyz", ["get"]),
-            ("/metrics", ["get"]), ("/openapi.json", ["get"]),
+            ("/metrics", ["get"]), ("/openapi.json", ["get"]), ("/v1/reviews", ["get", "put"]), ("/v1/reviews/{id}", ["delete"]),
         ]
         for (path, methods) in routes {
             XCTAssertNotNil(paths[path], "openapi.json has no path \(path); it has \(paths.keys.sorted())")

@@ -119,7 +119,7 @@ final class HashStoreTests: XCTestCase {
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
             let tables = try sqlite3(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             XCTAssertEqual(tables.split(separator: "\n").map(String.init),
-                           ["artifact", "content", "content_hash", "dataset", "file", "grdb_migrations", "thumbnail"])
+                           ["artifact", "content", "content_hash", "dataset", "file", "grdb_migrations", "review", "thumbnail"])
             XCTAssertEqual(try sqlite3(path, "PRAGMA journal_mode"), "wal")
             XCTAssertEqual(try sqlite3(path, "PRAGMA application_id"), String(0x4352_5348))
             // Hash blobs are the family's words little-endian, 8 bytes each, whatever the machine.
@@ -147,7 +147,7 @@ final class HashStoreTests: XCTestCase {
             try store.close()
         }
         // Turn it into a v1 store: what the release before "v2-artifacts" wrote.
-        _ = try sqlite3(path, "DROP TABLE artifact; DROP TABLE thumbnail; DELETE FROM grdb_migrations WHERE identifier <> 'v1';")
+        _ = try sqlite3(path, "DROP TABLE artifact; DROP TABLE review; DROP TABLE thumbnail; DELETE FROM grdb_migrations WHERE identifier <> 'v1';")
         XCTAssertEqual(try sqlite3(path, "SELECT identifier FROM grdb_migrations"), "v1")
 
         let store = try HashStore(path: path)
@@ -158,7 +158,7 @@ final class HashStoreTests: XCTestCase {
         try store.storeArtifact("k", [1, 2, 3])
         XCTAssertEqual(try store.artifact("k"), [1, 2, 3])
         XCTAssertEqual(try sqlite3(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier").split(separator: "\n"),
-                       ["v1", "v2-artifacts", "v3-thumbnails"])
+                       ["v1", "v2-artifacts", "v3-reviews", "v3-thumbnails"])
     }
 
     func testAnEmptyFileIsInitialisedAsAStore() throws {

@@ -185,6 +185,23 @@ final class ReportWriterTests: XCTestCase {
         XCTAssertEqual(ids.count, Set(ids).count, "duplicate ids in report.html")
     }
 
+    /// A reviewed pair shows its decision in both reports, the note escaped (it is anyone's text).
+    func testReviewDecisionsAreShownAndEscaped() throws {
+        var result = try makeResult()
+        let pair = result.matches(.phash).pairs[0]
+        result.reviews = PairReviews([PairKey(pair.a, pair.b): PairReview(decision: .different, note: "<script>x|y</script>")])
+        let out = root + "/out"
+        try ReportWriter().write(result, to: out)
+        let html = try read(out + "/report.html"), md = try read(out + "/REPORT.md")
+        XCTAssertTrue(html.contains("<span class=\"badge review\">reviewed: different (&lt;script&gt;x|y&lt;/script&gt;)</span>"))
+        XCTAssertFalse(html.contains("<script>x"))
+        XCTAssertTrue(md.contains("| Review |"))
+        XCTAssertTrue(md.contains("reviewed\\: different (\\<script\\>x\\|y\\</script\\>) |"), md)
+        // Without reviews: no Review column.
+        try ReportWriter().write(try makeResult(), to: root + "/plain")
+        XCTAssertFalse(try read(root + "/plain/REPORT.md").contains("Review |"))
+    }
+
     func testChartsAreWidePNGsWithSVGTwins() throws {
         let out = root + "/out"
         try ReportWriter().write(try makeResult(), to: out)

@@ -39,15 +39,16 @@ final class ServiceHarness {
                                maxBodyBytes: maxBodyBytes, requestTimeout: .seconds(30), maxInflightBodyBytes: maxBodyBytes * 4)
     }
 
-    /// Runs `body` against the router, then stops the hashing pool and removes the store.
-    /// `.live` serves on a loopback port: requests go over a real socket, their paths as sent.
+    /// Runs `body` against the router (in process, or `.live`: a real server on a loopback port,
+    /// requests over a real socket with their paths as sent), then stops the hashing pool and
+    /// removes the store.
     func test(_ setup: TestingSetup = .router, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         defer {
             service.pool.shutdown()
             try? service.store.close()
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let app = Application(router: server.makeRouter())
+        let app = Application(router: server.makeRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(setup) { client in try await body(client) }
     }
 

@@ -242,7 +242,8 @@ final class ServiceRoutesTests: XCTestCase {
         XCTAssertEqual(Set(table.paths), ["healthz", "readyz", "metrics", "openapi.json", "v1/hash", "v1/hash/raw", "v1/datasets", "v1/datasets/:name",
                                           "v1/datasets/:name/images", "v1/datasets/:name/images/upload", "v1/datasets/:name/scan",
                                           "v1/datasets/:name/images/:key", "v1/datasets/:name/images/:key/thumbnail",
-                                          "v1/jobs/:id", "v1/query", "v1/query/upload", "v1/cross-duplicates"])
+                                          "v1/jobs/:id", "v1/query", "v1/query/upload", "v1/cross-duplicates",
+                                          "v1/reviews", "v1/reviews/:id"])
         XCTAssertEqual(table.allow("v1/datasets/:name"), "GET, PUT, DELETE")
         XCTAssertEqual(table.allow("v1/query"), "POST")
         try await harness.test { client in

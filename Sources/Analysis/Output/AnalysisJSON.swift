@@ -30,10 +30,12 @@ public enum AnalysisJSON {
     /// reference is printed once however many pairs it is in (a pair explosion repeats the same
     /// few thousand images millions of times).
     /// `verdicts`: the seed's fields stay as they are; verification only appends "verified" and
-    /// "similarity" to each pair it judged.
-    static func pairs(_ pairs: PairList, _ datasets: [DatasetResult], verdicts: PairVerdicts? = nil) -> JSONValue {
+    /// "similarity" to each pair it judged, and a curator's review appends "review".
+    static func pairs(_ pairs: PairList, _ datasets: [DatasetResult], verdicts: PairVerdicts? = nil,
+                      reviews: PairReviews = PairReviews()) -> JSONValue {
         let names = datasets.map(\.spec.name)
         let verdicts = verdicts.flatMap { $0.verdicts.isEmpty ? nil : $0 }
+        let reviews = reviews.isEmpty ? nil : reviews
         let refs = PrintedRefs(datasets.map(\.keys.count))
         return .lazyArray(LazyJSONArray(count: pairs.count) { i in
             // The pair itself (its keys) is only built where a reference is printed for the
@@ -51,6 +53,9 @@ public enum AnalysisJSON {
             if let v = verdicts?.verdict(pairs[i]) {
                 fields.append(("similarity", .double(round4(v.similarity))))
                 fields.append(("verified", .bool(v.verified)))
+            }
+            if let r = reviews?.review(pairs[i]) {
+                fields.append(("review", .obj([("decision", .str(r.decision.rawValue)), ("note", .str(r.note))])))
             }
             return .obj(fields)
         })
@@ -88,9 +93,12 @@ public enum AnalysisJSON {
     public static func verifiedDuplicates(_ result: AnalysisResult, _ verdicts: PairVerdicts) -> JSONValue {
         let merged = verdicts.merged
         let rows: [JSONValue] = merged.map { p in
-            .obj([("a", ref(p.a, result.datasets)), ("b", ref(p.b, result.datasets)),
-                  ("distances", .obj(result.families.compactMap { f in p.distances[f.id].map { (f.id.rawValue, .int($0)) } })),
-                  ("similarity", .double(round4(p.similarity)))])
+            var fields: [(String, JSONValue)] = [
+                ("a", ref(p.a, result.datasets)), ("b", ref(p.b, result.datasets)),
+                ("distances", .obj(result.families.compactMap { f in p.distances[f.id].map { (f.id.rawValue, .int($0)) } })),
+                ("similarity", .double(round4(p.similarity)))]
+            if let by = p.by { fields.append(("by", .str(by.rawValue))) }
+            return .obj(fields)
         }
         let groups = CrossDatasetMatch.groups(of: merged.map { CrossPair(a: $0.a, b: $0.b, distance: 0, otherDistance: 0) })
         var fields: [(String, JSONValue)] = [
@@ -104,12 +112,13 @@ public enum AnalysisJSON {
         return .obj(fields)
     }
 
-    public static func crossDuplicates(_ result: FamilyMatches, _ datasets: [DatasetResult], verdicts: PairVerdicts? = nil) -> JSONValue {
+    public static func crossDuplicates(_ result: FamilyMatches, _ datasets: [DatasetResult], verdicts: PairVerdicts? = nil,
+                                       reviews: PairReviews = PairReviews()) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("algorithm", .str(result.family.id.rawValue)),
             ("bits", .int(result.family.bits)),
             ("threshold", .int(result.threshold)),
-            ("pairs", pairs(result.pairs, datasets, verdicts: verdicts)),
+            ("pairs", pairs(result.pairs, datasets, verdicts: verdicts, reviews: reviews)),
             ("groups", .array(result.groups.map { .array($0.map { ref($0, datasets) }) })),
         ]
         if let within = result.within { fields.append(("within", pairs(within, datasets))) }
@@ -199,7 +208,7 @@ public enum AnalysisJSON {
             try AtomicFile.write(errors(d), to: dir + "/errors.json")
         }
         for m in result.allMatches {
-            try AtomicFile.write(crossDuplicates(m, result.datasets, verdicts: result.verification),
+            try AtomicFile.write(crossDuplicates(m, result.datasets, verdicts: result.verification, reviews: result.reviews),
                                  to: out + "/" + crossDuplicatesFileName(m.family))
         }
         if let verdicts = result.verification {

@@ -71,6 +71,9 @@ public struct AnalysisRun {
     /// Sees every picture verification decodes (a preview): the report's thumbnails are made
     /// from these rather than decoded a second time.
     public var previews: (@Sendable (ImageRef, DecodedImage) -> Void)?
+    /// Whether curators' reviews in the store decide the pairs they name (false: `--no-reviews`).
+    /// Only a run with a store has reviews: `analyze --store`, `match` with `store:` sources.
+    public var appliesReviews = true
 
     public struct VerificationSettings: Sendable {
         /// `--candidate-radius`: looser radii whose pairs are verified too.
@@ -137,7 +140,9 @@ public struct AnalysisRun {
         let matches = try CrossDatasetMatch.run(datasets, options: options, matcher: matcher)
         timings.match += Date().timeIntervalSince(matchStart)
         timings.total = Date().timeIntervalSince(start)
-        return (AnalysisResult(datasets: datasets, matches: matches, device: device, timings: timings), store)
+        var result = AnalysisResult(datasets: datasets, matches: matches, device: device, timings: timings)
+        if appliesReviews, let store { result.reviews = try PairReviews.load(store, for: result) }
+        return (result, store)
     }
 
     /// Re-checks the candidate pairs from pixels (when verification is on) and merges the
@@ -145,6 +150,8 @@ public struct AnalysisRun {
     public func verify(_ result: inout AnalysisResult, store: HashStore? = nil) throws {
         guard let verification else { return }
         let extra = verification.radii.isEmpty ? [] : try PairVerification.looserCandidates(result, radii: verification.radii, matcher: matcher)
+        // The looser candidates' reviews too: a pair marked different leaves the verified file.
+        if appliesReviews, let store, let extra, !extra.isEmpty { result.reviews = try PairReviews.load(store, for: result, extra: extra) }
         let verdicts = PairVerification.run(result, extra: extra, limits: limits, store: store, decoded: previews)
         if let skipped = verdicts.skipped { warn(skipped) }
         result.verification = verdicts

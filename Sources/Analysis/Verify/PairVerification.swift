@@ -27,12 +27,19 @@ public struct PairVerdicts: Sendable {
         self.candidates = candidates
         self.skipped = skipped
         self.seconds = seconds
+        self.reviews = result.reviews
         self.merged = Self.merge(verdicts, result)
     }
 
     public func verdict(_ p: CrossPair) -> Verdict? { verdicts[PairKey(p.a, p.b)] }
 
-    public func isVerified(_ p: CrossPair) -> Bool { verdict(p)?.verified ?? false }
+    /// Whether the pair is verified: by the measure, unless a curator's review decided.
+    public func isVerified(_ p: CrossPair) -> Bool {
+        reviews.acceptance(PairKey(p.a, p.b), measured: verdict(p)?.verified ?? false) != nil
+    }
+
+    /// The reviews the merged rows follow (those of the result at `init`).
+    public let reviews: PairReviews
 
     /// Rejected candidates by reason, most frequent first (ties by name).
     public var rejections: [(reason: VerdictReason, count: Int)] {
@@ -45,24 +52,30 @@ public struct PairVerdicts: Sendable {
 
     static func merge(_ verdicts: [PairKey: Verdict], _ result: AnalysisResult) -> [MergedPair] {
         guard !verdicts.isEmpty else { return [] }
+        // Reviews decide where they exist; "by" is said only when some review is in play, so a
+        // run without reviews writes what it always wrote.
+        let reviews = result.reviews
+        func shown(_ by: VerifiedBy) -> VerifiedBy? { reviews.isEmpty ? nil : by }
         var rows = [PairKey: MergedPair]()
         for m in result.allMatches {
             for p in m.pairs {
                 let key = PairKey(p.a, p.b)
-                guard let v = verdicts[key], v.verified else { continue }
-                var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity)
+                guard let v = verdicts[key], let by = reviews.acceptance(key, measured: v.verified) else { continue }
+                var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity, by: shown(by))
                 row.distances[m.family.id] = p.distance
                 row.distances[m.otherFamily.id] = row.distances[m.otherFamily.id] ?? p.otherDistance
                 rows[key] = row
             }
         }
-        // Verified candidates from --candidate-radius that no family reported: distances from the hashes.
+        // Verified candidates from --candidate-radius that no family reported: distances from the
+        // hashes. Only the measure puts these in (a review's "same" counts for raw pairs only).
         for (key, v) in verdicts where v.verified && rows[key] == nil {
+            guard let by = reviews.acceptance(key, measured: true) else { continue }
             let da = result.datasets[key.first.dataset], db = result.datasets[key.second.dataset]
             guard let ia = da.index(of: key.first.key), let ib = db.index(of: key.second.key) else { continue }
             var distances = [HashFamily.ID: Int]()
             for f in result.families { distances[f.id] = f.distance(da.hashes[ia], db.hashes[ib]) }
-            rows[key] = MergedPair(a: key.first, b: key.second, distances: distances, similarity: v.similarity)
+            rows[key] = MergedPair(a: key.first, b: key.second, distances: distances, similarity: v.similarity, by: shown(by))
         }
         return rows.values.sorted { ($0.a, $0.b) < ($1.a, $1.b) }
     }
@@ -74,6 +87,8 @@ public struct MergedPair: Sendable, Equatable {
     public var b: ImageRef
     public var distances: [HashFamily.ID: Int]
     public var similarity: Double
+    /// Who verified it; nil when no review is in play (the JSON then says nothing).
+    public var by: VerifiedBy? = nil
 }
 
 public enum PairVerification {

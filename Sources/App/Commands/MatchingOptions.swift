@@ -28,6 +28,10 @@ struct MatchingOptions: ParsableArguments {
         valueName: "family=n"))
     var candidateRadius: [String] = []
 
+    @Flag(name: .long, inversion: .prefixedNo,
+          help: "Apply the curators' review decisions kept in the store (PUT /v1/reviews of `serve`): reviewed pairs say so, and verified_cross_duplicates.json follows them.")
+    var reviews = true
+
     @Option(name: .long, help: "At most this many pairs per hash in the reports (the JSON holds all).")
     var maxReportPairs: Int = ReportWriter.defaultMaxReportPairs
 
@@ -92,7 +96,7 @@ struct MatchingOptions: ParsableArguments {
         let maxReportPairs = maxReportPairs
         // Verification decodes the candidate pictures; the thumbnails are shrunk from those.
         let thumbnails = ThumbnailPixels()
-        return AnalysisRun(
+        var run = AnalysisRun(
             matcher: matcher, device: device, options: options,
             verification: verify ? AnalysisRun.VerificationSettings(radii: try candidateRadii()) : nil,
             limits: limits, version: CrossHash.version,
@@ -101,5 +105,7 @@ struct MatchingOptions: ParsableArguments {
                                  cache: store.map { StoreArtifactCache(store: $0) }, pixels: thumbnails).write(result, to: out)
             },
             warn: { logger.warning("\($0)") }, previews: { thumbnails.keep($0, $1) })
+        run.appliesReviews = reviews
+        return run
     }
 }

@@ -104,15 +104,18 @@ struct RequestReader: Sendable {
     }
 
     /// The whole body, refused before reading when its declared length is over the limit or
-    /// does not fit the in-flight budget.
-    func body(_ request: Request) async throws -> ByteBuffer {
+    /// does not fit the in-flight budget. `routeLimit`: a route's own, smaller limit.
+    func body(_ request: Request, routeLimit: Int? = nil) async throws -> ByteBuffer {
+        let limit = min(routeLimit ?? maxBodyBytes, maxBodyBytes)
         let declared = request.headers[.contentLength].flatMap { Int($0) }
-        if let length = declared, length > maxBodyBytes {
-            throw Problem(.contentTooLarge, "the body is \(length) bytes, over this server's limit of \(maxBodyBytes) (--max-body-bytes)")
+        if let length = declared, length > limit {
+            throw Problem(.contentTooLarge, limit < maxBodyBytes
+                ? "the body is \(length) bytes, over this route's limit of \(limit)"
+                : "the body is \(length) bytes, over this server's limit of \(maxBodyBytes) (--max-body-bytes)")
         }
         let lease = BodyLease.current
         if let declared, let lease, !lease.reserve(declared) { throw Self.budgetFull(lease.budget) }
-        let limit = maxBodyBytes, timeout = bodyTimeout
+        let timeout = bodyTimeout
         let reserved = lease == nil ? 0 : declared ?? 0
         return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
             group.addTask { try await Self.collect(request.body, limit: limit, declared: declared, reserved: reserved, lease: lease) }
@@ -172,12 +175,12 @@ struct RequestReader: Sendable {
 
     /// A JSON body (Content-Type application/json or none), parsed on the executor within the
     /// route's budget.
-    func jsonBody(_ request: Request, limit: JSONLimit) async throws -> JSONValue {
+    func jsonBody(_ request: Request, limit: JSONLimit, routeLimit: Int? = nil) async throws -> JSONValue {
         let type = request.headers[.contentType]?.lowercased() ?? ""
         guard type.hasPrefix("application/json") || type.hasPrefix("application/problem+json") || type.isEmpty else {
             throw Problem(.unsupportedMediaType, "expected Content-Type application/json, got '\(type)'")
         }
-        var buffer = try await body(request)
+        var buffer = try await body(request, routeLimit: routeLimit)
         let bytes = Array(buffer.readableBytesView)
         buffer = ByteBuffer()  // the parser reads the copy: the body's own storage goes before parsing
         let (budget, why) = jsonBudget(limit)

@@ -68,11 +68,13 @@ public struct ServiceServer {
     }
 
     /// The router with every route and the middleware in front of them (problem documents,
-    /// metrics, the in-flight body budget); in-process tests drive it without a socket.
+    /// metrics, the cross-origin guard, the in-flight body budget); in-process tests drive it
+    /// without a socket.
     func makeRouter() -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: OriginGuardMiddleware())
         router.add(middleware: BodyBudgetMiddleware(budget: BodyBudget(capacity: maxInflightBodyBytes)))
         let executor = BlockingExecutor.shared
         let reader = RequestReader(maxBodyBytes: maxBodyBytes, bodyTimeout: requestTimeout,

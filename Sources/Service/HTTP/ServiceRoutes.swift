@@ -22,6 +22,7 @@ enum ServiceRoutes {
             ImagesController(backend: backend),
             QueryController(backend: backend, reader: reader),
             CrossDuplicatesController(backend: backend),
+            ReviewsController(backend: backend, reader: reader),
         ]
         for controller in controllers { controller.addRoutes(to: v1) }
         table.answerOtherMethods(on: router)
