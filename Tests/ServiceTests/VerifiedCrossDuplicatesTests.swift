@@ -64,6 +64,24 @@ final class VerifiedCrossDuplicatesTests: XCTestCase {
             }
             self.assertProblem(try await client.execute(uri: "/v1/cross-duplicates?verify=yes", method: .get), .badRequest, "verify must be true or false")
 
+            // A curator's decision decides its pair here too, as in `analyze --store`: the pair
+            // gains "review" and leaves the verified groups.
+            let firstPairs = first.object["pairs"] as? [[String: Any]] ?? []
+            let copy = try XCTUnwrap(firstPairs.first { $0["verified"] as? Bool == true }, first.text)
+            let a = try XCTUnwrap(copy["a"] as? [String: Any]), b = try XCTUnwrap(copy["b"] as? [String: Any])
+            let review = try JSONSerialization.data(withJSONObject: ["a": a, "b": b, "decision": "different", "note": "two states"])
+            let put = try await client.execute(uri: "/v1/reviews", method: .put, headers: [.contentType: "application/json"],
+                                               body: ByteBuffer(bytes: review))
+            XCTAssertEqual(put.status, .created, put.text)
+            let reviewed = try await client.execute(uri: uri, method: .get)
+            let reviewedPair = try XCTUnwrap((reviewed.object["pairs"] as? [[String: Any]])?.first {
+                NSDictionary(dictionary: $0["a"] as? [String: Any] ?? [:]).isEqual(to: a) && NSDictionary(dictionary: $0["b"] as? [String: Any] ?? [:]).isEqual(to: b)
+            }, reviewed.text)
+            XCTAssertEqual((reviewedPair["review"] as? [String: Any])?["decision"] as? String, "different", reviewed.text)
+            let groups = reviewed.object["verified_groups"] as? [[[String: Any]]] ?? []
+            let grouped = groups.filter { g in g.contains { NSDictionary(dictionary: $0).isEqual(to: a) } && g.contains { NSDictionary(dictionary: $0).isEqual(to: b) } }
+            XCTAssertTrue(grouped.isEmpty, "a pair marked different is no verified copy: \(reviewed.text)")
+
             // An upload-backed dataset keeps no pictures: its pairs get no verdict, and the answer says why.
             _ = try await client.execute(uri: "/v1/datasets/uploads", method: .put)
             _ = try await client.execute(uri: "/v1/datasets/uploads/images", method: .post, headers: [.contentType: MultipartBody.contentType],

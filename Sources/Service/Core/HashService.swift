@@ -459,7 +459,7 @@ public final class HashService: @unchecked Sendable {
         let matches = try cross.run(results, family: family, other: options.otherFamily(family), threshold: options.threshold(family))
         guard verify else { return AnalysisJSON.crossDuplicates(matches, results) }
         try cancellation.check()
-        return verifiedCrossDuplicates(matches, results, reachable: folders.map { $0 != nil })
+        return try verifiedCrossDuplicates(matches, results, reachable: folders.map { $0 != nil })
     }
 
     /// The cross-duplicates answer with the verdicts of the pairs whose two datasets have
@@ -469,7 +469,7 @@ public final class HashService: @unchecked Sendable {
     /// `maxImages` pictures nothing is verified and `verification_skipped` says why. Pairs
     /// with a dataset without pictures get no verdict; `unverified_pairs` counts them and
     /// `unverified_reason` says why.
-    func verifiedCrossDuplicates(_ matches: FamilyMatches, _ results: [DatasetResult], reachable: [Bool]) -> JSONValue {
+    func verifiedCrossDuplicates(_ matches: FamilyMatches, _ results: [DatasetResult], reachable: [Bool]) throws -> JSONValue {
         var keys = [PairKey]()
         var unreachable = 0
         for i in 0..<matches.pairs.count {
@@ -478,11 +478,15 @@ public final class HashService: @unchecked Sendable {
         }
         // The candidates are given as `extra` of a result with no pairs of its own, so only
         // pairs with pictures are ever opened.
-        let none = AnalysisResult(datasets: results, matches: [], device: engines.description, timings: StageTimings())
+        var none = AnalysisResult(datasets: results, matches: [], device: engines.description, timings: StageTimings())
+        // Curators' reviews decide the pairs they name, as in `analyze --store`: raw pairs gain
+        // "review", the verified groups follow the human. Pairs without pictures can be reviewed
+        // too (reviews are kept by content digest), so every pair of the answer is looked up.
+        let all = (0..<matches.pairs.count).map { PairKey(matches.pairs[$0].a, matches.pairs[$0].b) }
+        none.reviews = try PairReviews.load(store, for: none, extra: all)
         let verdicts = PairVerification.run(none, extra: keys, limits: settings.limits, store: store)
-        guard case .object(var fields) = AnalysisJSON.crossDuplicates(matches, results, verdicts: verdicts) else {
-            return AnalysisJSON.crossDuplicates(matches, results, verdicts: verdicts)
-        }
+        let answer = AnalysisJSON.crossDuplicates(matches, results, verdicts: verdicts, reviews: none.reviews)
+        guard case .object(var fields) = answer else { return answer }
         if let skipped = verdicts.skipped { fields.append((Array("verification_skipped".utf8), .str(skipped))) }
         if unreachable > 0 {
             fields.append((Array("unverified_pairs".utf8), .int(unreachable)))
