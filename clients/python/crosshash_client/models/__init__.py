@@ -21,9 +21,11 @@ from .items_upload import ItemsUpload
 from .job import Job
 from .job_accepted import JobAccepted
 from .job_state import JobState
+from .list_reviews_format import ListReviewsFormat
 from .match import Match
 from .openapi_response_200 import OpenapiResponse200
 from .pair import Pair
+from .pair_review import PairReview
 from .problem import Problem
 from .query import Query
 from .query_options import QueryOptions
@@ -33,6 +35,11 @@ from .query_response import QueryResponse
 from .query_result import QueryResult
 from .ready import Ready
 from .ready_device import ReadyDevice
+from .review import Review
+from .review_decision import ReviewDecision
+from .review_list import ReviewList
+from .review_put import ReviewPut
+from .stored_image import StoredImage
 from .thresholds import Thresholds
 from .upload_response import UploadResponse
 
@@ -58,9 +65,11 @@ __all__ = (
     "Job",
     "JobAccepted",
     "JobState",
+    "ListReviewsFormat",
     "Match",
     "OpenapiResponse200",
     "Pair",
+    "PairReview",
     "Problem",
     "Query",
     "QueryOptions",
@@ -70,6 +79,11 @@ __all__ = (
     "QueryResult",
     "Ready",
     "ReadyDevice",
+    "Review",
+    "ReviewDecision",
+    "ReviewList",
+    "ReviewPut",
+    "StoredImage",
     "Thresholds",
     "UploadResponse",
 )

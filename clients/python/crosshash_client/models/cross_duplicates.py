@@ -31,6 +31,13 @@ class CrossDuplicates:
         truncated (bool | Unset): Present (true) only when the lists were cut at the server's `--max-pairs` (default
             1,000,000 per list); `pairs_found` then says how many pairs there were.
         pairs_found (int | Unset): Only with `truncated`: every pair found, listed or not.
+        verified_groups (list[list[ImageRef]] | Unset): Only with `verify=true` when verification ran: the connected
+            groups of the verified pairs.
+        verification_skipped (str | Unset): Only with `verify=true`: why nothing was verified (over 100,000 candidate
+            pairs or 10,000 pictures, `analyze`'s bounds).
+        unverified_pairs (int | Unset): Only with `verify=true`: pairs left without a verdict because a dataset of
+            theirs has no pictures on this server.
+        unverified_reason (str | Unset): Only with `unverified_pairs`: why those pairs were not verified.
     """
 
     algorithm: CrossDuplicatesAlgorithm
@@ -41,6 +48,10 @@ class CrossDuplicates:
     within: list[Pair] | Unset = UNSET
     truncated: bool | Unset = UNSET
     pairs_found: int | Unset = UNSET
+    verified_groups: list[list[ImageRef]] | Unset = UNSET
+    verification_skipped: str | Unset = UNSET
+    unverified_pairs: int | Unset = UNSET
+    unverified_reason: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,6 +86,23 @@ class CrossDuplicates:
 
         pairs_found = self.pairs_found
 
+        verified_groups: list[list[dict[str, Any]]] | Unset = UNSET
+        if not isinstance(self.verified_groups, Unset):
+            verified_groups = []
+            for verified_groups_item_data in self.verified_groups:
+                verified_groups_item = []
+                for verified_groups_item_item_data in verified_groups_item_data:
+                    verified_groups_item_item = verified_groups_item_item_data.to_dict()
+                    verified_groups_item.append(verified_groups_item_item)
+
+                verified_groups.append(verified_groups_item)
+
+        verification_skipped = self.verification_skipped
+
+        unverified_pairs = self.unverified_pairs
+
+        unverified_reason = self.unverified_reason
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -92,6 +120,14 @@ class CrossDuplicates:
             field_dict["truncated"] = truncated
         if pairs_found is not UNSET:
             field_dict["pairs_found"] = pairs_found
+        if verified_groups is not UNSET:
+            field_dict["verified_groups"] = verified_groups
+        if verification_skipped is not UNSET:
+            field_dict["verification_skipped"] = verification_skipped
+        if unverified_pairs is not UNSET:
+            field_dict["unverified_pairs"] = unverified_pairs
+        if unverified_reason is not UNSET:
+            field_dict["unverified_reason"] = unverified_reason
 
         return field_dict
 
@@ -139,6 +175,28 @@ class CrossDuplicates:
 
         pairs_found = d.pop("pairs_found", UNSET)
 
+        _verified_groups = d.pop("verified_groups", UNSET)
+        verified_groups: list[list[ImageRef]] | Unset = UNSET
+        if _verified_groups is not UNSET:
+            verified_groups = []
+            for verified_groups_item_data in _verified_groups:
+                verified_groups_item = []
+                _verified_groups_item = verified_groups_item_data
+                for verified_groups_item_item_data in _verified_groups_item:
+                    verified_groups_item_item = ImageRef.from_dict(
+                        verified_groups_item_item_data
+                    )
+
+                    verified_groups_item.append(verified_groups_item_item)
+
+                verified_groups.append(verified_groups_item)
+
+        verification_skipped = d.pop("verification_skipped", UNSET)
+
+        unverified_pairs = d.pop("unverified_pairs", UNSET)
+
+        unverified_reason = d.pop("unverified_reason", UNSET)
+
         cross_duplicates = cls(
             algorithm=algorithm,
             bits=bits,
@@ -148,6 +206,10 @@ class CrossDuplicates:
             within=within,
             truncated=truncated,
             pairs_found=pairs_found,
+            verified_groups=verified_groups,
+            verification_skipped=verification_skipped,
+            unverified_pairs=unverified_pairs,
+            unverified_reason=unverified_reason,
         )
 
         cross_duplicates.additional_properties = d

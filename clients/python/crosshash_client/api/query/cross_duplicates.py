@@ -18,6 +18,7 @@ def _get_kwargs(
     blockmean_threshold: int | Unset = 8,
     family: CrossDuplicatesFamily | Unset = CrossDuplicatesFamily.PHASH,
     within: bool | Unset = False,
+    verify: bool | Unset = False,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -39,6 +40,8 @@ def _get_kwargs(
     params["family"] = json_family
 
     params["within"] = within
+
+    params["verify"] = verify
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -79,6 +82,11 @@ def _parse_response(
 
         return response_405
 
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -109,6 +117,7 @@ def sync_detailed(
     blockmean_threshold: int | Unset = 8,
     family: CrossDuplicatesFamily | Unset = CrossDuplicatesFamily.PHASH,
     within: bool | Unset = False,
+    verify: bool | Unset = False,
 ) -> Response[CrossDuplicates | Problem]:
     """The cross-dataset duplicates of stored datasets
 
@@ -124,6 +133,7 @@ def sync_detailed(
         blockmean_threshold (int | Unset):  Default: 8.
         family (CrossDuplicatesFamily | Unset):  Default: CrossDuplicatesFamily.PHASH.
         within (bool | Unset):  Default: False.
+        verify (bool | Unset):  Default: False.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,6 +149,7 @@ def sync_detailed(
         blockmean_threshold=blockmean_threshold,
         family=family,
         within=within,
+        verify=verify,
     )
 
     response = client.get_httpx_client().request(
@@ -156,6 +167,7 @@ def sync(
     blockmean_threshold: int | Unset = 8,
     family: CrossDuplicatesFamily | Unset = CrossDuplicatesFamily.PHASH,
     within: bool | Unset = False,
+    verify: bool | Unset = False,
 ) -> CrossDuplicates | Problem | None:
     """The cross-dataset duplicates of stored datasets
 
@@ -171,6 +183,7 @@ def sync(
         blockmean_threshold (int | Unset):  Default: 8.
         family (CrossDuplicatesFamily | Unset):  Default: CrossDuplicatesFamily.PHASH.
         within (bool | Unset):  Default: False.
+        verify (bool | Unset):  Default: False.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -187,6 +200,7 @@ def sync(
         blockmean_threshold=blockmean_threshold,
         family=family,
         within=within,
+        verify=verify,
     ).parsed
 
 
@@ -198,6 +212,7 @@ async def asyncio_detailed(
     blockmean_threshold: int | Unset = 8,
     family: CrossDuplicatesFamily | Unset = CrossDuplicatesFamily.PHASH,
     within: bool | Unset = False,
+    verify: bool | Unset = False,
 ) -> Response[CrossDuplicates | Problem]:
     """The cross-dataset duplicates of stored datasets
 
@@ -213,6 +228,7 @@ async def asyncio_detailed(
         blockmean_threshold (int | Unset):  Default: 8.
         family (CrossDuplicatesFamily | Unset):  Default: CrossDuplicatesFamily.PHASH.
         within (bool | Unset):  Default: False.
+        verify (bool | Unset):  Default: False.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -228,6 +244,7 @@ async def asyncio_detailed(
         blockmean_threshold=blockmean_threshold,
         family=family,
         within=within,
+        verify=verify,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -243,6 +260,7 @@ async def asyncio(
     blockmean_threshold: int | Unset = 8,
     family: CrossDuplicatesFamily | Unset = CrossDuplicatesFamily.PHASH,
     within: bool | Unset = False,
+    verify: bool | Unset = False,
 ) -> CrossDuplicates | Problem | None:
     """The cross-dataset duplicates of stored datasets
 
@@ -258,6 +276,7 @@ async def asyncio(
         blockmean_threshold (int | Unset):  Default: 8.
         family (CrossDuplicatesFamily | Unset):  Default: CrossDuplicatesFamily.PHASH.
         within (bool | Unset):  Default: False.
+        verify (bool | Unset):  Default: False.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -275,5 +294,6 @@ async def asyncio(
             blockmean_threshold=blockmean_threshold,
             family=family,
             within=within,
+            verify=verify,
         )
     ).parsed

@@ -1,0 +1,231 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    name: str,
+    key: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "delete",
+        "url": "/v1/datasets/{name}/images/{key}".format(
+            name=quote(str(name), safe=""),
+            key=quote(str(key), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | Problem | None:
+    if response.status_code == 204:
+        response_204 = cast(Any, None)
+        return response_204
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 405:
+        response_405 = Problem.from_dict(response.json())
+
+        return response_405
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 507:
+        response_507 = Problem.from_dict(response.json())
+
+        return response_507
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    name: str,
+    key: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | Problem]:
+    """Remove one image from the store and from matching
+
+     The image leaves the store and the in-memory match index together: the next query or cross-
+    duplicates answer no longer has it. In a dataset with a root, the next scan adds the file again
+    while it is still in the folder.
+
+    Args:
+        name (str): A dataset name: 1-200 bytes of UTF-8, not starting with `.`, without `/`, NUL
+            or control characters (else 400). Two names are the same dataset iff their UTF-8 bytes are
+            equal: no Unicode normalisation, so `caf%C3%A9` (NFC) and `cafe%CC%81` (NFD) are two
+            datasets.
+        key (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        key=key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    name: str,
+    key: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Any | Problem | None:
+    """Remove one image from the store and from matching
+
+     The image leaves the store and the in-memory match index together: the next query or cross-
+    duplicates answer no longer has it. In a dataset with a root, the next scan adds the file again
+    while it is still in the folder.
+
+    Args:
+        name (str): A dataset name: 1-200 bytes of UTF-8, not starting with `.`, without `/`, NUL
+            or control characters (else 400). Two names are the same dataset iff their UTF-8 bytes are
+            equal: no Unicode normalisation, so `caf%C3%A9` (NFC) and `cafe%CC%81` (NFD) are two
+            datasets.
+        key (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem
+    """
+
+    return sync_detailed(
+        name=name,
+        key=key,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    name: str,
+    key: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | Problem]:
+    """Remove one image from the store and from matching
+
+     The image leaves the store and the in-memory match index together: the next query or cross-
+    duplicates answer no longer has it. In a dataset with a root, the next scan adds the file again
+    while it is still in the folder.
+
+    Args:
+        name (str): A dataset name: 1-200 bytes of UTF-8, not starting with `.`, without `/`, NUL
+            or control characters (else 400). Two names are the same dataset iff their UTF-8 bytes are
+            equal: no Unicode normalisation, so `caf%C3%A9` (NFC) and `cafe%CC%81` (NFD) are two
+            datasets.
+        key (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        key=key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    name: str,
+    key: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Any | Problem | None:
+    """Remove one image from the store and from matching
+
+     The image leaves the store and the in-memory match index together: the next query or cross-
+    duplicates answer no longer has it. In a dataset with a root, the next scan adds the file again
+    while it is still in the folder.
+
+    Args:
+        name (str): A dataset name: 1-200 bytes of UTF-8, not starting with `.`, without `/`, NUL
+            or control characters (else 400). Two names are the same dataset iff their UTF-8 bytes are
+            equal: no Unicode normalisation, so `caf%C3%A9` (NFC) and `cafe%CC%81` (NFD) are two
+            datasets.
+        key (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            name=name,
+            key=key,
+            client=client,
+        )
+    ).parsed
