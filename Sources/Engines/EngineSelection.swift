@@ -52,7 +52,17 @@ public struct EngineSet: @unchecked Sendable {
     }
 
     /// The device engine's CPU fallback, which keeps the device's errors; nil on the CPU.
-    public var fallback: FallbackEngine? { engine as? FallbackEngine }
+    public var fallback: FallbackEngine? { ((engine as? PDQEngine)?.inner ?? engine) as? FallbackEngine }
+
+    /// This set with an engine that computes `families` too. Only PDQ is optional today; it is
+    /// always computed on the CPU (`PDQEngine`), next to whatever engine computes the rest.
+    public func computing(_ families: [HashFamily]) -> EngineSet {
+        guard families.contains(.pdq), !engine.families.contains(.pdq) else { return self }
+        var set = self
+        set.engine = PDQEngine(wrapping: engine)
+        set.description = set.engine.description
+        return set
+    }
 }
 
 /// The one factory of engine sets.

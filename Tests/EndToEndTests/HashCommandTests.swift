@@ -28,6 +28,41 @@ final class HashCommandTests: XCTestCase {
         XCTAssertEqual(seen, Set(expected.keys), "every fixture gets exactly one line")
     }
 
+    /// `--families phash,blockmean,pdq`: the same phash and blockmean as without, plus PDQ's hash
+    /// and quality from Meta's C++ (expected_pdq.json); on OpenCL the CPU adds PDQ, same bytes.
+    func testFamiliesAddPDQAndKeepTheDefaultColumns() throws {
+        let images = E2E.fixtures.appendingPathComponent("images/edge").path
+        let plain = try E2E.run(["hash", "--json", "--device", "cpu", images])
+        let all = try E2E.run(["hash", "--json", "--device", "cpu", "--families", "pdq,phash,blockmean", images])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(all.status, 0, all.stderr)
+        let data = try Data(contentsOf: E2E.fixtures.appendingPathComponent("expected_pdq.json"))
+        let ref = try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]] ?? [:]
+        let plainLines = plain.text.split(separator: "\n"), allLines = all.text.split(separator: "\n")
+        XCTAssertEqual(plainLines.count, allLines.count)
+        var checked = 0
+        for (p, a) in zip(plainLines, allLines) {
+            let obj = try JSONSerialization.jsonObject(with: Data(a.utf8)) as? [String: Any] ?? [:]
+            let file = obj["file"] as? String ?? ""
+            guard let expected = ref["edge/" + (file as NSString).lastPathComponent] else {
+                XCTAssertEqual(String(p), String(a), "an error line stays as it was")
+                continue
+            }
+            XCTAssert(a.hasPrefix(p.dropLast()), "the default columns come first, unchanged: \(a)")
+            XCTAssertEqual(obj["pdq"] as? String, expected["pdq"] as? String, file)
+            XCTAssertEqual(obj["pdq_quality"] as? Int, expected["pdq_quality"] as? Int, file)
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 20)
+        if try E2E.openCLAvailable() {
+            let gpu = try E2E.run(["hash", "--json", "--device", "opencl", "--families", "phash,blockmean,pdq", images])
+            XCTAssertEqual(gpu.text, all.text)
+        }
+        let bad = try E2E.run(["hash", "--families", "phash,md5", images])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssert(bad.stderr.contains("unknown hash family 'md5'"), bad.stderr)
+    }
+
     func testOpenCLPrintsTheSameAsCPU() throws {
         guard try E2E.openCLAvailable() else { throw XCTSkip("no OpenCL device") }
         let images = E2E.fixtures.appendingPathComponent("images").path

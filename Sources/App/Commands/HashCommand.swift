@@ -7,13 +7,19 @@ import JSONFiles
 struct HashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hash",
-        abstract: "Print the phash and blockmean of image files and folders (recursively).",
+        abstract: "Print the phash and blockmean (and with --families, PDQ) of image files and folders (recursively).",
         discussion: """
-        Text output: `<phash> <blockmean> <path>` per image; files that cannot be hashed are \
-        reported on stderr and the run goes on. --json: one object per line on stdout, \
-        {"file": PATH, "phash": HEX, "blockmean": HEX} or {"file": PATH, "error": MESSAGE}.
+        Text output: `<phash> <blockmean> <path>` per image (one hex per family of --families); \
+        files that cannot be hashed are reported on stderr and the run goes on. --json: one \
+        object per line on stdout, {"file": PATH, "phash": HEX, "blockmean": HEX} (with pdq: \
+        "pdq": HEX, "pdq_quality": N) or {"file": PATH, "error": MESSAGE}.
         """
     )
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The hash families to compute and print, comma-separated, of \(HashFamily.known.map(\.id.rawValue).joined(separator: ", ")). PDQ is computed on the CPU whatever --device says.",
+        valueName: "list"))
+    var families = HashFamily.all.map(\.id.rawValue).joined(separator: ",")
 
     @OptionGroup var engineOptions: EngineOptions
 
@@ -30,6 +36,7 @@ struct HashCommand: ParsableCommand {
 
     func validate() throws {
         if let shard, Shard(shard) == nil { throw ValidationError("--shard '\(shard)': expected K/N with 1 <= K <= N") }
+        if case .failure(let e) = HashFamily.parseList(families) { throw ValidationError("--families: \(e)") }
     }
 
     @Argument(help: "Image files or folders.")
@@ -55,7 +62,8 @@ struct HashCommand: ParsableCommand {
             }
         }
 
-        let engines = try Runtime.engines(engineOptions, logger: logger)
+        let chosen = try HashFamily.parseList(families).get()
+        let engines = try Runtime.engines(engineOptions, logger: logger).computing(chosen)
         let pipeline = Runtime.pipeline(engineOptions, engines)
         let todo = entries.indices.filter { entries[$0].entry.problem == nil }
         let outcomes = pipeline.run(paths: todo.map { entries[$0].entry.path },
@@ -70,9 +78,14 @@ struct HashCommand: ParsableCommand {
             switch outcome {
             case .hashed(let h, _):
                 if json {
-                    out += JSONLine.object([("file", .string(item.display))] + HashFamily.all.map { ($0.id.rawValue, .str($0.hex(of: h))) })
+                    var fields: [(String, JSONValue)] = [("file", .string(item.display))]
+                    for family in chosen {
+                        fields.append((family.id.rawValue, .str(family.hex(of: h))))
+                        if let q = family.quality(of: h) { fields.append((family.id.rawValue + "_quality", .int(q))) }
+                    }
+                    out += JSONLine.object(fields)
                 } else {
-                    out += Array(HashFamily.all.map { $0.hex(of: h) + " " }.joined().utf8) + item.display + [10]
+                    out += Array(chosen.map { $0.hex(of: h) + " " }.joined().utf8) + item.display + [10]
                 }
             case .failed(let message):
                 if json {

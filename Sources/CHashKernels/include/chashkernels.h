@@ -95,5 +95,7 @@ uint16_t chk_hamming_row_using(int variant, const uint64_t *a, intptr_t words, c
 /* The multi-index matcher's kernels: included here so the module has one umbrella header
    (case-insensitive file systems take this file as the umbrella). */
 #include "chk_mih.h"
+/* PDQ (pdq.c). */
+#include "chk_pdq.h"
 
 #endif

@@ -31,9 +31,31 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
     /// Two images match when their distance is at most this, unless the user says otherwise.
     public let defaultThreshold: Int
     public let hexOrder: HexOrder
+    /// Pictures whose quality is under this are kept in the family's hash file but never
+    /// matched (PDQ: 50, as Meta's tools discard them); nil for a family without a quality.
+    public let qualityFloor: Int?
     /// Reads and writes this family's hash in `ImageHashes`, as `wordsPerHash` words.
     let read: @Sendable (ImageHashes) -> [UInt64]
     let write: @Sendable (inout ImageHashes, [UInt64]) -> Void
+    /// The picture's quality for this family, nil for a family without one.
+    let readQuality: @Sendable (ImageHashes) -> Int?
+
+    init(id: ID, bits: Int, filePrefix: String, displayName: String, method: String, defaultThreshold: Int,
+         hexOrder: HexOrder, qualityFloor: Int? = nil, read: @escaping @Sendable (ImageHashes) -> [UInt64],
+         write: @escaping @Sendable (inout ImageHashes, [UInt64]) -> Void,
+         quality: @escaping @Sendable (ImageHashes) -> Int? = { _ in nil }) {
+        self.id = id
+        self.bits = bits
+        self.filePrefix = filePrefix
+        self.displayName = displayName
+        self.method = method
+        self.defaultThreshold = defaultThreshold
+        self.hexOrder = hexOrder
+        self.qualityFloor = qualityFloor
+        self.read = read
+        self.write = write
+        self.readQuality = quality
+    }
 
     public var wordsPerHash: Int { bits / 64 }
     public var description: String { id.rawValue }
@@ -60,10 +82,58 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
         read: { h in [h.blockmean.words[0], h.blockmean.words[1], h.blockmean.words[2], h.blockmean.words[3]] },
         write: { h, w in h.blockmean = Hash256(words: SIMD4(w[0], w[1], w[2], w[3])) })
 
-    /// Every family, in the order outputs list them.
+    /// Meta's PDQ (the trust & safety exchange format): 256 bits from a 16x16 DCT of a 64x64
+    /// box-filtered luma grid, plus a quality; what the `pdqhash` binding returns, bit for bit.
+    public static let pdq = HashFamily(
+        id: ID("pdq"), bits: 256, filePrefix: "pdq", displayName: "PDQ (pdq)",
+        method: "Meta's PDQ. The image's luma is box-filtered and decimated to 64×64 and transformed with a 2-D DCT; "
+            + "each of the 16×16 lowest frequencies gives one bit (above or below their median).",
+        defaultThreshold: 31, hexOrder: .mostSignificantFirst, qualityFloor: 50,
+        read: { h in [h.pdq.words[0], h.pdq.words[1], h.pdq.words[2], h.pdq.words[3]] },
+        write: { h, w in h.pdq = Hash256(words: SIMD4(w[0], w[1], w[2], w[3])) },
+        quality: { $0.pdqQuality })
+
+    /// The families every engine computes, the store holds and runs match unless told
+    /// otherwise, in the order outputs list them (`--families` defaults to these).
     public static let all: [HashFamily] = [.phash, .blockmean]
 
-    public static func named(_ id: String) -> HashFamily? { all.first { $0.id.rawValue == id } }
+    /// Families computed only when asked for (`--families`): their hashes cost extra work.
+    public static let optional: [HashFamily] = [.pdq]
+
+    /// Every family crosshash knows, in output order.
+    public static let known: [HashFamily] = all + optional
+
+    public static func named(_ id: String) -> HashFamily? { known.first { $0.id.rawValue == id } }
+
+    /// The families of a comma-separated list (`phash,blockmean,pdq`), in `known` order, or the
+    /// first name that is not a family.
+    public static func parseList(_ text: String) -> Result<[HashFamily], UnknownFamily> {
+        var chosen = Set<ID>()
+        for name in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = String(name)
+            guard let family = named(name) else { return .failure(UnknownFamily(name: name)) }
+            chosen.insert(family.id)
+        }
+        return .success(known.filter { chosen.contains($0.id) })
+    }
+
+    /// A name in a family list that names no family.
+    public struct UnknownFamily: Error, CustomStringConvertible {
+        public let name: String
+        public var description: String {
+            "unknown hash family '\(name)': use a comma-separated list of \(HashFamily.known.map(\.id.rawValue).joined(separator: ", "))"
+        }
+    }
+
+    /// The picture's quality for this family (PDQ's 0-100), nil for a family without one.
+    public func quality(of hashes: ImageHashes) -> Int? { readQuality(hashes) }
+
+    /// Whether the picture takes part in matching: its quality reaches the floor, or the
+    /// family has none.
+    public func isMatchable(_ hashes: ImageHashes) -> Bool {
+        guard let floor = qualityFloor, let q = readQuality(hashes) else { return true }
+        return q >= floor
+    }
 
     // MARK: Values
 

@@ -31,16 +31,24 @@ public struct Hash256: Hashable, Sendable {
     }
 }
 
-/// The two hashes of one image.
+/// The hashes of one image: phash and blockmean always; PDQ when it was asked for (zero
+/// otherwise, see `HashFamily.optional`).
 public struct ImageHashes: Hashable, Sendable {
     /// imagehash.phash: bit for DCT coefficient (r, c) is bit `63 - (8r + c)` (the first
     /// coefficient is the most significant bit, as `str(imagehash.phash(...))` prints it).
     public var phash: UInt64
     public var blockmean: Hash256
+    /// PDQ: `words[0]` holds bits 255...192 of Meta's 256-bit number (bit `16i + j` for DCT
+    /// coefficient (i, j)), most significant first, so the words in order are Meta's hex.
+    public var pdq: Hash256
+    /// PDQ's quality, 0-100 (the gradient measure Meta's code computes with the hash).
+    public var pdqQuality: Int
 
-    public init(phash: UInt64, blockmean: Hash256) {
+    public init(phash: UInt64, blockmean: Hash256, pdq: Hash256 = Hash256(), pdqQuality: Int = 0) {
         self.phash = phash
         self.blockmean = blockmean
+        self.pdq = pdq
+        self.pdqQuality = pdqQuality
     }
 
     /// Every hash zero: the start value that `HashFamily.set` fills in family by family.

@@ -1,0 +1,66 @@
+import CHashKernels
+import HashKit
+
+/// PDQ of one decoded picture, computed by the C kernel (Sources/CHashKernels/pdq.c), which
+/// keeps Meta's float32 order of operations so the hash and quality equal the `pdqhash`
+/// binding's bit for bit.
+public enum PDQ {
+    /// Scratch memory for the picture's luma could not be had.
+    public struct OutOfMemory: Error, CustomStringConvertible {
+        public let width: Int
+        public let height: Int
+        public var description: String {
+            "not enough memory for PDQ's luma of a \(width)x\(height) picture (4 bytes a pixel)"
+        }
+    }
+
+    /// The picture's PDQ hash (words as `ImageHashes.pdq` holds them) and quality. Grey
+    /// pictures are hashed as Pillow's `convert("RGB")` gives them (R = G = B).
+    public static func hash(_ image: DecodedImage) throws(OutOfMemory) -> (hash: Hash256, quality: Int) {
+        var words = [UInt64](repeating: 0, count: 4)
+        var quality: Int32 = 0
+        let status = image.pixels.withUnsafeBufferPointer { px in
+            words.withUnsafeMutableBufferPointer { w in
+                chk_pdq_hash(px.baseAddress, image.width, image.height, image.layout.channels, w.baseAddress, &quality)
+            }
+        }
+        guard status == 0 else { throw OutOfMemory(width: image.width, height: image.height) }
+        return (Hash256(words: SIMD4(words[0], words[1], words[2], words[3])), Int(quality))
+    }
+}
+
+/// Adds PDQ, computed on the CPU, to another engine's hashes: the CPU engine's, or a device's
+/// (PDQ's float32 sums must run in the reference's order, which the OpenCL kernels do not
+/// promise, so on a device the CPU computes PDQ while the device computes the other families).
+/// The pictures of a batch are hashed in parallel while the wrapped engine works on it.
+public final class PDQEngine: HashEngine {
+    public let inner: HashEngine
+
+    public init(wrapping inner: HashEngine) { self.inner = inner }
+
+    public var description: EngineDescription {
+        var d = inner.description
+        d.name += " + PDQ on the CPU"
+        return d
+    }
+    public var preferredBatchPixels: Int { inner.preferredBatchPixels }
+    public var families: [HashFamily] { inner.families + [.pdq] }
+
+    public func hash(_ batch: [DecodedImage]) throws -> [ImageHashes] {
+        if batch.count == 1 {
+            var h = try inner.hash(batch)
+            let p = try PDQ.hash(batch[0])
+            h[0].pdq = p.hash
+            h[0].pdqQuality = p.quality
+            return h
+        }
+        let pdq = ParallelMap.map(batch) { image in Result { try PDQ.hash(image) } }
+        var hashes = try inner.hash(batch)
+        for i in hashes.indices {
+            let p = try pdq[i].get()
+            hashes[i].pdq = p.hash
+            hashes[i].pdqQuality = p.quality
+        }
+        return hashes
+    }
+}
