@@ -376,3 +376,42 @@ int32_t chk_pdq_hash(const uint8_t *pixels, intptr_t width, intptr_t height, int
     chk_pdq_bits(dct, words);
     return 0;
 }
+
+/* ------------------------------------------------------------------ dihedral entry
+
+   Meta's dihedral entry (pdqDihedralHash256esFromFloatLuma) filters a 64x64 picture instead of
+   taking it as the grid. Its windows are then 1 on both axes: each output is the running sum
+   after "add the next sample, subtract the oldest", (s + next) - oldest in float, which is not
+   always the sample itself, so the grid (and the DCT) can differ from compute's. This path is
+   written out here, apart from the general filter, because only this one size needs it. */
+
+/* One box pass of window 1 along rows (`along_rows`) or columns, `in` to `out`. */
+static void box64_window1(float in[64][64], float out[64][64], int along_rows) {
+    for (int k = 0; k < 64; k++) {
+        float sum = 0.0f;
+        for (int t = 0; t < 64; t++) {
+            sum += along_rows ? in[k][t] : in[t][k];
+            if (t > 0) sum -= along_rows ? in[k][t - 1] : in[t - 1][k];
+            if (along_rows) out[k][t] = sum / 1.0f; else out[t][k] = sum / 1.0f;
+        }
+    }
+}
+
+int32_t chk_pdq_dihedral_dct(const uint8_t *pixels, intptr_t width, intptr_t height, intptr_t channels,
+                             float dct[256], int32_t *quality) {
+    if (width != 64 || height != 64) return chk_pdq_dct(pixels, width, height, channels, dct, quality);
+    float grid[64][64], other[64][64];
+    for (int i = 0; i < 64 * 64; i++) {
+        const uint8_t *p = pixels + i * channels;
+        const int g = channels == 1 ? p[0] : p[1], b = channels == 1 ? p[0] : p[2];
+        grid[i / 64][i % 64] = (float)((p[0] * 0.299 + g * 0.587) + b * 0.114);
+    }
+    /* two rounds, each rows then columns; the decimation of a 64x64 grid reads every sample */
+    for (int round = 0; round < 2; round++) {
+        box64_window1(grid, other, 1);
+        box64_window1(other, grid, 0);
+    }
+    *quality = quality_of(grid);
+    dct16(grid, dct);
+    return 0;
+}

@@ -47,6 +47,47 @@ public final class CPUEngine: HashEngine {
     }
 }
 
+extension CPUEngine {
+    /// The dihedral variants of `families` for one picture (`Dihedral`, issue 20): each family's
+    /// hash of its working grid transposed 8 ways, from one read of the pixels. phash: 8 DCTs of
+    /// the transposed 32x32 grid. blockmean: a transpose of the 256x256 grid moves whole 16x16
+    /// blocks, and a block's integer sum does not depend on the order of its pixels, so the
+    /// block sums are permuted instead of the grid (the tests check both ways agree). PDQ: sign
+    /// flips and transposes of its DCT coefficients, as Meta's reference does.
+    public func dihedral(_ image: DecodedImage, families: [HashFamily]) throws -> DihedralHashes {
+        var out = DihedralHashes()
+        let wantsPHash = families.contains(.phash), wantsBlockMean = families.contains(.blockmean)
+        if wantsPHash || wantsBlockMean {
+            let t = tables.tables(width: image.width, height: image.height)
+            let (small, sums) = image.pixels.withUnsafeBufferPointer { px in
+                let src = ImageView(width: image.width, height: image.height, channels: image.layout.channels,
+                                    pixels: px, variant: variant)
+                let blockmean = BlockMeanPass(src, x: t.linearX, y: t.linearY)
+                let small = FastPHash.grid(src, plan: t.lanczos, kernel: t.horizontal) { blockmean.advance(through: $0) }
+                return (small, blockmean.finishSums())
+            }
+            if wantsPHash {
+                out.variants[HashFamily.phash.id] = Dihedral.allCases.map { d in
+                    d.transposed(small, side: PHash.side).withUnsafeBufferPointer { [FastPHash.dctBits($0.baseAddress!)] }
+                }
+            }
+            if wantsBlockMean {
+                let blocks = BlockMean.side / 16
+                out.variants[HashFamily.blockmean.id] = Dihedral.allCases.map { d in
+                    let h = BlockMean.bits(blockSums: d.transposed(sums, side: blocks))
+                    return [h.words[0], h.words[1], h.words[2], h.words[3]]
+                }
+            }
+        }
+        if families.contains(.pdq) {
+            out.variants[HashFamily.pdq.id] = try PDQ.dihedral(image).variants.map {
+                [$0.words[0], $0.words[1], $0.words[2], $0.words[3]]
+            }
+        }
+        return out
+    }
+}
+
 /// Borrowed pixels of one image.
 struct ImageView {
     let width: Int

@@ -74,8 +74,13 @@ final class BlockMeanPass {
 
     /// Computes the remaining rows and returns the hash.
     func finish() -> Hash256 {
+        BlockMean.bits(blockSums: finishSums())
+    }
+
+    /// Computes the remaining rows and returns the 16x16 block sums, row-major.
+    func finishSums() -> [Int32] {
         advance(through: Int.max)
-        return BlockMean.bits(blockSums: sums)
+        return sums
     }
 
     private func row(_ v: Int) {

@@ -78,6 +78,13 @@ enum FastPHash {
     /// `rowsRead(y)` is told each time the source rows up to `y` have been read, in order.
     static func hash(_ src: ImageView, plan: PillowResizePlan, kernel: KernelAxis?,
                      rowsRead: (Int) -> Void = { _ in }) -> UInt64 {
+        let small = grid(src, plan: plan, kernel: kernel, rowsRead: rowsRead)
+        return small.withUnsafeBufferPointer { dctBits($0.baseAddress!) }
+    }
+
+    /// The 32x32 LANCZOS grey grid (phash's working grid), row-major.
+    static func grid(_ src: ImageView, plan: PillowResizePlan, kernel: KernelAxis?,
+                     rowsRead: (Int) -> Void = { _ in }) -> [Int32] {
         var small = [Int32](repeating: 0, count: side * side)
         small.withUnsafeMutableBufferPointer { out in
             switch plan.order {
@@ -92,7 +99,7 @@ enum FastPHash {
                 verticalFirst(src, plan: plan, kernel: kernel, into: out.baseAddress!, rowsRead: rowsRead)
             }
         }
-        return small.withUnsafeBufferPointer { dctBits($0.baseAddress!) }
+        return small
     }
 
     @inline(__always)

@@ -27,6 +27,34 @@ public enum PDQ {
         guard status == 0 else { throw OutOfMemory(width: image.width, height: image.height) }
         return (Hash256(words: SIMD4(words[0], words[1], words[2], words[3])), Int(quality))
     }
+
+    /// The 8 variants `pdqhash.compute_dihedral` returns, in `Dihedral.allCases` order (Meta's
+    /// original, flipY, flipX, rotate90, rotate180, rotate270, flipPlus1, flipMinus1: Meta's
+    /// flipX mirrors the rows top to bottom), and the quality it returns with them. All zero
+    /// for a picture too small for PDQ, as the reference.
+    public static func dihedral(_ image: DecodedImage) throws(OutOfMemory) -> (variants: [Hash256], quality: Int) {
+        var dct = [Float](repeating: 0, count: 256)
+        var quality: Int32 = 0
+        let status = image.pixels.withUnsafeBufferPointer { px in
+            dct.withUnsafeMutableBufferPointer { d in
+                chk_pdq_dihedral_dct(px.baseAddress, image.width, image.height, image.layout.channels, d.baseAddress, &quality)
+            }
+        }
+        if status < 0 { throw OutOfMemory(width: image.width, height: image.height) }
+        if status > 0 { return (Array(repeating: Hash256(), count: Dihedral.allCases.count), 0) }
+        guard case .dctCoefficients(let side, let first) = HashFamily.pdq.workingGrid else {
+            preconditionFailure("programmer error: PDQ's variants come from its DCT")
+        }
+        let variants = Dihedral.allCases.map { d -> Hash256 in
+            var words = [UInt64](repeating: 0, count: 4)
+            let coefficients = d.transformedDCT(dct, side: side, firstFrequency: first)
+            coefficients.withUnsafeBufferPointer { c in
+                words.withUnsafeMutableBufferPointer { w in chk_pdq_bits(c.baseAddress!, w.baseAddress!) }
+            }
+            return Hash256(words: SIMD4(words[0], words[1], words[2], words[3]))
+        }
+        return (variants, Int(quality))
+    }
 }
 
 /// Adds PDQ, computed on the CPU, to another engine's hashes: the CPU engine's, or a device's

@@ -25,6 +25,12 @@ void chk_pdq_bits(const float dct[256], uint64_t words[4]);
 int32_t chk_pdq_hash(const uint8_t *pixels, intptr_t width, intptr_t height, intptr_t channels,
                      uint64_t words[4], int32_t *quality);
 
+/* The coefficients and quality pdqhash.compute_dihedral derives its 8 variants from: those of
+   chk_pdq_dct, except for a 64x64 picture, which the dihedral entry box-filters like any other
+   size (it lacks compute's 64x64 shortcut). Returns as chk_pdq_dct. */
+int32_t chk_pdq_dihedral_dct(const uint8_t *pixels, intptr_t width, intptr_t height, intptr_t channels,
+                             float dct[256], int32_t *quality);
+
 #ifdef __cplusplus
 }
 #endif

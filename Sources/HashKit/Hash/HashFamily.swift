@@ -39,9 +39,22 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
     let write: @Sendable (inout ImageHashes, [UInt64]) -> Void
     /// The picture's quality for this family, nil for a family without one.
     let readQuality: @Sendable (ImageHashes) -> Int?
+    /// What the hash is computed from, which is what its dihedral variants transpose.
+    public let workingGrid: WorkingGrid
+
+    /// The grid a family's hash is computed from. A family's dihedral variant `d` of a picture
+    /// is its hash of this grid transposed by `d` (`Dihedral`), so variants need the picture's
+    /// pixels, not its hash.
+    public enum WorkingGrid: Sendable, Equatable {
+        /// `side x side` grey values; a variant hashes the transposed grid again.
+        case pixels(side: Int)
+        /// `side x side` DCT coefficients (index 0 = `firstFrequency`); a variant is
+        /// `Dihedral.transformedDCT` of them, then the family's bit rule.
+        case dctCoefficients(side: Int, firstFrequency: Int)
+    }
 
     init(id: ID, bits: Int, filePrefix: String, displayName: String, method: String, defaultThreshold: Int,
-         hexOrder: HexOrder, qualityFloor: Int? = nil, read: @escaping @Sendable (ImageHashes) -> [UInt64],
+         hexOrder: HexOrder, qualityFloor: Int? = nil, workingGrid: WorkingGrid, read: @escaping @Sendable (ImageHashes) -> [UInt64],
          write: @escaping @Sendable (inout ImageHashes, [UInt64]) -> Void,
          quality: @escaping @Sendable (ImageHashes) -> Int? = { _ in nil }) {
         self.id = id
@@ -55,6 +68,7 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
         self.read = read
         self.write = write
         self.readQuality = quality
+        self.workingGrid = workingGrid
     }
 
     public var wordsPerHash: Int { bits / 64 }
@@ -70,7 +84,7 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
         id: ID("phash"), bits: 64, filePrefix: "perceptual", displayName: "Perceptual hash (phash)",
         method: "imagehash's phash. The image is converted to grey, resized to 32×32 and transformed with a 2-D DCT; "
             + "each of the 8×8 lowest frequencies gives one bit (above or below their median).",
-        defaultThreshold: 8, hexOrder: .mostSignificantFirst,
+        defaultThreshold: 8, hexOrder: .mostSignificantFirst, workingGrid: .pixels(side: PHash.side),
         read: { [$0.phash] }, write: { $0.phash = $1[0] })
 
     /// OpenCV img_hash.BlockMeanHash mode 0: 256 bits.
@@ -78,7 +92,7 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
         id: ID("blockmean"), bits: 256, filePrefix: "robust", displayName: "Robust hash (blockmean)",
         method: "OpenCV's BlockMeanHash (mode 0). The image is resized to 256×256 grey and cut into 16×16 blocks; "
             + "each block gives one bit (its mean at or above the image mean).",
-        defaultThreshold: 8, hexOrder: .bytesInWordOrder,
+        defaultThreshold: 8, hexOrder: .bytesInWordOrder, workingGrid: .pixels(side: BlockMean.side),
         read: { h in [h.blockmean.words[0], h.blockmean.words[1], h.blockmean.words[2], h.blockmean.words[3]] },
         write: { h, w in h.blockmean = Hash256(words: SIMD4(w[0], w[1], w[2], w[3])) })
 
@@ -89,6 +103,7 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
         method: "Meta's PDQ. The image's luma is box-filtered and decimated to 64×64 and transformed with a 2-D DCT; "
             + "each of the 16×16 lowest frequencies gives one bit (above or below their median).",
         defaultThreshold: 31, hexOrder: .mostSignificantFirst, qualityFloor: 50,
+        workingGrid: .dctCoefficients(side: 16, firstFrequency: 1),
         read: { h in [h.pdq.words[0], h.pdq.words[1], h.pdq.words[2], h.pdq.words[3]] },
         write: { h, w in h.pdq = Hash256(words: SIMD4(w[0], w[1], w[2], w[3])) },
         quality: { $0.pdqQuality })

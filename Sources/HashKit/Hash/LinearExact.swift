@@ -124,6 +124,11 @@ public enum BlockMean {
     /// BlockMeanHash mode 0 of an image as `convert("RGB")` then BGR order would give it.
     /// Grey images need one channel: BGR2GRAY(v, v, v) == v because the weights sum to 32768.
     public static func hash(_ image: DecodedImage) -> Hash256 {
+        bits(gray: gray(image))
+    }
+
+    /// The 256x256 grey grid BlockMeanHash takes its block means of (its working grid).
+    public static func gray(_ image: DecodedImage) -> [UInt8] {
         let c = image.layout.channels
         let resized = (0..<c).map {
             resizeChannel(image.pixels, width: image.width, height: image.height, channels: c, channel: $0)
@@ -136,6 +141,6 @@ public enum BlockMean {
             // Channel 0 is R: in OpenCV's BGR array it is channel 2.
             gray = (0..<side * side).map { Gray.opencvGray(b: resized[2][$0], g: resized[1][$0], r: resized[0][$0]) }
         }
-        return bits(gray: gray)
+        return gray
     }
 }

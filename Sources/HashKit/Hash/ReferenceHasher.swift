@@ -15,4 +15,19 @@ public enum ReferenceHasher {
     public static func resized32(_ image: DecodedImage) -> [UInt8] {
         PillowResizePlan(width: image.width, height: image.height).resize(Gray.pillowL(image))
     }
+
+    /// The phash and blockmean dihedral variants the readable way: each family's working grid,
+    /// explicitly transposed, hashed again (PDQ's come from its DCT: `PDQ.dihedral`).
+    public static func dihedral(_ image: DecodedImage) -> DihedralHashes {
+        let small = resized32(image), gray = BlockMean.gray(image)
+        var v = DihedralHashes()
+        v.variants[HashFamily.phash.id] = Dihedral.allCases.map {
+            [PHash.hash(resized: $0.transposed(small, side: PHash.side))]
+        }
+        v.variants[HashFamily.blockmean.id] = Dihedral.allCases.map {
+            let h = BlockMean.bits(gray: $0.transposed(gray, side: BlockMean.side))
+            return [h.words[0], h.words[1], h.words[2], h.words[3]]
+        }
+        return v
+    }
 }
