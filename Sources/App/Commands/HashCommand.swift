@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HashKit
 import Analysis
+import CPUFallback
 import JSONFiles
 
 struct HashCommand: ParsableCommand {
@@ -12,7 +13,8 @@ struct HashCommand: ParsableCommand {
         Text output: `<phash> <blockmean> <path>` per image (one hex per family of --families); \
         files that cannot be hashed are reported on stderr and the run goes on. --json: one \
         object per line on stdout, {"file": PATH, "phash": HEX, "blockmean": HEX} (with pdq: \
-        "pdq": HEX, "pdq_quality": N) or {"file": PATH, "error": MESSAGE}.
+        "pdq": HEX, "pdq_quality": N; with --dihedral, "variants": {FAMILY: [8 HEX]}) or \
+        {"file": PATH, "error": MESSAGE}.
         """
     )
 
@@ -26,6 +28,10 @@ struct HashCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object per line.")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "With --json: each row gains \"variants\": {family: [8 hex]}, the family's hash of its working grid transposed as \(Dihedral.allCases.map(\.name).joined(separator: ", ")) (Pillow's transposes, rotations counter-clockwise), computed on the CPU."))
+    var dihedral = false
+
     @Option(name: .long, help: ArgumentHelp(
         "Hash only shard K of N (1 <= K <= N): a deterministic part of the files, chosen by a hash of each file's path relative to its folder argument. Shards of one folder are disjoint and cover it; `crosshash match NAME=shard1.jsonl NAME=shard2.jsonl ...` merges them.",
         valueName: "k/n"))
@@ -37,6 +43,7 @@ struct HashCommand: ParsableCommand {
     func validate() throws {
         if let shard, Shard(shard) == nil { throw ValidationError("--shard '\(shard)': expected K/N with 1 <= K <= N") }
         if case .failure(let e) = HashFamily.parseList(families) { throw ValidationError("--families: \(e)") }
+        if dihedral && !json { throw ValidationError("--dihedral: the variants are printed in --json rows; add --json") }
     }
 
     @Argument(help: "Image files or folders.")
@@ -70,6 +77,9 @@ struct HashCommand: ParsableCommand {
                                     progress: ProgressReporter(label: "hashing", total: todo.count))
         var byEntry = [Int: FileOutcome]()
         for (i, o) in zip(todo, outcomes) { byEntry[i] = o }
+        let variants = dihedral ? Self.variants(of: todo.filter { byEntry[$0]?.hashes != nil }.map { entries[$0].entry.path },
+                                                at: todo.filter { byEntry[$0]?.hashes != nil }, families: chosen,
+                                                decoder: pipeline.decoder) : [:]
         if let failure = pipeline.engineFailure { logger.warning("\(engines.description.name) failed, CPU fallback used: \(failure)") }
 
         var out = [UInt8]()
@@ -82,6 +92,9 @@ struct HashCommand: ParsableCommand {
                     for family in chosen {
                         fields.append((family.id.rawValue, .str(family.hex(of: h))))
                         if let q = family.quality(of: h) { fields.append((family.id.rawValue + "_quality", .int(q))) }
+                    }
+                    if let v = variants[i] {
+                        fields.append(("variants", .obj(chosen.compactMap { f in v.hex(f).map { (f.id.rawValue, .array($0.map(JSONValue.str))) } })))
                     }
                     out += JSONLine.object(fields)
                 } else {
@@ -100,16 +113,55 @@ struct HashCommand: ParsableCommand {
     }
 }
 
+extension HashCommand {
+    /// The dihedral variants of the hashed files (entry index -> variants). The pipeline hands
+    /// out hashes, not pixels, so each file is decoded again here; a file that no longer
+    /// decodes has none.
+    static func variants(of paths: [[UInt8]], at indices: [Int], families: [HashFamily],
+                         decoder: ImageDecoder) -> [Int: DihedralHashes] {
+        let engine = CPUEngine()
+        let found = ParallelMap.map(paths) { path -> DihedralHashes? in
+            guard let image = try? decoder.decode(pathBytes: path) else { return nil }
+            return try? engine.dihedral(image, families: families)
+        }
+        var out = [Int: DihedralHashes]()
+        for (i, v) in zip(indices, found) { out[i] = v }
+        return out
+    }
+}
+
 /// A JSON object on one line, keys in the given order (the `hash --json` stream format).
 enum JSONLine {
     static func object(_ fields: [(String, JSONValue)]) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        for (n, (key, value)) in fields.enumerated() {
-            if n > 0 { out += Array(", ".utf8) }
-            JSONValue.writeString(Array(key.utf8), into: &out)
-            out += Array(": ".utf8)
-            if case .string(let bytes) = value { JSONValue.writeString(bytes, into: &out) } else { out += value.serialized().dropLast() }
+        var out = [UInt8]()
+        write(.obj(fields), into: &out)
+        return out + [10]
+    }
+
+    /// Objects and arrays (the `--dihedral` variants) stay on the line, object keys in the
+    /// given order; scalars as `JSONValue` writes them.
+    private static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .string(let bytes):
+            JSONValue.writeString(bytes, into: &out)
+        case .object(let pairs):
+            out.append(UInt8(ascii: "{"))
+            for (n, (key, v)) in pairs.enumerated() {
+                if n > 0 { out += Array(", ".utf8) }
+                JSONValue.writeString(key, into: &out)
+                out += Array(": ".utf8)
+                write(v, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (n, v) in items.enumerated() {
+                if n > 0 { out += Array(", ".utf8) }
+                write(v, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        default:
+            out += value.serialized().dropLast()
         }
-        return out + [UInt8(ascii: "}"), 10]
     }
 }
