@@ -170,7 +170,7 @@ public final class HashStore: @unchecked Sendable {
         try reading { db in
             let statement = try db.cachedStatement(sql: """
                 SELECT f.path, f.size, f.mtime_ns, f.inode, f.digest, f.code_version, f.error,
-                       c.code_version, c.error, c.warnings, h.family, h.value
+                       c.code_version, c.error, c.warnings, h.family, h.value, h.quality
                 FROM file f
                 LEFT JOIN content c ON c.digest = f.digest
                 LEFT JOIN content_hash h ON h.digest = f.digest
@@ -190,7 +190,7 @@ public final class HashStore: @unchecked Sendable {
                     pending = PendingFile(row: row, path: path)
                 }
                 if let family = row.cell(10).text {
-                    pending?.hashes[family] = row.cell(11)
+                    pending?.hashes[family] = StoredHash(value: row.cell(11), quality: row.cell(12))
                 }
             }
             if let done = pending { files.append(try done.file(store: self.displayPath)) }
@@ -198,25 +198,29 @@ public final class HashStore: @unchecked Sendable {
         }
     }
 
-    /// The stored outcome of a content, if it was produced by `codeVersion`; nil otherwise
-    /// (unknown, or another version: the caller then hashes it again). Called concurrently from
-    /// many decoder threads: one indexed lookup on a reader connection.
-    public func outcome(of digest: ContentDigest, codeVersion: String) throws -> FileOutcome? {
+    /// The stored outcome of a content, if it was produced by `codeVersion` and holds every
+    /// family of `families`; nil otherwise (unknown, another version, or hashed before without
+    /// an optional family such as PDQ: the caller then hashes it again). Called concurrently
+    /// from many decoder threads: one indexed lookup on a reader connection.
+    public func outcome(of digest: ContentDigest, codeVersion: String,
+                        families: [HashFamily] = HashFamily.all) throws -> FileOutcome? {
         try reading { db in
             let statement = try db.cachedStatement(sql: """
-                SELECT c.error, c.warnings, h.family, h.value
+                SELECT c.error, c.warnings, h.family, h.value, h.quality
                 FROM content c LEFT JOIN content_hash h ON h.digest = c.digest
                 WHERE c.digest = ? AND c.code_version = ?
                 """)
             let rows = try Row.fetchAll(statement, arguments: [Data(digest.bytes), codeVersion])
             guard let first = rows.first else { return nil }
-            var hashes: [String: DatabaseValue] = [:]
+            var hashes: [String: StoredHash] = [:]
             for row in rows {
-                if let family = row.cell(2).text { hashes[family] = row.cell(3) }
+                if let family = row.cell(2).text { hashes[family] = StoredHash(value: row.cell(3), quality: row.cell(4)) }
             }
             do {
-                return try ContentOutcome.decode(error: first.cell(0), warnings: first.cell(1),
-                                                 hashes: hashes, codeVersion: codeVersion)
+                let (outcome, stored) = try ContentOutcome.decode(error: first.cell(0), warnings: first.cell(1),
+                                                                  hashes: hashes, codeVersion: codeVersion)
+                if case .hashed = outcome, !families.allSatisfy({ stored.contains($0.id) }) { return nil }
+                return outcome
             } catch let problem as RowProblem {
                 throw StoreError(kind: .damaged, path: self.displayPath,
                                  detail: "the stored hashes of content \(digest.hex) \(problem.text)")
@@ -253,7 +257,12 @@ public final class HashStore: @unchecked Sendable {
                 WHERE content.code_version <> excluded.code_version
                 """)
             let deleteHashes = try db.cachedStatement(sql: "DELETE FROM content_hash WHERE digest = ?")
-            let insertHash = try db.cachedStatement(sql: "INSERT INTO content_hash (digest, family, value) VALUES (?, ?, ?)")
+            let insertHash = try db.cachedStatement(sql: "INSERT INTO content_hash (digest, family, value, quality) VALUES (?, ?, ?, ?)")
+            // A content stored before by the same code version keeps its rows; a run that
+            // computed an optional family (PDQ) the row lacks adds it.
+            let addHash = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO content_hash (digest, family, value, quality) VALUES (?, ?, ?, ?)
+                """)
             let upsertFile = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO file (dataset_id, path, size, mtime_ns, inode, digest, code_version, error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -271,13 +280,13 @@ public final class HashStore: @unchecked Sendable {
                     case .failed(let message): error = message; warnings = []
                     }
                     try upsertContent.execute(arguments: [digestBlob, change.codeVersion, error, WarningsText.encode(warnings)])
-                    if db.changesCount > 0 {  // new, or replaced because of another code version
-                        try deleteHashes.execute(arguments: [digestBlob])
-                        if case .hashed(let hashes, _) = change.outcome {
-                            for family in HashFamily.all {
-                                try insertHash.execute(arguments: [digestBlob, family.id.rawValue,
-                                                                   HashBlob.encode(family.words(of: hashes))])
-                            }
+                    let replaced = db.changesCount > 0  // new, or replaced because of another code version
+                    if replaced { try deleteHashes.execute(arguments: [digestBlob]) }
+                    if case .hashed(let hashes, _) = change.outcome {
+                        for family in change.families where replaced || !HashFamily.all.contains(family) {
+                            try (replaced ? insertHash : addHash).execute(arguments: [
+                                digestBlob, family.id.rawValue, HashBlob.encode(family.words(of: hashes)),
+                                family.quality(of: hashes)])
                         }
                     }
                 } else if case .failed(let message) = change.outcome {
@@ -379,6 +388,12 @@ public final class HashStore: @unchecked Sendable {
     }
 }
 
+/// One `content_hash` row's hash and quality (NULL for a family without one).
+struct StoredHash {
+    var value: DatabaseValue
+    var quality: DatabaseValue
+}
+
 /// Why a row cannot be turned back into an outcome (the caller names the row).
 struct RowProblem: Error {
     var text: String
@@ -386,9 +401,11 @@ struct RowProblem: Error {
 
 /// Turns a content's stored columns back into a `FileOutcome`.
 enum ContentOutcome {
-    static func decode(error: DatabaseValue, warnings: DatabaseValue, hashes: [String: DatabaseValue],
-                       codeVersion: String) throws -> FileOutcome {
-        if let message = error.text { return .failed(message) }
+    /// The outcome, and the families whose hashes it holds (`HashFamily.all` for a failure).
+    static func decode(error: DatabaseValue, warnings: DatabaseValue, hashes: [String: StoredHash],
+                       codeVersion: String) throws -> (FileOutcome, Set<HashFamily.ID>) {
+        let required = Set(HashFamily.all.map(\.id))
+        if let message = error.text { return (.failed(message), required) }
         guard error.isNull else { throw RowProblem(text: "have an error that is not text") }
         guard let text = warnings.text, let decoded = WarningsText.decode(text) else {
             throw RowProblem(text: "have warnings that are not a JSON array of strings")
@@ -396,7 +413,7 @@ enum ContentOutcome {
         var words: [HashFamily.ID: [UInt64]] = [:]
         var missing: [String] = []
         for family in HashFamily.all {
-            guard let blob = hashes[family.id.rawValue]?.blob,
+            guard let blob = hashes[family.id.rawValue]?.value.blob,
                   let w = HashBlob.decode(blob, count: family.wordsPerHash) else {
                 missing.append(family.id.rawValue)
                 continue
@@ -408,11 +425,26 @@ enum ContentOutcome {
             // version may lack one (an older build) and is re-hashed anyway, so say so rather than
             // call the store damaged.
             if codeVersion != ImageHashes.codeVersion {
-                return .failed("stored by hashing code \(codeVersion) without a valid \(missing.joined(separator: ", ")) hash; hash it again")
+                return (.failed("stored by hashing code \(codeVersion) without a valid \(missing.joined(separator: ", ")) hash; hash it again"),
+                        required)
             }
             throw RowProblem(text: "lack a valid \(missing.joined(separator: ", ")) hash")
         }
-        return .hashed(imageHashes, warnings: decoded)
+        var full = imageHashes
+        var families = required
+        for family in HashFamily.optional {
+            guard let stored = hashes[family.id.rawValue] else { continue }
+            guard let blob = stored.value.blob, let w = HashBlob.decode(blob, count: family.wordsPerHash) else {
+                throw RowProblem(text: "have a \(family.id) hash that is not \(family.wordsPerHash) words")
+            }
+            family.set(w, in: &full)
+            if family.qualityFloor != nil {
+                guard let q = stored.quality.int64 else { throw RowProblem(text: "have a \(family.id) hash without its quality") }
+                full.pdqQuality = Int(q)
+            }
+            families.insert(family.id)
+        }
+        return (.hashed(full, warnings: decoded), families)
     }
 }
 
@@ -428,7 +460,7 @@ private struct PendingFile {
     var contentVersion: DatabaseValue
     var contentError: DatabaseValue
     var contentWarnings: DatabaseValue
-    var hashes: [String: DatabaseValue] = [:]
+    var hashes: [String: StoredHash] = [:]
 
     init(row: Row, path: Data) {
         self.path = path
@@ -470,9 +502,10 @@ private struct PendingFile {
             throw damaged("refers to content \(Hex.encode([UInt8](blob))), which is missing")
         }
         do {
-            let outcome = try ContentOutcome.decode(error: contentError, warnings: contentWarnings,
-                                                    hashes: hashes, codeVersion: contentVersion)
-            return StoredFile(path: bytes, stat: stat, digest: contentDigest, codeVersion: contentVersion, outcome: outcome)
+            let (outcome, families) = try ContentOutcome.decode(error: contentError, warnings: contentWarnings,
+                                                                hashes: hashes, codeVersion: contentVersion)
+            return StoredFile(path: bytes, stat: stat, digest: contentDigest, codeVersion: contentVersion, outcome: outcome,
+                              families: families)
         } catch let problem as RowProblem {
             throw damaged("refers to content \(contentDigest.hex), whose hashes \(problem.text)")
         }

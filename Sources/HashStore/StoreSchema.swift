@@ -104,6 +104,13 @@ enum StoreSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v4-pdq") { db in
+            // Families computed only when asked for (PDQ) sit in content_hash like the others;
+            // a family with a quality (PDQ's 0-100) keeps it beside the hash, NULL for the rest.
+            // A content hashed before without PDQ simply has no "pdq" row: the next run that
+            // asks for PDQ decodes it once more and adds the row.
+            try db.execute(sql: "ALTER TABLE content_hash ADD COLUMN quality INTEGER")
+        }
         return migrator
     }()
 

@@ -45,13 +45,26 @@ public struct StoredFile: Equatable, Sendable {
     public var codeVersion: String
     /// For `digest != nil`: the content's outcome; else the file's own failure.
     public var outcome: FileOutcome
+    /// The families whose hashes the store holds for a hashed outcome: `HashFamily.all` always,
+    /// plus each optional family (PDQ) computed by some run. A failed outcome lists `all` too
+    /// (no family can be computed for it, so none is missing).
+    public var families: Set<HashFamily.ID>
 
-    public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, codeVersion: String, outcome: FileOutcome) {
+    public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, codeVersion: String, outcome: FileOutcome,
+                families: Set<HashFamily.ID> = Set(HashFamily.all.map(\.id))) {
         self.path = path
         self.stat = stat
         self.digest = digest
         self.codeVersion = codeVersion
         self.outcome = outcome
+        self.families = families
+    }
+
+    /// Whether the stored outcome answers a run that computes `wanted`: a failure always does,
+    /// a hashed content only when every wanted family was stored.
+    public func covers(_ wanted: [HashFamily]) -> Bool {
+        if case .failed = outcome { return true }
+        return wanted.allSatisfy { families.contains($0.id) }
     }
 }
 
@@ -63,12 +76,17 @@ public struct FileChange: Sendable {
     public var digest: ContentDigest?
     public var outcome: FileOutcome
     public var codeVersion: String
+    /// The families the outcome's hashes hold (`HashFamily.all`, plus PDQ when the run computed
+    /// it): only these are written, so a PDQ left at zero is never stored as a hash.
+    public var families: [HashFamily]
 
-    public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, outcome: FileOutcome, codeVersion: String) {
+    public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, outcome: FileOutcome, codeVersion: String,
+                families: [HashFamily] = HashFamily.all) {
         self.path = path
         self.stat = stat
         self.digest = digest
         self.outcome = outcome
         self.codeVersion = codeVersion
+        self.families = families
     }
 }

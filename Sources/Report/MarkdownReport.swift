@@ -154,6 +154,10 @@ enum MarkdownReport {
                        + Text.list(only) + ". Pairs found by one hash only are the first to check by eye.")
         }
         if let sentence = data.verificationSentence { out.append(sentence) }
+        for (family, count) in data.belowQualityFloor where count > 0 {
+            out.append("\(Text.plural(count, "picture")) under \(family.id)'s quality floor (\(family.qualityFloor ?? 0)) "
+                       + "\(count == 1 ? "is" : "are") listed in \(AnalysisJSON.hashFileName(family)) but not matched.")
+        }
         if data.totalErrors > 0 {
             out.append("\(Text.plural(data.totalErrors, "file")) could not be hashed; each dataset's errors.json says why.")
         } else {

@@ -60,7 +60,7 @@ struct ReportData {
     /// "the perceptual hash (phash) found 3 pairs and the robust hash (blockmean) found 2 pairs of
     /// similar images; 1 pair was found by both": the overview of both reports.
     var foundSentence: String {
-        var s = Text.list(views.map { "the \($0.name.prefix(1).lowercased() + $0.name.dropFirst()) found \(Text.plural($0.result.pairs.count, "pair"))" })
+        var s = Text.list(views.map { "the \(Self.inSentence($0.name)) found \(Text.plural($0.result.pairs.count, "pair"))" })
             + " of similar images"
         if views.count > 1 { s += "; \(Text.plural(pairsFoundByAll, "pair was", "pairs were")) found by \(agreement)" }
         return s
@@ -168,6 +168,21 @@ struct ReportData {
     }
 
     var totalImages: Int { result.datasets.reduce(0) { $0 + $1.keys.count } }
+    /// A family's display name inside a sentence: "Perceptual hash" -> "perceptual hash", an
+    /// acronym ("PDQ") as it is.
+    static func inSentence(_ name: String) -> String {
+        let second = name.dropFirst().first
+        return second.map { $0.isUppercase } == true ? name : name.prefix(1).lowercased() + name.dropFirst()
+    }
+
+    /// Per family with a quality floor (PDQ), the pictures under it: listed in the family's hash
+    /// files, never matched.
+    var belowQualityFloor: [(family: HashFamily, count: Int)] {
+        result.families.filter { $0.qualityFloor != nil }.map { family in
+            (family, result.datasets.reduce(0) { $0 + AnalysisJSON.belowQualityFloor($1, family) })
+        }
+    }
+
     var totalErrors: Int { result.datasets.reduce(0) { $0 + $1.errorCount } }
     var pairsFoundByAll: Int { pairCounts.reduce(0) { $0 + $1.all } }
 

@@ -147,7 +147,8 @@ final class HashStoreTests: XCTestCase {
             try store.close()
         }
         // Turn it into a v1 store: what the release before "v2-artifacts" wrote.
-        _ = try sqlite3(path, "DROP TABLE artifact; DROP TABLE review; DROP TABLE thumbnail; DELETE FROM grdb_migrations WHERE identifier <> 'v1';")
+        _ = try sqlite3(path, "DROP TABLE artifact; DROP TABLE review; DROP TABLE thumbnail; ALTER TABLE content_hash DROP COLUMN quality; "
+                        + "DELETE FROM grdb_migrations WHERE identifier <> 'v1';")
         XCTAssertEqual(try sqlite3(path, "SELECT identifier FROM grdb_migrations"), "v1")
 
         let store = try HashStore(path: path)
@@ -158,7 +159,7 @@ final class HashStoreTests: XCTestCase {
         try store.storeArtifact("k", [1, 2, 3])
         XCTAssertEqual(try store.artifact("k"), [1, 2, 3])
         XCTAssertEqual(try sqlite3(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier").split(separator: "\n"),
-                       ["v1", "v2-artifacts", "v3-reviews", "v3-thumbnails"])
+                       ["v1", "v2-artifacts", "v3-reviews", "v3-thumbnails", "v4-pdq"])
     }
 
     func testAnEmptyFileIsInitialisedAsAStore() throws {
@@ -263,6 +264,41 @@ final class HashStoreTests: XCTestCase {
     }
 
     // MARK: 3. Outcomes by digest and code version
+
+    /// PDQ (an optional family) is stored only when a run computed it: a content stored without
+    /// it does not answer a run that wants it, until a run that computed it adds the row (hash
+    /// and quality), which later runs of either kind read back.
+    func testAnOptionalFamilyIsAddedToAStoredContentAndReadBack() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        let dataset = try store.upsertDataset(name: "d", root: nil)
+        var rng = SplitMix64(seed: 20)
+        let plain = hashedChange("a.png", 1, &rng)
+        try store.apply([plain], to: dataset.id)
+        let withPDQ: [HashFamily] = [.phash, .blockmean, .pdq]
+        XCTAssertNil(try store.outcome(of: digest(1), codeVersion: ImageHashes.codeVersion, families: withPDQ))
+        XCTAssertEqual(try store.outcome(of: digest(1), codeVersion: ImageHashes.codeVersion), plain.outcome)
+        let stored = try XCTUnwrap(try store.file(Array("a.png".utf8), in: dataset.id))
+        XCTAssertFalse(stored.covers(withPDQ))
+        XCTAssertTrue(stored.covers(HashFamily.all))
+
+        guard case .hashed(var hashes, _) = plain.outcome else { return XCTFail("hashed change") }
+        hashes.pdq = Hash256(words: SIMD4(rng.next(), rng.next(), rng.next(), rng.next()))
+        hashes.pdqQuality = 42
+        var pdqChange = plain
+        pdqChange.outcome = .hashed(hashes, warnings: [])
+        pdqChange.families = withPDQ
+        try store.apply([pdqChange], to: dataset.id)
+        XCTAssertEqual(try store.outcome(of: digest(1), codeVersion: ImageHashes.codeVersion, families: withPDQ), pdqChange.outcome)
+        let again = try XCTUnwrap(try store.file(Array("a.png".utf8), in: dataset.id))
+        XCTAssertTrue(again.covers(withPDQ))
+        XCTAssertEqual(again.outcome, pdqChange.outcome, "hash and quality read back")
+        // A later run without PDQ writes the same content again: the PDQ row stays.
+        try store.apply([plain], to: dataset.id)
+        XCTAssertEqual(try store.outcome(of: digest(1), codeVersion: ImageHashes.codeVersion, families: withPDQ), pdqChange.outcome)
+        XCTAssertEqual(try sqlite3(storePath(), "SELECT quality FROM content_hash WHERE family = 'pdq'"), "42")
+    }
+
 
     func testOutcomeIsFoundOnlyForTheSameCodeVersionAndANewVersionReplacesIt() throws {
         let store = try HashStore(path: storePath())

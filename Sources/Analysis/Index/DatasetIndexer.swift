@@ -33,6 +33,10 @@ public final class DatasetIndexer {
     /// and folders for links there, as a user could while a job runs.
     var beforeReading: (() -> Void)?
 
+    /// The families the pipeline's engine computes: a stored content lacking one of them (PDQ,
+    /// when an earlier run did not ask for it) is decoded again, once, and gains it.
+    public var families: [HashFamily] { pipeline.engine.families }
+
     public init(store: HashStore, pipeline: HashPipeline) {
         self.store = store
         self.pipeline = pipeline
@@ -96,7 +100,8 @@ public final class DatasetIndexer {
                     if let old = known[entry.key.bytes], old.digest == nil, old.stat == nil, old.outcome == change.outcome,
                        old.codeVersion == codeVersion { continue }
                     problems[d].append(change)
-                } else if let old = known[entry.key.bytes], let stat = entry.stat, old.stat == stat, old.codeVersion == codeVersion {
+                } else if let old = known[entry.key.bytes], let stat = entry.stat, old.stat == stat, old.codeVersion == codeVersion,
+                          old.covers(families) {
                     counts.reused += 1
                     if case .failed = old.outcome { counts.errors += 1 }
                 } else {
@@ -112,6 +117,7 @@ public final class DatasetIndexer {
         let writer = StoreBatchWriter(store: store, stillWanted: stillWanted)
         let progress = showProgress ? ProgressReporter(label: "hashing", total: jobs.count) : nil
         let (decoder, store, codeVersion, datasetIDs) = (pipeline.decoder, self.store, self.codeVersion, indexed.map(\.stored.id))
+        let families = self.families
         // Only contents the store may know are looked up (most files read are new content).
         let known = jobs.isEmpty ? .empty : try store.digestPrefixes(codeVersion: codeVersion)
         let jobList = jobs
@@ -123,7 +129,7 @@ public final class DatasetIndexer {
             if let onProgress { onProgress(settled + finished.increment(), allFiles) }
             let info = infos[i]
             writer.add(FileChange(path: jobList[i].entry.key.bytes, stat: info.stat, digest: info.digest, outcome: outcome,
-                                  codeVersion: codeVersion), to: datasetIDs[jobList[i].dataset])
+                                  codeVersion: codeVersion, families: families), to: datasetIDs[jobList[i].dataset])
         }, intake: { i in
             if let stillWanted, !stillWanted() { return .done(.failed("not read: the scan was cancelled")) }
             let snapshot: FileSnapshot
@@ -139,7 +145,7 @@ public final class DatasetIndexer {
             }
             let digest = ContentDigest.of(snapshot.bytes)
             let stat = FileStat(size: snapshot.size, mtimeNs: snapshot.mtimeNs, inode: snapshot.inode)
-            if known.mayContain(digest), let known = try? store.outcome(of: digest, codeVersion: codeVersion) {
+            if known.mayContain(digest), let known = try? store.outcome(of: digest, codeVersion: codeVersion, families: families) {
                 infos[i] = ReadInfo(stat: stat, digest: digest, reused: true)
                 return .done(known)
             }

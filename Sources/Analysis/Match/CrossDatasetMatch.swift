@@ -84,8 +84,32 @@ public struct CrossDatasetMatch {
     /// `nearestRadius` (default: `MatchOptions.nearestRadius`) applies only when the comparisons
     /// exceed `exactNearestComparisons`, so large inputs can be served by an index; the
     /// choice depends on the input alone, never on the matcher, so every device gives the same.
+    ///
+    /// Pictures under the family's quality floor (PDQ's 50) take no part: they are in no pair
+    /// and no group, and their nearest distance is nil.
     public func run(_ datasets: [DatasetResult], family: HashFamily, other otherFamily: HashFamily,
                     threshold: Int, nearestRadius: Int? = nil) throws -> FamilyMatches {
+        guard family.qualityFloor != nil else {
+            return try runMatchable(datasets, family: family, other: otherFamily, threshold: threshold, nearestRadius: nearestRadius)
+        }
+        let kept = datasets.map { $0.hashes.map(family.isMatchable) }
+        let matchable = zip(datasets, kept).map { dataset, keep in
+            var d = dataset
+            d.keys = zip(dataset.keys, keep).filter(\.1).map(\.0)
+            d.hashes = zip(dataset.hashes, keep).filter(\.1).map(\.0)
+            d.digests = []
+            return d
+        }
+        var result = try runMatchable(matchable, family: family, other: otherFamily, threshold: threshold, nearestRadius: nearestRadius)
+        // Back to one nearest distance per hashed picture, nil for those not matched.
+        var nearest = result.nearestOtherDistance.makeIterator()
+        result.nearestOtherDistance = kept.flatMap { $0.map { $0 ? (nearest.next() ?? nil) : nil } }
+        return result
+    }
+
+    /// `run` on pictures that all take part in matching.
+    func runMatchable(_ datasets: [DatasetResult], family: HashFamily, other otherFamily: HashFamily,
+                      threshold: Int, nearestRadius: Int? = nil) throws -> FamilyMatches {
         let packed = datasets.map { PackedHashes(family, $0.hashes) }
         let other = datasets.map { PackedHashes(otherFamily, $0.hashes) }
         let keys = datasets.map(\.keys)

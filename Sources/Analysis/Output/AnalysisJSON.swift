@@ -9,8 +9,18 @@ public enum AnalysisJSON {
     /// `<prefix>_cross_duplicates.json`.
     public static func crossDuplicatesFileName(_ family: HashFamily) -> String { "\(family.filePrefix)_cross_duplicates.json" }
 
+    /// File -> hex; for a family with a quality (PDQ), file -> {"hash": HEX, "quality": N}, every
+    /// picture listed, those under the floor too (they are only left out of matching).
     public static func hashes(_ dataset: DatasetResult, _ family: HashFamily) -> JSONValue {
-        .object(zip(dataset.keys, dataset.hashes).map { key, h in (key.bytes, .str(family.hex(of: h))) })
+        .object(zip(dataset.keys, dataset.hashes).map { key, h in
+            guard let quality = family.quality(of: h) else { return (key.bytes, .str(family.hex(of: h))) }
+            return (key.bytes, .obj([("hash", .str(family.hex(of: h))), ("quality", .int(quality))]))
+        })
+    }
+
+    /// The pictures of `dataset` under `family`'s quality floor (not matched); 0 without a floor.
+    public static func belowQualityFloor(_ dataset: DatasetResult, _ family: HashFamily) -> Int {
+        family.qualityFloor == nil ? 0 : dataset.hashes.reduce(0) { $0 + (family.isMatchable($1) ? 0 : 1) }
     }
 
     public static func errors(_ dataset: DatasetResult) -> JSONValue {
@@ -31,8 +41,10 @@ public enum AnalysisJSON {
     /// few thousand images millions of times).
     /// `verdicts`: the seed's fields stay as they are; verification only appends "verified" and
     /// "similarity" to each pair it judged, and a curator's review appends "review".
+    /// `families`: with more than two (the default two keep the seed's bytes), each pair gains
+    /// "distances" with its distance under every family computed.
     static func pairs(_ pairs: PairList, _ datasets: [DatasetResult], verdicts: PairVerdicts? = nil,
-                      reviews: PairReviews = PairReviews()) -> JSONValue {
+                      reviews: PairReviews = PairReviews(), families: [HashFamily] = []) -> JSONValue {
         let names = datasets.map(\.spec.name)
         let verdicts = verdicts.flatMap { $0.verdicts.isEmpty ? nil : $0 }
         let reviews = reviews.isEmpty ? nil : reviews
@@ -50,6 +62,7 @@ public enum AnalysisJSON {
             }
             var fields: [(String, JSONValue)] = [("a", a), ("b", b), ("distance", .int(s.distance)),
                                                  ("other_distance", .int(s.other))]
+            if families.count > 2 { fields.append(("distances", distances(pairs[i], datasets, families))) }
             if let v = verdicts?.verdict(pairs[i]) {
                 fields.append(("similarity", .double(round4(v.similarity))))
                 fields.append(("verified", .bool(v.verified)))
@@ -83,6 +96,16 @@ public enum AnalysisJSON {
     }
 
 
+    /// A pair's distance under each family, by looking both pictures up (a PDQ pair list
+    /// numbers only the pictures it matched, so its positions are not the dataset's).
+    static func distances(_ pair: CrossPair, _ datasets: [DatasetResult], _ families: [HashFamily]) -> JSONValue {
+        guard let i = datasets[pair.a.dataset].index(of: pair.a.key), let j = datasets[pair.b.dataset].index(of: pair.b.key) else {
+            return .obj([])
+        }
+        let (a, b) = (datasets[pair.a.dataset].hashes[i], datasets[pair.b.dataset].hashes[j])
+        return .obj(families.map { ($0.id.rawValue, .int($0.distance(a, b))) })
+    }
+
     static func round4(_ x: Double) -> Double { (x * 10000).rounded() / 10000 }
 
     /// `verified_cross_duplicates.json`.
@@ -113,15 +136,15 @@ public enum AnalysisJSON {
     }
 
     public static func crossDuplicates(_ result: FamilyMatches, _ datasets: [DatasetResult], verdicts: PairVerdicts? = nil,
-                                       reviews: PairReviews = PairReviews()) -> JSONValue {
+                                       reviews: PairReviews = PairReviews(), families: [HashFamily] = []) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("algorithm", .str(result.family.id.rawValue)),
             ("bits", .int(result.family.bits)),
             ("threshold", .int(result.threshold)),
-            ("pairs", pairs(result.pairs, datasets, verdicts: verdicts, reviews: reviews)),
+            ("pairs", pairs(result.pairs, datasets, verdicts: verdicts, reviews: reviews, families: families)),
             ("groups", .array(result.groups.map { .array($0.map { ref($0, datasets) }) })),
         ]
-        if let within = result.within { fields.append(("within", pairs(within, datasets))) }
+        if let within = result.within { fields.append(("within", pairs(within, datasets, families: families))) }
         // Only when the --max-pairs cap cut the lists, so an uncut file is the seed's, byte for byte.
         if result.truncated {
             fields.append(("truncated", .bool(true)))
@@ -162,6 +185,10 @@ public enum AnalysisJSON {
                     ("images", .int(d.hashes.count)), ("errors", .int(d.errorCount)),
                     ("warnings", .int(d.issues.count - d.errorCount))]
                 if let c = d.counts { fields.append(("files", counts(c))) }
+                let floored = result.families.filter { $0.qualityFloor != nil }
+                if !floored.isEmpty {
+                    fields.append(("below_quality_floor", .obj(floored.map { ($0.id.rawValue, .int(belowQualityFloor(d, $0))) })))
+                }
                 return .obj(fields)
             })),
             ("algorithms", .obj(result.allMatches.map { m in
@@ -208,7 +235,8 @@ public enum AnalysisJSON {
             try AtomicFile.write(errors(d), to: dir + "/errors.json")
         }
         for m in result.allMatches {
-            try AtomicFile.write(crossDuplicates(m, result.datasets, verdicts: result.verification, reviews: result.reviews),
+            try AtomicFile.write(crossDuplicates(m, result.datasets, verdicts: result.verification, reviews: result.reviews,
+                                                 families: result.families),
                                  to: out + "/" + crossDuplicatesFileName(m.family))
         }
         if let verdicts = result.verification {

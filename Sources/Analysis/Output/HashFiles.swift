@@ -17,6 +17,14 @@ public struct HashFileError: Error, CustomStringConvertible, Equatable {
 /// Reads what `AnalysisJSON` writes: an output folder's manifest.json and each dataset's
 /// `<prefix>_hashes.json`, back into `DatasetResult`s that can be matched again. The reader
 /// lives beside the writer so the two formats cannot drift.
+/// Sets a family's quality in `ImageHashes` (only PDQ has one): the readers of hash files need
+/// it, `HashFamily` only reads it.
+enum HashQuality {
+    static func set(_ family: HashFamily, _ quality: Int, in hashes: inout ImageHashes) {
+        if family == .pdq { hashes.pdqQuality = quality }
+    }
+}
+
 public enum HashFiles {
     /// An analysis folder as written: its datasets (hashed images only, keys sorted) and the
     /// families and thresholds its manifest names.
@@ -43,8 +51,8 @@ public enum HashFiles {
             families.append(family)
             thresholds[family.id] = t
         }
-        // Output order is HashFamily.all's, whatever order the manifest's keys are in.
-        families = HashFamily.all.filter { families.contains($0) }
+        // Output order is HashFamily.known's, whatever order the manifest's keys are in.
+        families = HashFamily.known.filter { families.contains($0) }
         guard !families.isEmpty else { throw HashFileError(path: manifestPath, reason: "no hash under \"algorithms\"") }
         var result = [DatasetResult]()
         for d in datasets {
@@ -58,6 +66,7 @@ public enum HashFiles {
     /// One dataset folder of an analysis: the images present in every family's hash file.
     public static func readDataset(folder: String, spec: DatasetSpec, families: [HashFamily]) throws(HashFileError) -> DatasetResult {
         var columns = [[FileKey: [UInt64]]]()
+        var qualities = [HashFamily.ID: [FileKey: Int]]()
         for family in families {
             let path = folder + "/" + AnalysisJSON.hashFileName(family)
             guard let pairs = try readJSON(path).objectPairs else {
@@ -67,8 +76,16 @@ public enum HashFiles {
             column.reserveCapacity(pairs.count)
             for (key, value) in pairs {
                 let k = FileKey(bytes: key)
-                guard let hex = value.stringValue, let words = family.words(hex: hex) else {
+                // A family with a quality writes {"hash": HEX, "quality": N} (AnalysisJSON.hashes).
+                let hex = family.qualityFloor == nil ? value.stringValue : value["hash"]?.stringValue
+                guard let hex, let words = family.words(hex: hex) else {
                     throw HashFileError(path: path, reason: "\(k.display): not a \(family.bits / 4)-digit hex \(family.id) hash")
+                }
+                if family.qualityFloor != nil {
+                    guard let q = value["quality"]?.intValue else {
+                        throw HashFileError(path: path, reason: "\(k.display): no \"quality\" for its \(family.id) hash")
+                    }
+                    qualities[family.id, default: [:]][k] = q
                 }
                 column[k] = words
             }
@@ -80,7 +97,10 @@ public enum HashFiles {
         hashes.reserveCapacity(keys.count)
         for k in keys {
             var h = ImageHashes.zero
-            for (family, column) in zip(families, columns) { if let w = column[k] { family.set(w, in: &h) } }
+            for (family, column) in zip(families, columns) {
+                if let w = column[k] { family.set(w, in: &h) }
+                if let q = qualities[family.id]?[k] { HashQuality.set(family, q, in: &h) }
+            }
             hashes.append(h)
         }
         return DatasetResult(spec: spec, keys: keys, hashes: hashes, issues: [])

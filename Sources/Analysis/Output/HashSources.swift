@@ -55,7 +55,7 @@ public enum HashSources {
                 guard let stored = try s.dataset(named: dataset) else {
                     throw HashFileError(path: s.path ?? "the store", reason: "no dataset named '\(dataset)' (run `crosshash analyze --store` on it first)")
                 }
-                parts.append(try StoredDatasets.load(s, stored, spec: DatasetSpec(name: name, path: stored.root ?? "")))
+                parts.append(try StoredDatasets.load(s, stored, spec: DatasetSpec(name: name, path: stored.root ?? ""), families: families))
             }
         }
         return try merge(parts, name: name, families: families)
@@ -112,6 +112,13 @@ public enum HashSources {
                     throw HashFileError(path: path, reason: "\(where_): no \(family.bits / 4)-digit hex \"\(family.id)\" for \(key.display)")
                 }
                 family.set(words, in: &h)
+                if family.qualityFloor != nil {
+                    // `hash --json` writes a family's quality as "<family>_quality".
+                    guard let q = value[family.id.rawValue + "_quality"]?.intValue else {
+                        throw HashFileError(path: path, reason: "\(where_): no \"\(family.id)_quality\" for \(key.display)")
+                    }
+                    HashQuality.set(family, q, in: &h)
+                }
             }
             rows.append((key, h))
         }

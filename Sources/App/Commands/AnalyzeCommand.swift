@@ -60,12 +60,13 @@ struct AnalyzeCommand: ParsableCommand {
         let specs = try Self.parseDatasets(datasets)
         let store = try storeOptions.open()
         defer { try? store.close() }
-        let engines = try Runtime.engines(engineOptions, logger: logger)
+        let chosen = try matching.chosenFamilies()
+        let engines = try Runtime.engines(engineOptions, logger: logger).computing(chosen)
         let limits = Runtime.limits(engineOptions)
         let pipeline = Runtime.pipeline(engineOptions, engines)
         let indexer = DatasetIndexer(store: store, pipeline: pipeline)
         let run = try matching.analysisRun(matcher: engines.matcher, device: engines.description,
-                                           families: HashFamily.all.filter(engines.engine.families.contains), limits: limits, logger: logger)
+                                           families: chosen.filter(engines.engine.families.contains), limits: limits, logger: logger)
         let result = try run.run(.folders(specs, indexer), to: out)
         if let failure = pipeline.engineFailure { logger.warning("\(engines.description.name) failed, CPU fallback used: \(failure)") }
         FileHandle.standardError.write(Data(result.summary(out: out).utf8))

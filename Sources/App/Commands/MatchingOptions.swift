@@ -12,7 +12,15 @@ struct MatchingOptions: ParsableArguments {
     @Option(name: .long, help: "blockmean match threshold (Hamming distance <= threshold, of 256 bits; default \(HashFamily.blockmean.defaultThreshold)).")
     var blockmeanThreshold: Int?
 
-    @Option(name: .long, help: ArgumentHelp("A match threshold as FAMILY=N, for any hash family (\(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))).",
+    @Option(name: .long, help: "pdq match threshold (Hamming distance <= threshold, of 256 bits; default \(HashFamily.pdq.defaultThreshold)); with --families including pdq.")
+    var pdqThreshold: Int?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The hash families to match, comma-separated, of \(HashFamily.known.map(\.id.rawValue).joined(separator: ", ")). PDQ is computed on the CPU whatever --device says; pictures under its quality floor (\(HashFamily.pdq.qualityFloor ?? 0)) are listed but not matched.",
+        valueName: "families"))
+    var families = HashFamily.all.map(\.id.rawValue).joined(separator: ",")
+
+    @Option(name: .long, help: ArgumentHelp("A match threshold as FAMILY=N, for any hash family (\(HashFamily.known.map(\.id.rawValue).joined(separator: ", "))).",
                                             valueName: "family=n"))
     var threshold: [String] = []
 
@@ -41,9 +49,18 @@ struct MatchingOptions: ParsableArguments {
     var maxPairs: Int = MatchOptions.defaultMaxPairs
 
     func validate() throws {
+        _ = try chosenFamilies()
         _ = try candidateRadii()
         guard maxReportPairs >= 0 else { throw ValidationError("--max-report-pairs must be >= 0") }
         guard maxPairs >= 0 else { throw ValidationError("--max-pairs must be >= 0") }
+    }
+
+    /// --families, in output order.
+    func chosenFamilies() throws -> [HashFamily] {
+        switch HashFamily.parseList(families) {
+        case .success(let chosen): return chosen
+        case .failure(let e): throw ValidationError("--families: \(e)")
+        }
     }
 
     /// --candidate-radius FAMILY=N, each at least the family's threshold and at most its bits.
@@ -65,7 +82,7 @@ struct MatchingOptions: ParsableArguments {
         try items.map { item in
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let family = HashFamily.named(parts[0]), let n = Int(parts[1]) else {
-                throw ValidationError("\(option) '\(item)': expected FAMILY=N with FAMILY one of \(HashFamily.all.map(\.id.rawValue).joined(separator: ", "))")
+                throw ValidationError("\(option) '\(item)': expected FAMILY=N with FAMILY one of \(HashFamily.known.map(\.id.rawValue).joined(separator: ", "))")
             }
             return (family, n)
         }
@@ -77,6 +94,7 @@ struct MatchingOptions: ParsableArguments {
         var given = try Self.familyValues(threshold, option: "--threshold")
         if let t = phashThreshold { given.append((.phash, t)) }
         if let t = blockmeanThreshold { given.append((.blockmean, t)) }
+        if let t = pdqThreshold { given.append((.pdq, t)) }
         var thresholds = [HashFamily.ID: Int]()
         for (family, n) in given {
             guard (0...family.bits).contains(n) else {
@@ -84,15 +102,16 @@ struct MatchingOptions: ParsableArguments {
             }
             thresholds[family.id] = n
         }
-        return MatchOptions(families: HashFamily.all, thresholds: thresholds, within: within, maxPairs: maxPairs)
+        return MatchOptions(families: try chosenFamilies(), thresholds: thresholds, within: within, maxPairs: maxPairs)
     }
 
     /// The analysis run these options ask for, on `matcher` (whose device the manifest names),
-    /// with `families` matched (those the hashing engine computes; all for hashes loaded from files).
-    func analysisRun(matcher: Matcher, device: EngineDescription, families: [HashFamily] = HashFamily.all,
+    /// with `families` matched (those of --families the hashing engine computes; all of
+    /// --families for hashes loaded from files).
+    func analysisRun(matcher: Matcher, device: EngineDescription, families: [HashFamily]? = nil,
                      limits: DecodeLimits, logger: Logger) throws -> AnalysisRun {
         var options = try matchOptions()
-        options.families = families
+        if let families { options.families = families }
         let maxReportPairs = maxReportPairs
         // Verification decodes the candidate pictures; the thumbnails are shrunk from those.
         let thumbnails = ThumbnailPixels()
