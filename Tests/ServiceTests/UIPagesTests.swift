@@ -72,6 +72,24 @@ final class UIPagesTests: XCTestCase {
         }
     }
 
+    /// 320 x 320 = 102,400 pairs (all at distance 0, no pictures to verify): the first page is
+    /// rendered in bounded time and stays a page.
+    func testTheFirstPageOfOneHundredThousandPairs() async throws {
+        let harness = try ServiceHarness(maxImagesPerRequest: 400)
+        try await harness.test { client in
+            try await self.upload(client, aFiles: (0..<320).map { "a\($0).png" }, bFiles: (0..<320).map { "b\($0).png" })
+            let start = Date()
+            let page = try await client.execute(uri: "/ui/pairs?datasets=a,b", method: .get)
+            let seconds = Date().timeIntervalSince(start)
+            print("gallery first page of 102400 pairs: \(String(format: "%.3f", seconds)) s, \(page.body.readableBytes) bytes")
+            XCTAssertTrue(page.text.contains("102400 pairs, page 1 of 2048"), String(page.text.prefix(2000)))
+            XCTAssertEqual(page.text.components(separatedBy: "<li class=\"pair\"").count - 1, UIController.pageSize)
+            XCTAssertLessThan(page.body.readableBytes, 500_000)
+            // A debug build on a shared machine: generous; the release figure is in the README.
+            XCTAssertLessThan(seconds, 20)
+        }
+    }
+
     func testTheKeyOpensASessionForPagesAndAPI() async throws {
         let harness = try ServiceHarness(apiKeys: ["sesame"])
         try await harness.test { client in
