@@ -190,6 +190,16 @@ def main():
         body.send_keys("d")
         WebDriverWait(driver, 30).until(lambda d: first.find_element(By.CSS_SELECTOR, ".review").text == "different")
         print("pressed d: %s / %s marked different" % (marked[0]["file"], marked[1]["file"]))
+        # j moves to the next pair; u marks it unsure; z undoes that (the review is deleted).
+        second = pairs[1]
+        body.send_keys("j")
+        body.send_keys("u")
+        WebDriverWait(driver, 30).until(lambda d: second.find_element(By.CSS_SELECTOR, ".review").text == "unsure")
+        body.send_keys("z")
+        WebDriverWait(driver, 30).until(lambda d: second.find_element(By.CSS_SELECTOR, ".review").text == "none")
+        reviews = server.call("GET", "/v1/reviews")["reviews"]
+        check([r["decision"] for r in reviews] == ["different"], "after u then z the store holds %s" % reviews)
+        print("pressed j, u, z: the second pair's review was made and undone")
 
         # ... and it persists across a restart of the server on the same store.
         server.stop()
@@ -209,6 +219,14 @@ def main():
         check(all(w > 0 for w in all_images_loaded(driver)), "a match's thumbnail did not load")
         screenshot(driver, shots, "search.png")
         print("search: goldfish.jpg finds b: fish_copy.jpg")
+        # ... and so does its pasted phash.
+        phash = server.call("GET", "/v1/datasets/a/images/goldfish.jpg")["phash"]
+        driver.get(server.url + "/ui/search")
+        driver.find_element(By.ID, "hash").send_keys(phash)
+        driver.find_element(By.CSS_SELECTOR, "form.hash-search button").click()
+        WebDriverWait(driver, 60).until(
+            lambda d: any(p.text == "b: fish_copy.jpg" for p in d.find_elements(By.CSS_SELECTOR, ".match-name")))
+        print("search: the pasted phash %s finds b: fish_copy.jpg" % phash)
         server.stop()
         server = None
 

@@ -33,6 +33,7 @@ enum UIAssets {
     .actions { grid-column: 3; display: flex; gap: .4rem; flex-wrap: wrap; }
     .note { padding: .5rem .8rem; border-left: 4px solid #bf8700; background: #bf870018; }
     nav.pages { display: flex; gap: 1rem; margin: 1rem 0; }
+    form.hash-search { display: flex; flex-wrap: wrap; gap: .8rem; align-items: end; margin: .8rem 0; }
     .drop { border: 2px dashed var(--line); border-radius: 8px; padding: 1.5rem; text-align: center; }
     .drop.over { border-color: var(--accent); }
     ol.matches { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: .8rem; }
@@ -147,18 +148,17 @@ enum UIAssets {
         const input = document.getElementById("picture");
         const list = document.querySelector("ol.matches");
         const drop = document.querySelector(".drop");
-        const search = async (file) => {
+        // One query, a picture (multipart, hashed by the server) or a pasted hash (JSON).
+        const search = async (label, request) => {
           list.textContent = "";
-          status("searching " + file.name + "...");
-          const form = new FormData();
-          form.append("file", file, file.name);
+          status("searching " + label + "...");
           try {
-            const r = await fetch("/v1/query/upload", { method: "POST", body: form });
+            const r = await fetch(request.url, { method: "POST", headers: request.headers || {}, body: request.body });
             const answer = await r.json();
             if (!r.ok) throw new Error(answer.detail || r.statusText);
             const result = answer.results[0];
             if (result.error) throw new Error(result.error);
-            status(result.matches.length + " matches for " + file.name + (result.truncated ? " (more were cut)" : ""));
+            status(result.matches.length + " matches for " + label + (result.truncated ? " (more were cut)" : ""));
             for (const m of result.matches) {
               const li = document.createElement("li");
               const img = document.createElement("img");
@@ -174,13 +174,25 @@ enum UIAssets {
             }
           } catch (e) { status("search failed: " + e.message); }
         };
-        input.addEventListener("change", () => { if (input.files.length) search(input.files[0]); });
+        const searchFile = (file) => {
+          const form = new FormData();
+          form.append("file", file, file.name);
+          search(file.name, { url: "/v1/query/upload", body: form });
+        };
+        document.querySelector("form.hash-search").addEventListener("submit", (e) => {
+          e.preventDefault();
+          const hash = document.getElementById("hash").value.trim();
+          const query = {};
+          query[document.getElementById("hash-family").value] = hash;
+          search(hash, { url: "/v1/query", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ queries: [query] }) });
+        });
+        input.addEventListener("change", () => { if (input.files.length) searchFile(input.files[0]); });
         drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
         drop.addEventListener("dragleave", () => drop.classList.remove("over"));
         drop.addEventListener("drop", (e) => {
           e.preventDefault();
           drop.classList.remove("over");
-          if (e.dataTransfer.files.length) search(e.dataTransfer.files[0]);
+          if (e.dataTransfer.files.length) searchFile(e.dataTransfer.files[0]);
         });
       }
     })();

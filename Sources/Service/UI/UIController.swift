@@ -124,7 +124,9 @@ struct UIController {
 
     @Sendable func search(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         if let away = redirectWithoutSession(request) { return away }
-        return Self.html(UITemplates.render("search", layout("Search by picture", page: "search")))
+        var page = layout("Search by picture", page: "search")
+        page["families"] = HashFamily.all.map(\.id.rawValue)
+        return Self.html(UITemplates.render("search", page))
     }
 
     // MARK: Sessions

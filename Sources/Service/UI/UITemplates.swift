@@ -118,6 +118,11 @@ enum UITemplates {
     <label>Picture <input type="file" id="picture" accept="image/*"></label>
     <p>or drop it here</p>
     </div>
+    <form class="hash-search">
+    <label>Or paste a hash <input name="hash" id="hash" spellcheck="false" autocomplete="off"></label>
+    <label>Family <select name="family" id="hash-family">{{#families}}<option value="{{.}}">{{.}}</option>{{/families}}</select></label>
+    <button type="submit">Search</button>
+    </form>
     <p class="status" role="status" aria-live="polite"></p>
     <ol class="matches"></ol>
     {{> layout-bottom}}
