@@ -164,6 +164,11 @@ def main():
         check(names == ["a", "b"], "datasets page lists %s" % names)
         screenshot(driver, shots, "datasets.png")
         print("datasets page: lists a, b")
+        # The scan button starts a scan of a; the page follows its job and shows it done.
+        driver.find_element(By.CSS_SELECTOR, "button.scan[data-dataset='a']").click()
+        WebDriverWait(driver, 60).until(
+            lambda d: "scan-000003: done" in d.find_element(By.CSS_SELECTOR, "table.datasets tbody tr td.last-scan").text)
+        print("datasets page: the scan button ran scan-000003 of a to done")
 
         # 2. The gallery: the known pairs, every thumbnail decoded, the hostile name as text.
         pairs = gallery(driver, server)

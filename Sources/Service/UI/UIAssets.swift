@@ -68,7 +68,9 @@ enum UIAssets {
               for (;;) {
                 const j = await (await fetch("/v1/jobs/" + encodeURIComponent(body.job))).json();
                 out.textContent = j.state + (j.total ? " " + j.done + "/" + j.total : "") + (j.error ? ": " + j.error : "");
-                if (j.state === "done" || j.state === "failed") break;
+                // Done: the page again, with the new counts and the last scan.
+                if (j.state === "done") { setTimeout(() => location.reload(), 600); break; }
+                if (j.state === "failed") break;
                 await new Promise((done) => setTimeout(done, 400));
               }
             } catch (e) {
