@@ -64,6 +64,8 @@ final class UIPagesTests: XCTestCase {
             XCTAssertLessThan(first.body.readableBytes, 500_000)
             let second = try await client.execute(uri: "/ui/pairs?datasets=a,b&page=2", method: .get)
             XCTAssertEqual(second.text.components(separatedBy: "<li class=\"pair\"").count - 1, 3)
+            // Dataset names with query syntax in them survive the page links.
+            XCTAssertEqual(UIController.segment(Array("a&b=c#d,e f".utf8), keeping: ","), "a%26b%3Dc%23d,e%20f")
             XCTAssertTrue(second.text.contains("rel=\"prev\""))
             let status1 = try await client.execute(uri: "/ui/pairs?page=0", method: .get).status
             XCTAssertEqual(status1, .badRequest)

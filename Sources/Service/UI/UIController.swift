@@ -94,14 +94,11 @@ struct UIController {
             return row
         }
         let pageCount = (gallery.total + size - 1) / size
+        // Query values encoded byte by byte (dataset names may hold `&`, `#`, `+`), commas kept.
         func link(_ n: Int) -> String {
-            var items = [URLQueryItem(name: "family", value: family.id.rawValue), URLQueryItem(name: "filter", value: filter.rawValue),
-                         URLQueryItem(name: "page", value: String(n))]
-            if let datasets { items.insert(URLQueryItem(name: "datasets", value: datasets.joined(separator: ",")), at: 0) }
-            var c = URLComponents()
-            c.path = "/ui/pairs"
-            c.queryItems = items
-            return c.string ?? "/ui/pairs"
+            var items = [("family", family.id.rawValue), ("filter", filter.rawValue), ("page", String(n))]
+            if let datasets { items.insert(("datasets", datasets.joined(separator: ",")), at: 0) }
+            return "/ui/pairs?" + items.map { "\($0.0)=\(Self.segment(Array($0.1.utf8), keeping: ","))" }.joined(separator: "&")
         }
         var page = layout("Pairs", page: "pairs")
         page["datasetsText"] = datasets?.joined(separator: ",") ?? ""
@@ -210,13 +207,17 @@ struct UIController {
         "/v1/datasets/\(segment(Array(side.dataset.utf8)))/images/\(segment(side.file))/thumbnail"
     }
 
-    /// Every byte but unreserved ones as %XX (`/` too: a key is one path segment).
-    static func segment(_ bytes: [UInt8]) -> String {
+    /// Every byte but unreserved ones (and those of `keeping`) as %XX (`/` too: a key is one
+    /// path segment).
+    static func segment(_ bytes: [UInt8], keeping: String = "") -> String {
         var out = ""
+        let kept = Set(keeping.utf8)
         for b in bytes {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                  UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(UnicodeScalar(b))
+            case _ where kept.contains(b):
                 out.unicodeScalars.append(UnicodeScalar(b))
             default:
                 out += String(format: "%%%02X", b)
