@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 @testable import Service
+import HashStore
 
 /// The curators' pages (/ui/) in process: escaping of hostile file names, the security headers,
 /// pagination, and the login session that stands in for the API key in a browser.
@@ -36,9 +37,12 @@ final class UIPagesTests: XCTestCase {
             XCTAssertFalse(page.text.contains("<script>alert"), "a file name became markup")
             XCTAssertTrue(page.text.contains("quote&quot;&#39;&amp;.png"), page.text)
             XCTAssertEqual(page.text.components(separatedBy: "<script").count - 1, 1, "only the page's own script tag")
-            XCTAssertTrue(page.text.contains(#"alt="a: &lt;script&gt;alert(1)&lt;/script&gt;.png""#), "img alt names dataset and file")
-            // The thumbnail link encodes the key as one path segment.
-            XCTAssertTrue(page.text.contains("/v1/datasets/a/images/%3Cscript%3Ealert%281%29%3C%2Fscript%3E.png/thumbnail"), page.text)
+            // Datasets without folders have no thumbnails: a labelled placeholder, not a broken image.
+            XCTAssertFalse(page.text.contains("<img"), "no thumbnail route for datasets without pictures")
+            XCTAssertTrue(page.text.contains(#"aria-label="a: &lt;script&gt;alert(1)&lt;/script&gt;.png (no picture on this server)""#), page.text)
+            // A thumbnail link encodes the key as one path segment.
+            XCTAssertEqual(UIController.thumbnail(ReviewSide(dataset: "a b", file: Array("<script>alert(1)</script>.png".utf8))),
+                           "/v1/datasets/a%20b/images/%3Cscript%3Ealert%281%29%3C%2Fscript%3E.png/thumbnail")
             for uri in ["/ui/", "/ui/pairs", "/ui/search", "/ui/app.js", "/ui/app.css"] {
                 let r = try await client.execute(uri: uri, method: .get)
                 XCTAssertEqual(r.status, .ok, "\(uri): \(r.text)")

@@ -24,6 +24,10 @@ public struct GalleryPair: Sendable {
     /// nil: not verified (no pictures, or verification skipped).
     public var verdict: Verdict?
     public var review: PairReview?
+    /// Whether each side's dataset has pictures on this server (a root inside a --root), so a
+    /// thumbnail can be made.
+    public var aHasPicture: Bool
+    public var bHasPicture: Bool
 }
 
 /// One page of the gallery: pairs sorted by distance (then the other family's distance, then
@@ -83,7 +87,8 @@ extension HashService {
             return GalleryPair(a: ReviewSide(dataset: names[p.a.dataset], file: p.a.key.bytes),
                                b: ReviewSide(dataset: names[p.b.dataset], file: p.b.key.bytes),
                                distance: summaries[i].distance, otherDistance: summaries[i].other,
-                               verdict: verdicts.verdict(p), review: none.reviews.review(all[i]))
+                               verdict: verdicts.verdict(p), review: none.reviews.review(all[i]),
+                               aHasPicture: reachable[p.a.dataset], bHasPicture: reachable[p.b.dataset])
         }
         var note = verdicts.skipped
         if note == nil, shown.contains(where: { !verifiable($0) }) {

@@ -27,6 +27,7 @@ enum UIAssets {
     li.pair[data-decision="different"] .review { color: #cf222e; font-weight: bold; }
     figure { margin: 0; min-width: 0; }
     figure img { width: 100%; height: auto; max-height: 256px; object-fit: contain; background: #8882; }
+    .no-picture { display: grid; place-items: center; aspect-ratio: 1; max-height: 256px; background: #8882; font-size: 13px; }
     figcaption { word-break: break-all; font-size: 13px; }
     dl { display: grid; grid-template-columns: auto 1fr; gap: .2rem .6rem; margin: 0; align-content: start; }
     dt { font-weight: bold; } dd { margin: 0; }

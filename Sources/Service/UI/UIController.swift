@@ -80,7 +80,7 @@ struct UIController {
             var row: [String: Any] = [
                 "aDataset": p.a.dataset, "aFile": Self.shown(p.a.file), "aThumb": Self.thumbnail(p.a),
                 "bDataset": p.b.dataset, "bFile": Self.shown(p.b.file), "bThumb": Self.thumbnail(p.b),
-                "aJSON": Self.reference(p.a), "bJSON": Self.reference(p.b),
+                "aJSON": Self.reference(p.a), "bJSON": Self.reference(p.b), "aHasPicture": p.aHasPicture, "bHasPicture": p.bHasPicture,
                 "family": family.id.rawValue, "otherFamily": other.id.rawValue,
                 "distance": p.distance, "otherDistance": p.otherDistance,
                 "decision": p.review?.decision.rawValue ?? "", "decisionShown": p.review?.decision.rawValue ?? "none",

@@ -92,8 +92,8 @@ enum UITemplates {
     <ol class="pairs" start="{{firstNumber}}">
     {{#pairs}}
     <li class="pair" tabindex="0" data-a="{{aJSON}}" data-b="{{bJSON}}" data-decision="{{decision}}">
-    <figure><img src="{{aThumb}}" alt="{{aDataset}}: {{aFile}}" width="256" height="256"><figcaption><b>{{aDataset}}</b> {{aFile}}</figcaption></figure>
-    <figure><img src="{{bThumb}}" alt="{{bDataset}}: {{bFile}}" width="256" height="256"><figcaption><b>{{bDataset}}</b> {{bFile}}</figcaption></figure>
+    <figure>{{#aHasPicture}}<img src="{{aThumb}}" alt="{{aDataset}}: {{aFile}}" width="256" height="256">{{/aHasPicture}}{{^aHasPicture}}<div class="no-picture" role="img" aria-label="{{aDataset}}: {{aFile}} (no picture on this server)">no picture on this server</div>{{/aHasPicture}}<figcaption><b>{{aDataset}}</b> {{aFile}}</figcaption></figure>
+    <figure>{{#bHasPicture}}<img src="{{bThumb}}" alt="{{bDataset}}: {{bFile}}" width="256" height="256">{{/bHasPicture}}{{^bHasPicture}}<div class="no-picture" role="img" aria-label="{{bDataset}}: {{bFile}} (no picture on this server)">no picture on this server</div>{{/bHasPicture}}<figcaption><b>{{bDataset}}</b> {{bFile}}</figcaption></figure>
     <dl>
     <dt>{{family}}</dt><dd>{{distance}}</dd>
     <dt>{{otherFamily}}</dt><dd>{{otherDistance}}</dd>
