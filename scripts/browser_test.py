@@ -185,6 +185,15 @@ def main():
         check(len(driver.find_elements(By.TAG_NAME, "script")) == 1, "a file name became a script element")
         check(driver.find_elements(By.XPATH, "//img[@alt='a: %s']" % HOSTILE), "no img with alt 'a: %s'" % HOSTILE)
         screenshot(driver, shots, "pairs.png")
+        # A phone-width window: nothing wider than the screen.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+        for path in ("/ui/", "/ui/pairs?datasets=a,b", "/ui/search"):
+            driver.get(server.url + path)
+            wide = driver.execute_script("return document.documentElement.scrollWidth")
+            check(wide <= 390, "%s is %d px wide in a 390 px window" % (path, wide))
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+        pairs = gallery(driver, server)
+        print("phone width (390 px): no page scrolls sideways")
         print("gallery: %d pairs, %d thumbnails loaded, %s shown as text" % (len(pairs), len(widths), HOSTILE))
 
         # 3. d on the first pair (j selects it) marks it different.

@@ -41,6 +41,8 @@ enum UIAssets {
     ol.matches li { border: 1px solid var(--line); border-radius: 6px; padding: .5rem; word-break: break-all; }
     ol.matches img { width: 100%; height: auto; }
     @media (max-width: 700px) {
+      table.datasets { display: block; overflow-x: auto; }
+      header nav { flex-wrap: wrap; }
       li.pair { grid-template-columns: 1fr 1fr; }
       li.pair dl, .actions { grid-column: 1 / -1; }
     }
