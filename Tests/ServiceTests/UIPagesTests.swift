@@ -96,6 +96,61 @@ final class UIPagesTests: XCTestCase {
         }
     }
 
+    /// On real pictures: the filters agree with `cross-duplicates?verify=true`, and a review
+    /// moves its pair between them.
+    func testFiltersFollowVerdictsAndReviews() async throws {
+        let harness = try ServiceHarness()
+        let sides = [("left", VerifiedCrossDuplicatesTests.left), ("right", VerifiedCrossDuplicatesTests.right)]
+        for (name, files) in sides {
+            let folder = harness.allowedRoot + "/" + name
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for file in files { try VerifiedCrossDuplicatesTests.picture(file).write(to: URL(fileURLWithPath: folder + "/" + file)) }
+        }
+        try await harness.test(.live) { client in
+            for (name, _) in sides {
+                _ = try await client.execute(uri: "/v1/datasets/\(name)", method: .put, headers: [.contentType: "application/json"],
+                                             body: ByteBuffer(string: #"{"root":"\#(harness.allowedRoot)/\#(name)"}"#))
+                let started = try await client.execute(uri: "/v1/datasets/\(name)/scan", method: .post)
+                let id = try XCTUnwrap(started.object["job"] as? String)
+                var state = ""
+                for _ in 0..<600 where state != "done" && state != "failed" {
+                    state = try await client.execute(uri: "/v1/jobs/\(id)", method: .get).object["state"] as? String ?? ""
+                    if state != "done" { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                XCTAssertEqual(state, "done")
+            }
+            let answer = try await client.execute(uri: "/v1/cross-duplicates?datasets=left,right&verify=true", method: .get)
+            let pairs = answer.object["pairs"] as? [[String: Any]] ?? []
+            let verified = pairs.filter { $0["verified"] as? Bool == true }
+            XCTAssertGreaterThan(verified.count, 0)
+            func count(_ filter: String) async throws -> Int {
+                let page = try await client.execute(uri: "/ui/pairs?datasets=left,right&filter=\(filter)", method: .get)
+                XCTAssertEqual(page.status, .ok, page.text)
+                let shown = page.text.components(separatedBy: "<li class=\"pair\"").count - 1
+                XCTAssertEqual(page.text.components(separatedBy: "<img ").count - 1, 2 * shown, "both thumbnails of every pair")
+                return shown
+            }
+            let all = try await count("all"), yes = try await count("verified"), no = try await count("unverified")
+            XCTAssertEqual(all, pairs.count)
+            XCTAssertEqual(yes, verified.count)
+            XCTAssertEqual(no, pairs.count - verified.count)
+            let unreviewed = try await count("unreviewed")
+            XCTAssertEqual(unreviewed, pairs.count)
+
+            let first = verified[0]
+            let a = try XCTUnwrap(first["a"] as? [String: Any]), b = try XCTUnwrap(first["b"] as? [String: Any])
+            let review = #"{"a":{"dataset":"\#(a["dataset"]!)","file":"\#(a["file"]!)"},"b":{"dataset":"\#(b["dataset"]!)","file":"\#(b["file"]!)"},"decision":"different"}"#
+            let put = try await client.execute(uri: "/v1/reviews", method: .put, headers: [.contentType: "application/json"], body: ByteBuffer(string: review))
+            XCTAssertEqual(put.status, .created, put.text)
+            let (yesAfter, noAfter, unreviewedAfter) = (try await count("verified"), try await count("unverified"), try await count("unreviewed"))
+            XCTAssertEqual(yesAfter, verified.count - 1, "a pair marked different is not verified")
+            XCTAssertEqual(noAfter, pairs.count - verified.count + 1)
+            XCTAssertEqual(unreviewedAfter, pairs.count - 1)
+            let page = try await client.execute(uri: "/ui/pairs?datasets=left,right", method: .get)
+            XCTAssertTrue(page.text.contains(#"data-decision="different""#) && page.text.contains("verified (similarity "), page.text)
+        }
+    }
+
     func testTheKeyOpensASessionForPagesAndAPI() async throws {
         let harness = try ServiceHarness(apiKeys: ["sesame"])
         try await harness.test { client in
