@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        // Server-rendered templates of the curators' pages (/ui/); {{ }} escapes HTML.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         // No multipart library: MultipartKit traps (killing the server) on hostile bytes in part
         // headers; Sources/Service/HTTP/Multipart.swift is a small strict parser instead.
     ],
@@ -110,6 +112,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             path: "Sources/Service",
             exclude: ["openapi.json"],

@@ -7,7 +7,8 @@
 #      corpus (scripts/format_parity.sh: >= 99%, every intact file identical);
 #   3. the Dask recipe (scripts/distributed) on a LocalCluster: output equal to one machine's;
 #   4. the service's HTTP API fuzzed by schemathesis from its OpenAPI document (bounded in time),
-#      then the Python client generated from that document (scripts/python_client.sh);
+#      then the Python client generated from that document (scripts/python_client.sh), then the
+#      curators' web pages in headless Chromium (scripts/browser_test.sh: screenshots in docs/screenshots);
 #   5. a bounded libFuzzer run over the decoders (CROSSHASH_FUZZ_SECONDS, default 60; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,6 +57,9 @@ CROSSHASH_BIN=.build/debug/crosshash bash scripts/schemathesis.sh
 
 step "the generated Python client, up to date and against a real server (clients/python)"
 CROSSHASH_BIN=.build/debug/crosshash bash scripts/python_client.sh
+
+step "the curators' pages in headless Chromium against a real server (scripts/browser_test.sh)"
+CROSSHASH_BIN=.build/debug/crosshash bash scripts/browser_test.sh
 
 if [ -x scripts/fuzz.sh ] && [ "${CROSSHASH_FUZZ_SECONDS:-60}" != 0 ]; then
   step "fuzzing the decoders for ${CROSSHASH_FUZZ_SECONDS:-60} s"

@@ -442,6 +442,17 @@ public final class HashService: @unchecked Sendable {
     /// writes (`similarity`, `verified`, and `verified_groups`), see `verifiedCrossDuplicates`.
     public func crossDuplicates(datasets names: [String]?, options: MatchOptions, family: HashFamily, verify: Bool = false,
                                 cancellation: CancellationFlag = .never) throws -> JSONValue {
+        let (matches, results, folders) = try matchStored(datasets: names, options: options, family: family, verify: verify,
+                                                          cancellation: cancellation)
+        guard verify else { return AnalysisJSON.crossDuplicates(matches, results) }
+        try cancellation.check()
+        return try verifiedCrossDuplicates(matches, results, reachable: folders.map { $0 != nil })
+    }
+
+    /// The cross-dataset pairs of the stored datasets `names` (nil: all), with the datasets as
+    /// loaded and each one's folder (nil: no pictures to verify from).
+    func matchStored(datasets names: [String]?, options: MatchOptions, family: HashFamily, verify: Bool,
+                     cancellation: CancellationFlag) throws -> (FamilyMatches, [DatasetResult], [String?]) {
         let stored = try store.datasets()
         let chosen = try (names ?? stored.map(\.name)).map { name -> StoredDataset in
             guard let d = stored.first(where: { DatasetName.same($0.name, name) }) else { throw Self.unknown(name) }
@@ -457,9 +468,7 @@ public final class HashService: @unchecked Sendable {
         var cross = CrossDatasetMatch(matcher: engines.matcher, within: options.within, maxPairs: settings.maxPairs)
         cross.shouldStop = { cancellation.isCancelled }
         let matches = try cross.run(results, family: family, other: options.otherFamily(family), threshold: options.threshold(family))
-        guard verify else { return AnalysisJSON.crossDuplicates(matches, results) }
-        try cancellation.check()
-        return try verifiedCrossDuplicates(matches, results, reachable: folders.map { $0 != nil })
+        return (matches, results, folders)
     }
 
     /// The cross-duplicates answer with the verdicts of the pairs whose two datasets have

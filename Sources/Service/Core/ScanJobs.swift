@@ -115,6 +115,13 @@ public final class ScanJobs: @unchecked Sendable {
         return statuses[id]
     }
 
+    /// The latest scan of `dataset` kept in memory (jobs live while the server runs).
+    public func latest(of dataset: String) -> Status? {
+        lock.lock()
+        defer { lock.unlock() }
+        return order.reversed().lazy.compactMap { self.statuses[$0] }.first { DatasetName.same($0.dataset, dataset) }
+    }
+
     /// Waits, without holding a thread, for the scans queued so far: a marker queued behind
     /// them resumes the caller when it is reached.
     public func drain() async {

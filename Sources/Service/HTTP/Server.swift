@@ -17,6 +17,8 @@ public struct ServiceServer {
     public var requestTimeout: Duration
     /// Bytes of request bodies held at once, all requests together (beyond: 503 + Retry-After).
     public var maxInflightBodyBytes: Int
+    /// The curators' browser sessions (used with API keys).
+    public let sessions = UISessions()
 
     /// The defaults `crosshash serve` starts from (`--max-body-bytes`, `--max-inflight-body-bytes`,
     /// `--request-timeout`).
@@ -79,8 +81,10 @@ public struct ServiceServer {
         let executor = BlockingExecutor.shared
         let reader = RequestReader(maxBodyBytes: maxBodyBytes, bodyTimeout: requestTimeout,
                                    maxImagesPerRequest: service.settings.maxImagesPerRequest, executor: executor)
-        ServiceRoutes.register(on: router, backend: ServiceBackend(service: service, executor: executor), reader: reader,
-                               metrics: metrics, apiKeys: apiKeys)
+        let backend = ServiceBackend(service: service, executor: executor)
+        ServiceRoutes.register(on: router, backend: backend, reader: reader, metrics: metrics, apiKeys: apiKeys, sessions: sessions)
+        // The curators' pages: HTML, not API, so outside the route table and openapi.json.
+        UIController(backend: backend, keys: APIKeyMiddleware(keys: apiKeys), sessions: sessions).addRoutes(to: router)
         return router
     }
 }

@@ -43,6 +43,7 @@ struct ServiceBackend: Sendable {
     var device: EngineDescription { service.engines.description }
     var queueDepth: Int { service.pool.queueDepth }
     func jobStatus(_ id: String) -> ScanJobs.Status? { service.jobs.status(id) }
+    func latestScan(of dataset: String) -> ScanJobs.Status? { service.jobs.latest(of: dataset) }
     var thumbnailGate: WorkGate { service.thumbnailGate }
     var verifyGate: WorkGate { service.verifyGate }
 

@@ -12,10 +12,10 @@ protocol ServiceController: Sendable {
 /// The contract is Sources/Service/openapi.json.
 enum ServiceRoutes {
     static func register(on router: Router<ServiceRequestContext>, backend: ServiceBackend, reader: RequestReader,
-                         metrics: ServiceMetrics, apiKeys: Set<String>, table: RouteTable = RouteTable()) {
+                         metrics: ServiceMetrics, apiKeys: Set<String>, sessions: UISessions? = nil, table: RouteTable = RouteTable()) {
         OperationsController(backend: backend, metrics: metrics)
             .addRoutes(to: ServiceRouteGroup(router: router, prefix: "", table: table))
-        let v1 = ServiceRouteGroup(router: router.group("v1").add(middleware: APIKeyMiddleware(keys: apiKeys)), prefix: "v1", table: table)
+        let v1 = ServiceRouteGroup(router: router.group("v1").add(middleware: APIKeyMiddleware(keys: apiKeys, sessions: sessions)), prefix: "v1", table: table)
         let controllers: [any ServiceController] = [
             HashController(backend: backend, reader: reader),
             DatasetsController(backend: backend, reader: reader),
