@@ -20,8 +20,10 @@ fi
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     echo "browser_test.sh: installing chromium and chromium-driver (apt-get)" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq >/dev/null
+    $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 fi
 if ! python3 -c 'import selenium' 2>/dev/null; then
     echo "browser_test.sh: installing selenium from PyPI" >&2
