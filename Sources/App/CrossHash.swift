@@ -9,7 +9,8 @@ struct CrossHash: AsyncParsableCommand {
         commandName: "crosshash",
         abstract: "Find the same picture across image collections (phash + blockmean, CPU or OpenCL).",
         version: version,
-        subcommands: [AnalyzeCommand.self, MatchCommand.self, HashCommand.self, ServeCommand.self, EvaluateCommand.self, DevicesCommand.self, BenchCommand.self]
+        subcommands: [AnalyzeCommand.self, MatchCommand.self, HashCommand.self, ServeCommand.self, EvaluateCommand.self, DevicesCommand.self, BenchCommand.self,
+                      ImportCommand.self, ExportCommand.self]
     )
 }
 

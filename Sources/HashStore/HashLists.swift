@@ -1,0 +1,225 @@
+import Foundation
+import GRDB
+import HashKit
+
+// Hash lists in and out: the text form trust & safety teams exchange (one `HEX[,ID]` a line, as
+// HMA and ThreatExchange write PDQ lists), read into a dataset without pictures and written back.
+//
+// An imported entry is stored like a precomputed upload of the service: a file row whose path is
+// the entry's ID, pointing at a content named by the hash itself (SHA-256 of
+// "crosshash-list\0<family>=<hex>", so equal hashes share one row and never pass for a picture's
+// bytes), with one content_hash row of the list's family. Lists carry no quality: the quality
+// column stays NULL, which readers take as "unknown, matchable" (a list is shared precisely
+// because its entries are meant to be matched).
+
+/// What one import did.
+public struct HashListImportSummary: Equatable, Sendable {
+    /// Entries written (new or replacing an entry with the same ID).
+    public var imported = 0
+    /// Of `imported`, those that replaced an entry already in the dataset.
+    public var replaced = 0
+    /// Lines that were not `HEX[,ID]`, skipped (each reported through `problem`).
+    public var skipped = 0
+    /// Blank and `#` comment lines.
+    public var ignored = 0
+
+    public init() {}
+}
+
+/// Why a hash list cannot be imported or exported at all (a bad line is never one of these).
+public struct HashListError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One parsed line of a hash list.
+public enum HashListLine: Equatable, Sendable {
+    /// Blank, or a `#` comment.
+    case ignored
+    /// A hash and its ID (the line number when the line gave none).
+    case entry(words: [UInt64], id: [UInt8])
+    /// Not `HEX[,ID]`: why, for the message.
+    case bad(String)
+
+    /// Parses `line` (without its newline; a trailing CR is dropped) of `family`; `number` is
+    /// its 1-based line number, the ID of an entry that gives none.
+    public static func parse(_ line: ArraySlice<UInt8>, number: Int, family: HashFamily) -> HashListLine {
+        var text = line
+        if text.last == UInt8(ascii: "\r") { text = text.dropLast() }
+        let trimmed = text.drop { $0 == 0x20 || $0 == 0x09 }
+        guard let first = trimmed.first else { return .ignored }
+        if first == UInt8(ascii: "#") { return .ignored }
+        var hexPart = trimmed[...]
+        var id = Array(String(number).utf8)
+        if let comma = trimmed.firstIndex(of: UInt8(ascii: ",")) {
+            hexPart = trimmed[trimmed.startIndex..<comma]
+            id = Array(trimmed[trimmed.index(after: comma)...])
+            while let last = id.last, last == 0x20 || last == 0x09 { id.removeLast() }
+            guard !id.isEmpty else { return .bad("an empty ID after the comma") }
+            guard !id.contains(0) else { return .bad("a NUL byte in the ID") }
+            guard id.count <= 4096 else { return .bad("an ID longer than 4096 bytes") }
+        }
+        while let last = hexPart.last, last == 0x20 || last == 0x09 { hexPart = hexPart.dropLast() }
+        guard let hex = String(bytes: hexPart, encoding: .utf8), let words = family.words(hex: hex) else {
+            return .bad("not \(family.bits / 4) hex digits of a \(family.id) hash")
+        }
+        return .entry(words: words, id: id)
+    }
+}
+
+/// Reads a file's lines a block at a time, so a list of any length takes bounded memory.
+public struct LineReader {
+    private let handle: FileHandle
+    private var buffer = [UInt8]()
+    private var start = 0
+    private var finished = false
+
+    public init(handle: FileHandle) { self.handle = handle }
+
+    /// The next line without its "\n", nil at the end.
+    public mutating func next() throws -> ArraySlice<UInt8>? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = buffer[start..<newline]
+                start = newline + 1
+                return line
+            }
+            if finished {
+                guard start < buffer.count else { return nil }
+                let line = buffer[start...]
+                start = buffer.count
+                return line
+            }
+            // Keep the unfinished line, drop what was returned.
+            buffer.removeSubrange(0..<start)
+            start = 0
+            guard let block = try handle.read(upToCount: 1 << 20), !block.isEmpty else {
+                finished = true
+                continue
+            }
+            buffer.append(contentsOf: block)
+        }
+    }
+}
+
+extension HashStore {
+    /// The version the content rows of imported lists carry: not the hashing code's version, so
+    /// no run ever takes them for a picture it hashed (a run reading such a dataset sees entries
+    /// without the default families, as failures it does not match).
+    public static let hashListVersion = "hash-list"
+
+    /// Entries written per transaction: large enough that a 1M-line list is a hundred
+    /// transactions, small enough that other writers to the store wait only briefly.
+    public static let hashListBatch = 10_000
+
+    /// Imports a hash list of `family` into the dataset `name` (created without a root when
+    /// missing; refused when it is a folder dataset, whose next scan would overwrite it).
+    /// Entries replace entries with the same ID. Bad lines are passed to `problem` (line number,
+    /// why) and skipped. `progress` is told the lines read after each transaction.
+    public func importHashList(named name: String, family: HashFamily, lines: inout LineReader,
+                               problem: (Int, String) -> Void, progress: (Int) -> Void = { _ in }) throws -> HashListImportSummary {
+        if let existing = try dataset(named: name), let root = existing.root {
+            throw HashListError("dataset \(name) is the folder \(root): import a hash list into a dataset without a folder (another name)")
+        }
+        let dataset = try upsertDataset(name: name, root: nil)
+        var summary = HashListImportSummary()
+        var batch = [(words: [UInt64], id: [UInt8])]()
+        batch.reserveCapacity(Self.hashListBatch)
+        var number = 0
+        while let line = try lines.next() {
+            number += 1
+            switch HashListLine.parse(line, number: number, family: family) {
+            case .ignored: summary.ignored += 1
+            case .bad(let why): summary.skipped += 1; problem(number, why)
+            case .entry(let words, let id):
+                batch.append((words, id))
+                if batch.count == Self.hashListBatch {
+                    try writeHashListBatch(batch, family: family, dataset: dataset.id, summary: &summary)
+                    batch.removeAll(keepingCapacity: true)
+                    progress(number)
+                }
+            }
+        }
+        try writeHashListBatch(batch, family: family, dataset: dataset.id, summary: &summary)
+        progress(number)
+        return summary
+    }
+
+    private func writeHashListBatch(_ batch: [(words: [UInt64], id: [UInt8])], family: HashFamily, dataset: Int64,
+                                    summary: inout HashListImportSummary) throws {
+        guard !batch.isEmpty else { return }
+        let counts = try writing { db -> (Int, Int) in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM dataset WHERE id = ?", arguments: [dataset]) != nil else {
+                throw StoreError(kind: .datasetMissing, path: self.displayPath,
+                                 detail: "dataset \(dataset) was deleted while the list was imported")
+            }
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM file WHERE dataset_id = ? AND path = ?")
+            let content = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO content (digest, code_version, error, warnings) VALUES (?, ?, NULL, '')
+                """)
+            let hash = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO content_hash (digest, family, value, quality) VALUES (?, ?, ?, NULL)
+                """)
+            let file = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO file (dataset_id, path, size, mtime_ns, inode, digest, code_version, error)
+                VALUES (?, ?, NULL, NULL, NULL, ?, ?, NULL)
+                """)
+            var written = 0, replaced = 0
+            for entry in batch {
+                let hex = family.hex(entry.words)
+                let digest = Data(ContentDigest.of(Array("crosshash-list\0\(family.id)=\(hex)".utf8)).bytes)
+                let path = Data(entry.id)
+                if try Bool.fetchOne(exists, arguments: [dataset, path]) != nil { replaced += 1 }
+                try content.execute(arguments: [digest, Self.hashListVersion])
+                try hash.execute(arguments: [digest, family.id.rawValue, HashBlob.encode(entry.words)])
+                try file.execute(arguments: [dataset, path, digest, Self.hashListVersion])
+                written += 1
+            }
+            return (written, replaced)
+        }
+        summary.imported += counts.0
+        summary.replaced += counts.1
+    }
+
+    /// Writes every `family` hash of the dataset `name` as `HEX,ID` lines (the ID being the
+    /// file key), in key byte order, through `write` a block at a time. Entries without a hash
+    /// of that family (failed files, pictures hashed without it) are left out; returns how many
+    /// lines were written.
+    @discardableResult
+    public func exportHashList(named name: String, family: HashFamily, write: ([UInt8]) throws -> Void) throws -> Int {
+        guard let dataset = try dataset(named: name) else {
+            throw HashListError("no dataset named \(name) in the store \(displayPath)")
+        }
+        return try reading { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT f.path, h.value FROM file f
+                JOIN content c ON c.digest = f.digest AND c.error IS NULL
+                JOIN content_hash h ON h.digest = f.digest AND h.family = ?
+                WHERE f.dataset_id = ?
+                ORDER BY f.path
+                """, arguments: [family.id.rawValue, dataset.id])
+            var block = [UInt8]()
+            block.reserveCapacity(1 << 20)
+            var count = 0
+            while let row = try rows.next() {
+                guard let path = row.cell(0).blob, let blob = row.cell(1).blob,
+                      let words = HashBlob.decode(blob, count: family.wordsPerHash) else {
+                    throw StoreError(kind: .damaged, path: self.displayPath,
+                                     detail: "a \(family.id) hash row of dataset \(name) is not \(family.wordsPerHash) words")
+                }
+                block.append(contentsOf: family.hex(words).utf8)
+                block.append(UInt8(ascii: ","))
+                block.append(contentsOf: path)
+                block.append(UInt8(ascii: "\n"))
+                count += 1
+                if block.count >= 1 << 20 {
+                    try write(block)
+                    block.removeAll(keepingCapacity: true)
+                }
+            }
+            if !block.isEmpty { try write(block) }
+            return count
+        }
+    }
+}
