@@ -372,11 +372,24 @@ static inline __attribute__((always_inline))
 int col_push(col_stream *s, float *out) {
     const float *in = s->ring + (s->ri % s->slots) * s->lanes;
     float *sum = s->sum;
+    if (s->ri + 1 > s->w) {
+        /* the steady state in one pass over the row: add, subtract the oldest, write the
+           mean (the same three operations in the same order as col_sub and col_write) */
+        const float *old = s->ring + (s->li % s->slots) * s->lanes;
+        float *row = out + (s->oi % ROW_LANES) * s->lanes;
+        const float c = (float)s->count;
+        for (intptr_t x = 0; x < s->lanes; x++) {
+            const float v = (sum[x] + in[x]) - old[x];
+            sum[x] = v;
+            row[x] = v / c;
+        }
+        s->ri++; s->li++; s->oi++;
+        return 1;
+    }
     for (intptr_t x = 0; x < s->lanes; x++) sum[x] += in[x];
     s->ri++;
     if (s->ri <= s->half - 1) { s->count++; return 0; }
-    if (s->ri <= s->w) { s->count++; col_write(s, out); return 1; }
-    col_sub(s);
+    s->count++;
     col_write(s, out);
     return 1;
 }
