@@ -200,23 +200,93 @@ void box_sweep(float *buf, intptr_t lanes, intptr_t len, int w, float *ring, flo
 #undef WRITE_MEAN
 }
 
+/* box_sweep for exactly eight lanes held in one vector (clang's vector extensions: element-wise
+   IEEE operations, the same per lane as the scalar loops; plain loops of 8 are not vectorised
+   because the ring and the buffer might overlap). */
+typedef float v8f __attribute__((vector_size(32)));
+
+static inline __attribute__((always_inline))
+void box_sweep8(float *buf, intptr_t len, int w, float *ring) {
+    const int half = (w + 2) / 2;
+    const intptr_t slots = w + 1;
+    /* ring positions kept by wrapping counters: a division per sample would cost more than
+       the filter's arithmetic */
+    intptr_t ri = 0, oi = 0, rs = 0, ls = 0;
+    int count = 0;
+    v8f sum = {0, 0, 0, 0, 0, 0, 0, 0};
+    /* (macros, not functions: a function passing an 8-float vector would change the ABI
+       between the portable and the AVX2 builds) */
+#define ADD_NEXT() do { v8f in; memcpy(&in, buf + ri * 8, sizeof in); \
+        memcpy(ring + rs * 8, &in, sizeof in); sum += in; ri++; if (++rs == slots) rs = 0; } while (0)
+#define SUB_OLDEST() do { v8f old; memcpy(&old, ring + ls * 8, sizeof old); \
+        sum -= old; if (++ls == slots) ls = 0; } while (0)
+#define WRITE_MEAN() do { v8f mean = sum / (float)count; memcpy(buf + oi * 8, &mean, sizeof mean); \
+        oi++; } while (0)
+    for (int t = 0; t < half - 1; t++) { ADD_NEXT(); count++; }
+    for (int t = 0; t < w - half + 1; t++) { ADD_NEXT(); count++; WRITE_MEAN(); }
+    for (intptr_t t = 0; t < len - w; t++) { ADD_NEXT(); SUB_OLDEST(); WRITE_MEAN(); }
+    for (int t = 0; t < half - 1; t++) { SUB_OLDEST(); count--; WRITE_MEAN(); }
+#undef ADD_NEXT
+#undef SUB_OLDEST
+#undef WRITE_MEAN
+}
+
 /* Eight rows at a time, transposed into lanes: a row's running sum is one long dependency
    chain, eight of them side by side keep the vector unit busy. */
 enum { ROW_LANES = 8 };
 
-static void box_rows(float *luma, intptr_t width, intptr_t height, int w, float *scratch) {
-    float *t = scratch;                         /* width * ROW_LANES */
-    float *ring = t + width * ROW_LANES;        /* (w + 1) * ROW_LANES */
-    float *sum = ring + (w + 1) * ROW_LANES;    /* ROW_LANES */
-    for (intptr_t r0 = 0; r0 < height; r0 += ROW_LANES) {
-        intptr_t n = height - r0 < ROW_LANES ? height - r0 : ROW_LANES;
-        for (intptr_t k = 0; k < n; k++)
-            for (intptr_t x = 0; x < width; x++) t[x * n + k] = luma[(r0 + k) * width + x];
-        if (n == ROW_LANES) box_sweep(t, ROW_LANES, width, w, ring, sum);
-        else box_sweep(t, n, width, w, ring, sum);
-        for (intptr_t k = 0; k < n; k++)
-            for (intptr_t x = 0; x < width; x++) luma[(r0 + k) * width + x] = t[x * n + k];
-    }
+/* An 8x8 block transpose in vector registers (clang's vector extensions, so one source serves
+   the portable and the AVX2 builds): dst[c * dst_stride + r] = src[r * src_stride + c]. Data
+   movement only: it changes no value. */
+static inline __attribute__((always_inline))
+void transpose8(const float *src, intptr_t src_stride, float *dst, intptr_t dst_stride) {
+    v8f r[8];
+    for (int i = 0; i < 8; i++) memcpy(&r[i], src + i * src_stride, sizeof(v8f));
+    v8f t0 = __builtin_shufflevector(r[0], r[1], 0, 8, 1, 9, 4, 12, 5, 13);
+    v8f t1 = __builtin_shufflevector(r[0], r[1], 2, 10, 3, 11, 6, 14, 7, 15);
+    v8f t2 = __builtin_shufflevector(r[2], r[3], 0, 8, 1, 9, 4, 12, 5, 13);
+    v8f t3 = __builtin_shufflevector(r[2], r[3], 2, 10, 3, 11, 6, 14, 7, 15);
+    v8f t4 = __builtin_shufflevector(r[4], r[5], 0, 8, 1, 9, 4, 12, 5, 13);
+    v8f t5 = __builtin_shufflevector(r[4], r[5], 2, 10, 3, 11, 6, 14, 7, 15);
+    v8f t6 = __builtin_shufflevector(r[6], r[7], 0, 8, 1, 9, 4, 12, 5, 13);
+    v8f t7 = __builtin_shufflevector(r[6], r[7], 2, 10, 3, 11, 6, 14, 7, 15);
+    v8f u0 = __builtin_shufflevector(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13);
+    v8f u1 = __builtin_shufflevector(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);
+    v8f u2 = __builtin_shufflevector(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13);
+    v8f u3 = __builtin_shufflevector(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);
+    v8f u4 = __builtin_shufflevector(t4, t6, 0, 1, 8, 9, 4, 5, 12, 13);
+    v8f u5 = __builtin_shufflevector(t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);
+    v8f u6 = __builtin_shufflevector(t5, t7, 0, 1, 8, 9, 4, 5, 12, 13);
+    v8f u7 = __builtin_shufflevector(t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);
+    v8f o[8] = {
+        __builtin_shufflevector(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11),
+        __builtin_shufflevector(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11),
+        __builtin_shufflevector(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11),
+        __builtin_shufflevector(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11),
+        __builtin_shufflevector(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15),
+        __builtin_shufflevector(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15),
+        __builtin_shufflevector(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15),
+        __builtin_shufflevector(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15),
+    };
+    for (int i = 0; i < 8; i++) memcpy(dst + i * dst_stride, &o[i], sizeof(v8f));
+}
+
+/* Rows (ROW_LANES of them, `stride` apart, `width` long) into lanes: t[x * ROW_LANES + k] =
+   rows[k * stride + x], and back (from_lanes). Whole 8x8 blocks, then the tail one by one. */
+static inline __attribute__((always_inline))
+void to_lanes(const float *rows, intptr_t stride, intptr_t width, float *t) {
+    intptr_t x = 0;
+    for (; x + 8 <= width; x += 8) transpose8(rows + x, stride, t + x * ROW_LANES, ROW_LANES);
+    for (; x < width; x++)
+        for (intptr_t k = 0; k < ROW_LANES; k++) t[x * ROW_LANES + k] = rows[k * stride + x];
+}
+
+static inline __attribute__((always_inline))
+void from_lanes(const float *t, intptr_t width, float *rows, intptr_t stride) {
+    intptr_t x = 0;
+    for (; x + 8 <= width; x += 8) transpose8(t + x * ROW_LANES, ROW_LANES, rows + x, stride);
+    for (; x < width; x++)
+        for (intptr_t k = 0; k < ROW_LANES; k++) rows[k * stride + x] = t[x * ROW_LANES + k];
 }
 
 /* The decimation's sample index: trunc(((i + 0.5) * size) / 64) in double, as the reference. */
@@ -224,59 +294,219 @@ static intptr_t sample_index(int i, intptr_t size) {
     return (intptr_t)(((i + 0.5) * (double)size) / 64.0);
 }
 
-/* ------------------------------------------------------------------ 64x64 grid */
+/* ------------------------------------------------------------------ 64x64 grid
 
-static void luma_of(const uint8_t *px, intptr_t count, intptr_t channels, float *out) {
-    if (channels == 1) {
-        float table[256];
-        for (int v = 0; v < 256; v++) table[v] = (float)((v * 0.299 + v * 0.587) + v * 0.114);
-        for (intptr_t i = 0; i < count; i++) out[i] = table[px[i]];
-        return;
-    }
-    for (intptr_t i = 0; i < count; i++) {
-        const uint8_t *p = px + 3 * i;
-        out[i] = (float)((p[0] * 0.299 + p[1] * 0.587) + p[2] * 0.114);
+   The luma Y = float((R*0.299 + G*0.587) + B*0.114): each product of a byte and a constant is
+   exact to tabulate (the same double either way), so three tables replace the multiplications
+   and the two additions stay in the reference's order. */
+typedef struct { double r[256], g[256], b[256]; float grey[256]; } luma_tables;
+
+static void luma_tables_init(luma_tables *t) {
+    for (int v = 0; v < 256; v++) {
+        t->r[v] = v * 0.299; t->g[v] = v * 0.587; t->b[v] = v * 0.114;
+        t->grey[v] = (float)((t->r[v] + t->g[v]) + t->b[v]);
     }
 }
 
-/* The filtered, decimated 64x64 grid. Returns -1 when memory is short. */
-static int grid64(const uint8_t *px, intptr_t width, intptr_t height, intptr_t channels, float grid[64][64]) {
-    const intptr_t n = width * height;
-    float *luma = malloc((size_t)n * sizeof(float));
-    if (!luma) return -1;
-    luma_of(px, n, channels, luma);
-    if (width == 64 && height == 64) {
-        memcpy(grid, luma, sizeof(float) * 64 * 64);
-        free(luma);
-        return 0;
-    }
-    const int wr = (int)((width + 127) / 128), wc = (int)((height + 127) / 128);
-    intptr_t rowScratch = width * ROW_LANES + (wr + 1) * ROW_LANES + ROW_LANES;
-    intptr_t colScratch = (wc + 1) * width + width;
-    intptr_t lastScratch = height * 64 + (wc + 1) * 64 + 64;
-    intptr_t most = rowScratch > colScratch ? rowScratch : colScratch;
-    if (lastScratch > most) most = lastScratch;
-    float *scratch = malloc((size_t)most * sizeof(float));
-    if (!scratch) { free(luma); return -1; }
+static inline __attribute__((always_inline))
+float luma_at(const luma_tables *t, const uint8_t *px, intptr_t i, intptr_t channels) {
+    if (channels == 1) return t->grey[px[i]];
+    const uint8_t *p = px + 3 * i;
+    return (float)((t->r[p[0]] + t->g[p[1]]) + t->b[p[2]]);
+}
 
+/* One row's luma, eight pixels at a time where eight more bytes can be read past them: the
+   same double products and sums per pixel as luma_at, in vector lanes. */
+typedef uint8_t v32u8 __attribute__((vector_size(32)));
+typedef double v8d __attribute__((vector_size(64)));
+
+static inline __attribute__((always_inline))
+void luma_row(const luma_tables *t, const uint8_t *row, intptr_t width, intptr_t channels, float *out) {
+    intptr_t x = 0;
+    if (channels == 3) {
+        for (; x + 8 <= width && 3 * x + 32 <= 3 * width; x += 8) {
+            v32u8 v;
+            memcpy(&v, row + 3 * x, sizeof v);
+            v8d r = __builtin_convertvector(__builtin_shufflevector(v, v, 0, 3, 6, 9, 12, 15, 18, 21), v8d);
+            v8d g = __builtin_convertvector(__builtin_shufflevector(v, v, 1, 4, 7, 10, 13, 16, 19, 22), v8d);
+            v8d b = __builtin_convertvector(__builtin_shufflevector(v, v, 2, 5, 8, 11, 14, 17, 20, 23), v8d);
+            v8d y = (r * 0.299 + g * 0.587) + b * 0.114;
+            v8f f = __builtin_convertvector(y, v8f);
+            memcpy(out + x, &f, sizeof f);
+        }
+    }
+    for (; x < width; x++) out[x] = luma_at(t, row, x, channels);
+}
+
+/* The column box filter of the first round as a stream: rows arrive in order (already in
+   their ring slot), and each call does what box_sweep does for that input row, then the
+   means it can write (none at first, several at the end). Same operations per lane as
+   box_sweep over the whole column. `slots` is w + ROW_LANES so that a block of rows can be
+   put in the ring before any of them is added. */
+typedef struct {
+    float *ring, *sum;
+    intptr_t lanes, slots, ri, li, oi;
+    int w, half, count;
+} col_stream;
+
+/* Writes row oi's means into row (oi % ROW_LANES) of the block `out` (ROW_LANES rows). */
+static inline __attribute__((always_inline))
+void col_write(col_stream *s, float *out) {
+    const intptr_t lanes = s->lanes;
+    float *row = out + (s->oi % ROW_LANES) * lanes;
+    const float c = (float)s->count;
+    for (intptr_t x = 0; x < lanes; x++) row[x] = s->sum[x] / c;
+    s->oi++;
+}
+
+static inline __attribute__((always_inline))
+void col_sub(col_stream *s) {
+    const float *old = s->ring + (s->li % s->slots) * s->lanes;
+    float *sum = s->sum;
+    for (intptr_t x = 0; x < s->lanes; x++) sum[x] -= old[x];
+    s->li++;
+}
+
+/* Adds the row in slot ri; returns 1 when a mean was written into `out`. */
+static inline __attribute__((always_inline))
+int col_push(col_stream *s, float *out) {
+    const float *in = s->ring + (s->ri % s->slots) * s->lanes;
+    float *sum = s->sum;
+    if (s->ri + 1 > s->w) {
+        /* the steady state in one pass over the row: add, subtract the oldest, write the
+           mean (the same three operations in the same order as col_sub and col_write) */
+        const float *old = s->ring + (s->li % s->slots) * s->lanes;
+        float *row = out + (s->oi % ROW_LANES) * s->lanes;
+        const float c = (float)s->count;
+        for (intptr_t x = 0; x < s->lanes; x++) {
+            const float v = (sum[x] + in[x]) - old[x];
+            sum[x] = v;
+            row[x] = v / c;
+        }
+        s->ri++; s->li++; s->oi++;
+        return 1;
+    }
+    for (intptr_t x = 0; x < s->lanes; x++) sum[x] += in[x];
+    s->ri++;
+    if (s->ri <= s->half - 1) { s->count++; return 0; }
+    s->count++;
+    col_write(s, out);
+    return 1;
+}
+
+/* The second round's row filter over one block of column means (ROW_LANES rows, the first
+   `n` of them rows r0...), then the 64 sampled columns into `picked`. */
+static inline __attribute__((always_inline))
+void second_rows(const float *block, float *t, intptr_t width, int wr, float *ring,
+                 const intptr_t cols[64], float *picked, intptr_t r0, intptr_t n) {
+    to_lanes(block, width, width, t);
+    box_sweep8(t, width, wr, ring);
+    for (intptr_t k = 0; k < n; k++)
+        for (int j = 0; j < 64; j++) picked[(r0 + k) * 64 + j] = t[cols[j] * ROW_LANES + k];
+}
+
+/* The filter's two rounds and the decimation, streamed: eight rows at a time get their luma
+   and first row filter (transposed into lanes), go into the column stream's ring, and every
+   eight column means that come out get the second row filter, of which only the 64 sampled
+   columns are kept for the last column filter. Rows move into lanes and back by 8x8 block
+   transposes. Nothing picture-sized is held: the working set
+   is about (window + 24) rows. Each value is computed by the same operations as filtering the
+   whole picture pass by pass. */
+static inline __attribute__((always_inline))
+void grid_stream(const uint8_t *px, intptr_t width, intptr_t height, intptr_t channels,
+                 const luma_tables *lt, float *scratch, float grid[64][64]) {
+    const int wr = (int)((width + 127) / 128), wc = (int)((height + 127) / 128);
     intptr_t cols[64], rows[64];
     for (int j = 0; j < 64; j++) cols[j] = sample_index(j, width);
     for (int i = 0; i < 64; i++) rows[i] = sample_index(i, height);
 
-    /* first round: rows, then every column */
-    box_rows(luma, width, height, wr, scratch);
-    box_sweep(luma, width, height, wc, scratch, scratch + (wc + 1) * width);
-    /* second round: rows, then only the 64 columns the decimation reads (columns are
-       independent, so the others need no filtering) */
-    box_rows(luma, width, height, wr, scratch);
-    float *picked = scratch;                       /* height x 64 */
-    for (intptr_t y = 0; y < height; y++)
-        for (int j = 0; j < 64; j++) picked[y * 64 + j] = luma[y * width + cols[j]];
-    box_sweep(picked, 64, height, wc, picked + height * 64, picked + height * 64 + (wc + 1) * 64);
+    const intptr_t slots = wc + ROW_LANES;
+    float *t1 = scratch;                              /* width * ROW_LANES */
+    float *t2 = t1 + width * ROW_LANES;               /* width * ROW_LANES */
+    float *rring = t2 + width * ROW_LANES;            /* (wr + 1) * ROW_LANES */
+    float *cring = rring + (wr + 1) * ROW_LANES;      /* slots * width */
+    float *csum = cring + slots * width;              /* width */
+    float *picked = csum + width;                     /* height * 64 */
+    float *pring = picked + height * 64;              /* (wc + 1) * 64 */
+    float *psum = pring + (wc + 1) * 64;              /* 64 */
+    float *lblk = psum + 64;                          /* ROW_LANES * width: luma rows */
+    float *blk = lblk + ROW_LANES * width;            /* ROW_LANES * width: column means */
+
+    col_stream cs = { cring, csum, width, slots, 0, 0, 0, wc, (wc + 2) / 2, 0 };
+    for (intptr_t x = 0; x < width; x++) csum[x] = 0.0f;
+    intptr_t done = 0;                                /* rows through the second row filter */
+
+    for (intptr_t r0 = 0; r0 < height; r0 += ROW_LANES) {
+        const intptr_t n = height - r0 < ROW_LANES ? height - r0 : ROW_LANES;
+        for (intptr_t k = 0; k < n; k++) luma_row(lt, px + (r0 + k) * width * channels, width, channels, lblk + k * width);
+        to_lanes(lblk, width, width, t1);
+        box_sweep8(t1, width, wr, rring);
+        /* slots * width is a multiple of ROW_LANES rows only when the block does not wrap */
+        if (r0 % slots + ROW_LANES <= slots && n == ROW_LANES) {
+            from_lanes(t1, width, cring + (r0 % slots) * width, width);
+        } else {
+            from_lanes(t1, width, lblk, width);
+            for (intptr_t k = 0; k < n; k++)
+                memcpy(cring + ((r0 + k) % slots) * width, lblk + k * width, (size_t)width * sizeof(float));
+        }
+        for (intptr_t k = 0; k < n; k++)
+            if (col_push(&cs, blk) && cs.oi % ROW_LANES == 0) {
+                second_rows(blk, t2, width, wr, rring, cols, picked, done, ROW_LANES);
+                done += ROW_LANES;
+            }
+    }
+    for (int t = 0; t < cs.half - 1; t++) {
+        col_sub(&cs);
+        cs.count--;
+        col_write(&cs, blk);
+        if (cs.oi % ROW_LANES == 0) {
+            second_rows(blk, t2, width, wr, rring, cols, picked, done, ROW_LANES);
+            done += ROW_LANES;
+        }
+    }
+    if (done < height) second_rows(blk, t2, width, wr, rring, cols, picked, done, height - done);
+
+    box_sweep(picked, 64, height, wc, pring, psum);
     for (int i = 0; i < 64; i++)
         for (int j = 0; j < 64; j++) grid[i][j] = picked[rows[i] * 64 + j];
+}
+
+static void grid_stream_portable(const uint8_t *px, intptr_t width, intptr_t height, intptr_t channels,
+                                 const luma_tables *lt, float *scratch, float grid[64][64]) {
+    grid_stream(px, width, height, channels, lt, scratch, grid);
+}
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include "chashkernels.h"
+/* The same code compiled for AVX2 (eight float lanes a vector; AVX2 brings no FMA, and
+   contraction is off anyway): chosen at run time as kernels.c chooses its variants. */
+__attribute__((target("avx2")))
+static void grid_stream_avx2(const uint8_t *px, intptr_t width, intptr_t height, intptr_t channels,
+                             const luma_tables *lt, float *scratch, float grid[64][64]) {
+    grid_stream(px, width, height, channels, lt, scratch, grid);
+}
+#endif
+
+/* The filtered, decimated 64x64 grid. Returns -1 when memory is short. */
+static int grid64(const uint8_t *px, intptr_t width, intptr_t height, intptr_t channels, float grid[64][64]) {
+    luma_tables lt;
+    luma_tables_init(&lt);
+    if (width == 64 && height == 64) {
+        for (intptr_t i = 0; i < 64 * 64; i++) grid[i / 64][i % 64] = luma_at(&lt, px, i, channels);
+        return 0;
+    }
+    const int wr = (int)((width + 127) / 128), wc = (int)((height + 127) / 128);
+    const intptr_t floats = 4 * width * ROW_LANES + (wr + 2) * ROW_LANES + (wc + ROW_LANES + 1) * width
+                          + height * 64 + (wc + 2) * 64;
+    /* zeroed: the lanes of a last, partial block of rows hold no row but are still summed */
+    float *scratch = calloc((size_t)floats, sizeof(float));
+    if (!scratch) return -1;
+#if defined(__x86_64__) || defined(_M_X64)
+    if (chk_best_variant() == CHK_AVX2) grid_stream_avx2(px, width, height, channels, &lt, scratch, grid);
+    else
+#endif
+    grid_stream_portable(px, width, height, channels, &lt, scratch, grid);
     free(scratch);
-    free(luma);
     return 0;
 }
 

@@ -5,12 +5,12 @@ import HashKit
 /// keeps Meta's float32 order of operations so the hash and quality equal the `pdqhash`
 /// binding's bit for bit.
 public enum PDQ {
-    /// Scratch memory for the picture's luma could not be had.
+    /// Scratch memory for PDQ's filter rows could not be had.
     public struct OutOfMemory: Error, CustomStringConvertible {
         public let width: Int
         public let height: Int
         public var description: String {
-            "not enough memory for PDQ's luma of a \(width)x\(height) picture (4 bytes a pixel)"
+            "not enough memory for PDQ's scratch rows of a \(width)x\(height) picture (4 bytes a pixel in about 40 rows plus the filter window)"
         }
     }
 
