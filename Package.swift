@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "HashKit", "HashStore", "Engines", "Analysis", "JSONFiles",
+                "HashKit", "HashStore", "CPUFallback", "Engines", "Analysis", "JSONFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -68,6 +68,29 @@ public enum HashListLine: Equatable, Sendable {
     }
 }
 
+/// One entry of a hash list as stored: its ID (the file key), its hash and, when the sender
+/// knew it, its quality.
+public struct HashListEntry: Sendable, Equatable {
+    public var id: [UInt8]
+    public var words: [UInt64]
+    public var quality: Int?
+
+    public init(id: [UInt8], words: [UInt64], quality: Int? = nil) {
+        self.id = id
+        self.words = words
+        self.quality = quality
+    }
+
+    /// The content the entry points at, named by the hash (and its quality when given, so two
+    /// senders' qualities never overwrite each other): SHA-256 of "crosshash-list\0<family>=<hex>"
+    /// as `import` has always named it, plus ";quality=N".
+    public func contentDigest(_ family: HashFamily) -> ContentDigest {
+        var text = "crosshash-list\0\(family.id)=\(family.hex(words))"
+        if let quality { text += ";quality=\(quality)" }
+        return ContentDigest.of(Array(text.utf8))
+    }
+}
+
 /// Reads a file's lines a block at a time, so a list of any length takes bounded memory.
 public struct LineReader {
     private let handle: FileHandle
@@ -154,32 +177,64 @@ extension HashStore {
                 throw StoreError(kind: .datasetMissing, path: self.displayPath,
                                  detail: "dataset \(dataset) was deleted while the list was imported")
             }
-            let exists = try db.cachedStatement(sql: "SELECT 1 FROM file WHERE dataset_id = ? AND path = ?")
-            let content = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO content (digest, code_version, error, warnings) VALUES (?, ?, NULL, '')
-                """)
-            let hash = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO content_hash (digest, family, value, quality) VALUES (?, ?, ?, NULL)
-                """)
-            let file = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO file (dataset_id, path, size, mtime_ns, inode, digest, code_version, error)
-                VALUES (?, ?, NULL, NULL, NULL, ?, ?, NULL)
-                """)
-            var written = 0, replaced = 0
-            for entry in batch {
-                let hex = family.hex(entry.words)
-                let digest = Data(ContentDigest.of(Array("crosshash-list\0\(family.id)=\(hex)".utf8)).bytes)
-                let path = Data(entry.id)
-                if try Bool.fetchOne(exists, arguments: [dataset, path]) != nil { replaced += 1 }
-                try content.execute(arguments: [digest, Self.hashListVersion])
-                try hash.execute(arguments: [digest, family.id.rawValue, HashBlob.encode(entry.words)])
-                try file.execute(arguments: [dataset, path, digest, Self.hashListVersion])
-                written += 1
-            }
-            return (written, replaced)
+            let replaced = try Self.insertListEntries(db, batch.map { HashListEntry(id: $0.id, words: $0.words) },
+                                                      family: family, dataset: dataset)
+            return (batch.count, replaced)
         }
         summary.imported += counts.0
         summary.replaced += counts.1
+    }
+
+    /// Writes `entries` of `family` into `dataset` as `importHashList` stores list lines (a file
+    /// row named by the ID, a content named by the hash and its quality when one is given, one
+    /// hash row); returns how many replaced a file row with the same ID. Inside a write transaction.
+    static func insertListEntries(_ db: Database, _ entries: [HashListEntry], family: HashFamily, dataset: Int64) throws -> Int {
+        let exists = try db.cachedStatement(sql: "SELECT 1 FROM file WHERE dataset_id = ? AND path = ?")
+        let content = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO content (digest, code_version, error, warnings) VALUES (?, ?, NULL, '')
+            """)
+        let hash = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO content_hash (digest, family, value, quality) VALUES (?, ?, ?, ?)
+            """)
+        let file = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO file (dataset_id, path, size, mtime_ns, inode, digest, code_version, error)
+            VALUES (?, ?, NULL, NULL, NULL, ?, ?, NULL)
+            """)
+        var replaced = 0
+        for entry in entries {
+            let path = Data(entry.id)
+            if try Bool.fetchOne(exists, arguments: [dataset, path]) != nil { replaced += 1 }
+            let digest = Data(entry.contentDigest(family).bytes)
+            try content.execute(arguments: [digest, Self.hashListVersion])
+            try hash.execute(arguments: [digest, family.id.rawValue, HashBlob.encode(entry.words), entry.quality])
+            try file.execute(arguments: [dataset, path, digest, Self.hashListVersion])
+        }
+        return replaced
+    }
+
+    /// Every `family` hash of the dataset (files whose content has one and no error: pictures
+    /// hashed with the family, precomputed uploads, list entries), in key byte order, with its
+    /// quality (nil: unknown, as lists give none).
+    public func familyHashes(in dataset: Int64, family: HashFamily) throws -> [(path: [UInt8], words: [UInt64], quality: Int?)] {
+        try reading { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT f.path, h.value, h.quality FROM file f
+                JOIN content c ON c.digest = f.digest AND c.error IS NULL
+                JOIN content_hash h ON h.digest = f.digest AND h.family = ?
+                WHERE f.dataset_id = ?
+                ORDER BY f.path
+                """, arguments: [family.id.rawValue, dataset])
+            var out = [(path: [UInt8], words: [UInt64], quality: Int?)]()
+            while let row = try rows.next() {
+                guard let path = row.cell(0).blob, let blob = row.cell(1).blob,
+                      let words = HashBlob.decode(blob, count: family.wordsPerHash) else {
+                    throw StoreError(kind: .damaged, path: self.displayPath,
+                                     detail: "a \(family.id) hash row of dataset \(dataset) is not \(family.wordsPerHash) words")
+                }
+                out.append(([UInt8](path), words, row.cell(2).int64.map { Int($0) }))
+            }
+            return out
+        }
     }
 
     /// Writes every `family` hash of the dataset `name` as `HEX,ID` lines (the ID being the

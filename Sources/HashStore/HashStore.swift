@@ -237,13 +237,16 @@ public final class HashStore: @unchecked Sendable {
     /// the transaction, so no delete can slip in between the question and the write) says no.
     /// Dataset ids may be reused after a delete, so a writer that can be cancelled passes
     /// `stillWanted` rather than trusting the id alone.
-    public func apply(_ changes: [FileChange], to dataset: Int64, stillWanted: (() -> Bool)? = nil) throws {
+    /// `list`: entries of one family written in the same transaction as hash-list lines are
+    /// (`insertListEntries`), for hashes sent without the picture's other families.
+    public func apply(_ changes: [FileChange], to dataset: Int64, list: (family: HashFamily, entries: [HashListEntry])? = nil,
+                      stillWanted: (() -> Bool)? = nil) throws {
         for change in changes where change.digest == nil {
             if case .hashed = change.outcome {
                 preconditionFailure("programmer error: a hashed file change needs the content digest")
             }
         }
-        guard !changes.isEmpty else { return }
+        guard !changes.isEmpty || !(list?.entries.isEmpty ?? true) else { return }
         try writing { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM dataset WHERE id = ?", arguments: [dataset]) != nil,
                   stillWanted?() ?? true else {
@@ -297,6 +300,9 @@ public final class HashStore: @unchecked Sendable {
                     change.stat?.size, change.stat?.mtimeNs, change.stat.map { Int64(bitPattern: $0.inode) },
                     digestValue, change.codeVersion, fileError,
                 ])
+            }
+            if let list, !list.entries.isEmpty {
+                _ = try Self.insertListEntries(db, list.entries, family: list.family, dataset: dataset)
             }
         }
     }

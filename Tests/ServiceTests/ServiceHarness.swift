@@ -24,13 +24,15 @@ final class ServiceHarness {
     let service: HashService
     let server: ServiceServer
 
+    /// `prepare` writes to the store before the service opens it (as another crosshash would).
     init(apiKeys: Set<String> = [], maxBodyBytes: Int = 1 << 20, maxImagesPerRequest: Int = 20,
-         maxQueryMatches: Int = 1_000_000) throws {
+         maxQueryMatches: Int = 1_000_000, prepare: (HashStore) throws -> Void = { _ in }) throws {
         folder = NSTemporaryDirectory() + "crosshash-service-tests-" + UUID().uuidString
         allowedRoot = folder + "/roots"
         try FileManager.default.createDirectory(atPath: allowedRoot, withIntermediateDirectories: true)
         let resolvedRoot = try XCTUnwrap(HashService.realPath(allowedRoot))
         let store = try HashStore(path: folder + "/store.sqlite")
+        try prepare(store)
         let engines = EngineSelection.cpu()
         let settings = ServiceSettings(roots: [resolvedRoot], maxImagesPerRequest: maxImagesPerRequest, queueImages: 64,
                                        workers: 2, maxQueryMatches: maxQueryMatches)

@@ -150,6 +150,13 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
         return q >= floor
     }
 
+    /// Whether a hash of this family with `quality` (nil: unknown, as hash lists give none)
+    /// takes part in matching.
+    public func isMatchable(quality: Int?) -> Bool {
+        guard let floor = qualityFloor, let q = quality else { return true }
+        return q >= floor
+    }
+
     // MARK: Values
 
     /// This family's hash of an image, as `wordsPerHash` words (the layout `PackedHashes` uses).

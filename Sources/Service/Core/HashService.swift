@@ -4,6 +4,7 @@ import HashStore
 import Analysis
 import Engines
 import JSONFiles
+import CPUFallback
 
 /// Why a service call failed, in terms the HTTP layer turns into a status and a problem
 /// document; `detail` says what went wrong and what to do.
@@ -203,7 +204,7 @@ public final class HashService: @unchecked Sendable {
                 throw ServiceError(.conflict, "dataset '\(name)' holds \(held.files) uploaded images and so cannot get a root folder (a scan would drop them): DELETE /v1/datasets/\(name) first, or PUT the root on a new dataset")
             }
             _ = try store.upsertDataset(name: name, root: confined ?? existing?.root)
-            if existing == nil { index.load(name: name, DatasetResult(spec: DatasetSpec(name: name, path: ""), keys: [], hashes: [], issues: [])) }
+            if existing == nil { index.load(name: name, []) }
             return existing == nil
         }
         return (try summary(name), created)
@@ -248,8 +249,20 @@ public final class HashService: @unchecked Sendable {
         return try StoredDatasets.load(store, dataset, spec: DatasetSpec(name: name, path: dataset.root ?? ""))
     }
 
+    /// Loads the dataset's matchable hashes into the index: its hashed pictures' default
+    /// families, and every optional family's stored hashes (PDQ of pictures hashed with it,
+    /// of precomputed items and of list entries, which have nothing else), those under the
+    /// family's quality floor left out as `analyze` leaves them out.
     func reload(_ dataset: StoredDataset) throws {
-        index.load(name: dataset.name, try StoredDatasets.load(store, dataset, spec: DatasetSpec(name: dataset.name, path: dataset.root ?? "")))
+        let result = try StoredDatasets.load(store, dataset, spec: DatasetSpec(name: dataset.name, path: dataset.root ?? ""))
+        var entries = [FileKey: MatchIndex.Entry]()
+        for (key, hashes) in zip(result.keys, result.hashes) { entries[key] = MatchIndex.entry(hashes, families: HashFamily.all) }
+        for family in HashFamily.optional {
+            for row in try store.familyHashes(in: dataset.id, family: family) where family.isMatchable(quality: row.quality) {
+                entries[FileKey(bytes: row.path), default: [:]][family.id] = row.words
+            }
+        }
+        index.load(name: dataset.name, entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     /// Dataset names become folder names in CLI outputs and appear in URLs: plain names only.
@@ -352,7 +365,9 @@ public final class HashService: @unchecked Sendable {
         try writes.withLock {
             // Hashing took a while: the dataset may have been deleted or given a root meanwhile.
             try storeUploads(changes, name: name, id: datasetID)
-            index.upsert(name: name, added.compactMap { item in item.outcome.hashes.map { (item.key, $0) } })
+            index.upsert(name: name, added.compactMap { item in
+                item.outcome.hashes.map { (item.key, MatchIndex.entry($0, families: HashFamily.all)) }
+            })
             // A key that failed now must not keep matching with its old hashes.
             index.remove(name: name, keys: added.compactMap { $0.outcome.failure == nil ? nil : $0.key })
         }
@@ -361,29 +376,47 @@ public final class HashService: @unchecked Sendable {
 
     /// Writes uploaded rows into dataset `id` if it is still the upload-backed dataset `name`;
     /// called with `writes` held. A dataset gone meanwhile is 404 with nothing stored.
-    private func storeUploads(_ changes: [FileChange], name: String, id: Int64) throws {
+    private func storeUploads(_ changes: [FileChange], list: [HashListEntry] = [], name: String, id: Int64) throws {
         let gone = ServiceError(.notFound, "dataset '\(name)' was deleted while its images were being stored; nothing was stored")
         guard let current = try store.dataset(id: id), current.name == name else { throw gone }
         guard current.root == nil else { throw Self.rootedUpload(name) }
         do {
-            try store.apply(changes, to: id)
+            try store.apply(changes, to: id, list: (PrecomputedItem.listFamily, list))
         } catch let error as StoreError where error.kind == .datasetMissing {
             throw gone  // deleted by another process between the check and the write
         }
     }
 
-    /// Stores precomputed hashes (no image bytes). Their "content" is named by the hashes
-    /// themselves, so equal hashes share one row and never pass for a file's content.
-    public func addHashes(_ name: String, _ items: [(key: FileKey, hashes: ImageHashes)]) throws {
+    /// Stores precomputed hashes (no image bytes). An item with the default families is a
+    /// precomputed picture: its "content" is named by the hashes themselves, so equal hashes share
+    /// one row and never pass for a file's content (with a PDQ, its hash and quality are part of
+    /// the name and stored beside them). An item with a PDQ alone is stored as `crosshash import`
+    /// stores a list line. All in one transaction; a key that exists is replaced.
+    public func addHashes(_ name: String, _ items: [PrecomputedItem]) throws {
         let dataset = try uploadTarget(name)
-        let changes = items.map { item in
-            let text = "crosshash-precomputed\0" + HashFamily.all.map { "\($0.id)=\($0.hex(of: item.hashes))" }.joined(separator: ";")
-            return FileChange(path: item.key.bytes, stat: nil, digest: ContentDigest.of(Array(text.utf8)),
-                              outcome: .hashed(item.hashes, warnings: []), codeVersion: Self.precomputedVersion)
+        var changes = [FileChange](), list = [HashListEntry](), entries = [(FileKey, MatchIndex.Entry)]()
+        for item in items {
+            switch item.hashes {
+            case .picture(let hashes, let families):
+                var text = "crosshash-precomputed\0" + HashFamily.all.map { "\($0.id)=\($0.hex(of: hashes))" }.joined(separator: ";")
+                for family in families where !HashFamily.all.contains(family) {
+                    text += ";\(family.id)=\(family.hex(of: hashes))"
+                    if let q = family.quality(of: hashes) { text += ";\(family.id)_quality=\(q)" }
+                }
+                changes.append(FileChange(path: item.key.bytes, stat: nil, digest: ContentDigest.of(Array(text.utf8)),
+                                          outcome: .hashed(hashes, warnings: []), codeVersion: Self.precomputedVersion,
+                                          families: families))
+                entries.append((item.key, MatchIndex.entry(hashes, families: families)))
+            case .listEntry(let words, let quality):
+                list.append(HashListEntry(id: item.key.bytes, words: words, quality: quality))
+                var entry = MatchIndex.Entry()
+                if PrecomputedItem.listFamily.isMatchable(quality: quality) { entry[PrecomputedItem.listFamily.id] = words }
+                entries.append((item.key, entry))
+            }
         }
         try writes.withLock {
-            try storeUploads(changes, name: name, id: dataset.id)
-            index.upsert(name: name, items.map { ($0.key, $0.hashes) })
+            try storeUploads(changes, list: list, name: name, id: dataset.id)
+            index.upsert(name: name, entries)
         }
     }
 
@@ -423,14 +456,45 @@ public final class HashService: @unchecked Sendable {
 
     // MARK: Matching
 
+    /// Queries with `variants` (dihedral: the picture's 8 transposes) are searched variant by
+    /// variant (`MatchIndex.queryDihedral`); either way one index pass per request.
     public func query(_ queries: [MatchIndex.Query], datasets: [String]?, thresholds: [HashFamily.ID: Int],
                       limit: Int, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> [MatchIndex.Answer] {
         let known = try store.datasets().map(\.name)
         let names = datasets ?? known
         let knownNames = Set(known.map(DatasetName.init))
         for n in names where !knownNames.contains(DatasetName(n)) { throw Self.unknown(n) }
+        if queries.contains(where: { $0.variants != nil }) {
+            return try index.queryDihedral(queries, datasets: names, thresholds: thresholds, limit: limit, matcher: engines.matcher,
+                                           shouldStop: shouldStop)
+        }
         return try index.query(queries, datasets: names, thresholds: thresholds, limit: limit, matcher: engines.matcher,
                                shouldStop: shouldStop)
+    }
+
+    /// What a picture query computes beyond the hashing pool's default families: the optional
+    /// families asked for (PDQ and its quality) and, for a dihedral query, the 8 variants of
+    /// every family asked for. The picture is decoded again on the CPU engine (as `hash
+    /// --dihedral` does), within the pixel budget. Blocking.
+    public func pictureExtras(_ bytes: [UInt8], families: [HashFamily], dihedral: Bool) throws -> PictureExtras {
+        let decoder = ImageDecoder(limits: settings.limits)
+        do {
+            return try pool.withPixels(pool.headerPixels(bytes)) { try pictureExtras(decoder.decode(data: bytes), families: families, dihedral: dihedral) }
+        } catch let refusal as HashingPool.Refusal {
+            if case .busy(let why) = refusal { throw ServiceError(.busy, "\(why); retry in a moment") }
+            throw ServiceError(.busy, "the server is decoding other pictures; retry in a moment")
+        }
+    }
+
+    private func pictureExtras(_ image: DecodedImage, families: [HashFamily], dihedral: Bool) throws -> PictureExtras {
+        var extras = PictureExtras()
+        if families.contains(.pdq) {
+            let (hash, quality) = try PDQ.hash(image)
+            extras.hashes[HashFamily.pdq.id] = [hash.words[0], hash.words[1], hash.words[2], hash.words[3]]
+            extras.quality[HashFamily.pdq.id] = quality
+        }
+        if dihedral { extras.variants = try CPUEngine().dihedral(image, families: families) }
+        return extras
     }
 
     /// Exactly what `crosshash analyze` writes as `<prefix>_cross_duplicates.json` for the same
@@ -504,4 +568,32 @@ public final class HashService: @unchecked Sendable {
         }
         return .object(fields)
     }
+}
+
+/// One item of `POST /v1/datasets/{name}/images` with JSON: hashes computed elsewhere.
+public struct PrecomputedItem: Sendable {
+    public enum Hashes: Sendable {
+        /// A picture's default families, plus optional ones (`families` lists all it holds).
+        case picture(ImageHashes, families: [HashFamily])
+        /// A hash of `listFamily` alone, as a hash list line (quality nil when not sent).
+        case listEntry(words: [UInt64], quality: Int?)
+    }
+
+    /// The family an item may give alone (the lists trust & safety teams exchange are PDQ).
+    public static let listFamily = HashFamily.pdq
+
+    public var key: FileKey
+    public var hashes: Hashes
+
+    public init(key: FileKey, hashes: Hashes) {
+        self.key = key
+        self.hashes = hashes
+    }
+}
+
+/// A picture query's hashes beyond the default families (see `HashService.pictureExtras`).
+public struct PictureExtras: Sendable {
+    public var hashes = [HashFamily.ID: [UInt64]]()
+    public var quality = [HashFamily.ID: Int]()
+    public var variants: DihedralHashes?
 }

@@ -7,22 +7,43 @@ import Analysis
 /// without any index rebuild. Queries scan the columns exactly (brute force on the warm
 /// matcher: a range search that never misses a pair).
 public final class MatchIndex: @unchecked Sendable {
+    /// One stored image's matchable hashes: the families it has (a list entry may hold PDQ only,
+    /// a picture hashed without PDQ the default two), without a PDQ under the quality floor.
+    public typealias Entry = [HashFamily.ID: [UInt64]]
+
+    /// The families the index holds and queries may give, in `HashFamily.known` order (the
+    /// order distances and scores add up in).
+    static let families = HashFamily.known
+
+    /// The matchable hashes of a picture's `hashes` of `families`.
+    public static func entry(_ hashes: ImageHashes, families: [HashFamily]) -> Entry {
+        var entry = Entry()
+        for family in families where family.isMatchable(hashes) { entry[family.id] = family.words(of: hashes) }
+        return entry
+    }
+
     struct Column {
         var keys = [FileKey]()
         var position = [FileKey: Int]()
-        /// Per family, `wordsPerHash` words per image in `keys` order.
+        /// Per family, `wordsPerHash` words per image in `keys` order (zeros where `has` is false).
         var words = [HashFamily.ID: [UInt64]]()
+        /// Per family, whether each image has a matchable hash of it.
+        var has = [HashFamily.ID: [Bool]]()
 
-        mutating func upsert(_ key: FileKey, _ hashes: ImageHashes) {
+        mutating func upsert(_ key: FileKey, _ entry: Entry) {
             if let i = position[key] {
-                for family in HashFamily.all {
-                    let w = family.words(of: hashes), n = family.wordsPerHash
+                for family in MatchIndex.families {
+                    let n = family.wordsPerHash, w = entry[family.id] ?? Array(repeating: 0, count: n)
                     words[family.id]?.replaceSubrange(i * n ..< (i + 1) * n, with: w)
+                    has[family.id]?[i] = entry[family.id] != nil
                 }
             } else {
                 position[key] = keys.count
                 keys.append(key)
-                for family in HashFamily.all { words[family.id, default: []] += family.words(of: hashes) }
+                for family in MatchIndex.families {
+                    words[family.id, default: []] += entry[family.id] ?? Array(repeating: 0, count: family.wordsPerHash)
+                    has[family.id, default: []].append(entry[family.id] != nil)
+                }
             }
         }
 
@@ -33,15 +54,23 @@ public final class MatchIndex: @unchecked Sendable {
             if i != last {
                 keys[i] = keys[last]
                 position[keys[i]] = i
-                for family in HashFamily.all {
+                for family in MatchIndex.families {
                     let n = family.wordsPerHash
-                    guard var w = words[family.id] else { continue }
-                    w.replaceSubrange(i * n ..< (i + 1) * n, with: w[last * n ..< (last + 1) * n])
-                    words[family.id] = w
+                    if var w = words[family.id] {
+                        w.replaceSubrange(i * n ..< (i + 1) * n, with: w[last * n ..< (last + 1) * n])
+                        words[family.id] = w
+                    }
+                    if var h = has[family.id] {
+                        h[i] = h[last]
+                        has[family.id] = h
+                    }
                 }
             }
             keys.removeLast()
-            for family in HashFamily.all { words[family.id]?.removeLast(family.wordsPerHash) }
+            for family in MatchIndex.families {
+                words[family.id]?.removeLast(family.wordsPerHash)
+                has[family.id]?.removeLast()
+            }
         }
 
         func packed(_ family: HashFamily) -> PackedHashes {
@@ -55,20 +84,21 @@ public final class MatchIndex: @unchecked Sendable {
 
     public init() {}
 
-    /// Replaces a dataset's column with `dataset`'s hashed images (start, and after a scan).
-    public func load(name: String, _ dataset: DatasetResult) {
+    /// Replaces a dataset's column with its stored images' entries (start, and after a scan).
+    public func load(name: String, _ entries: [(FileKey, Entry)]) {
         var column = Column()
-        for (key, hashes) in zip(dataset.keys, dataset.hashes) { column.upsert(key, hashes) }
+        for (key, entry) in entries { column.upsert(key, entry) }
         lock.lock()
         columns[DatasetName(name)] = column
         lock.unlock()
     }
 
-    public func upsert(name: String, _ items: [(FileKey, ImageHashes)]) {
+    /// Sets each key's entry, replacing what the key held (families it no longer has go).
+    public func upsert(name: String, _ items: [(FileKey, Entry)]) {
         let name = DatasetName(name)
         lock.lock()
         var column = columns.removeValue(forKey: name) ?? Column()
-        for (key, hashes) in items { column.upsert(key, hashes) }
+        for (key, entry) in items { column.upsert(key, entry) }
         columns[name] = column
         lock.unlock()
     }
@@ -97,21 +127,27 @@ public final class MatchIndex: @unchecked Sendable {
 
     // MARK: Queries
 
-    /// One query: its hashes for the families it gives.
+    /// One query: its hashes for the families it gives, and, for a dihedral query, the hashes
+    /// of the picture's 8 variants (`Dihedral.allCases` order) for the same families.
     public struct Query: Sendable {
         public var hashes: [HashFamily.ID: [UInt64]]
-        public init(hashes: [HashFamily.ID: [UInt64]]) { self.hashes = hashes }
+        public var variants: [[HashFamily.ID: [UInt64]]]?
+        public init(hashes: [HashFamily.ID: [UInt64]], variants: [[HashFamily.ID: [UInt64]]]? = nil) {
+            self.hashes = hashes
+            self.variants = variants
+        }
     }
 
     /// A match's distance for each family the query gave, held inline (no allocation per match:
     /// an answer may hold a million of them).
     public struct Distances: Sendable, Equatable {
-        /// By position in `HashFamily.all`; `absent` where the query did not give the family.
+        /// By position in `MatchIndex.families`; `absent` where the query or the stored image
+        /// does not give the family.
         var values = SIMD4<UInt16>(repeating: Distances.absent)
         static let absent = UInt16.max
 
         public subscript(id: HashFamily.ID) -> Int? {
-            guard let f = HashFamily.all.firstIndex(where: { $0.id == id }), values[f] != Self.absent else { return nil }
+            guard let f = MatchIndex.families.firstIndex(where: { $0.id == id }), values[f] != Self.absent else { return nil }
             return Int(values[f])
         }
     }
@@ -119,8 +155,13 @@ public final class MatchIndex: @unchecked Sendable {
     public struct Match: Sendable, Equatable {
         public var dataset: String
         public var key: FileKey
-        /// Distance per family the query gave.
+        /// Distance per family the query gave and the stored image has.
         public var distances: Distances
+        /// For a dihedral query: the variant of the query picture that matched (the first in
+        /// `Dihedral` order at the smallest score); nil otherwise.
+        public var transform: Dihedral? = nil
+        /// The order's first key (sum over families of distance / bits).
+        var score: Double = 0
     }
 
     public struct Answer: Sendable {
@@ -151,7 +192,7 @@ public final class MatchIndex: @unchecked Sendable {
         let snapshot = names.map { columns[$0] ?? Column() }
         lock.unlock()
 
-        let families = HashFamily.all
+        let families = Self.families
         precondition(families.count <= 4, "programmer error: Distances holds 4 families")
         // The order's second key, dataset bytes, as a rank (names are distinct).
         var ranks = [Int32](repeating: 0, count: names.count)
@@ -171,6 +212,7 @@ public final class MatchIndex: @unchecked Sendable {
 
         for (d, column) in snapshot.enumerated() where !column.keys.isEmpty {
             let stored = families.map { column.words[$0.id] ?? [] }
+            let has = families.map { column.has[$0.id] ?? [] }
             for (k, family) in families.enumerated() {
                 let asking = plan.asking[k]
                 guard !asking.isEmpty else { continue }
@@ -183,7 +225,9 @@ public final class MatchIndex: @unchecked Sendable {
                     for p in block {
                         try pulse.count(1)
                         let q = asking[Int(p.a)], i = Int(p.b)
-                        guard let scored = plan.score(q, image: i, stored: stored, foundBy: k, distance: Int(p.distance))
+                        // An image without this family is held as zeros: never a match.
+                        guard has[k][i] else { continue }
+                        guard let scored = plan.score(q, image: i, stored: stored, has: has, foundBy: k, distance: Int(p.distance))
                         else { continue }
                         selections[q].offer(Candidate(score: scored.score, dataset: Int32(d), image: Int32(i), distances: scored.distances),
                                             limit: limit, precedes: precedes)
@@ -195,10 +239,49 @@ public final class MatchIndex: @unchecked Sendable {
         return selections.map { selection in
             let kept = selection.heap.sorted(by: precedes)
             let matches = kept.map { c in
-                Match(dataset: names[Int(c.dataset)].string, key: keys[Int(c.dataset)][Int(c.image)], distances: c.distances)
+                Match(dataset: names[Int(c.dataset)].string, key: keys[Int(c.dataset)][Int(c.image)], distances: c.distances,
+                      score: c.score)
             }
             return Answer(matches: matches, truncated: selection.found > limit)
         }
+    }
+
+    /// Queries of pictures with their dihedral variants (`Query.variants`): every variant is
+    /// searched as a query of its own, and each stored image is kept once, at the variant with
+    /// the smallest score (the first in `Dihedral` order among equal ones), which becomes its
+    /// `transform`; its distances are that variant's. The order and `limit` are `query`'s. Exact:
+    /// an image among the best `limit` of the union is among the best `limit` of the search of
+    /// its own variant (whatever precedes it there precedes it in the union too).
+    public func queryDihedral(_ queries: [Query], datasets: [String], thresholds: [HashFamily.ID: Int], limit: Int,
+                              matcher: Matcher, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> [Answer] {
+        let expanded = queries.flatMap { q in (q.variants ?? [q.hashes]).map { Query(hashes: $0) } }
+        let answers = try query(expanded, datasets: datasets, thresholds: thresholds, limit: limit, matcher: matcher,
+                                shouldStop: shouldStop)
+        struct Place: Hashable { var dataset: DatasetName; var key: FileKey }
+        var out = [Answer](), next = 0
+        for q in queries {
+            let count = q.variants?.count ?? 1
+            var best = [Place: Match](), truncated = false
+            for v in 0..<count {
+                let answer = answers[next + v]
+                truncated = truncated || answer.truncated
+                for var m in answer.matches {
+                    let place = Place(dataset: DatasetName(m.dataset), key: m.key)
+                    if let kept = best[place], kept.score <= m.score { continue }
+                    m.transform = q.variants == nil ? nil : Dihedral(rawValue: v)
+                    best[place] = m
+                }
+            }
+            next += count
+            let sorted = best.values.sorted { l, r in
+                if l.score != r.score { return l.score < r.score }
+                let ld = DatasetName(l.dataset), rd = DatasetName(r.dataset)
+                if ld != rd { return ld < rd }
+                return l.key < r.key
+            }
+            out.append(Answer(matches: Array(sorted.prefix(limit)), truncated: truncated || sorted.count > limit))
+        }
+        return out
     }
 
     /// A kept match: where it is and how it ranks (24 bytes, no references).
@@ -278,13 +361,14 @@ public final class MatchIndex: @unchecked Sendable {
 
         /// The score and distances of query `q` and stored image `i`, found by family `k` at
         /// `distance`; nil when an earlier family the query gives is within its threshold (that
-        /// family counted the pair). The score adds distance / bits family by family in
+        /// family counted the pair). Families the stored image lacks add nothing. The score adds distance / bits family by family in
         /// `HashFamily.all` order, exactly as before, so ties fall the same way.
         @inline(__always)
-        func score(_ q: Int, image i: Int, stored: [[UInt64]], foundBy k: Int, distance: Int) -> (score: Double, distances: Distances)? {
+        func score(_ q: Int, image i: Int, stored: [[UInt64]], has: [[Bool]], foundBy k: Int,
+                   distance: Int) -> (score: Double, distances: Distances)? {
             var distances = Distances()
             var score = 0.0
-            for f in 0..<wordsPerHash.count where gives[f][q] {
+            for f in 0..<wordsPerHash.count where gives[f][q] && has[f][i] {
                 var d = distance
                 if f != k {
                     let n = wordsPerHash[f]

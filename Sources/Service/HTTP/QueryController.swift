@@ -34,6 +34,8 @@ struct QueryController: ServiceController {
     }
 
     /// A multipart query: the images are hashed first; one that cannot be is answered with its error.
+    /// The hashing pool computes the default families; PDQ (`families`) and the dihedral
+    /// variants (`dihedral`) are computed afterwards from the same bytes, only when asked for.
     func images(_ request: Request, contentType: String, cancellation: CancellationFlag) async throws -> QueryRequest {
         let settings = backend.settings
         let buffer = try await reader.body(request)
@@ -46,25 +48,64 @@ struct QueryController: ServiceController {
         guard !images.isEmpty else { throw Problem(.badRequest, "the multipart body has no image parts (parts with a filename)") }
         try QueryRequest.checkCap(images.count, limit: asked.options.limit, settings: settings)
         let results = try await backend.hash(images.map(\.body), cancellation: cancellation)
+        let families = asked.options.families, dihedral = asked.options.dihedral
+        let needsExtras = dihedral || families.contains { !HashFamily.all.contains($0) }
         for (i, (part, result)) in zip(images, results).enumerated() {
             asked.ids.append(.string(part.filename ?? []))
-            switch result {
-            case .hashed(let hashes, _):
-                asked.queries.append(MatchIndex.Query(hashes: Dictionary(uniqueKeysWithValues: HashFamily.all.map { ($0.id, $0.words(of: hashes)) })))
-            case .failed(let message):
+            guard case .hashed(let hashes, _) = result else {
                 asked.queries.append(nil)
-                asked.failures[i] = message
+                asked.shown.append([])
+                asked.failures[i] = result.failure ?? "not hashed"
+                continue
             }
+            var extras = PictureExtras()
+            if needsExtras {
+                let bytes = part.body
+                do {
+                    extras = try await backend.blocking { try $0.pictureExtras(bytes, families: families, dihedral: dihedral) }
+                } catch let error as ServiceError where error.kind == .busy {
+                    throw error
+                } catch {
+                    asked.queries.append(nil)
+                    asked.shown.append([])
+                    asked.failures[i] = "\(error)"
+                    continue
+                }
+            }
+            var words = [HashFamily.ID: [UInt64]](), shown = [(String, JSONValue)]()
+            for family in families {
+                guard let w = HashFamily.all.contains(family) ? family.words(of: hashes) : extras.hashes[family.id] else { continue }
+                shown.append((family.id.rawValue, .str(family.hex(w))))
+                let quality = extras.quality[family.id]
+                if let quality { shown.append(("\(family.id)_quality", .int(quality))) }
+                // A picture under the family's quality floor is not matched by it, as in `analyze`.
+                if family.isMatchable(quality: quality) { words[family.id] = w }
+            }
+            // Each variant gives the families the picture is matched by (its own hashes' families).
+            var variants: [[HashFamily.ID: [UInt64]]]?
+            if let v = extras.variants {
+                variants = Dihedral.allCases.map { d -> [HashFamily.ID: [UInt64]] in
+                    var hashes = [HashFamily.ID: [UInt64]]()
+                    for family in families where words[family.id] != nil { hashes[family.id] = v.words(family, d) }
+                    return hashes
+                }
+            }
+            asked.queries.append(MatchIndex.Query(hashes: words, variants: variants))
+            asked.shown.append(shown)
         }
         return asked
     }
 }
 
-/// The options of a query: `{"datasets": [...], "thresholds": {"phash": 8}, "limit": 100}`.
+/// The options of a query: `{"datasets": [...], "thresholds": {"phash": 8}, "limit": 100}`, and
+/// for picture queries `"families": ["phash", "blockmean", "pdq"]` (what is computed and
+/// matched; default the two default families) and `"dihedral": true`.
 struct QueryOptions: Sendable {
     var datasets: [String]?
     var thresholds = [HashFamily.ID: Int]()
     var limit = 100
+    var families = HashFamily.all
+    var dihedral = false
 
     init() {}
 
@@ -93,6 +134,24 @@ struct QueryOptions: Sendable {
             guard let n = l.intValue, (1...10_000).contains(n) else { throw Problem(.badRequest, "\"limit\" must be an integer 1...10000") }
             limit = n
         }
+        let names = HashFamily.known.map(\.id.rawValue).joined(separator: ", ")
+        if let f = value["families"], f != .null {
+            guard let list = f.arrayValue, !list.isEmpty else {
+                throw Problem(.badRequest, "\"families\" must be a non-empty list of hash families (\(names))")
+            }
+            var chosen = Set<HashFamily.ID>()
+            for v in list {
+                guard let id = v.stringValue, let family = HashFamily.named(id) else {
+                    throw Problem(.badRequest, "unknown hash family \(v.stringValue.map { "'\($0)'" } ?? "(not a string)") in \"families\" (\(names))")
+                }
+                chosen.insert(family.id)
+            }
+            families = HashFamily.known.filter { chosen.contains($0.id) }
+        }
+        if let d = value["dihedral"], d != .null {
+            guard case .bool(let on) = d else { throw Problem(.badRequest, "\"dihedral\" must be true or false") }
+            dihedral = on
+        }
     }
 }
 
@@ -102,13 +161,19 @@ struct QueryRequest {
     var options = QueryOptions()
     var ids = [JSONValue]()
     var queries = [MatchIndex.Query?]()
+    /// Per query, the hashes (and qualities) the answer shows for it.
+    var shown = [[(String, JSONValue)]]()
     var failures = [Int: String]()
 
     init() {}
 
-    /// `{"queries": [{"id"?, "phash"?: HEX, "blockmean"?: HEX}, ...], options...}`.
+    /// `{"queries": [{"id"?, "phash"?: HEX, "blockmean"?: HEX, "pdq"?: HEX}, ...], options...}`.
     init(hashes body: JSONValue, settings: ServiceSettings) throws {
         options = try QueryOptions(body)
+        guard !options.dihedral else {
+            throw Problem(.unprocessableContent, "\"dihedral\": true needs the picture: its 8 variants are hashed from its pixels, "
+                + "not from a hash; send the picture as multipart/form-data (POST /v1/query/upload) with the options part")
+        }
         guard let list = body["queries"]?.arrayValue, !list.isEmpty else {
             throw Problem(.badRequest, "expected {\"queries\": [{\"phash\": HEX, \"blockmean\": HEX}, ...]} with at least one query")
         }
@@ -119,7 +184,7 @@ struct QueryRequest {
         for (n, q) in list.enumerated() {
             guard case .object = q else { throw Problem(.badRequest, "queries[\(n)] must be an object") }
             var hashes = [HashFamily.ID: [UInt64]]()
-            for family in HashFamily.all {
+            for family in HashFamily.known {
                 guard let v = q[family.id.rawValue], v != .null else { continue }
                 guard let hex = v.stringValue, let w = family.words(hex: hex) else {
                     throw Problem(.badRequest, "queries[\(n)].\(family.id) must be \(family.bits / 4) hex digits")
@@ -127,7 +192,7 @@ struct QueryRequest {
                 hashes[family.id] = w
             }
             guard !hashes.isEmpty else {
-                throw Problem(.badRequest, "queries[\(n)] gives no hash (\(HashFamily.all.map(\.id.rawValue).joined(separator: ", ")))")
+                throw Problem(.badRequest, "queries[\(n)] gives no hash (\(HashFamily.known.map(\.id.rawValue).joined(separator: ", ")))")
             }
             if let id = q["id"], id != .null {
                 guard let text = id.stringBytes else { throw Problem(.badRequest, "queries[\(n)].id must be a string") }
@@ -136,6 +201,7 @@ struct QueryRequest {
                 ids.append(.int(n))
             }
             queries.append(MatchIndex.Query(hashes: hashes))
+            shown.append(HashFamily.known.compactMap { f in hashes[f.id].map { (f.id.rawValue, .str(f.hex($0))) } })
         }
     }
 
@@ -161,19 +227,21 @@ struct QueryRequest {
             answerOf.append(q == nil ? nil : next)
             if q != nil { next += 1 }
         }
-        let hashed = queries, failed = failures, shownIDs = ids, position = answerOf
+        let hashed = queries, failed = failures, shownIDs = ids, position = answerOf, shownHashes = shown
         return LazyJSONArray(count: queries.count) { i -> JSONValue in
-            guard let q = hashed[i], let a = position[i] else {
+            guard hashed[i] != nil, let a = position[i] else {
                 return .obj([("id", shownIDs[i]), ("error", .str(failed[i] ?? "not hashed"))])
             }
             let answer = answers[a]
             var fields: [(String, JSONValue)] = [("id", shownIDs[i])]
-            for family in HashFamily.all { if let w = q.hashes[family.id] { fields.append((family.id.rawValue, .str(family.hex(w)))) } }
+            fields += shownHashes[i]
             // The matches are made one at a time while the result is written.
             fields.append(("matches", .lazyArray(LazyJSONArray(count: answer.matches.count) { j in
                 let m = answer.matches[j]
-                return .obj([("dataset", .str(m.dataset)), ("file", .string(m.key.bytes)),
-                             ("distances", .obj(HashFamily.all.compactMap { f in m.distances[f.id].map { (f.id.rawValue, .int($0)) } }))])
+                var match: [(String, JSONValue)] = [("dataset", .str(m.dataset)), ("file", .string(m.key.bytes)),
+                    ("distances", .obj(HashFamily.known.compactMap { f in m.distances[f.id].map { (f.id.rawValue, .int($0)) } }))]
+                if let t = m.transform { match.append(("transform", .str(t.name))) }
+                return .obj(match)
             })))
             fields.append(("truncated", .bool(answer.truncated)))
             return .obj(fields)
