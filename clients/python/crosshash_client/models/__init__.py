@@ -23,12 +23,14 @@ from .job_accepted import JobAccepted
 from .job_state import JobState
 from .list_reviews_format import ListReviewsFormat
 from .match import Match
+from .match_transform import MatchTransform
 from .openapi_response_200 import OpenapiResponse200
 from .pair import Pair
 from .pair_review import PairReview
 from .problem import Problem
 from .query import Query
 from .query_options import QueryOptions
+from .query_options_families_item import QueryOptionsFamiliesItem
 from .query_parts import QueryParts
 from .query_request import QueryRequest
 from .query_response import QueryResponse
@@ -67,12 +69,14 @@ __all__ = (
     "JobState",
     "ListReviewsFormat",
     "Match",
+    "MatchTransform",
     "OpenapiResponse200",
     "Pair",
     "PairReview",
     "Problem",
     "Query",
     "QueryOptions",
+    "QueryOptionsFamiliesItem",
     "QueryParts",
     "QueryRequest",
     "QueryResponse",

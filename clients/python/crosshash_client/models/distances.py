@@ -13,21 +13,25 @@ T = TypeVar("T", bound="Distances")
 
 @_attrs_define
 class Distances:
-    """The distance for every family the query gives.
+    """The distance for every family the query gives and the stored image has (an imported PDQ list entry has only `pdq`).
 
     Attributes:
         phash (int | Unset):
         blockmean (int | Unset):
+        pdq (int | Unset):
     """
 
     phash: int | Unset = UNSET
     blockmean: int | Unset = UNSET
+    pdq: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         phash = self.phash
 
         blockmean = self.blockmean
+
+        pdq = self.pdq
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -36,6 +40,8 @@ class Distances:
             field_dict["phash"] = phash
         if blockmean is not UNSET:
             field_dict["blockmean"] = blockmean
+        if pdq is not UNSET:
+            field_dict["pdq"] = pdq
 
         return field_dict
 
@@ -46,9 +52,12 @@ class Distances:
 
         blockmean = d.pop("blockmean", UNSET)
 
+        pdq = d.pop("pdq", UNSET)
+
         distances = cls(
             phash=phash,
             blockmean=blockmean,
+            pdq=pdq,
         )
 
         distances.additional_properties = d

@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.match_transform import MatchTransform
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.distances import Distances
 
@@ -20,12 +23,15 @@ class Match:
         dataset (str):
         file (str): An image's key: its path relative to the dataset root. Invalid UTF-8 bytes are written as `\\udcXX`
             escapes.
-        distances (Distances): The distance for every family the query gives.
+        distances (Distances): The distance for every family the query gives and the stored image has (an imported PDQ
+            list entry has only `pdq`).
+        transform (MatchTransform | Unset): Dihedral queries only: the variant of the query picture that matched.
     """
 
     dataset: str
     file: str
     distances: Distances
+    transform: MatchTransform | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,6 +40,10 @@ class Match:
         file = self.file
 
         distances = self.distances.to_dict()
+
+        transform: str | Unset = UNSET
+        if not isinstance(self.transform, Unset):
+            transform = self.transform.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -44,6 +54,8 @@ class Match:
                 "distances": distances,
             }
         )
+        if transform is not UNSET:
+            field_dict["transform"] = transform
 
         return field_dict
 
@@ -58,10 +70,18 @@ class Match:
 
         distances = Distances.from_dict(d.pop("distances"))
 
+        _transform = d.pop("transform", UNSET)
+        transform: MatchTransform | Unset
+        if isinstance(_transform, Unset):
+            transform = UNSET
+        else:
+            transform = MatchTransform(_transform)
+
         match = cls(
             dataset=dataset,
             file=file,
             distances=distances,
+            transform=transform,
         )
 
         match.additional_properties = d

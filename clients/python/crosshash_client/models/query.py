@@ -19,11 +19,14 @@ class Query:
         id (str | Unset):
         phash (str | Unset): phash: 16 hex digits (`str(imagehash.phash(img))`).
         blockmean (str | Unset): blockmean: 64 hex digits (OpenCV's `compute` bytes in order).
+        pdq (str | Unset): pdq: 64 hex digits, as Meta writes a PDQ hash (the `pdqhash` binding's bits as one big-endian
+            256-bit number).
     """
 
     id: str | Unset = UNSET
     phash: str | Unset = UNSET
     blockmean: str | Unset = UNSET
+    pdq: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -32,6 +35,8 @@ class Query:
         phash = self.phash
 
         blockmean = self.blockmean
+
+        pdq = self.pdq
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -42,6 +47,8 @@ class Query:
             field_dict["phash"] = phash
         if blockmean is not UNSET:
             field_dict["blockmean"] = blockmean
+        if pdq is not UNSET:
+            field_dict["pdq"] = pdq
 
         return field_dict
 
@@ -54,10 +61,13 @@ class Query:
 
         blockmean = d.pop("blockmean", UNSET)
 
+        pdq = d.pop("pdq", UNSET)
+
         query = cls(
             id=id,
             phash=phash,
             blockmean=blockmean,
+            pdq=pdq,
         )
 
         query.additional_properties = d

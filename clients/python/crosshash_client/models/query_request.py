@@ -24,12 +24,15 @@ class QueryRequest:
         datasets (list[str] | Unset):
         thresholds (Thresholds | Unset):
         limit (int | Unset):  Default: 100.
+        dihedral (bool | Unset): Only `false` here: variants need the picture (send it to `POST /v1/query/upload`);
+            `true` is a 422. Default: False.
     """
 
     queries: list[Query]
     datasets: list[str] | Unset = UNSET
     thresholds: Thresholds | Unset = UNSET
     limit: int | Unset = 100
+    dihedral: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,6 +51,8 @@ class QueryRequest:
 
         limit = self.limit
 
+        dihedral = self.dihedral
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -61,6 +66,8 @@ class QueryRequest:
             field_dict["thresholds"] = thresholds
         if limit is not UNSET:
             field_dict["limit"] = limit
+        if dihedral is not UNSET:
+            field_dict["dihedral"] = dihedral
 
         return field_dict
 
@@ -88,11 +95,14 @@ class QueryRequest:
 
         limit = d.pop("limit", UNSET)
 
+        dihedral = d.pop("dihedral", UNSET)
+
         query_request = cls(
             queries=queries,
             datasets=datasets,
             thresholds=thresholds,
             limit=limit,
+            dihedral=dihedral,
         )
 
         query_request.additional_properties = d

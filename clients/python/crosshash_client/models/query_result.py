@@ -23,6 +23,8 @@ class QueryResult:
         id (int | str | Unset): The query's id; for a JSON query without one, its index in `queries`.
         phash (None | str | Unset):
         blockmean (None | str | Unset):
+        pdq (None | str | Unset):
+        pdq_quality (int | None | Unset):
         matches (list[Match] | Unset): Sorted by the sum over families of distance/bits, then dataset, then file.
         truncated (bool | Unset): More matches than `limit`.
         error (str | Unset):
@@ -31,6 +33,8 @@ class QueryResult:
     id: int | str | Unset = UNSET
     phash: None | str | Unset = UNSET
     blockmean: None | str | Unset = UNSET
+    pdq: None | str | Unset = UNSET
+    pdq_quality: int | None | Unset = UNSET
     matches: list[Match] | Unset = UNSET
     truncated: bool | Unset = UNSET
     error: str | Unset = UNSET
@@ -55,6 +59,18 @@ class QueryResult:
         else:
             blockmean = self.blockmean
 
+        pdq: None | str | Unset
+        if isinstance(self.pdq, Unset):
+            pdq = UNSET
+        else:
+            pdq = self.pdq
+
+        pdq_quality: int | None | Unset
+        if isinstance(self.pdq_quality, Unset):
+            pdq_quality = UNSET
+        else:
+            pdq_quality = self.pdq_quality
+
         matches: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.matches, Unset):
             matches = []
@@ -75,6 +91,10 @@ class QueryResult:
             field_dict["phash"] = phash
         if blockmean is not UNSET:
             field_dict["blockmean"] = blockmean
+        if pdq is not UNSET:
+            field_dict["pdq"] = pdq
+        if pdq_quality is not UNSET:
+            field_dict["pdq_quality"] = pdq_quality
         if matches is not UNSET:
             field_dict["matches"] = matches
         if truncated is not UNSET:
@@ -115,6 +135,24 @@ class QueryResult:
 
         blockmean = _parse_blockmean(d.pop("blockmean", UNSET))
 
+        def _parse_pdq(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        pdq = _parse_pdq(d.pop("pdq", UNSET))
+
+        def _parse_pdq_quality(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        pdq_quality = _parse_pdq_quality(d.pop("pdq_quality", UNSET))
+
         _matches = d.pop("matches", UNSET)
         matches: list[Match] | Unset = UNSET
         if _matches is not UNSET:
@@ -132,6 +170,8 @@ class QueryResult:
             id=id,
             phash=phash,
             blockmean=blockmean,
+            pdq=pdq,
+            pdq_quality=pdq_quality,
             matches=matches,
             truncated=truncated,
             error=error,

@@ -17,16 +17,20 @@ class Thresholds:
     Attributes:
         phash (int | Unset):  Default: 8.
         blockmean (int | Unset):  Default: 8.
+        pdq (int | Unset):  Default: 31.
     """
 
     phash: int | Unset = 8
     blockmean: int | Unset = 8
+    pdq: int | Unset = 31
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         phash = self.phash
 
         blockmean = self.blockmean
+
+        pdq = self.pdq
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -35,6 +39,8 @@ class Thresholds:
             field_dict["phash"] = phash
         if blockmean is not UNSET:
             field_dict["blockmean"] = blockmean
+        if pdq is not UNSET:
+            field_dict["pdq"] = pdq
 
         return field_dict
 
@@ -45,9 +51,12 @@ class Thresholds:
 
         blockmean = d.pop("blockmean", UNSET)
 
+        pdq = d.pop("pdq", UNSET)
+
         thresholds = cls(
             phash=phash,
             blockmean=blockmean,
+            pdq=pdq,
         )
 
         thresholds.additional_properties = d

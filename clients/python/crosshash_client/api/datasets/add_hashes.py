@@ -122,11 +122,12 @@ def sync_detailed(
 ) -> Response[Problem | UploadResponse]:
     """Add precomputed hashes to a dataset
 
-     JSON: precomputed hashes (`crosshash hash --json` gives them); any invalid item is a 400 naming it
-    and nothing is stored. Written to the store (one transaction) before the answer; a key that exists
-    is replaced. Only upload-backed datasets (without a root) take them: a dataset with a root is 409.
-    This path also takes the multipart/form-data images of `POST /v1/datasets/{name}/images/upload`,
-    which documents that form.
+     JSON: precomputed hashes (`crosshash hash --json [--families phash,blockmean,pdq]` gives them), or
+    PDQ hashes alone (hash list entries, as `crosshash import` stores them); any invalid item is a 400
+    naming it and nothing is stored. Written to the store (one transaction) before the answer; a key
+    that exists is replaced. Only upload-backed datasets (without a root) take them: a dataset with a
+    root is 409. This path also takes the multipart/form-data images of `POST
+    /v1/datasets/{name}/images/upload`, which documents that form.
 
     Args:
         name (str): A dataset name: 1-200 bytes of UTF-8, not starting with `.`, without `/`, NUL
@@ -163,11 +164,12 @@ def sync(
 ) -> Problem | UploadResponse | None:
     """Add precomputed hashes to a dataset
 
-     JSON: precomputed hashes (`crosshash hash --json` gives them); any invalid item is a 400 naming it
-    and nothing is stored. Written to the store (one transaction) before the answer; a key that exists
-    is replaced. Only upload-backed datasets (without a root) take them: a dataset with a root is 409.
-    This path also takes the multipart/form-data images of `POST /v1/datasets/{name}/images/upload`,
-    which documents that form.
+     JSON: precomputed hashes (`crosshash hash --json [--families phash,blockmean,pdq]` gives them), or
+    PDQ hashes alone (hash list entries, as `crosshash import` stores them); any invalid item is a 400
+    naming it and nothing is stored. Written to the store (one transaction) before the answer; a key
+    that exists is replaced. Only upload-backed datasets (without a root) take them: a dataset with a
+    root is 409. This path also takes the multipart/form-data images of `POST
+    /v1/datasets/{name}/images/upload`, which documents that form.
 
     Args:
         name (str): A dataset name: 1-200 bytes of UTF-8, not starting with `.`, without `/`, NUL
@@ -199,11 +201,12 @@ async def asyncio_detailed(
 ) -> Response[Problem | UploadResponse]:
     """Add precomputed hashes to a dataset
 
-     JSON: precomputed hashes (`crosshash hash --json` gives them); any invalid item is a 400 naming it
-    and nothing is stored. Written to the store (one transaction) before the answer; a key that exists
-    is replaced. Only upload-backed datasets (without a root) take them: a dataset with a root is 409.
-    This path also takes the multipart/form-data images of `POST /v1/datasets/{name}/images/upload`,
-    which documents that form.
+     JSON: precomputed hashes (`crosshash hash --json [--families phash,blockmean,pdq]` gives them), or
+    PDQ hashes alone (hash list entries, as `crosshash import` stores them); any invalid item is a 400
+    naming it and nothing is stored. Written to the store (one transaction) before the answer; a key
+    that exists is replaced. Only upload-backed datasets (without a root) take them: a dataset with a
+    root is 409. This path also takes the multipart/form-data images of `POST
+    /v1/datasets/{name}/images/upload`, which documents that form.
 
     Args:
         name (str): A dataset name: 1-200 bytes of UTF-8, not starting with `.`, without `/`, NUL
@@ -238,11 +241,12 @@ async def asyncio(
 ) -> Problem | UploadResponse | None:
     """Add precomputed hashes to a dataset
 
-     JSON: precomputed hashes (`crosshash hash --json` gives them); any invalid item is a 400 naming it
-    and nothing is stored. Written to the store (one transaction) before the answer; a key that exists
-    is replaced. Only upload-backed datasets (without a root) take them: a dataset with a root is 409.
-    This path also takes the multipart/form-data images of `POST /v1/datasets/{name}/images/upload`,
-    which documents that form.
+     JSON: precomputed hashes (`crosshash hash --json [--families phash,blockmean,pdq]` gives them), or
+    PDQ hashes alone (hash list entries, as `crosshash import` stores them); any invalid item is a 400
+    naming it and nothing is stored. Written to the store (one transaction) before the answer; a key
+    that exists is replaced. Only upload-backed datasets (without a root) take them: a dataset with a
+    root is 409. This path also takes the multipart/form-data images of `POST
+    /v1/datasets/{name}/images/upload`, which documents that form.
 
     Args:
         name (str): A dataset name: 1-200 bytes of UTF-8, not starting with `.`, without `/`, NUL

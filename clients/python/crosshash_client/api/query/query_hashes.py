@@ -73,6 +73,11 @@ def _parse_response(
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -102,13 +107,14 @@ def sync_detailed(
 ) -> Response[Problem | QueryResponse]:
     """Where else is this picture? (by hash)
 
-     JSON: hashes to look up. A stored image matches when, for at least one family the query gives, its
-    distance is at most that family's threshold. At most `--max-images-per-request` queries per call,
-    and queries x `limit` at most `--max-query-matches` (default 1000000) matches per call; either over
-    is refused with 413 before any work, the problem's detail naming the cap and how to stay under it (a
-    lower `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images
-    match, and the answer is written while it is produced (chunked). This path also takes the
-    multipart/form-data image queries of `POST /v1/query/upload`, which documents that form.
+     JSON: hashes to look up (phash, blockmean, pdq: PDQ entries under the quality floor 50 are not
+    matched). A stored image matches when, for at least one family the query gives, its distance is at
+    most that family's threshold. At most `--max-images-per-request` queries per call, and queries x
+    `limit` at most `--max-query-matches` (default 1000000) matches per call; either over is refused
+    with 413 before any work, the problem's detail naming the cap and how to stay under it (a lower
+    `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images match,
+    and the answer is written while it is produced (chunked). This path also takes the multipart/form-
+    data image queries of `POST /v1/query/upload`, which documents that form.
 
     Args:
         body (QueryRequest):
@@ -139,13 +145,14 @@ def sync(
 ) -> Problem | QueryResponse | None:
     """Where else is this picture? (by hash)
 
-     JSON: hashes to look up. A stored image matches when, for at least one family the query gives, its
-    distance is at most that family's threshold. At most `--max-images-per-request` queries per call,
-    and queries x `limit` at most `--max-query-matches` (default 1000000) matches per call; either over
-    is refused with 413 before any work, the problem's detail naming the cap and how to stay under it (a
-    lower `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images
-    match, and the answer is written while it is produced (chunked). This path also takes the
-    multipart/form-data image queries of `POST /v1/query/upload`, which documents that form.
+     JSON: hashes to look up (phash, blockmean, pdq: PDQ entries under the quality floor 50 are not
+    matched). A stored image matches when, for at least one family the query gives, its distance is at
+    most that family's threshold. At most `--max-images-per-request` queries per call, and queries x
+    `limit` at most `--max-query-matches` (default 1000000) matches per call; either over is refused
+    with 413 before any work, the problem's detail naming the cap and how to stay under it (a lower
+    `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images match,
+    and the answer is written while it is produced (chunked). This path also takes the multipart/form-
+    data image queries of `POST /v1/query/upload`, which documents that form.
 
     Args:
         body (QueryRequest):
@@ -171,13 +178,14 @@ async def asyncio_detailed(
 ) -> Response[Problem | QueryResponse]:
     """Where else is this picture? (by hash)
 
-     JSON: hashes to look up. A stored image matches when, for at least one family the query gives, its
-    distance is at most that family's threshold. At most `--max-images-per-request` queries per call,
-    and queries x `limit` at most `--max-query-matches` (default 1000000) matches per call; either over
-    is refused with 413 before any work, the problem's detail naming the cap and how to stay under it (a
-    lower `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images
-    match, and the answer is written while it is produced (chunked). This path also takes the
-    multipart/form-data image queries of `POST /v1/query/upload`, which documents that form.
+     JSON: hashes to look up (phash, blockmean, pdq: PDQ entries under the quality floor 50 are not
+    matched). A stored image matches when, for at least one family the query gives, its distance is at
+    most that family's threshold. At most `--max-images-per-request` queries per call, and queries x
+    `limit` at most `--max-query-matches` (default 1000000) matches per call; either over is refused
+    with 413 before any work, the problem's detail naming the cap and how to stay under it (a lower
+    `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images match,
+    and the answer is written while it is produced (chunked). This path also takes the multipart/form-
+    data image queries of `POST /v1/query/upload`, which documents that form.
 
     Args:
         body (QueryRequest):
@@ -206,13 +214,14 @@ async def asyncio(
 ) -> Problem | QueryResponse | None:
     """Where else is this picture? (by hash)
 
-     JSON: hashes to look up. A stored image matches when, for at least one family the query gives, its
-    distance is at most that family's threshold. At most `--max-images-per-request` queries per call,
-    and queries x `limit` at most `--max-query-matches` (default 1000000) matches per call; either over
-    is refused with 413 before any work, the problem's detail naming the cap and how to stay under it (a
-    lower `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images
-    match, and the answer is written while it is produced (chunked). This path also takes the
-    multipart/form-data image queries of `POST /v1/query/upload`, which documents that form.
+     JSON: hashes to look up (phash, blockmean, pdq: PDQ entries under the quality floor 50 are not
+    matched). A stored image matches when, for at least one family the query gives, its distance is at
+    most that family's threshold. At most `--max-images-per-request` queries per call, and queries x
+    `limit` at most `--max-query-matches` (default 1000000) matches per call; either over is refused
+    with 413 before any work, the problem's detail naming the cap and how to stay under it (a lower
+    `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images match,
+    and the answer is written while it is produced (chunked). This path also takes the multipart/form-
+    data image queries of `POST /v1/query/upload`, which documents that form.
 
     Args:
         body (QueryRequest):

@@ -73,6 +73,11 @@ def _parse_response(
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -103,13 +108,15 @@ def sync_detailed(
     """Where else is this picture? (by image)
 
      multipart/form-data: every part with a filename is an image query (id = filename), hashed by the
-    server; an optional part named `options` holds the JSON object without `queries`. A stored image
-    matches when, for at least one family the query gives, its distance is at most that family's
-    threshold. At most `--max-images-per-request` queries per call, and queries x `limit` at most
-    `--max-query-matches` (default 1000000) matches per call; either over is refused with 413 before any
-    work, the problem's detail naming the cap and how to stay under it (a lower `limit`, or fewer
-    queries per call). Memory is bounded by that cap however many stored images match, and the answer is
-    written while it is produced (chunked). Same handler as `POST /v1/query`.
+    server; an optional part named `options` holds the JSON object without `queries`. The options'
+    `families` chooses the hashes computed (default phash and blockmean; `pdq` too on request) and
+    `dihedral: true` searches the picture's 8 mirrors and quarter turns as well, each match naming the
+    `transform` that matched. A stored image matches when, for at least one family the query gives, its
+    distance is at most that family's threshold. At most `--max-images-per-request` queries per call,
+    and queries x `limit` at most `--max-query-matches` (default 1000000) matches per call; either over
+    is refused with 413 before any work, the problem's detail naming the cap and how to stay under it (a
+    lower `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images
+    match, and the answer is written while it is produced (chunked). Same handler as `POST /v1/query`.
 
     Args:
         body (QueryParts): Every part with a filename is an image query (any form name: `image`,
@@ -142,13 +149,15 @@ def sync(
     """Where else is this picture? (by image)
 
      multipart/form-data: every part with a filename is an image query (id = filename), hashed by the
-    server; an optional part named `options` holds the JSON object without `queries`. A stored image
-    matches when, for at least one family the query gives, its distance is at most that family's
-    threshold. At most `--max-images-per-request` queries per call, and queries x `limit` at most
-    `--max-query-matches` (default 1000000) matches per call; either over is refused with 413 before any
-    work, the problem's detail naming the cap and how to stay under it (a lower `limit`, or fewer
-    queries per call). Memory is bounded by that cap however many stored images match, and the answer is
-    written while it is produced (chunked). Same handler as `POST /v1/query`.
+    server; an optional part named `options` holds the JSON object without `queries`. The options'
+    `families` chooses the hashes computed (default phash and blockmean; `pdq` too on request) and
+    `dihedral: true` searches the picture's 8 mirrors and quarter turns as well, each match naming the
+    `transform` that matched. A stored image matches when, for at least one family the query gives, its
+    distance is at most that family's threshold. At most `--max-images-per-request` queries per call,
+    and queries x `limit` at most `--max-query-matches` (default 1000000) matches per call; either over
+    is refused with 413 before any work, the problem's detail naming the cap and how to stay under it (a
+    lower `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images
+    match, and the answer is written while it is produced (chunked). Same handler as `POST /v1/query`.
 
     Args:
         body (QueryParts): Every part with a filename is an image query (any form name: `image`,
@@ -176,13 +185,15 @@ async def asyncio_detailed(
     """Where else is this picture? (by image)
 
      multipart/form-data: every part with a filename is an image query (id = filename), hashed by the
-    server; an optional part named `options` holds the JSON object without `queries`. A stored image
-    matches when, for at least one family the query gives, its distance is at most that family's
-    threshold. At most `--max-images-per-request` queries per call, and queries x `limit` at most
-    `--max-query-matches` (default 1000000) matches per call; either over is refused with 413 before any
-    work, the problem's detail naming the cap and how to stay under it (a lower `limit`, or fewer
-    queries per call). Memory is bounded by that cap however many stored images match, and the answer is
-    written while it is produced (chunked). Same handler as `POST /v1/query`.
+    server; an optional part named `options` holds the JSON object without `queries`. The options'
+    `families` chooses the hashes computed (default phash and blockmean; `pdq` too on request) and
+    `dihedral: true` searches the picture's 8 mirrors and quarter turns as well, each match naming the
+    `transform` that matched. A stored image matches when, for at least one family the query gives, its
+    distance is at most that family's threshold. At most `--max-images-per-request` queries per call,
+    and queries x `limit` at most `--max-query-matches` (default 1000000) matches per call; either over
+    is refused with 413 before any work, the problem's detail naming the cap and how to stay under it (a
+    lower `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images
+    match, and the answer is written while it is produced (chunked). Same handler as `POST /v1/query`.
 
     Args:
         body (QueryParts): Every part with a filename is an image query (any form name: `image`,
@@ -213,13 +224,15 @@ async def asyncio(
     """Where else is this picture? (by image)
 
      multipart/form-data: every part with a filename is an image query (id = filename), hashed by the
-    server; an optional part named `options` holds the JSON object without `queries`. A stored image
-    matches when, for at least one family the query gives, its distance is at most that family's
-    threshold. At most `--max-images-per-request` queries per call, and queries x `limit` at most
-    `--max-query-matches` (default 1000000) matches per call; either over is refused with 413 before any
-    work, the problem's detail naming the cap and how to stay under it (a lower `limit`, or fewer
-    queries per call). Memory is bounded by that cap however many stored images match, and the answer is
-    written while it is produced (chunked). Same handler as `POST /v1/query`.
+    server; an optional part named `options` holds the JSON object without `queries`. The options'
+    `families` chooses the hashes computed (default phash and blockmean; `pdq` too on request) and
+    `dihedral: true` searches the picture's 8 mirrors and quarter turns as well, each match naming the
+    `transform` that matched. A stored image matches when, for at least one family the query gives, its
+    distance is at most that family's threshold. At most `--max-images-per-request` queries per call,
+    and queries x `limit` at most `--max-query-matches` (default 1000000) matches per call; either over
+    is refused with 413 before any work, the problem's detail naming the cap and how to stay under it (a
+    lower `limit`, or fewer queries per call). Memory is bounded by that cap however many stored images
+    match, and the answer is written while it is produced (chunked). Same handler as `POST /v1/query`.
 
     Args:
         body (QueryParts): Every part with a filename is an image query (any form name: `image`,
