@@ -193,4 +193,21 @@ final class PDQAndDihedralQueryTests: XCTestCase {
                                .badRequest, "\"dihedral\" must be true or false")
         }
     }
+
+    /// A dihedral query keeps up to `limit` matches for each of 8 variants before merging:
+    /// `--max-query-matches` counts them all, before any hashing.
+    func testDihedralQueriesCountTheirVariantsAgainstTheMatchCap() async throws {
+        let harness = try ServiceHarness(maxQueryMatches: 100)
+        let picture = try ServiceHarness.fixture(Self.picture)
+        try await harness.test { client in
+            let plain = MultipartBody.make([("options", nil, Array(#"{"limit":20}"#.utf8)), ("file", "p.png", picture)])
+            try await client.execute(uri: "/v1/query", method: .post, headers: [.contentType: MultipartBody.contentType], body: plain) { r in
+                XCTAssertEqual(r.status, .ok, r.text)
+            }
+            let dihedral = MultipartBody.make([("options", nil, Array(#"{"limit":20,"dihedral":true}"#.utf8)), ("file", "p.png", picture)])
+            self.assertProblem(try await client.execute(uri: "/v1/query", method: .post, headers: [.contentType: MultipartBody.contentType],
+                                                        body: dihedral),
+                               .contentTooLarge, "1 queries x 8 dihedral variants x limit 20 = 160 matches, over this server's cap of 100")
+        }
+    }
 }

@@ -46,7 +46,10 @@ struct QueryController: ServiceController {
         }
         let images = parts.filter { $0.filename != nil }
         guard !images.isEmpty else { throw Problem(.badRequest, "the multipart body has no image parts (parts with a filename)") }
-        try QueryRequest.checkCap(images.count, limit: asked.options.limit, settings: settings)
+        // A dihedral query searches 8 variants a picture, each keeping up to `limit` matches
+        // until they are merged: the cap counts them all.
+        try QueryRequest.checkCap(images.count, limit: asked.options.limit, settings: settings,
+                                  variants: asked.options.dihedral ? Dihedral.allCases.count : 1)
         let results = try await backend.hash(images.map(\.body), cancellation: cancellation)
         let families = asked.options.families, dihedral = asked.options.dihedral
         let needsExtras = dihedral || families.contains { !HashFamily.all.contains($0) }
@@ -207,13 +210,15 @@ struct QueryRequest {
 
     /// Refuses, before any hashing or matching, a query request whose answer could hold more
     /// than `--max-query-matches` matches: `count` queries of up to `limit` matches each.
-    static func checkCap(_ count: Int, limit: Int, settings: ServiceSettings) throws {
+    static func checkCap(_ count: Int, limit: Int, settings: ServiceSettings, variants: Int = 1) throws {
         let cap = settings.maxQueryMatches
-        let (asked, overflow) = count.multipliedReportingOverflow(by: limit)
+        let (asked, overflow) = (count * variants).multipliedReportingOverflow(by: limit)
         guard overflow || asked > cap else { return }
-        var fixes = ["send at most \(cap / limit) queries per request with this limit"]
-        if cap / count >= 1 { fixes.insert("lower \"limit\" to at most \(cap / count)", at: 0) }
-        throw Problem(.contentTooLarge, "\(count) queries x limit \(limit) = \(overflow ? "too many" : String(asked)) matches, "
+        let each = limit * variants
+        var fixes = ["send at most \(cap / each) queries per request with this limit"]
+        if cap / (count * variants) >= 1 { fixes.insert("lower \"limit\" to at most \(cap / (count * variants))", at: 0) }
+        let what = variants == 1 ? "\(count) queries" : "\(count) queries x \(variants) dihedral variants"
+        throw Problem(.contentTooLarge, "\(what) x limit \(limit) = \(overflow ? "too many" : String(asked)) matches, "
             + "over this server's cap of \(cap) matches per request (--max-query-matches): \(fixes.joined(separator: ", or "))")
     }
 

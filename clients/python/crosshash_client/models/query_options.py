@@ -30,8 +30,8 @@ class QueryOptions:
         dihedral (bool | Unset): Image queries: also search with the picture's 8 dihedral variants (mirrors and quarter
             turns, in the order identity, flip_h, flip_v, rot90, rot180, rot270, transpose, transverse) for the families
             queried; each match gains `transform`, the variant that matched (the first in that order at the smallest score),
-            with that variant's distances. A JSON query by hash with `true` is a 422: the variants are hashed from the
-            pixels. Default: False.
+            with that variant's distances. Each variant counts against `--max-query-matches` (queries x 8 x `limit`, else
+            413). A JSON query by hash with `true` is a 422: the variants are hashed from the pixels. Default: False.
     """
 
     datasets: list[str] | Unset = UNSET
