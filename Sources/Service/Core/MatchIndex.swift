@@ -178,7 +178,7 @@ public final class MatchIndex: @unchecked Sendable {
     /// Memory is bounded by `queries.count x limit` kept matches, however many images match:
     /// pairs are streamed from the matcher into one bounded selection per query (`TopMatches`),
     /// never gathered. A pair within the threshold of several families is counted once, by the
-    /// first family (in `HashFamily.all` order) that finds it: a later family skips a pair that
+    /// first family (in `MatchIndex.families` order) that finds it: a later family skips a pair that
     /// an earlier one the query gives is within its threshold of (the matcher is exact, so that
     /// family reported it). `shouldStop` is asked between datasets and families and every few
     /// thousand pairs; when it says true the query ends with `CancellationError`.
@@ -328,7 +328,7 @@ public final class MatchIndex: @unchecked Sendable {
         }
     }
 
-    /// The queries' hashes laid out per family (position in `HashFamily.all`), so that the
+    /// The queries' hashes laid out per family (position in `MatchIndex.families`), so that the
     /// per-pair work reads arrays instead of dictionaries.
     struct FamilyPlan {
         let wordsPerHash: [Int]
@@ -362,7 +362,7 @@ public final class MatchIndex: @unchecked Sendable {
         /// The score and distances of query `q` and stored image `i`, found by family `k` at
         /// `distance`; nil when an earlier family the query gives is within its threshold (that
         /// family counted the pair). Families the stored image lacks add nothing. The score adds distance / bits family by family in
-        /// `HashFamily.all` order, exactly as before, so ties fall the same way.
+        /// `MatchIndex.families` order (the default two first, exactly as before, so ties fall the same way).
         @inline(__always)
         func score(_ q: Int, image i: Int, stored: [[UInt64]], has: [[Bool]], foundBy k: Int,
                    distance: Int) -> (score: Double, distances: Distances)? {
