@@ -51,9 +51,11 @@ from crosshash_client.models import (  # noqa: E402
     ImageParts,
     ItemsUpload,
     JobAccepted,
+    MatchTransform,
     Problem,
     Query,
     QueryOptions,
+    QueryOptionsFamiliesItem,
     QueryParts,
     QueryRequest,
     QueryResponse,
@@ -65,7 +67,8 @@ from crosshash_client.types import File  # noqa: E402
 
 import crosshash_client_helpers as helpers  # noqa: E402
 
-IMAGES = REPO / "Tests" / "Fixtures" / "images" / "real"
+FIXTURES = REPO / "Tests" / "Fixtures"
+IMAGES = FIXTURES / "images" / "real"
 LEFT = ["calla.jpg", "city.png", "goldfish.jpg"]
 RIGHT = ["calla.jpg", "desert.png", "rhythm.png"]
 STARTUP_SECONDS = 60
@@ -329,6 +332,53 @@ class ServedClientTests(unittest.TestCase):
         self.assertEqual([r.matches[0].file if r.matches else None for r in results], LEFT * 2 + [None])
         results = helpers.query_images(self.client, [IMAGES / "goldfish.jpg"], datasets=["py-query"], batch_files=1)
         self.assertEqual(results[0].matches[0].file, "goldfish.jpg")
+
+    def test_pdq_list_entries_and_dihedral_picture_queries(self) -> None:
+        # Expected hashes from the references (Meta's pdqhash, imagehash/OpenCV, a Pillow mirror).
+        reference_pdq = json.loads((FIXTURES / "expected_pdq.json").read_text())["real/calla.jpg"]
+        self.new_dataset("py-pdq")
+        stored = add_hashes.sync(
+            "py-pdq", client=self.client, body=ItemsUpload(items=[HashItem(file="partner-7", pdq=reference_pdq["pdq"])])
+        )
+        self.assertIsInstance(stored, UploadResponse)
+        by_hash = query_hashes.sync(
+            client=self.client, body=QueryRequest(queries=[Query(id="q", pdq=reference_pdq["pdq"])], datasets=["py-pdq"])
+        )
+        self.assertEqual([(m.file, m.distances.pdq) for m in by_hash.results[0].matches], [("partner-7", 0)])
+        parts = QueryParts(
+            image=File(payload=(IMAGES / "calla.jpg").read_bytes(), file_name="calla.jpg"),
+            options=QueryOptions(datasets=["py-pdq"], families=[QueryOptionsFamiliesItem.PDQ]),
+        )
+        [result] = query_images.sync(client=self.client, body=parts).results
+        self.assertEqual((result.pdq, result.pdq_quality), (reference_pdq["pdq"], reference_pdq["pdq_quality"]))
+        self.assertEqual([(m.file, m.distances.pdq) for m in result.matches], [("partner-7", 0)])
+
+        dihedral = FIXTURES / "dihedral"
+        original = json.loads((dihedral / "expected.json").read_text())["png/pillow_rgb.png"]
+        self.new_dataset("py-dihedral")
+        add_hashes.sync(
+            "py-dihedral",
+            client=self.client,
+            body=ItemsUpload(items=[HashItem(file="original.png", phash=original["phash"], blockmean=original["blockmean"])]),
+        )
+        mirror = (dihedral / "pillow_rgb_flip_h.png").read_bytes()
+        plain = QueryParts(image=File(payload=mirror, file_name="m.png"), options=QueryOptions(datasets=["py-dihedral"]))
+        self.assertEqual(query_images.sync(client=self.client, body=plain).results[0].matches, [])
+        turned = QueryParts(
+            image=File(payload=mirror, file_name="m.png"), options=QueryOptions(datasets=["py-dihedral"], dihedral=True)
+        )
+        [match] = query_images.sync(client=self.client, body=turned).results[0].matches
+        self.assertEqual(
+            (match.file, match.transform, match.distances.phash, match.distances.blockmean),
+            ("original.png", MatchTransform.FLIP_H, 0, 0),
+        )
+        self.assert_problem(
+            query_hashes.sync_detailed(
+                client=self.client, body=QueryRequest(queries=[Query(phash=original["phash"])], dihedral=True)
+            ),
+            422,
+            "needs the picture",
+        )
 
     # Problems
 
