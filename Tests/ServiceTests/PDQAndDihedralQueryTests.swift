@@ -57,6 +57,12 @@ final class PDQAndDihedralQueryTests: XCTestCase {
             XCTAssertEqual(stored.map { HashFamily.pdq.hex($0.words) }, [pdq, otherPDQ, pdq])
             XCTAssertEqual(stored.map(\.quality), [10, otherQuality, nil])
 
+            // The entries are images of the dataset, not problems.
+            try await client.execute(uri: "/v1/datasets/lists", method: .get) { r in
+                XCTAssertEqual(r.object["images"] as? Int, 3, r.text)
+                XCTAssertEqual(r.object["errors"] as? Int, 0, r.text)
+                XCTAssertEqual((r.object["problems"] as? [Any])?.count, 0, r.text)
+            }
             // By hash: the entry at distance 0; the one under the quality floor is not matched.
             let byHash = #"{"queries":[{"id":"q","pdq":"\#(pdq)"}],"thresholds":{"pdq":31}}"#
             try await client.execute(uri: "/v1/query", method: .post, headers: [.contentType: "application/json"], body: self.json(byHash)) { r in

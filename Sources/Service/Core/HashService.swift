@@ -244,9 +244,19 @@ public final class HashService: @unchecked Sendable {
     }
 
     /// The dataset as the CLI's errors.json and hash files would show it.
+    ///
+    /// Entries holding an optional family's hash alone (hash list entries, PDQ items sent without
+    /// the default families) read back without the default hashes, as failures; they are
+    /// matchable entries, not problems, so they are left out of the issues.
     public func load(_ name: String) throws -> DatasetResult {
         guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
-        return try StoredDatasets.load(store, dataset, spec: DatasetSpec(name: name, path: dataset.root ?? ""))
+        var result = try StoredDatasets.load(store, dataset, spec: DatasetSpec(name: name, path: dataset.root ?? ""))
+        var entries = Set<FileKey>()
+        for family in HashFamily.optional {
+            for row in try store.familyHashes(in: dataset.id, family: family) { entries.insert(FileKey(bytes: row.path)) }
+        }
+        if !entries.isEmpty { result.issues.removeAll { !$0.warning && entries.contains($0.key) } }
+        return result
     }
 
     /// Loads the dataset's matchable hashes into the index: its hashed pictures' default
