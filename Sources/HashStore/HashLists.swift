@@ -215,15 +215,19 @@ extension HashStore {
     /// Every `family` hash of the dataset (files whose content has one and no error: pictures
     /// hashed with the family, precomputed uploads, list entries), in key byte order, with its
     /// quality (nil: unknown, as lists give none).
-    public func familyHashes(in dataset: Int64, family: HashFamily) throws -> [(path: [UInt8], words: [UInt64], quality: Int?)] {
+    /// `path`: only that file's (one indexed lookup).
+    public func familyHashes(in dataset: Int64, family: HashFamily, path: [UInt8]? = nil) throws
+        -> [(path: [UInt8], words: [UInt64], quality: Int?)] {
         try reading { db in
+            var arguments: StatementArguments = [family.id.rawValue, dataset]
+            if let path { arguments += [Data(path)] }
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT f.path, h.value, h.quality FROM file f
                 JOIN content c ON c.digest = f.digest AND c.error IS NULL
                 JOIN content_hash h ON h.digest = f.digest AND h.family = ?
-                WHERE f.dataset_id = ?
+                WHERE f.dataset_id = ? \(path == nil ? "" : "AND f.path = ?")
                 ORDER BY f.path
-                """, arguments: [family.id.rawValue, dataset])
+                """, arguments: arguments)
             var out = [(path: [UInt8], words: [UInt64], quality: Int?)]()
             while let row = try rows.next() {
                 guard let path = row.cell(0).blob, let blob = row.cell(1).blob,

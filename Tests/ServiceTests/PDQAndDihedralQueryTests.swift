@@ -63,6 +63,17 @@ final class PDQAndDihedralQueryTests: XCTestCase {
                 XCTAssertEqual(r.object["errors"] as? Int, 0, r.text)
                 XCTAssertEqual((r.object["problems"] as? [Any])?.count, 0, r.text)
             }
+            // Each entry reads back with what was sent (hex as Meta writes it, lower case).
+            try await client.execute(uri: "/v1/datasets/lists/images/list%2F7", method: .get) { r in
+                XCTAssertEqual(r.object["pdq"] as? String, pdq, r.text)
+                XCTAssertNil(r.object["error"], r.text)
+                XCTAssertNil(r.object["pdq_quality"], r.text)
+            }
+            try await client.execute(uri: "/v1/datasets/lists/images/g.png", method: .get) { r in
+                XCTAssertEqual(r.object["phash"] as? String, otherRef["phash"], r.text)
+                XCTAssertEqual(r.object["pdq"] as? String, otherPDQ, r.text)
+                XCTAssertEqual(r.object["pdq_quality"] as? Int, otherQuality, r.text)
+            }
             // By hash: the entry at distance 0; the one under the quality floor is not matched.
             let byHash = #"{"queries":[{"id":"q","pdq":"\#(pdq)"}],"thresholds":{"pdq":31}}"#
             try await client.execute(uri: "/v1/query", method: .post, headers: [.contentType: "application/json"], body: self.json(byHash)) { r in

@@ -8,9 +8,20 @@ import Analysis
 extension HashService {
     /// The stored row of one image of a dataset: 404 for an unknown dataset or key.
     public func image(_ name: String, key: FileKey) throws -> StoredFile {
+        try imageWithOptionalHashes(name, key: key).file
+    }
+
+    /// The image's row and its hashes of the optional families (PDQ with its quality, nil when
+    /// unknown), which a hash list entry holds alone.
+    public func imageWithOptionalHashes(_ name: String, key: FileKey) throws
+        -> (file: StoredFile, optional: [(family: HashFamily, words: [UInt64], quality: Int?)]) {
         guard let dataset = try store.dataset(named: name) else { throw Self.unknown(name) }
         guard let file = try store.file(key.bytes, in: dataset.id) else { throw Self.unknownImage(key, in: name) }
-        return file
+        var optional = [(family: HashFamily, words: [UInt64], quality: Int?)]()
+        for family in HashFamily.optional {
+            for row in try store.familyHashes(in: dataset.id, family: family, path: key.bytes) { optional.append((family, row.words, row.quality)) }
+        }
+        return (file, optional)
     }
 
     /// How the service's thumbnails are made, part of their cache key: a change of size,

@@ -20,8 +20,8 @@ struct ImagesController: ServiceController {
 
     @Sendable func show(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let (name, key) = try Self.target(context)
-        let file = try await backend.blocking { try $0.image(name, key: key) }
-        return json(ImageEntry.stored(file))
+        let found = try await backend.blocking { try $0.imageWithOptionalHashes(name, key: key) }
+        return json(ImageEntry.stored(found.file, optional: found.optional))
     }
 
     @Sendable func delete(_ request: Request, context: ServiceRequestContext) async throws -> Response {
@@ -95,13 +95,20 @@ enum PercentDecoding {
 extension ImageEntry {
     /// `GET /v1/datasets/{name}/images/{key}`: the entry the hash and upload routes give (hashes
     /// and warnings, or the error), with the content's digest and the file's size as last seen.
-    static func stored(_ file: StoredFile) -> JSONValue {
+    /// `optional`: the image's hashes of the optional families (PDQ), after the default ones; an
+    /// entry that holds only those (a hash list entry) shows them instead of an error.
+    static func stored(_ file: StoredFile, optional: [(family: HashFamily, words: [UInt64], quality: Int?)] = []) -> JSONValue {
         let entry: JSONValue
         switch file.outcome {
         case .hashed(let hashes, let warnings): entry = make("file", file.path, hashes: hashes, warnings: warnings)
-        case .failed(let message): entry = make("file", file.path, hashes: nil, error: message)
+        case .failed(let message):
+            entry = optional.isEmpty ? make("file", file.path, hashes: nil, error: message) : .object([(Array("file".utf8), .string(file.path))])
         }
         guard case .object(var fields) = entry else { return entry }
+        for (family, words, quality) in optional {
+            fields.append((Array(family.id.rawValue.utf8), .str(family.hex(words))))
+            if let quality { fields.append((Array("\(family.id)_quality".utf8), .int(quality))) }
+        }
         fields.append((Array("digest".utf8), file.digest.map { .str($0.hex) } ?? .null))
         fields.append((Array("size".utf8), file.stat.map { .int(Int($0.size)) } ?? .null))
         return .object(fields)

@@ -14,7 +14,8 @@ T = TypeVar("T", bound="StoredImage")
 @_attrs_define
 class StoredImage:
     """One stored image: the entry the hash and upload routes give (its hashes and warnings, or its error), with its
-    content digest and size.
+    content digest and size. A picture hashed with PDQ (or sent with it) also gives `pdq` and `pdq_quality`; a hash list
+    entry (a PDQ alone) gives `pdq` (and `pdq_quality` when it was sent).
 
         Attributes:
             file (str): An image's key: its path relative to the dataset root. Invalid UTF-8 bytes are written as `\\udcXX`
@@ -23,6 +24,10 @@ class StoredImage:
             size (int | None): The file's size in bytes when the scan saw it; null for uploads and unreadable entries.
             phash (str | Unset): phash: 16 hex digits (`str(imagehash.phash(img))`).
             blockmean (str | Unset): blockmean: 64 hex digits (OpenCV's `compute` bytes in order).
+            pdq (str | Unset): pdq: 64 hex digits, as Meta writes a PDQ hash (the `pdqhash` binding's bits as one big-endian
+                256-bit number).
+            pdq_quality (int | Unset): PDQ's quality (0-100). Pictures under 50 (PDQ's quality floor) are not matched by
+                their PDQ.
             error (str | Unset):
             warnings (list[str] | Unset):
     """
@@ -32,6 +37,8 @@ class StoredImage:
     size: int | None
     phash: str | Unset = UNSET
     blockmean: str | Unset = UNSET
+    pdq: str | Unset = UNSET
+    pdq_quality: int | Unset = UNSET
     error: str | Unset = UNSET
     warnings: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -48,6 +55,10 @@ class StoredImage:
         phash = self.phash
 
         blockmean = self.blockmean
+
+        pdq = self.pdq
+
+        pdq_quality = self.pdq_quality
 
         error = self.error
 
@@ -68,6 +79,10 @@ class StoredImage:
             field_dict["phash"] = phash
         if blockmean is not UNSET:
             field_dict["blockmean"] = blockmean
+        if pdq is not UNSET:
+            field_dict["pdq"] = pdq
+        if pdq_quality is not UNSET:
+            field_dict["pdq_quality"] = pdq_quality
         if error is not UNSET:
             field_dict["error"] = error
         if warnings is not UNSET:
@@ -98,6 +113,10 @@ class StoredImage:
 
         blockmean = d.pop("blockmean", UNSET)
 
+        pdq = d.pop("pdq", UNSET)
+
+        pdq_quality = d.pop("pdq_quality", UNSET)
+
         error = d.pop("error", UNSET)
 
         warnings = cast(list[str], d.pop("warnings", UNSET))
@@ -108,6 +127,8 @@ class StoredImage:
             size=size,
             phash=phash,
             blockmean=blockmean,
+            pdq=pdq,
+            pdq_quality=pdq_quality,
             error=error,
             warnings=warnings,
         )
