@@ -105,6 +105,18 @@ final class PDQAndDihedralQueryTests: XCTestCase {
                 XCTAssertEqual(result["phash"] as? String, try? ServiceHarness.expected(Self.picture)["phash"], r.text)
                 XCTAssertFalse(Self.matches(result).contains { $0["file"] as? String == "list/7" }, r.text)
             }
+            // A key twice in one request: the last item wins (here a picture's hashes over a list
+            // entry), in the store and in matching alike.
+            let twice = #"{"items":[{"file":"dup","pdq":"\#(otherPDQ)"},{"file":"dup","phash":"\#(otherRef["phash"]!)","blockmean":"\#(otherRef["blockmean"]!)"}]}"#
+            _ = try await client.execute(uri: "/v1/datasets/lists/images", method: .post, body: self.json(twice))
+            try await client.execute(uri: "/v1/datasets/lists/images/dup", method: .get) { r in
+                XCTAssertEqual(r.object["phash"] as? String, otherRef["phash"], r.text)
+                XCTAssertNil(r.object["pdq"], r.text)
+            }
+            let pdqOfOther = #"{"queries":[{"pdq":"\#(otherPDQ)"}],"datasets":["lists"]}"#
+            try await client.execute(uri: "/v1/query", method: .post, body: self.json(pdqOfOther)) { r in
+                XCTAssertEqual(Self.matches(Self.results(r).first ?? [:]).map { $0["file"] as? String }, ["g.png"], r.text)
+            }
             // The same key replaces: list/7 now holds the other picture's PDQ.
             _ = try await client.execute(uri: "/v1/datasets/lists/images", method: .post,
                                          body: self.json(#"{"items":[{"file":"list/7","pdq":"\#(otherPDQ)"}]}"#))

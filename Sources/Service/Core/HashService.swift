@@ -405,7 +405,11 @@ public final class HashService: @unchecked Sendable {
     public func addHashes(_ name: String, _ items: [PrecomputedItem]) throws {
         let dataset = try uploadTarget(name)
         var changes = [FileChange](), list = [HashListEntry](), entries = [(FileKey, MatchIndex.Entry)]()
-        for item in items {
+        // A key sent twice: its last item wins, in the store as in the index (the store writes
+        // pictures and list entries in two passes, so earlier duplicates are dropped here).
+        var last = [FileKey: Int]()
+        for (i, item) in items.enumerated() { last[item.key] = i }
+        for (i, item) in items.enumerated() where last[item.key] == i {
             switch item.hashes {
             case .picture(let hashes, let families):
                 var text = "crosshash-precomputed\0" + HashFamily.all.map { "\($0.id)=\($0.hex(of: hashes))" }.joined(separator: ";")
