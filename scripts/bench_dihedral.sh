@@ -3,7 +3,7 @@
 #
 #   scripts/bench_dihedral.sh BINARY [CORPUS_OR_FOLDER] [N] [FAMILIES]
 #
-# Takes N pictures (default 200; the first in path order) from the benchmark corpus's dataset
+# Takes N pictures (default 200; spread evenly over the files in path order) from the benchmark corpus's dataset
 # folders (iconography, museum, wiki; default /work/bench/crossbench) or from any folder, and
 # plants a copy of each turned by one of the 7 non-identity dihedral variants (chosen by the
 # CRC-32 of its path, so deterministic), saved as JPEG quality 90 (Pillow). Then runs
@@ -24,6 +24,9 @@ from PIL import Image
 src, n, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 roots = [os.path.join(src, d) for d in ("iconography", "museum", "wiki") if os.path.isdir(os.path.join(src, d))] or [src]
 files = sorted(os.path.join(dp, f) for r in roots for dp, _, fs in os.walk(r) for f in fs if not f.startswith("."))
+# Spread over the whole folder: every (len / n)-th file in path order, then the rest in order.
+step = max(1, len(files) // max(1, n))
+files = files[::step] + [f for i, f in enumerate(files) if i % step]
 variants = [("flip_h", Image.Transpose.FLIP_LEFT_RIGHT), ("flip_v", Image.Transpose.FLIP_TOP_BOTTOM),
             ("rot90", Image.Transpose.ROTATE_90), ("rot180", Image.Transpose.ROTATE_180),
             ("rot270", Image.Transpose.ROTATE_270), ("transpose", Image.Transpose.TRANSPOSE),

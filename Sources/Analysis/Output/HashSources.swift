@@ -48,7 +48,7 @@ public enum HashSources {
         var parts = [DatasetResult]()
         for source in sources {
             if dihedral, case .store = source {} else if dihedral {
-                throw HashFileError(path: source.description, reason: "dataset '\(name)': --dihedral needs the pictures' dihedral variants, "
+                throw HashFileError(path: source.description, reason: "--dihedral needs the pictures' dihedral variants, "
                     + "which only the store keeps (run `crosshash analyze --dihedral --store` on the folder and match store:DATASET)")
             }
             switch source {
