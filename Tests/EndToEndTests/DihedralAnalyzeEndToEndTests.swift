@@ -102,6 +102,8 @@ final class DihedralAnalyzeEndToEndTests: XCTestCase {
             "\(($0["a"] as? [String: Any])?["file"] ?? "") \(($0["b"] as? [String: Any])?["file"] ?? "")"
         }
         for p in planted { XCTAssertTrue(rows.contains("\(p.a) \(p.b)"), "\(p.b) not verified: \(rows)") }
+        let transforms = (verified["pairs"] as? [[String: Any]] ?? []).compactMap { $0["transform"] as? String }
+        XCTAssertEqual(transforms.sorted(), planted.map(\.transform).sorted(), "each verified row says its transform")
 
         // Turned the other way round (the copies' dataset first), each pair's transform is the
         // inverse turn: a rot90 copy is brought back by rot270; mirrors and transverse are their own.

@@ -128,8 +128,9 @@ public enum AnalysisJSON {
         let rows: [JSONValue] = merged.map { p in
             var fields: [(String, JSONValue)] = [
                 ("a", ref(p.a, result.datasets)), ("b", ref(p.b, result.datasets)),
-                ("distances", .obj(result.families.compactMap { f in p.distances[f.id].map { (f.id.rawValue, .int($0)) } })),
-                ("similarity", .double(round4(p.similarity)))]
+                ("distances", .obj(result.families.compactMap { f in p.distances[f.id].map { (f.id.rawValue, .int($0)) } }))]
+            if let t = p.transform { fields.append(("transform", .str(t.name))) }
+            fields.append(("similarity", .double(round4(p.similarity))))
             if let by = p.by { fields.append(("by", .str(by.rawValue))) }
             return .obj(fields)
         }

@@ -61,7 +61,8 @@ public struct PairVerdicts: Sendable {
             for p in m.pairs {
                 let key = PairKey(p.a, p.b)
                 guard let v = verdicts[key], let by = reviews.acceptance(key, measured: v.verified) else { continue }
-                var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity, by: shown(by))
+                var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity, by: shown(by),
+                                                  transform: p.transform)
                 row.distances[m.family.id] = p.distance
                 row.distances[m.otherFamily.id] = row.distances[m.otherFamily.id] ?? p.otherDistance
                 rows[key] = row
@@ -89,6 +90,8 @@ public struct MergedPair: Sendable, Equatable {
     public var similarity: Double
     /// Who verified it; nil when no review is in play (the JSON then says nothing).
     public var by: VerifiedBy? = nil
+    /// `--dihedral`: the transform of the first family's pair (the one verification turned a by).
+    public var transform: Dihedral? = nil
 }
 
 public enum PairVerification {
