@@ -1,6 +1,7 @@
 import XCTest
 import TestSupport
 import HashKit
+import CPUFallback
 @testable import Analysis
 
 final class CrossMatchTests: XCTestCase {
@@ -38,13 +39,18 @@ final class CrossMatchTests: XCTestCase {
         a.variants = [variants([far, 0b1, 0, 0, far, far, far, far], [0, 0, 0b11, 0, 0, 0, 0, 0]),
                       variants([far, far, far, far, far, 0xFF, far, far], [0, 0, 0, 0, 0, 0, 0, 0])]
         let b = dataset("B", [("b1", 0, 0)])
-        var run = CrossDatasetMatch(matcher: BruteForceMatcher())
-        run.dihedral = true
-        let r = try run.run([a, b], family: .phash, other: .blockmean, threshold: 2)
-        XCTAssertEqual(r.pairs.map { "\($0.a.key) \($0.b.key) \($0.distance) \($0.otherDistance) \($0.transform?.name ?? "-")" },
-                       ["a1 b1 0 2 flip_v"])
-        // a2's nearest is its rot270 variant (8 bits); b1's nearest is a1's flip_v.
-        XCTAssertEqual(r.nearestOtherDistance, [0, 8, 0])
+        // Every matcher, the multi-index one with either side indexed too, gives the same.
+        let matchers: [Matcher] = [BruteForceMatcher(), IndexedMatcher(strategy: .indexed(indexA: false)),
+                                   IndexedMatcher(strategy: .indexed(indexA: true))]
+        for matcher in matchers {
+            var run = CrossDatasetMatch(matcher: matcher)
+            run.dihedral = true
+            let r = try run.run([a, b], family: .phash, other: .blockmean, threshold: 2)
+            XCTAssertEqual(r.pairs.map { "\($0.a.key) \($0.b.key) \($0.distance) \($0.otherDistance) \($0.transform?.name ?? "-")" },
+                           ["a1 b1 0 2 flip_v"], "\(type(of: matcher))")
+            // a2's nearest is its rot270 variant (8 bits); b1's nearest is a1's flip_v.
+            XCTAssertEqual(r.nearestOtherDistance, [0, 8, 0], "\(type(of: matcher))")
+        }
         // Without --dihedral: the plain hashes, far apart, and no transform.
         let plain = try CrossDatasetMatch(matcher: BruteForceMatcher()).run([a, b], family: .phash, other: .blockmean, threshold: 2)
         XCTAssertTrue(plain.pairs.isEmpty)
