@@ -204,7 +204,10 @@ public struct CrossDatasetMatch {
         guard da.variants.count == na else {
             preconditionFailure("programmer error: --dihedral matching needs the variants of every picture of '\(da.spec.name)'")
         }
-        let variants = da.variants.map { $0.variants[family.id] ?? [[UInt64]](repeating: family.words(of: ImageHashes.zero), count: 8) }
+        // A picture without this family's variants (never after loading) is matched by its plain hash.
+        let variants = da.variants.indices.map { i in
+            da.variants[i].variants[family.id] ?? [[UInt64]](repeating: family.words(of: da.hashes[i]), count: Dihedral.allCases.count)
+        }
         var words = [UInt64]()
         words.reserveCapacity(na * Dihedral.allCases.count * family.wordsPerHash)
         for d in Dihedral.allCases { for v in variants { words += v[d.rawValue] } }

@@ -5,8 +5,8 @@ import HashKit
 ///
 /// A match of two collections full of blank images yields millions of pairs, so a list built by
 /// the matcher keeps each pair as a 20-byte record (dataset numbers, image indices, the two
-/// distances, the dihedral transform) in a `RecordSpool`, on disk once large, and turns a record into a `CrossPair` only
-/// when read. Lists made by hand (tests, the service) hold `CrossPair`s directly.
+/// distances, the dihedral transform) in a `RecordSpool`, on disk once large, and turns a record
+/// into a `CrossPair` only when read. Lists made by hand (tests, the service) hold `CrossPair`s directly.
 public struct PairList: RandomAccessCollection, ExpressibleByArrayLiteral, Sendable {
     /// One pair as the matcher stores it.
     struct Record: BitwiseCopyable {
