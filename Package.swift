@@ -95,7 +95,7 @@ let package = Package(
         // matching and the JSON outputs.
         .target(
             name: "Analysis",
-            dependencies: ["HashKit", "HashStore", "Engines", "Verification", "JSONFiles"],
+            dependencies: ["HashKit", "HashStore", "CPUFallback", "Engines", "Verification", "JSONFiles"],
             path: "Sources/Analysis"
         ),
         // `crosshash serve`: the hashing service (core without HTTP in Core/, Hummingbird routes in

@@ -71,6 +71,9 @@ public struct DatasetResult: Sendable {
     /// The content digest of each hashed image (same order as `keys`), when known: previews are
     /// cached by it. Empty when the results came without digests.
     public var digests: [ContentDigest?]
+    /// The dihedral variants of each hashed image (same order as `keys`), with `--dihedral`;
+    /// empty otherwise.
+    public var variants: [DihedralHashes] = []
 
     public init(spec: DatasetSpec, keys: [FileKey], hashes: [ImageHashes], issues: [FileIssue], counts: IndexCounts? = nil,
                 digests: [ContentDigest?] = []) {
@@ -113,12 +116,16 @@ public struct CrossPair: Sendable, Equatable {
     public var distance: Int
     /// The same pair's distance under the other hash.
     public var otherDistance: Int
+    /// With `--dihedral`: the variant of `a`'s hash that matched `b`'s (the first in `Dihedral`
+    /// order at the smallest distance); `distance` is that variant's. nil without `--dihedral`.
+    public var transform: Dihedral?
 
-    public init(a: ImageRef, b: ImageRef, distance: Int, otherDistance: Int) {
+    public init(a: ImageRef, b: ImageRef, distance: Int, otherDistance: Int, transform: Dihedral? = nil) {
         self.a = a
         self.b = b
         self.distance = distance
         self.otherDistance = otherDistance
+        self.transform = transform
     }
 }
 
@@ -208,6 +215,8 @@ public struct AnalysisResult: Sendable {
     /// Curators' decisions on the run's pairs, from the store (empty without a store, with
     /// `--no-reviews`, or when no review names a pair of the run).
     public var reviews = PairReviews()
+    /// Whether the pairs were matched with `--dihedral` (the manifest says so).
+    public var dihedral = false
 
     public init(datasets: [DatasetResult], matches: [FamilyMatches], device: EngineDescription, timings: StageTimings) {
         self.datasets = datasets

@@ -228,6 +228,42 @@ public final class HashStore: @unchecked Sendable {
         }
     }
 
+    /// The dihedral variants of `families` stored for the hashed files of `dataset`, by path;
+    /// a file whose content lacks one of the families' variants is not listed (a `--dihedral`
+    /// run decodes it again, once).
+    public func variants(in dataset: Int64, families: [HashFamily]) throws -> [[UInt8]: DihedralHashes] {
+        try reading { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT f.path, v.family, v.value
+                FROM file f JOIN content_variant v ON v.digest = f.digest
+                WHERE f.dataset_id = ?
+                """)
+            var found = [[UInt8]: DihedralHashes]()
+            let rows = try Row.fetchCursor(statement, arguments: [dataset])
+            while let row = try rows.next() {
+                guard let path = row.cell(0).blob, let name = row.cell(1).text,
+                      let family = families.first(where: { $0.id.rawValue == name }) else { continue }
+                let count = Dihedral.allCases.count
+                guard let blob = row.cell(2).blob, let words = HashBlob.decode(blob, count: count * family.wordsPerHash) else {
+                    throw StoreError(kind: .damaged, path: self.displayPath,
+                                     detail: "the stored \(name) variants of a file of dataset \(dataset) are not \(count) hashes")
+                }
+                let variants = (0..<count).map { Array(words[($0 * family.wordsPerHash)..<(($0 + 1) * family.wordsPerHash)]) }
+                found[[UInt8](path), default: DihedralHashes()].variants[family.id] = variants
+            }
+            return found.filter { _, v in families.allSatisfy { v.variants[$0.id] != nil } }
+        }
+    }
+
+    /// Whether the content `digest` has stored variants of every family of `families`.
+    public func hasVariants(_ digest: ContentDigest, families: [HashFamily]) throws -> Bool {
+        try reading { db in
+            let n = try Int.fetchOne(db, sql: "SELECT count(*) FROM content_variant WHERE digest = ? AND family IN (\(families.map { _ in "?" }.joined(separator: ",")))",
+                                     arguments: StatementArguments([Data(digest.bytes)] + families.map(\.id.rawValue))) ?? 0
+            return n == families.count
+        }
+    }
+
     // MARK: Writing
 
     /// Writes the rows of `changes` into `dataset` in one transaction: each file row (replacing the
@@ -260,6 +296,8 @@ public final class HashStore: @unchecked Sendable {
                 WHERE content.code_version <> excluded.code_version
                 """)
             let deleteHashes = try db.cachedStatement(sql: "DELETE FROM content_hash WHERE digest = ?")
+            let deleteVariants = try db.cachedStatement(sql: "DELETE FROM content_variant WHERE digest = ?")
+            let putVariants = try db.cachedStatement(sql: "INSERT OR REPLACE INTO content_variant (digest, family, value) VALUES (?, ?, ?)")
             let insertHash = try db.cachedStatement(sql: "INSERT INTO content_hash (digest, family, value, quality) VALUES (?, ?, ?, ?)")
             // A content stored before by the same code version keeps its rows; a run that
             // computed an optional family (PDQ) the row lacks adds it.
@@ -284,7 +322,15 @@ public final class HashStore: @unchecked Sendable {
                     }
                     try upsertContent.execute(arguments: [digestBlob, change.codeVersion, error, WarningsText.encode(warnings)])
                     let replaced = db.changesCount > 0  // new, or replaced because of another code version
-                    if replaced { try deleteHashes.execute(arguments: [digestBlob]) }
+                    if replaced {
+                        try deleteHashes.execute(arguments: [digestBlob])
+                        try deleteVariants.execute(arguments: [digestBlob])
+                    }
+                    if case .hashed = change.outcome, let variants = change.variants {
+                        for (family, words) in variants.variants.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                            try putVariants.execute(arguments: [digestBlob, family.rawValue, HashBlob.encode(words.flatMap { $0 })])
+                        }
+                    }
                     if case .hashed(let hashes, _) = change.outcome {
                         for family in change.families where replaced || !HashFamily.all.contains(family) {
                             try (replaced ? insertHash : addHash).execute(arguments: [

@@ -111,6 +111,20 @@ enum StoreSchema {
             // asks for PDQ decodes it once more and adds the row.
             try db.execute(sql: "ALTER TABLE content_hash ADD COLUMN quality INTEGER")
         }
+        migrator.registerMigration("v5-dihedral") { db in
+            // The dihedral variants of a content's hashes (`analyze --dihedral`): per family, the
+            // 8 transposed hashes in `Dihedral` order, each the family's words little-endian, in
+            // one blob. Only runs that ask for them compute them: a content without a row here
+            // is decoded once more by the next `--dihedral` run, which adds the row.
+            try db.execute(sql: """
+                CREATE TABLE content_variant (
+                    digest BLOB NOT NULL REFERENCES content(digest) ON DELETE CASCADE,
+                    family TEXT NOT NULL,
+                    value BLOB NOT NULL,
+                    PRIMARY KEY (digest, family)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }()
 

@@ -79,14 +79,18 @@ public struct FileChange: Sendable {
     /// The families the outcome's hashes hold (`HashFamily.all`, plus PDQ when the run computed
     /// it): only these are written, so a PDQ left at zero is never stored as a hash.
     public var families: [HashFamily]
+    /// The content's dihedral variants, when the run computed them (`--dihedral`): stored
+    /// beside the hashes, replacing any earlier variants of the same families.
+    public var variants: DihedralHashes?
 
     public init(path: [UInt8], stat: FileStat?, digest: ContentDigest?, outcome: FileOutcome, codeVersion: String,
-                families: [HashFamily] = HashFamily.all) {
+                families: [HashFamily] = HashFamily.all, variants: DihedralHashes? = nil) {
         self.path = path
         self.stat = stat
         self.digest = digest
         self.outcome = outcome
         self.codeVersion = codeVersion
         self.families = families
+        self.variants = variants
     }
 }

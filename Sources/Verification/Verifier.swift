@@ -4,9 +4,13 @@ import HashKit
 public struct CandidatePair: Sendable, Hashable {
     public var a: Int
     public var b: Int
-    public init(a: Int, b: Int) {
+    /// How `a` is turned before it is compared with `b` (a pair matched with `--dihedral`:
+    /// the variant of a's hash that matched b's).
+    public var transform: Dihedral
+    public init(a: Int, b: Int, transform: Dihedral = .identity) {
         self.a = a
         self.b = b
+        self.transform = transform
     }
 }
 
@@ -52,22 +56,32 @@ public struct Verifier: Sendable {
     /// makes its thumbnails from the same previews instead of decoding the pictures again.
     public func verify(candidates: [CandidatePair], files images: [FileSource],
                        decoded: (@Sendable (Int, DecodedImage) -> Void)? = nil) -> [Verdict] {
+        // Each image is decoded once; its signature is made once per way it is turned.
         var used = [Int]()
-        var seen = Set<Int>()
-        for c in candidates { for i in [c.a, c.b] where seen.insert(i).inserted { used.append(i) } }
-        let signatures = ParallelMap.map(used) { i -> Result<Signature, DecodeError> in
+        var turns = [Int: [Dihedral]]()
+        for c in candidates {
+            for (i, d) in [(c.a, c.transform), (c.b, Dihedral.identity)] {
+                if turns[i] == nil { used.append(i) }
+                if !(turns[i]?.contains(d) ?? false) { turns[i, default: []].append(d) }
+            }
+        }
+        let jobs = used.map { ($0, turns[$0] ?? [.identity]) }
+        let signatures = ParallelMap.map(jobs) { job -> [Dihedral: Result<Signature, DecodeError>] in
+            let (i, ways) = job
             do throws(DecodeError) {
                 let image = try decoder.decodePreview(images[i], minSide: Self.previewSide)
                 decoded?(i, image)
-                return .success(Signature(image, minFineDetail: measure.policy.minFineDetail))
+                var out = [Dihedral: Result<Signature, DecodeError>]()
+                for d in ways { out[d] = .success(Signature(image.transposed(by: d), minFineDetail: measure.policy.minFineDetail)) }
+                return out
             } catch {
-                return .failure(error)
+                return Dictionary(uniqueKeysWithValues: ways.map { ($0, .failure(error)) })
             }
         }
-        var byImage = [Int: Result<Signature, DecodeError>]()
+        var byImage = [Int: [Dihedral: Result<Signature, DecodeError>]]()
         for (i, s) in zip(used, signatures) { byImage[i] = s }
         return ParallelMap.map(candidates) { c in
-            switch (byImage[c.a], byImage[c.b]) {
+            switch (byImage[c.a]?[c.transform], byImage[c.b]?[.identity]) {
             case let (.success(x)?, .success(y)?):
                 return measure.compare(x, y)
             case let (.failure(e)?, _), let (_, .failure(e)?):

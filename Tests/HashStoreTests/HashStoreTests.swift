@@ -119,7 +119,7 @@ final class HashStoreTests: XCTestCase {
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
             let tables = try sqlite3(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             XCTAssertEqual(tables.split(separator: "\n").map(String.init),
-                           ["artifact", "content", "content_hash", "dataset", "file", "grdb_migrations", "review", "thumbnail"])
+                           ["artifact", "content", "content_hash", "content_variant", "dataset", "file", "grdb_migrations", "review", "thumbnail"])
             XCTAssertEqual(try sqlite3(path, "PRAGMA journal_mode"), "wal")
             XCTAssertEqual(try sqlite3(path, "PRAGMA application_id"), String(0x4352_5348))
             // Hash blobs are the family's words little-endian, 8 bytes each, whatever the machine.
@@ -147,7 +147,7 @@ final class HashStoreTests: XCTestCase {
             try store.close()
         }
         // Turn it into a v1 store: what the release before "v2-artifacts" wrote.
-        _ = try sqlite3(path, "DROP TABLE artifact; DROP TABLE review; DROP TABLE thumbnail; ALTER TABLE content_hash DROP COLUMN quality; "
+        _ = try sqlite3(path, "DROP TABLE artifact; DROP TABLE review; DROP TABLE thumbnail; DROP TABLE content_variant; ALTER TABLE content_hash DROP COLUMN quality; "
                         + "DELETE FROM grdb_migrations WHERE identifier <> 'v1';")
         XCTAssertEqual(try sqlite3(path, "SELECT identifier FROM grdb_migrations"), "v1")
 
@@ -159,7 +159,43 @@ final class HashStoreTests: XCTestCase {
         try store.storeArtifact("k", [1, 2, 3])
         XCTAssertEqual(try store.artifact("k"), [1, 2, 3])
         XCTAssertEqual(try sqlite3(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier").split(separator: "\n"),
-                       ["v1", "v2-artifacts", "v3-reviews", "v3-thumbnails", "v4-pdq"])
+                       ["v1", "v2-artifacts", "v3-reviews", "v3-thumbnails", "v4-pdq", "v5-dihedral"])
+    }
+
+    /// `--dihedral`'s variants: kept per content beside the hashes, read back by path, added to
+    /// a content stored without them, and dropped with the hashes when another code version
+    /// re-hashes the content.
+    func testDihedralVariantsRoundTripPerContent() throws {
+        let store = try HashStore(path: storePath())
+        defer { try? store.close() }
+        let dataset = try store.upsertDataset(name: "d", root: "/d")
+        var rng = SplitMix64(seed: 11)
+        func variants() -> DihedralHashes {
+            DihedralHashes(variants: [
+                HashFamily.phash.id: (0..<8).map { _ in [rng.next()] },
+                HashFamily.blockmean.id: (0..<8).map { _ in (0..<4).map { _ in rng.next() } },
+            ])
+        }
+        var plain = hashedChange("plain.jpg", 1, &rng)
+        var turned = hashedChange("turned.jpg", 2, &rng)
+        turned.variants = variants()
+        try store.apply([plain, turned], to: dataset.id)
+        let families = [HashFamily.phash, .blockmean]
+        XCTAssertEqual(try store.variants(in: dataset.id, families: families), [turned.path: turned.variants!])
+        XCTAssertTrue(try store.hasVariants(turned.digest!, families: families))
+        XCTAssertFalse(try store.hasVariants(plain.digest!, families: families))
+        XCTAssertFalse(try store.hasVariants(turned.digest!, families: families + [.pdq]), "no pdq variants were stored")
+
+        // A later run with variants adds them to the content stored without.
+        plain.variants = variants()
+        try store.apply([plain], to: dataset.id)
+        XCTAssertEqual(try store.variants(in: dataset.id, families: families)[plain.path], plain.variants)
+        XCTAssertEqual(try store.files(in: dataset.id), expectedFiles([plain, turned]), "the hashes are untouched")
+
+        // Another code version replaces the content: its old variants go with its old hashes.
+        let rehashed = FileChange(path: turned.path, stat: turned.stat, digest: turned.digest, outcome: turned.outcome, codeVersion: "other")
+        try store.apply([rehashed], to: dataset.id)
+        XCTAssertNil(try store.variants(in: dataset.id, families: families)[turned.path])
     }
 
     func testAnEmptyFileIsInitialisedAsAStore() throws {

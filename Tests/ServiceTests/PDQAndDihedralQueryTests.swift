@@ -10,7 +10,7 @@ import HashStore
 /// PDQ in `POST /v1/datasets/{name}/images` items and `POST /v1/query`, and dihedral picture
 /// queries, on a real store with real pictures. Expected hashes come from the references:
 /// Tests/Fixtures/expected.json (imagehash, OpenCV), expected_pdq.json (Meta's pdqhash) and
-/// Tests/Fixtures/dihedral (a Pillow mirror, scripts/make_dihedral_fixture.py).
+/// Tests/Fixtures/mirror_query (a Pillow mirror, scripts/make_mirror_query_fixture.py).
 final class PDQAndDihedralQueryTests: XCTestCase {
     static let picture = "png/pillow_rgb.png"
     static let other = "png/gray8.png"
@@ -182,7 +182,7 @@ final class PDQAndDihedralQueryTests: XCTestCase {
     func testDihedralQueryFindsAMirroredPicture() async throws {
         let harness = try ServiceHarness()
         let original = try ServiceHarness.fixture(Self.picture)
-        let folder = ServiceHarness.fixtures.appendingPathComponent("dihedral")
+        let folder = ServiceHarness.fixtures.appendingPathComponent("mirror_query")
         let mirror = Array(try Data(contentsOf: folder.appendingPathComponent("pillow_rgb_flip_h.png")))
         let reference = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json"))) as? [String: Any])
         let mirrorRef = try XCTUnwrap(reference["pillow_rgb_flip_h.png"] as? [String: String])

@@ -2,6 +2,7 @@ import Foundation
 import HashKit
 import HashStore
 import Engines
+import CPUFallback
 
 /// A dataset after indexing: its row in the store and what this run did for it.
 public struct IndexedDataset: Sendable {
@@ -37,6 +38,11 @@ public final class DatasetIndexer {
     /// when an earlier run did not ask for it) is decoded again, once, and gains it.
     public var families: [HashFamily] { pipeline.engine.families }
 
+    /// `--dihedral`: every hashed content also keeps the dihedral variants of `families`
+    /// (computed on the CPU from the pixels decoded for hashing); a content stored without them
+    /// is decoded again, once, and gains them.
+    public var dihedral = false
+
     public init(store: HashStore, pipeline: HashPipeline) {
         self.store = store
         self.pipeline = pipeline
@@ -59,6 +65,8 @@ public final class DatasetIndexer {
         var stat: FileStat?
         var digest: ContentDigest?
         var reused = false
+        /// The picture's dihedral variants, computed while it was decoded (`dihedral` runs).
+        var variants: DihedralHashes?
     }
 
     /// `onProgress(done, total)` counts every file of the datasets: those settled without reading
@@ -90,6 +98,7 @@ public final class DatasetIndexer {
                 stored = try store.upsertDataset(name: spec.name, root: spec.path)
             }
             let known = Dictionary(try store.files(in: stored.id).map { ($0.path, $0) }, uniquingKeysWith: { $1 })
+            let withVariants = dihedral ? Set(try store.variants(in: stored.id, families: families).keys) : []
             var counts = IndexCounts()
             var seen = Set<[UInt8]>()
             for entry in scanned {
@@ -101,7 +110,7 @@ public final class DatasetIndexer {
                        old.codeVersion == codeVersion { continue }
                     problems[d].append(change)
                 } else if let old = known[entry.key.bytes], let stat = entry.stat, old.stat == stat, old.codeVersion == codeVersion,
-                          old.covers(families) {
+                          old.covers(families), !dihedral || old.outcome.hashes == nil || withVariants.contains(entry.key.bytes) {
                     counts.reused += 1
                     if case .failed = old.outcome { counts.errors += 1 }
                 } else {
@@ -118,6 +127,7 @@ public final class DatasetIndexer {
         let progress = showProgress ? ProgressReporter(label: "hashing", total: jobs.count) : nil
         let (decoder, store, codeVersion, datasetIDs) = (pipeline.decoder, self.store, self.codeVersion, indexed.map(\.stored.id))
         let families = self.families
+        let variantEngine = dihedral ? CPUEngine() : nil
         // Only contents the store may know are looked up (most files read are new content).
         let known = jobs.isEmpty ? .empty : try store.digestPrefixes(codeVersion: codeVersion)
         let jobList = jobs
@@ -129,7 +139,8 @@ public final class DatasetIndexer {
             if let onProgress { onProgress(settled + finished.increment(), allFiles) }
             let info = infos[i]
             writer.add(FileChange(path: jobList[i].entry.key.bytes, stat: info.stat, digest: info.digest, outcome: outcome,
-                                  codeVersion: codeVersion, families: families), to: datasetIDs[jobList[i].dataset])
+                                  codeVersion: codeVersion, families: families, variants: info.variants),
+                       to: datasetIDs[jobList[i].dataset])
         }, intake: { i in
             if let stillWanted, !stillWanted() { return .done(.failed("not read: the scan was cancelled")) }
             let snapshot: FileSnapshot
@@ -145,13 +156,19 @@ public final class DatasetIndexer {
             }
             let digest = ContentDigest.of(snapshot.bytes)
             let stat = FileStat(size: snapshot.size, mtimeNs: snapshot.mtimeNs, inode: snapshot.inode)
-            if known.mayContain(digest), let known = try? store.outcome(of: digest, codeVersion: codeVersion, families: families) {
+            if known.mayContain(digest), let known = try? store.outcome(of: digest, codeVersion: codeVersion, families: families),
+               variantEngine == nil || known.hashes == nil || (try? store.hasVariants(digest, families: families)) == true {
                 infos[i] = ReadInfo(stat: stat, digest: digest, reused: true)
                 return .done(known)
             }
             infos[i] = ReadInfo(stat: stat, digest: digest)
             do {
-                return .image(try decoder.decode(data: snapshot.bytes))
+                let image = try decoder.decode(data: snapshot.bytes)
+                // Computed here, on the decoder thread, from the pixels the engine hashes next:
+                // no second decode. A picture whose variants fail (out of memory) keeps its
+                // hashes and is matched by them alone.
+                if let variantEngine { infos[i].variants = try? variantEngine.dihedral(image, families: families) }
+                return .image(image)
             } catch {
                 return .done(.failed("\(error)"))
             }

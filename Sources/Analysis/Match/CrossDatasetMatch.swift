@@ -7,8 +7,11 @@ public struct MatchOptions: Sendable {
     public var families: [HashFamily]
     public var thresholds: [HashFamily.ID: Int]
     public var within: Bool
+    /// `--dihedral`: cross-dataset pairs also match mirrored and rotated copies (see
+    /// `CrossDatasetMatch.dihedral`); the datasets must carry their variants.
+    public var dihedral = false
     /// Pairs kept per family (cross-dataset and, separately, within-dataset); past it the lists
-    /// are marked truncated. Each kept pair costs 16 bytes of scratch disk and ~150 bytes of JSON.
+    /// are marked truncated. Each kept pair costs 20 bytes of scratch disk and ~150 bytes of JSON.
     public var maxPairs: Int
     /// Up to this many comparisons (summed over dataset pairs), nearest distances are exact at
     /// every distance; beyond it they are exact up to `nearestRadius(for:)`, so that an index can
@@ -50,13 +53,16 @@ public struct MatchOptions: Sendable {
 /// whichever `Matcher` the caller chose (CPU brute force, CPU index, OpenCL), and derives pairs,
 /// groups and each image's nearest distance in the other datasets.
 ///
-/// Pairs stream from the matcher into a `PairList` (16 bytes each, on disk once large) and into
+/// Pairs stream from the matcher into a `PairList` (20 bytes each, on disk once large) and into
 /// a union-find over image numbers, so memory is bounded by the hash sets, not by the pairs.
 public struct CrossDatasetMatch {
     public var matcher: Matcher
     public var within: Bool
     public var maxPairs: Int
     public var exactNearestComparisons: Int
+    /// `--dihedral`: a cross-dataset pair (a, b) matches when one of the 8 dihedral variants of
+    /// a's hash (a from the dataset given first) is within the threshold of b's plain hash.
+    public var dihedral = false
     /// Pairs a list keeps in memory before it goes to a scratch file (tests lower it).
     var pairMemoryLimit = 1 << 20
     /// Checked between blocks of pairs: when it answers true the run throws `CancellationError`
@@ -73,8 +79,9 @@ public struct CrossDatasetMatch {
 
     /// Every family of `options`, in its order.
     public static func run(_ datasets: [DatasetResult], options: MatchOptions, matcher: Matcher) throws -> [FamilyMatches] {
-        let cross = CrossDatasetMatch(matcher: matcher, within: options.within, maxPairs: options.maxPairs,
+        var cross = CrossDatasetMatch(matcher: matcher, within: options.within, maxPairs: options.maxPairs,
                                       exactNearestComparisons: options.exactNearestComparisons)
+        cross.dihedral = options.dihedral
         return try options.families.map { family in
             try cross.run(datasets, family: family, other: options.otherFamily(family), threshold: options.threshold(family),
                           nearestRadius: options.nearestRadius(for: family))
@@ -98,6 +105,7 @@ public struct CrossDatasetMatch {
             d.keys = zip(dataset.keys, keep).filter(\.1).map(\.0)
             d.hashes = zip(dataset.hashes, keep).filter(\.1).map(\.0)
             d.digests = []
+            if dataset.variants.count == dataset.keys.count { d.variants = zip(dataset.variants, keep).filter(\.1).map(\.0) }
             return d
         }
         var result = try runMatchable(matchable, family: family, other: otherFamily, threshold: threshold, nearestRadius: nearestRadius)
@@ -126,6 +134,16 @@ public struct CrossDatasetMatch {
         for i in datasets.indices {
             for j in datasets.indices where j > i {
                 if shouldStop() { throw CancellationError() }
+                if dihedral {
+                    let near = try dihedralPairs(datasets[i], datasets[j], family: family, other: otherFamily, b: packed[j],
+                                                 threshold: threshold, radius: radius) { p, d, otherDistance in
+                        guard try cross.add(datasetA: i, datasetB: j, p, otherDistance: otherDistance(), transform: d) else { return }
+                        components.union(offsets[i] + Int(p.a), offsets[j] + Int(p.b))
+                    }
+                    for (a, d) in near.nearestInB.enumerated() where d < nearest[i][a] { nearest[i][a] = d }
+                    for (b, d) in near.nearestInA.enumerated() where d < nearest[j][b] { nearest[j][b] = d }
+                    continue
+                }
                 let near = try matcher.stream(packed[i], packed[j], threshold: threshold, nearestRadius: radius) { block in
                     if shouldStop() { throw CancellationError() }
                     for p in block {
@@ -170,6 +188,54 @@ public struct CrossDatasetMatch {
         return FamilyMatches(family: family, otherFamily: otherFamily, threshold: threshold, pairs: pairs,
                              within: withinPairs, pairsFound: cross.seen + withinSeen, groups: groups,
                              nearestOtherDistance: distances, nearestRadius: radius)
+    }
+
+    /// The dihedral pairs of datasets `da` (its 8 variants per picture) and `db` (plain hashes
+    /// `b`): one matcher run over the variants of every picture of `da`, variant-major (so an
+    /// index is built once, over whichever side the matcher finds cheaper, never 8 times), its
+    /// pairs folded to one per picture pair: the smallest distance, the first variant in
+    /// `Dihedral` order that reaches it. Pairs go to `add` in (a, b) order with their transform
+    /// and the other family's distance under the same transform; nearest distances are the
+    /// smallest over the variants.
+    func dihedralPairs(_ da: DatasetResult, _ dbSet: DatasetResult, family: HashFamily, other otherFamily: HashFamily,
+                       b: PackedHashes, threshold: Int, radius: Int?,
+                       add: (MatchPair, Dihedral, () -> Int) throws -> Void) throws -> NearestDistancesResult {
+        let na = da.hashes.count
+        guard da.variants.count == na else {
+            preconditionFailure("programmer error: --dihedral matching needs the variants of every picture of '\(da.spec.name)'")
+        }
+        // A picture without this family's variants (never after loading) is matched by its plain hash.
+        let variants = da.variants.indices.map { i in
+            da.variants[i].variants[family.id] ?? [[UInt64]](repeating: family.words(of: da.hashes[i]), count: Dihedral.allCases.count)
+        }
+        var words = [UInt64]()
+        words.reserveCapacity(na * Dihedral.allCases.count * family.wordsPerHash)
+        for d in Dihedral.allCases { for v in variants { words += v[d.rawValue] } }
+        let queries = PackedHashes(family, words: words)
+        // (a, b) -> (distance, variant): the variant-major stream meets smaller variants first,
+        // so a later variant replaces an earlier one only when strictly closer.
+        var best = [UInt64: (distance: UInt16, variant: Int)]()
+        let near = try matcher.stream(queries, b, threshold: threshold, nearestRadius: radius) { block in
+            if shouldStop() { throw CancellationError() }
+            for p in block {
+                let a = Int(p.a) % max(1, na), v = Int(p.a) / max(1, na)
+                let key = UInt64(a) << 32 | UInt64(UInt32(bitPattern: p.b))
+                if let found = best[key], found.distance <= p.distance { continue }
+                best[key] = (p.distance, v)
+            }
+        }
+        for key in best.keys.sorted() {
+            guard let found = best[key], let d = Dihedral(rawValue: found.variant) else { continue }
+            let a = Int(key >> 32), bIndex = Int(key & 0xFFFF_FFFF)
+            let pair = MatchPair(a: Int32(a), b: Int32(bIndex), distance: found.distance)
+            try add(pair, d) {
+                let otherA = da.variants[a].words(otherFamily, d) ?? otherFamily.words(of: da.hashes[a])
+                return Hamming.distance(otherA, otherFamily.words(of: dbSet.hashes[bIndex]))
+            }
+        }
+        var nearestInB = [UInt16](repeating: .max, count: na)
+        for (q, d) in near.nearestInB.enumerated() where d < nearestInB[q % max(1, na)] { nearestInB[q % max(1, na)] = d }
+        return NearestDistancesResult(nearestInB: nearestInB, nearestInA: near.nearestInA)
     }
 
     /// Connected components of the pair graph: members sorted by (dataset order, key), groups

@@ -4,9 +4,9 @@ import HashKit
 /// dataset b, a.key, b.key).
 ///
 /// A match of two collections full of blank images yields millions of pairs, so a list built by
-/// the matcher keeps each pair as a 16-byte record (dataset numbers, image indices, the two
-/// distances) in a `RecordSpool`, on disk once large, and turns a record into a `CrossPair` only
-/// when read. Lists made by hand (tests, the service) hold `CrossPair`s directly.
+/// the matcher keeps each pair as a 20-byte record (dataset numbers, image indices, the two
+/// distances, the dihedral transform) in a `RecordSpool`, on disk once large, and turns a record
+/// into a `CrossPair` only when read. Lists made by hand (tests, the service) hold `CrossPair`s directly.
 public struct PairList: RandomAccessCollection, ExpressibleByArrayLiteral, Sendable {
     /// One pair as the matcher stores it.
     struct Record: BitwiseCopyable {
@@ -16,6 +16,8 @@ public struct PairList: RandomAccessCollection, ExpressibleByArrayLiteral, Senda
         var otherDistance: UInt16
         var a: UInt32
         var b: UInt32
+        /// 0: no transform (a run without `--dihedral`); else 1 + the `Dihedral` raw value.
+        var transform: UInt8 = 0
     }
 
     private enum Storage: Sendable {
@@ -47,7 +49,8 @@ public struct PairList: RandomAccessCollection, ExpressibleByArrayLiteral, Senda
             let da = Int(rec.datasetA), db = Int(rec.datasetB)
             return CrossPair(a: ImageRef(dataset: da, key: keys[da][Int(rec.a)]),
                              b: ImageRef(dataset: db, key: keys[db][Int(rec.b)]),
-                             distance: Int(rec.distance), otherDistance: Int(rec.otherDistance))
+                             distance: Int(rec.distance), otherDistance: Int(rec.otherDistance),
+                             transform: rec.transform == 0 ? nil : Dihedral(rawValue: Int(rec.transform) - 1))
         }
     }
 
@@ -66,6 +69,16 @@ public struct PairList: RandomAccessCollection, ExpressibleByArrayLiteral, Senda
         case .records(let r, _):
             let rec = r[i]
             return (Int(rec.distance), Int(rec.otherDistance), Int(rec.datasetA), Int(rec.datasetB))
+        }
+    }
+
+    /// Pair `i`'s transform (`--dihedral`) without building its keys; nil without one.
+    public func transform(_ i: Int) -> Dihedral? {
+        switch storage {
+        case .pairs(let p): return p[i].transform
+        case .records(let r, _):
+            let t = r[i].transform
+            return t == 0 ? nil : Dihedral(rawValue: Int(t) - 1)
         }
     }
 
@@ -110,12 +123,14 @@ final class PairListBuilder {
     /// Keeps the pair unless the cap is reached; true when kept. The other distance is only
     /// computed for kept pairs (past the cap a pair explosion only counts).
     @discardableResult
-    func add(datasetA: Int, datasetB: Int, _ p: MatchPair, otherDistance: @autoclosure () -> Int) throws -> Bool {
+    func add(datasetA: Int, datasetB: Int, _ p: MatchPair, otherDistance: @autoclosure () -> Int,
+             transform: Dihedral? = nil) throws -> Bool {
         seen += 1
         guard spool.count < limit else { return false }
         try spool.append(PairList.Record(datasetA: UInt16(datasetA), datasetB: UInt16(datasetB), distance: p.distance,
                                          otherDistance: UInt16(clamping: otherDistance()),
-                                         a: UInt32(bitPattern: p.a), b: UInt32(bitPattern: p.b)))
+                                         a: UInt32(bitPattern: p.a), b: UInt32(bitPattern: p.b),
+                                         transform: transform.map { UInt8($0.rawValue + 1) } ?? 0))
         return true
     }
 

@@ -62,7 +62,9 @@ public enum AnalysisJSON {
             }
             var fields: [(String, JSONValue)] = [("a", a), ("b", b), ("distance", .int(s.distance)),
                                                  ("other_distance", .int(s.other))]
-            if families.count > 2 { fields.append(("distances", distances(pairs[i], datasets, families))) }
+            let transform = pairs.transform(i)
+            if families.count > 2 { fields.append(("distances", distances(pairs[i], datasets, families, transform: transform))) }
+            if let transform { fields.append(("transform", .str(transform.name))) }
             if let v = verdicts?.verdict(pairs[i]) {
                 fields.append(("similarity", .double(round4(v.similarity))))
                 fields.append(("verified", .bool(v.verified)))
@@ -98,12 +100,20 @@ public enum AnalysisJSON {
 
     /// A pair's distance under each family, by looking both pictures up (a PDQ pair list
     /// numbers only the pictures it matched, so its positions are not the dataset's).
-    static func distances(_ pair: CrossPair, _ datasets: [DatasetResult], _ families: [HashFamily]) -> JSONValue {
-        guard let i = datasets[pair.a.dataset].index(of: pair.a.key), let j = datasets[pair.b.dataset].index(of: pair.b.key) else {
+    /// With a transform (`--dihedral`), a's variant under it is compared with b's plain hash.
+    static func distances(_ pair: CrossPair, _ datasets: [DatasetResult], _ families: [HashFamily],
+                          transform: Dihedral? = nil) -> JSONValue {
+        let (da, db) = (datasets[pair.a.dataset], datasets[pair.b.dataset])
+        guard let i = da.index(of: pair.a.key), let j = db.index(of: pair.b.key) else {
             return .obj([])
         }
-        let (a, b) = (datasets[pair.a.dataset].hashes[i], datasets[pair.b.dataset].hashes[j])
-        return .obj(families.map { ($0.id.rawValue, .int($0.distance(a, b))) })
+        let (a, b) = (da.hashes[i], db.hashes[j])
+        return .obj(families.map { f in
+            if let transform, da.variants.count == da.keys.count, let words = da.variants[i].words(f, transform) {
+                return (f.id.rawValue, .int(Hamming.distance(words, f.words(of: b))))
+            }
+            return (f.id.rawValue, .int(f.distance(a, b)))
+        })
     }
 
     static func round4(_ x: Double) -> Double { (x * 10000).rounded() / 10000 }
@@ -118,8 +128,9 @@ public enum AnalysisJSON {
         let rows: [JSONValue] = merged.map { p in
             var fields: [(String, JSONValue)] = [
                 ("a", ref(p.a, result.datasets)), ("b", ref(p.b, result.datasets)),
-                ("distances", .obj(result.families.compactMap { f in p.distances[f.id].map { (f.id.rawValue, .int($0)) } })),
-                ("similarity", .double(round4(p.similarity)))]
+                ("distances", .obj(result.families.compactMap { f in p.distances[f.id].map { (f.id.rawValue, .int($0)) } }))]
+            if let t = p.transform { fields.append(("transform", .str(t.name))) }
+            fields.append(("similarity", .double(round4(p.similarity))))
             if let by = p.by { fields.append(("by", .str(by.rawValue))) }
             return .obj(fields)
         }
@@ -195,6 +206,10 @@ public enum AnalysisJSON {
                 (m.family.id.rawValue, .obj([("bits", .int(m.family.bits)), ("threshold", .int(m.threshold))]))
             })),
             ("device", .obj(device)),
+        ]
+        // Only with --dihedral, so the manifest of a run without it keeps its keys.
+        if result.dihedral { fields.append(("dihedral", .bool(true))) }
+        fields += [
             ("seconds", .obj([("scan", .double(round3(t.scan))), ("decode", .double(round3(t.decode))),
                               ("hash", .double(round3(t.hash))), ("match", .double(round3(t.match))),
                               ("report", .double(round3(t.report))), ("total", .double(round3(t.total)))]

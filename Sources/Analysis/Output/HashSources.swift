@@ -41,10 +41,16 @@ public enum HashSource: Equatable, Sendable, CustomStringConvertible {
 public enum HashSources {
     /// One dataset from one or more sources (shards): their images merged, keys sorted. A key
     /// in two shards must carry the same hashes there.
-    public static func load(name: String, sources: [HashSource], families: [HashFamily],
+    /// `dihedral` (`match --dihedral`): the images' dihedral variants are loaded too; only the
+    /// store keeps them, so a file source is an error naming the fix.
+    public static func load(name: String, sources: [HashSource], families: [HashFamily], dihedral: Bool = false,
                             store: () throws -> HashStore) throws -> DatasetResult {
         var parts = [DatasetResult]()
         for source in sources {
+            if dihedral, case .store = source {} else if dihedral {
+                throw HashFileError(path: source.description, reason: "--dihedral needs the pictures' dihedral variants, "
+                    + "which only the store keeps (run `crosshash analyze --dihedral --store` on the folder and match store:DATASET)")
+            }
             switch source {
             case .analysisFolder(let folder):
                 parts.append(try analysisFolder(folder, name: name, families: families))
@@ -55,7 +61,8 @@ public enum HashSources {
                 guard let stored = try s.dataset(named: dataset) else {
                     throw HashFileError(path: s.path ?? "the store", reason: "no dataset named '\(dataset)' (run `crosshash analyze --store` on it first)")
                 }
-                parts.append(try StoredDatasets.load(s, stored, spec: DatasetSpec(name: name, path: stored.root ?? ""), families: families))
+                parts.append(try StoredDatasets.load(s, stored, spec: DatasetSpec(name: name, path: stored.root ?? ""), families: families,
+                                                  dihedral: dihedral ? .required : .none))
             }
         }
         return try merge(parts, name: name, families: families)
@@ -131,14 +138,15 @@ public enum HashSources {
         guard parts.count > 1 || parts.first.map({ !zip($0.keys, $0.keys.dropFirst()).allSatisfy { $0 < $1 } }) == true else {
             return parts.first ?? DatasetResult(spec: DatasetSpec(name: name, path: ""), keys: [], hashes: [], issues: [])
         }
-        var rows = [(key: FileKey, hashes: ImageHashes, digest: ContentDigest?)]()
+        var rows = [(key: FileKey, hashes: ImageHashes, digest: ContentDigest?, variants: DihedralHashes?)]()
         for p in parts {
             for (i, key) in p.keys.enumerated() {
-                rows.append((key, p.hashes[i], p.digests.count == p.keys.count ? p.digests[i] : nil))
+                rows.append((key, p.hashes[i], p.digests.count == p.keys.count ? p.digests[i] : nil,
+                             p.variants.count == p.keys.count ? p.variants[i] : nil))
             }
         }
         rows.sort { $0.key < $1.key }
-        var keys = [FileKey](), hashes = [ImageHashes](), digests = [ContentDigest?]()
+        var keys = [FileKey](), hashes = [ImageHashes](), digests = [ContentDigest?](), variants = [DihedralHashes]()
         for r in rows {
             if let last = keys.last, last == r.key {
                 guard families.allSatisfy({ $0.words(of: hashes[hashes.count - 1]) == $0.words(of: r.hashes) }) else {
@@ -149,13 +157,17 @@ public enum HashSources {
             keys.append(r.key)
             hashes.append(r.hashes)
             digests.append(r.digest)
+            if let v = r.variants { variants.append(v) }
         }
         let hashed = Set(keys)
         var issues = [FileIssue]()
         var seen = Set<FileKey>()
         for p in parts { for issue in p.issues where issue.warning || (!hashed.contains(issue.key) && seen.insert(issue.key).inserted) { issues.append(issue) } }
         let spec = parts.first(where: { !$0.spec.path.isEmpty })?.spec ?? DatasetSpec(name: name, path: "")
-        return DatasetResult(spec: DatasetSpec(name: name, path: spec.path), keys: keys, hashes: hashes, issues: issues,
-                             digests: digests.contains { $0 != nil } ? digests : [])
+        var merged = DatasetResult(spec: DatasetSpec(name: name, path: spec.path), keys: keys, hashes: hashes, issues: issues,
+                                   digests: digests.contains { $0 != nil } ? digests : [])
+        // Variants only when every picture has them (every part was loaded with them).
+        if variants.count == keys.count { merged.variants = variants }
+        return merged
     }
 }

@@ -119,14 +119,19 @@ public struct AnalysisRun {
             timings.scan = max(0, Date().timeIntervalSince(start) - stats.wallSeconds)
             if let failure = indexer.pipeline.engineFailure { warn("\(device.name) failed, CPU fallback used: \(failure)") }
             let loadStart = Date()
-            datasets = try indexed.map { try StoredDatasets.load(indexer.store, $0.stored, spec: $0.spec, counts: $0.counts) }
+            // With --dihedral the run's families' variants come too (the indexer just stored them).
+            let families = options.dihedral ? options.families : HashFamily.all
+            datasets = try indexed.map {
+                try StoredDatasets.load(indexer.store, $0.stored, spec: $0.spec, counts: $0.counts, families: families,
+                                        dihedral: options.dihedral ? .preferred : .none)
+            }
             timings.match = Date().timeIntervalSince(loadStart)
             store = indexer.store
         case .hashes(let sources, let opener):
             datasets = try sources.map { source in
                 do {
                     var dataset = try HashSources.load(name: source.name, sources: source.sources, families: options.families,
-                                                       store: opener.store)
+                                                       dihedral: options.dihedral, store: opener.store)
                     if let images = source.images { dataset.spec.path = images }
                     return dataset
                 } catch let error as HashFileError {
@@ -141,6 +146,7 @@ public struct AnalysisRun {
         timings.match += Date().timeIntervalSince(matchStart)
         timings.total = Date().timeIntervalSince(start)
         var result = AnalysisResult(datasets: datasets, matches: matches, device: device, timings: timings)
+        result.dihedral = options.dihedral
         if appliesReviews, let store { result.reviews = try PairReviews.load(store, for: result) }
         return (result, store)
     }

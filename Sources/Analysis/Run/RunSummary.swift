@@ -9,6 +9,7 @@ extension AnalysisResult {
         let images = datasets.reduce(0) { $0 + $1.hashes.count }
         let errors = datasets.reduce(0) { $0 + $1.errorCount }
         var pairs = allMatches.map(Self.pairText).joined(separator: ", ")
+        if dihedral { pairs += " (mirrored and rotated copies too: --dihedral)" }
         if let v = verification, v.skipped == nil { pairs += ", \(v.merged.count) verified" }
         let indexed = datasets.compactMap(\.counts)
         let files = indexed.reduce(IndexCounts(), +)

@@ -61,7 +61,8 @@ public struct PairVerdicts: Sendable {
             for p in m.pairs {
                 let key = PairKey(p.a, p.b)
                 guard let v = verdicts[key], let by = reviews.acceptance(key, measured: v.verified) else { continue }
-                var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity, by: shown(by))
+                var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity, by: shown(by),
+                                                  transform: p.transform)
                 row.distances[m.family.id] = p.distance
                 row.distances[m.otherFamily.id] = row.distances[m.otherFamily.id] ?? p.otherDistance
                 rows[key] = row
@@ -89,6 +90,8 @@ public struct MergedPair: Sendable, Equatable {
     public var similarity: Double
     /// Who verified it; nil when no review is in play (the JSON then says nothing).
     public var by: VerifiedBy? = nil
+    /// `--dihedral`: the transform of the first family's pair (the one verification turned a by).
+    public var transform: Dihedral? = nil
 }
 
 public enum PairVerification {
@@ -139,7 +142,16 @@ public enum PairVerification {
         }
         var keys = [PairKey]()
         var seen = Set<PairKey>()
-        for m in result.allMatches { for p in m.pairs where seen.insert(PairKey(p.a, p.b)).inserted { keys.append(PairKey(p.a, p.b)) } }
+        // --dihedral: a pair is verified with a turned the way its first family matched it.
+        var transforms = [PairKey: Dihedral]()
+        for m in result.allMatches {
+            for i in m.pairs.indices {
+                let p = m.pairs[i]
+                guard seen.insert(PairKey(p.a, p.b)).inserted else { continue }
+                keys.append(PairKey(p.a, p.b))
+                if let t = p.transform, t != .identity { transforms[PairKey(p.a, p.b)] = t }
+            }
+        }
         for key in extra where seen.insert(key).inserted { keys.append(key) }
         guard keys.count <= maxCandidates else {
             return PairVerdicts(verdicts: [:], candidates: keys.count,
@@ -155,7 +167,8 @@ public enum PairVerification {
             paths.append(roots.source(dataset: r.dataset, key: r.key))
             return paths.count - 1
         }
-        let candidates = keys.map { CandidatePair(a: id($0.first), b: id($0.second)) }
+        // The pair key orders by dataset, so `first` is a (the earlier dataset), the one turned.
+        let candidates = keys.map { CandidatePair(a: id($0.first), b: id($0.second), transform: transforms[$0] ?? .identity) }
         guard paths.count <= maxImages else {
             return PairVerdicts(verdicts: [:], candidates: keys.count,
                                 skipped: "verification skipped: the \(keys.count) candidate pairs name \(paths.count) images, more than the bound of \(maxImages) (lower the thresholds)", of: result)
@@ -165,7 +178,7 @@ public enum PairVerification {
         let cacheKeys = keys.map { key -> String? in
             guard let a = result.datasets[key.first.dataset].digest(of: key.first.key),
                   let b = result.datasets[key.second.dataset].digest(of: key.second.key) else { return nil }
-            return VerdictCache.key(a, b)
+            return VerdictCache.key(a, b, transform: transforms[key] ?? .identity)
         }
         var verdicts = cacheKeys.map { key in key.flatMap { store?.cachedVerdict($0) } }
         let todo = verdicts.indices.filter { verdicts[$0] == nil }
@@ -188,8 +201,9 @@ public enum PairVerification {
 /// is never stale: other pictures or other arithmetic mean another key. A cache that fails to
 /// read or write only costs time (the pair is verified again).
 enum VerdictCache {
-    static func key(_ a: ContentDigest, _ b: ContentDigest) -> String {
-        "verdict-v\(Verifier.revision)-\(a.hex)-\(b.hex)"
+    /// A turned pair (`--dihedral`) is another comparison, so its transform is part of the key.
+    static func key(_ a: ContentDigest, _ b: ContentDigest, transform: Dihedral = .identity) -> String {
+        "verdict-v\(Verifier.revision)-\(a.hex)-\(b.hex)" + (transform == .identity ? "" : "-\(transform.name)")
     }
 
     /// verified (1 byte), similarity and worst region (IEEE bits, little-endian), the reason's name.

@@ -65,6 +65,7 @@ struct AnalyzeCommand: ParsableCommand {
         let limits = Runtime.limits(engineOptions)
         let pipeline = Runtime.pipeline(engineOptions, engines)
         let indexer = DatasetIndexer(store: store, pipeline: pipeline)
+        indexer.dihedral = matching.dihedral
         let run = try matching.analysisRun(matcher: engines.matcher, device: engines.description,
                                            families: chosen.filter(engines.engine.families.contains), limits: limits, logger: logger)
         let result = try run.run(.folders(specs, indexer), to: out)

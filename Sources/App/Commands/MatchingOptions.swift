@@ -27,6 +27,10 @@ struct MatchingOptions: ParsableArguments {
     @Flag(name: .long, help: "Also list pairs inside each dataset (a separate \"within\" array).")
     var within = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Also match mirrored and rotated copies: a pair (a, b) matches when one of the 8 dihedral variants of a's hash (\(Dihedral.allCases.map(\.name).joined(separator: ", "))) is within the threshold of b's; each pair gains \"transform\". analyze computes the variants while it decodes (kept in the store); match needs store: sources that hold them."))
+    var dihedral = false
+
     @Flag(name: .long, inversion: .prefixedNo,
           help: "Re-check every candidate pair (the union of both hashes' pairs) from pixels and mark it verified or not; the raw pairs stay as they are.")
     var verify = true
@@ -102,7 +106,9 @@ struct MatchingOptions: ParsableArguments {
             }
             thresholds[family.id] = n
         }
-        return MatchOptions(families: try chosenFamilies(), thresholds: thresholds, within: within, maxPairs: maxPairs)
+        var options = MatchOptions(families: try chosenFamilies(), thresholds: thresholds, within: within, maxPairs: maxPairs)
+        options.dihedral = dihedral
+        return options
     }
 
     /// The analysis run these options ask for, on `matcher` (whose device the manifest names),

@@ -103,3 +103,30 @@ public struct DihedralHashes: Sendable, Hashable {
     /// The family's 8 variants as the family writes hex, nil when it was not computed.
     public func hex(_ family: HashFamily) -> [String]? { variants[family.id]?.map { family.hex($0) } }
 }
+
+extension DecodedImage {
+    /// The picture transposed by `d`, any shape (Pillow's `Image.transpose`): a variant that
+    /// swaps axes swaps width and height. Verification compares a pair's second picture with the
+    /// first one turned the way its hashes matched.
+    public func transposed(by d: Dihedral) -> DecodedImage {
+        guard d != .identity else { return self }
+        let ch = layout.channels
+        let (outW, outH) = d.swapsAxes ? (height, width) : (width, height)
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for r in 0..<outH {
+                    for c in 0..<outW {
+                        // (a, b) index the source as (row, col) before the reversals.
+                        let (a, b) = d.swapsAxes ? (c, r) : (r, c)
+                        let sr = d.reversesFirst ? height - 1 - a : a
+                        let sc = d.reversesSecond ? width - 1 - b : b
+                        let s = (sr * width + sc) * ch, o = (r * outW + c) * ch
+                        for k in 0..<ch { dst[o + k] = src[s + k] }
+                    }
+                }
+            }
+        }
+        return DecodedImage(width: outW, height: outH, layout: layout, pixels: out, warnings: warnings)
+    }
+}

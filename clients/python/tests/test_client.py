@@ -353,7 +353,7 @@ class ServedClientTests(unittest.TestCase):
         self.assertEqual((result.pdq, result.pdq_quality), (reference_pdq["pdq"], reference_pdq["pdq_quality"]))
         self.assertEqual([(m.file, m.distances.pdq) for m in result.matches], [("partner-7", 0)])
 
-        dihedral = FIXTURES / "dihedral"
+        dihedral = FIXTURES / "mirror_query"
         original = json.loads((dihedral / "expected.json").read_text())["png/pillow_rgb.png"]
         self.new_dataset("py-dihedral")
         add_hashes.sync(

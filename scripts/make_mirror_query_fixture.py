@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """A mirrored copy of a fixture for the service's dihedral query tests, with its reference hashes.
 
-    python3 scripts/make_dihedral_fixture.py
+    python3 scripts/make_mirror_query_fixture.py
 
-Writes Tests/Fixtures/dihedral/pillow_rgb_flip_h.png (Pillow's FLIP_LEFT_RIGHT of
-Tests/Fixtures/images/png/pillow_rgb.png, saved as PNG) and Tests/Fixtures/dihedral/expected.json
+Writes Tests/Fixtures/mirror_query/pillow_rgb_flip_h.png (Pillow's FLIP_LEFT_RIGHT of
+Tests/Fixtures/images/png/pillow_rgb.png, saved as PNG) and Tests/Fixtures/mirror_query/expected.json
 with, for the original and the mirror, imagehash's phash and OpenCV's BlockMeanHash (mode 0) as
 scripts/reference_hashes.py computes them, and their distances (the mirror is far from the
 original unless its variants are searched).
@@ -28,7 +28,7 @@ def blockmean(img):
 def main():
     src = Image.open(os.path.join(ROOT, "images", "png", "pillow_rgb.png"))
     mirror = src.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    out = os.path.join(ROOT, "dihedral")
+    out = os.path.join(ROOT, "mirror_query")
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, "pillow_rgb_flip_h.png")
     mirror.save(path)
