@@ -195,7 +195,14 @@ final class PDQAnalyzeEndToEndTests: XCTestCase {
             return [f["decoded"] ?? -1, f["reused"] ?? -1]
         }
         XCTAssertEqual(try counts("plain"), [files, 0])
-        XCTAssertEqual(try counts("gains"), [pictures, files - pictures], "pictures stored without PDQ are decoded again; failures are not")
+        // Every stored picture lacks PDQ, so each is decoded again, except that a copy whose
+        // content an earlier file of this run already stored with PDQ may be reused: whether the
+        // batch writer has stored it by then is a race, so the count lies between one decode per
+        // distinct content and one per picture file. Failures (README.txt) are never decoded again.
+        let contents = Set(Self.layout.flatMap { $0.1.map(\.1) }.filter { pdq($0) != nil }).count
+        let gains = try counts("gains")
+        XCTAssertEqual(gains[0] + gains[1], files, "every file is decoded or reused")
+        XCTAssertTrue((contents...pictures).contains(gains[0]), "pictures stored without PDQ are decoded again (\(gains[0]) decoded, \(contents)...\(pictures) expected); failures are not")
         XCTAssertEqual(try counts("reuses"), [0, files])
         var names = ["pdq_cross_duplicates.json", "perceptual_cross_duplicates.json", "robust_cross_duplicates.json", "REPORT.md"]
         for (dataset, _) in Self.layout { names += ["pdq_hashes.json", "perceptual_hashes.json", "errors.json"].map { "\(dataset)/\($0)" } }
