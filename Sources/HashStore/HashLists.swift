@@ -235,7 +235,11 @@ extension HashStore {
                     throw StoreError(kind: .damaged, path: self.displayPath,
                                      detail: "a \(family.id) hash row of dataset \(dataset) is not \(family.wordsPerHash) words")
                 }
-                out.append(([UInt8](path), words, row.cell(2).int64.map { Int($0) }))
+                // Not `int64.map { Int($0) }`: that form crashes Swift 6.3.1's optimiser
+                // (CopyPropagation, "Found outside of lifetime use") in release builds.
+                var quality: Int? = nil
+                if let q = row.cell(2).int64 { quality = Int(q) }
+                out.append(([UInt8](path), words, quality))
             }
             return out
         }
