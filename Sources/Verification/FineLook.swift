@@ -38,7 +38,8 @@ public enum FineLook {
         // cell's part of the row is one subtraction (cells are a pixel or two wide).
         var prefixStore = [Int](repeating: 0, count: w + 1), accStore = [Int](repeating: 0, count: n)
         image.pixels.withUnsafeBufferPointer { px in prefixStore.withUnsafeMutableBufferPointer { prefix in
-            accStore.withUnsafeMutableBufferPointer { acc in
+            accStore.withUnsafeMutableBufferPointer { acc in out.withUnsafeMutableBufferPointer { out in
+            xs0.withUnsafeBufferPointer { xs0 in xs1.withUnsafeBufferPointer { xs1 in
                 for oy in 0..<n {
                     for i in 0..<n { acc[i] = 0 }
                     for y in ys0[oy]..<ys1[oy] {
@@ -58,6 +59,7 @@ public enum FineLook {
                         out[oy * n + ox] = UInt8(min(255, max(0, (Float(acc[ox]) / Float(1000 * area)).rounded())))
                     }
                 }
+            } } }
             }
         } }
         return out
@@ -122,15 +124,26 @@ public enum FineLook {
     /// The smallest and largest value in each pixel's 3 × 3 neighbourhood (edges clamped), by
     /// rows then columns.
     static func range3(_ v: [Float], n: Int) -> (lo: [Float], hi: [Float]) {
+        guard n > 1 else { return (v, v) }
         var lo = v, hi = v
-        for y in 0..<n { for x in 0..<n {
-            let l = v[y * n + max(x - 1, 0)], c = v[y * n + x], r = v[y * n + min(x + 1, n - 1)]
-            lo[y * n + x] = min(l, c, r); hi[y * n + x] = max(l, c, r)
-        } }
+        v.withUnsafeBufferPointer { src in lo.withUnsafeMutableBufferPointer { lo in hi.withUnsafeMutableBufferPointer { hi in
+            for y in 0..<n {
+                let s = src.baseAddress! + y * n, l = lo.baseAddress! + y * n, h = hi.baseAddress! + y * n
+                l[0] = min(s[0], s[1]); h[0] = max(s[0], s[1])
+                for x in 1..<(n - 1) { l[x] = min(s[x - 1], s[x], s[x + 1]); h[x] = max(s[x - 1], s[x], s[x + 1]) }
+                l[n - 1] = min(s[n - 2], s[n - 1]); h[n - 1] = max(s[n - 2], s[n - 1])
+            }
+        } } }
         var lo2 = lo, hi2 = hi
-        for y in 0..<n { for x in 0..<n {
-            let u = max(y - 1, 0) * n + x, d = min(y + 1, n - 1) * n + x, c = y * n + x
-            lo2[c] = min(lo[u], lo[c], lo[d]); hi2[c] = max(hi[u], hi[c], hi[d])
+        lo.withUnsafeBufferPointer { lo in hi.withUnsafeBufferPointer { hi in
+            lo2.withUnsafeMutableBufferPointer { lo2 in hi2.withUnsafeMutableBufferPointer { hi2 in
+                for y in 0..<n {
+                    let u = max(y - 1, 0) * n, c = y * n, d = min(y + 1, n - 1) * n
+                    for x in 0..<n {
+                        lo2[c + x] = min(lo[u + x], lo[c + x], lo[d + x]); hi2[c + x] = max(hi[u + x], hi[c + x], hi[d + x])
+                    }
+                }
+            } }
         } }
         return (lo2, hi2)
     }

@@ -255,17 +255,18 @@ public struct Measure: Sendable {
         }
         let xs = axis(al.tx), ys = axis(al.ty)
         return [Float](unsafeUninitializedCapacity: n * n) { out, count in
-            src.withUnsafeBufferPointer { p in
+            src.withUnsafeBufferPointer { p in xs.index.withUnsafeBufferPointer { xi in xs.frac.withUnsafeBufferPointer { xf in
                 for y in 0..<n {
-                    let row = ys.index[y] * side, fy = ys.frac[y]
+                    // Rows above and below the sample (index <= side - 2, so both exist).
+                    let r0 = p.baseAddress! + ys.index[y] * side, r1 = r0 + side, fy = ys.frac[y]
                     for x in 0..<n {
-                        let i = row + xs.index[x], fx = xs.frac[x]
-                        let top = p[i] + (p[i + 1] - p[i]) * fx
-                        let bottom = p[i + side] + (p[i + side + 1] - p[i + side]) * fx
+                        let i = xi[x], fx = xf[x]
+                        let top = r0[i] + (r0[i + 1] - r0[i]) * fx
+                        let bottom = r1[i] + (r1[i + 1] - r1[i]) * fx
                         out[y * n + x] = top + (bottom - top) * fy
                     }
                 }
-            }
+            } } }
             count = n * n
         }
     }
@@ -290,20 +291,33 @@ public struct Measure: Sendable {
 
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
         var s: Float = 0
-        for i in a.indices { s += a[i] * b[i] }
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in
+            for i in 0..<min(a.count, b.count) { s += a[i] * b[i] }
+        } }
         return s / Float(a.count)
     }
 
     /// 3 × 3 binomial blur: forgives sub-pixel misalignment and JPEG noise at edges.
     static func blur(_ v: [Float], n: Int) -> [Float] {
-        var h = v, out = v
-        for y in 0..<n { for x in 0..<n {
-            let l = v[y * n + max(x - 1, 0)], r = v[y * n + min(x + 1, n - 1)]
-            h[y * n + x] = 0.25 * l + 0.5 * v[y * n + x] + 0.25 * r
+        guard n > 1 else { return v }
+        // Borders clamp (the edge pixel stands in for its missing neighbour); every value is
+        // 0.25 * previous + 0.5 * centre + 0.25 * next, in that order, rows then columns.
+        var h = [Float](repeating: 0, count: n * n)
+        v.withUnsafeBufferPointer { src in h.withUnsafeMutableBufferPointer { dst in
+            for y in 0..<n {
+                let s = src.baseAddress! + y * n, d = dst.baseAddress! + y * n
+                d[0] = 0.25 * s[0] + 0.5 * s[0] + 0.25 * s[1]
+                for x in 1..<(n - 1) { d[x] = 0.25 * s[x - 1] + 0.5 * s[x] + 0.25 * s[x + 1] }
+                d[n - 1] = 0.25 * s[n - 2] + 0.5 * s[n - 1] + 0.25 * s[n - 1]
+            }
         } }
-        for y in 0..<n { for x in 0..<n {
-            let u = h[max(y - 1, 0) * n + x], d = h[min(y + 1, n - 1) * n + x]
-            out[y * n + x] = 0.25 * u + 0.5 * h[y * n + x] + 0.25 * d
+        var out = [Float](repeating: 0, count: n * n)
+        h.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { dst in
+            for y in 0..<n {
+                let u = src.baseAddress! + max(y - 1, 0) * n, c = src.baseAddress! + y * n
+                let d = src.baseAddress! + min(y + 1, n - 1) * n, o = dst.baseAddress! + y * n
+                for x in 0..<n { o[x] = 0.25 * u[x] + 0.5 * c[x] + 0.25 * d[x] }
+            }
         } }
         return out
     }

@@ -41,34 +41,55 @@ public struct Signature: Sendable {
         var r = [Float](repeating: 0, count: n * n), g = r, b = r
         image.pixels.withUnsafeBufferPointer { px in
             // Area average: every output cell averages the source pixels whose centres fall in it.
+            // Every cell covers at least one source pixel, also when the picture is narrower than
+            // the grid (very elongated images decoded small).
             let w = image.width, h = image.height
-            var xs = [Int](repeating: 0, count: n + 1), ys = xs
-            for i in 0...n {
-                xs[i] = min(w, max(0, (i * w + n / 2) / n))
-                ys[i] = min(h, max(0, (i * h + n / 2) / n))
+            var x0s = [Int](repeating: 0, count: n), x1s = x0s
+            for i in 0..<n {
+                let x0 = min(w - 1, max(0, (i * w + n / 2) / n))
+                x0s[i] = x0
+                x1s[i] = min(w, max(min(w, max(0, ((i + 1) * w + n / 2) / n)), x0 + 1))
             }
-            for oy in 0..<n {
-                // Every cell covers at least one source pixel, also when the picture is narrower
-                // than the grid (very elongated images decoded small).
-                let y0 = min(ys[oy], h - 1), y1 = min(h, max(ys[oy + 1], y0 + 1))
-                for ox in 0..<n {
-                    let x0 = min(xs[ox], w - 1), x1 = min(w, max(xs[ox + 1], x0 + 1))
-                    var sr: Float = 0, sg: Float = 0, sb: Float = 0
+            guard let base = px.baseAddress else { return }
+            x0s.withUnsafeBufferPointer { x0s in x1s.withUnsafeBufferPointer { x1s in
+            r.withUnsafeMutableBufferPointer { r in g.withUnsafeMutableBufferPointer { g in b.withUnsafeMutableBufferPointer { b in
+                for oy in 0..<n {
+                    let y0 = min(h - 1, max(0, (oy * h + n / 2) / n))
+                    let y1 = min(h, max(min(h, max(0, ((oy + 1) * h + n / 2) / n)), y0 + 1))
+                    // A whole output row at once, source row by source row: each cell still adds
+                    // its pixels in the same order (rows, then columns), so the sums are the same
+                    // to the bit, but the 128 cells' additions no longer wait on one another.
+                    let rowR = r.baseAddress! + oy * n, rowG = g.baseAddress! + oy * n, rowB = b.baseAddress! + oy * n
                     for y in y0..<y1 {
-                        var o = (y * w + x0) * ch
-                        for _ in x0..<x1 {
-                            if ch == 1 {
-                                let v = Float(px[o]); sr += v; sg += v; sb += v
-                            } else {
-                                sr += Float(px[o]); sg += Float(px[o + 1]); sb += Float(px[o + 2])
+                        let line = base + y * w * ch
+                        if ch == 1 {
+                            for ox in 0..<n {
+                                var s = rowR[ox]
+                                for x in x0s[ox]..<x1s[ox] { s += Float(line[x]) }
+                                rowR[ox] = s
                             }
-                            o += ch
+                        } else {
+                            for ox in 0..<n {
+                                var sr = rowR[ox], sg = rowG[ox], sb = rowB[ox]
+                                var p = line + x0s[ox] * ch
+                                for _ in x0s[ox]..<x1s[ox] {
+                                    sr += Float(p[0]); sg += Float(p[1]); sb += Float(p[2])
+                                    p += ch
+                                }
+                                rowR[ox] = sr; rowG[ox] = sg; rowB[ox] = sb
+                            }
                         }
                     }
-                    let k = 1 / Float((y1 - y0) * (x1 - x0))
-                    r[oy * n + ox] = sr * k; g[oy * n + ox] = sg * k; b[oy * n + ox] = sb * k
+                    let rows = Float(y1 - y0)
+                    for ox in 0..<n {
+                        let k = 1 / (rows * Float(x1s[ox] - x0s[ox]))
+                        // Grey: the three channels are the same sums.
+                        if ch == 1 { rowG[ox] = rowR[ox]; rowB[ox] = rowR[ox] }
+                        rowR[ox] *= k; rowG[ox] *= k; rowB[ox] *= k
+                    }
                 }
-            }
+            } } }
+            } }
         }
         var luma = [Float](repeating: 0, count: n * n)
         var cbFull = luma, crFull = luma
@@ -128,7 +149,7 @@ enum Stats {
     static func meanStd(_ v: [Float]) -> (mean: Float, std: Float) {
         guard !v.isEmpty else { return (0, 0) }
         var s: Double = 0, s2: Double = 0
-        for x in v { s += Double(x); s2 += Double(x) * Double(x) }
+        v.withUnsafeBufferPointer { v in for x in v { s += Double(x); s2 += Double(x) * Double(x) } }
         let m = s / Double(v.count)
         return (Float(m), Float(max(0, s2 / Double(v.count) - m * m).squareRoot()))
     }

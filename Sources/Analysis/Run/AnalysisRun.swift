@@ -169,8 +169,14 @@ public struct AnalysisRun {
     /// report's time is known).
     public func write(_ result: inout AnalysisResult, to out: String, store: HashStore?) throws {
         let reportStart = Date()
-        try AnalysisJSON.writeData(result, to: out)
-        try report(result, out, store)
+        // The JSON files and the human outputs read the same finished result and write
+        // different files: side by side, so one's fsync waits overlap the other's drawing. A
+        // JSON error is reported first, as when they ran one after the other.
+        let written = result
+        let data = ParallelMap.map([0, 1]) { part in
+            Result<Void, Error> { part == 0 ? try AnalysisJSON.writeData(written, to: out) : try report(written, out, store) }
+        }
+        for d in data { try d.get() }
         result.timings.report = Date().timeIntervalSince(reportStart)
         result.timings.total += result.timings.report
         let storeInfo = store.map { AnalysisJSON.StoreInfo(path: $0.path, bytes: (try? $0.sizeOnDisk()) ?? 0) }
