@@ -492,7 +492,7 @@ enum ContentOutcome {
             family.set(w, in: &full)
             if family.qualityFloor != nil {
                 guard let q = stored.quality.int64 else { throw RowProblem(text: "have a \(family.id) hash without its quality") }
-                full.pdqQuality = Int(q)
+                family.setQuality(Int(q), in: &full)
             }
             families.insert(family.id)
         }

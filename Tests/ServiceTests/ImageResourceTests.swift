@@ -43,14 +43,7 @@ final class ImageResourceTests: XCTestCase {
         for file in Self.files { try Self.write(try ServiceHarness.fixture(file.fixture), to: Array((folder + "/").utf8) + file.key) }
         try await client.execute(uri: "/v1/datasets/photos", method: .put, headers: [.contentType: "application/json"],
                                  body: ByteBuffer(string: #"{"root":"\#(folder)"}"#)) { r in XCTAssertEqual(r.status, .created, r.text) }
-        let started = try await client.execute(uri: "/v1/datasets/photos/scan", method: .post)
-        let id = try XCTUnwrap(started.object["job"] as? String)
-        var state = ""
-        for _ in 0..<600 where state != "done" && state != "failed" {
-            state = try await client.execute(uri: "/v1/jobs/\(id)", method: .get).object["state"] as? String ?? ""
-            if state != "done" { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        XCTAssertEqual(state, "done")
+        try await ServiceHarness.scan(client, dataset: "photos", root: folder)
         return folder
     }
 

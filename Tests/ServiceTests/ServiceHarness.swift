@@ -54,6 +54,22 @@ final class ServiceHarness {
         try await app.test(setup) { client in try await body(client) }
     }
 
+    /// Registers dataset `name` on `root`, starts its scan and waits (up to 30 s) for the job
+    /// to end; asserts it ended done.
+    static func scan(_ client: any TestClientProtocol, dataset name: String, root: String,
+                     file: StaticString = #filePath, line: UInt = #line) async throws {
+        _ = try await client.execute(uri: "/v1/datasets/\(name)", method: .put, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"root":"\#(root)"}"#))
+        let started = try await client.execute(uri: "/v1/datasets/\(name)/scan", method: .post)
+        let id = try XCTUnwrap(started.object["job"] as? String, file: file, line: line)
+        var state = ""
+        for _ in 0..<600 where state != "done" && state != "failed" {
+            state = try await client.execute(uri: "/v1/jobs/\(id)", method: .get).object["state"] as? String ?? ""
+            if state != "done" { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        XCTAssertEqual(state, "done", "scan of \(name)", file: file, line: line)
+    }
+
     static func fixture(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: fixtures.appendingPathComponent("images/" + name)))
     }

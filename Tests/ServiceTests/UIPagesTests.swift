@@ -108,16 +108,7 @@ final class UIPagesTests: XCTestCase {
         }
         try await harness.test(.live) { client in
             for (name, _) in sides {
-                _ = try await client.execute(uri: "/v1/datasets/\(name)", method: .put, headers: [.contentType: "application/json"],
-                                             body: ByteBuffer(string: #"{"root":"\#(harness.allowedRoot)/\#(name)"}"#))
-                let started = try await client.execute(uri: "/v1/datasets/\(name)/scan", method: .post)
-                let id = try XCTUnwrap(started.object["job"] as? String)
-                var state = ""
-                for _ in 0..<600 where state != "done" && state != "failed" {
-                    state = try await client.execute(uri: "/v1/jobs/\(id)", method: .get).object["state"] as? String ?? ""
-                    if state != "done" { try await Task.sleep(for: .milliseconds(50)) }
-                }
-                XCTAssertEqual(state, "done")
+                try await ServiceHarness.scan(client, dataset: name, root: "\(harness.allowedRoot)/\(name)")
             }
             let answer = try await client.execute(uri: "/v1/cross-duplicates?datasets=left,right&verify=true", method: .get)
             let pairs = answer.object["pairs"] as? [[String: Any]] ?? []

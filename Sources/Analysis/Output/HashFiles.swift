@@ -17,14 +17,6 @@ public struct HashFileError: Error, CustomStringConvertible, Equatable {
 /// Reads what `AnalysisJSON` writes: an output folder's manifest.json and each dataset's
 /// `<prefix>_hashes.json`, back into `DatasetResult`s that can be matched again. The reader
 /// lives beside the writer so the two formats cannot drift.
-/// Sets a family's quality in `ImageHashes` (only PDQ has one): the readers of hash files need
-/// it, `HashFamily` only reads it.
-enum HashQuality {
-    static func set(_ family: HashFamily, _ quality: Int, in hashes: inout ImageHashes) {
-        if family == .pdq { hashes.pdqQuality = quality }
-    }
-}
-
 public enum HashFiles {
     /// An analysis folder as written: its datasets (hashed images only, keys sorted) and the
     /// families and thresholds its manifest names.
@@ -99,7 +91,7 @@ public enum HashFiles {
             var h = ImageHashes.zero
             for (family, column) in zip(families, columns) {
                 if let w = column[k] { family.set(w, in: &h) }
-                if let q = qualities[family.id]?[k] { HashQuality.set(family, q, in: &h) }
+                if let q = qualities[family.id]?[k] { family.setQuality(q, in: &h) }
             }
             hashes.append(h)
         }

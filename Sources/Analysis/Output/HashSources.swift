@@ -124,7 +124,7 @@ public enum HashSources {
                     guard let q = value[family.id.rawValue + "_quality"]?.intValue else {
                         throw HashFileError(path: path, reason: "\(where_): no \"\(family.id)_quality\" for \(key.display)")
                     }
-                    HashQuality.set(family, q, in: &h)
+                    family.setQuality(q, in: &h)
                 }
             }
             rows.append((key, h))

@@ -39,6 +39,7 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
     let write: @Sendable (inout ImageHashes, [UInt64]) -> Void
     /// The picture's quality for this family, nil for a family without one.
     let readQuality: @Sendable (ImageHashes) -> Int?
+    let writeQuality: @Sendable (inout ImageHashes, Int) -> Void
     /// What the hash is computed from, which is what its dihedral variants transpose.
     public let workingGrid: WorkingGrid
 
@@ -56,7 +57,8 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
     init(id: ID, bits: Int, filePrefix: String, displayName: String, method: String, defaultThreshold: Int,
          hexOrder: HexOrder, qualityFloor: Int? = nil, workingGrid: WorkingGrid, read: @escaping @Sendable (ImageHashes) -> [UInt64],
          write: @escaping @Sendable (inout ImageHashes, [UInt64]) -> Void,
-         quality: @escaping @Sendable (ImageHashes) -> Int? = { _ in nil }) {
+         quality: @escaping @Sendable (ImageHashes) -> Int? = { _ in nil },
+         setQuality: @escaping @Sendable (inout ImageHashes, Int) -> Void = { _, _ in }) {
         self.id = id
         self.bits = bits
         self.filePrefix = filePrefix
@@ -68,6 +70,7 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
         self.read = read
         self.write = write
         self.readQuality = quality
+        self.writeQuality = setQuality
         self.workingGrid = workingGrid
     }
 
@@ -106,7 +109,7 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
         workingGrid: .dctCoefficients(side: 16, firstFrequency: 1),
         read: { h in [h.pdq.words[0], h.pdq.words[1], h.pdq.words[2], h.pdq.words[3]] },
         write: { h, w in h.pdq = Hash256(words: SIMD4(w[0], w[1], w[2], w[3])) },
-        quality: { $0.pdqQuality })
+        quality: { $0.pdqQuality }, setQuality: { h, q in h.pdqQuality = q })
 
     /// The families every engine computes, the store holds and runs match unless told
     /// otherwise, in the order outputs list them (`--families` defaults to these).
@@ -163,6 +166,9 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
     public func words(of hashes: ImageHashes) -> [UInt64] { read(hashes) }
 
     /// Sets this family's hash in `hashes`; `words.count` must be `wordsPerHash`.
+    /// Sets the picture's quality for this family (nothing for a family without one).
+    public func setQuality(_ quality: Int, in hashes: inout ImageHashes) { writeQuality(&hashes, quality) }
+
     public func set(_ words: [UInt64], in hashes: inout ImageHashes) {
         precondition(words.count == wordsPerHash, "programmer error: \(id) takes \(wordsPerHash) words")
         write(&hashes, words)

@@ -54,16 +54,14 @@ public final class MatchIndex: @unchecked Sendable {
             if i != last {
                 keys[i] = keys[last]
                 position[keys[i]] = i
+                // In place, through the dictionaries' element accessors: taking the array out
+                // (`if var w = words[id]`) copied the whole column on every delete.
                 for family in MatchIndex.families {
                     let n = family.wordsPerHash
-                    if var w = words[family.id] {
-                        w.replaceSubrange(i * n ..< (i + 1) * n, with: w[last * n ..< (last + 1) * n])
-                        words[family.id] = w
+                    for k in 0..<n {
+                        if let v = words[family.id]?[last * n + k] { words[family.id]?[i * n + k] = v }
                     }
-                    if var h = has[family.id] {
-                        h[i] = h[last]
-                        has[family.id] = h
-                    }
+                    if let h = has[family.id]?[last] { has[family.id]?[i] = h }
                 }
             }
             keys.removeLast()

@@ -95,7 +95,7 @@ struct PrecomputedHashesRequest {
                         throw Problem(.badRequest, "items[\(n)]: \"\(family.id)_quality\" (0...100) is needed with \"\(family.id)\" "
                             + "when the item gives a picture's other hashes; send \"\(family.id)\" alone for a hash list entry without one")
                     }
-                    hashes.pdqQuality = q
+                    family.setQuality(q, in: &hashes)
                 }
                 family.set(w, in: &hashes)
                 families.append(family)

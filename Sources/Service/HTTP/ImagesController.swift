@@ -65,19 +65,31 @@ struct ImagesController: ServiceController {
 
 /// Percent-decoding to bytes: a file key need not be UTF-8, so `%FF` stays the byte 0xFF.
 enum PercentDecoding {
-    /// nil when a `%` is not followed by two hex digits.
+    /// nil when a `%` is not followed by two hex digits (a path segment must be well formed).
     static func bytes(_ text: some StringProtocol) -> [UInt8]? {
+        decode(text, keepingStrayPercent: false)
+    }
+
+    /// A `%` not followed by two hex digits stays as it is (multipart file names: clients
+    /// send them raw as often as escaped).
+    static func lenientBytes(_ text: some StringProtocol) -> [UInt8] {
+        decode(text, keepingStrayPercent: true) ?? Array(text.utf8)
+    }
+
+    private static func decode(_ text: some StringProtocol, keepingStrayPercent: Bool) -> [UInt8]? {
         var out = [UInt8](), utf8 = Array(text.utf8), i = 0
         out.reserveCapacity(utf8.count)
         while i < utf8.count {
             if utf8[i] == UInt8(ascii: "%") {
-                guard i + 2 < utf8.count, let hi = hex(utf8[i + 1]), let lo = hex(utf8[i + 2]) else { return nil }
-                out.append(hi << 4 | lo)
-                i += 3
-            } else {
-                out.append(utf8[i])
-                i += 1
+                if i + 2 < utf8.count, let hi = hex(utf8[i + 1]), let lo = hex(utf8[i + 2]) {
+                    out.append(hi << 4 | lo)
+                    i += 3
+                    continue
+                }
+                guard keepingStrayPercent else { return nil }
             }
+            out.append(utf8[i])
+            i += 1
         }
         return out
     }

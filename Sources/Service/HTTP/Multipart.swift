@@ -62,7 +62,7 @@ enum Multipart {
                 let params = dispositionParameters(part.disposition ?? "")
                 let slice = body.getSlice(at: body.readerIndex + part.content.lowerBound, length: part.content.count)
                     ?? ByteBuffer()  // the range lies inside the readable bytes by construction
-                return FormPart(name: params["name"], filename: params["filename"].map(percentDecoded), data: slice)
+                return FormPart(name: params["name"], filename: params["filename"].map(PercentDecoding.lenientBytes), data: slice)
             }
         }
     }
@@ -243,31 +243,6 @@ enum Multipart {
                 rest = rest[end...]
             }
             if out[key] == nil { out[key] = value }
-        }
-        return out
-    }
-
-    /// `%XX` escapes to bytes; anything else as its UTF-8.
-    static func percentDecoded(_ s: String) -> [UInt8] {
-        let bytes = Array(s.utf8)
-        var out = [UInt8]()
-        var i = 0
-        func hex(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: return c - 48
-            case 65...70: return c - 55
-            case 97...102: return c - 87
-            default: return nil
-            }
-        }
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hex(bytes[i + 1]), let l = hex(bytes[i + 2]) {
-                out.append(h << 4 | l)
-                i += 3
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
         }
         return out
     }
