@@ -1,6 +1,7 @@
 import Foundation
 import HashKit
 import Engines
+import CPUFallback
 
 /// One run of the CLI over a finite list of files: every job goes through a `BatchFeeder`
 /// (decoder threads on every core, the engine fed in pixel-bounded batches), outcomes come back
@@ -47,6 +48,43 @@ public final class HashPipeline: @unchecked Sendable {
             } catch {
                 return .done(.failed("\(error)"))
             }
+        }
+    }
+
+    /// `run(paths:)` with each hashed file's dihedral variants of `families` (`hash --json
+    /// --dihedral`): each file is decoded once, and its hashes and variants come from one pass
+    /// over its pixels (`dihedralOutcome`). The engine's families must be `families` and
+    /// `HashFamily.all` (`EngineSet.computing(families)` makes it so). Results in input order.
+    public func runWithDihedral(paths: [[UInt8]], families: [HashFamily],
+                                progress: ProgressReporter? = nil) -> [(outcome: FileOutcome, variants: DihedralHashes?)] {
+        let decoder = self.decoder
+        let cpu = CPUEngine()
+        let found = VariantSlots(count: paths.count)
+        let outcomes = run(count: paths.count, progress: progress) { i in
+            do {
+                let (outcome, variants) = Self.dihedralOutcome(try decoder.decode(pathBytes: paths[i]), engine: cpu, families: families)
+                found[i] = variants
+                return .done(outcome)
+            } catch {
+                return .done(.failed("\(error)"))
+            }
+        }
+        return outcomes.enumerated().map { ($1, found[$0]) }
+    }
+
+    /// The outcome and dihedral variants of one decoded picture, for runs that want variants:
+    /// its hashes (PDQ when `families` has it) and variants from one pass over its pixels on
+    /// the calling (decoder) thread, so the engine is not asked to hash it again. The CPU's
+    /// hashes stand for any engine's: every engine returns the same bits (`HashEngine`'s
+    /// contract, which the engine tests enforce). PDQ's scratch memory failing fails the
+    /// picture as the pipeline words an engine's failure.
+    static func dihedralOutcome(_ image: DecodedImage, engine: CPUEngine,
+                                families: [HashFamily]) -> (FileOutcome, DihedralHashes?) {
+        do {
+            let (hashes, variants) = try engine.hashWithDihedral(image, families: families)
+            return (.hashed(hashes, warnings: image.warnings), variants)
+        } catch {
+            return (.failed("hashing failed: \(error)"), nil)
         }
     }
 
@@ -101,6 +139,19 @@ final class Outcomes: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return items.map { $0 ?? .failed("internal error: file was not processed") }
+    }
+}
+
+/// Per-job dihedral variants, set from the decoder thread that owns job `i`.
+final class VariantSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [DihedralHashes?]
+
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+
+    subscript(i: Int) -> DihedralHashes? {
+        get { lock.lock(); defer { lock.unlock() }; return items[i] }
+        set { lock.lock(); items[i] = newValue; lock.unlock() }
     }
 }
 
