@@ -167,9 +167,9 @@ public final class DatasetIndexer {
                 guard let variantEngine else { return .image(image) }
                 // `--dihedral`: hashed here with the variants, in one pass (no second decode,
                 // no second hashing by the engine).
-                let (outcome, variants) = HashPipeline.dihedralOutcome(image, engine: variantEngine, families: families)
+                let (intake, variants) = HashPipeline.dihedralIntake(image, engine: variantEngine, families: families)
                 infos[i].variants = variants
-                return .done(outcome)
+                return intake
             } catch {
                 return .done(.failed("\(error)"))
             }

@@ -62,9 +62,9 @@ public final class HashPipeline: @unchecked Sendable {
         let found = VariantSlots(count: paths.count)
         let outcomes = run(count: paths.count, progress: progress) { i in
             do {
-                let (outcome, variants) = Self.dihedralOutcome(try decoder.decode(pathBytes: paths[i]), engine: cpu, families: families)
+                let (intake, variants) = Self.dihedralIntake(try decoder.decode(pathBytes: paths[i]), engine: cpu, families: families)
                 found[i] = variants
-                return .done(outcome)
+                return intake
             } catch {
                 return .done(.failed("\(error)"))
             }
@@ -72,20 +72,23 @@ public final class HashPipeline: @unchecked Sendable {
         return outcomes.enumerated().map { ($1, found[$0]) }
     }
 
-    /// The outcome and dihedral variants of one decoded picture, for runs that want variants:
-    /// its hashes (PDQ when `families` has it) and variants from one pass over its pixels on
-    /// the calling (decoder) thread, so the engine is not asked to hash it again. The CPU's
-    /// hashes stand for any engine's: every engine returns the same bits (`HashEngine`'s
-    /// contract, which the engine tests enforce). PDQ's scratch memory failing fails the
-    /// picture as the pipeline words an engine's failure.
-    static func dihedralOutcome(_ image: DecodedImage, engine: CPUEngine,
-                                families: [HashFamily]) -> (FileOutcome, DihedralHashes?) {
+    /// One decoded picture's intake and dihedral variants, for runs that want variants: its
+    /// hashes (PDQ when `families` has it) and variants from one pass over its pixels on the
+    /// calling (decoder) thread, handed over as `Intake.hashed` so the engine is not asked to
+    /// hash it again. The CPU's hashes stand for any engine's: every engine returns the same
+    /// bits (`HashEngine`'s contract, which the engine tests enforce). PDQ's scratch memory
+    /// failing fails the picture as the pipeline words an engine's failure.
+    static func dihedralIntake(_ image: DecodedImage, engine: CPUEngine,
+                               families: [HashFamily]) -> (Intake, DihedralHashes?) {
+        let t0 = Date()
+        let outcome: FileOutcome, variants: DihedralHashes?
         do {
-            let (hashes, variants) = try engine.hashWithDihedral(image, families: families)
-            return (.hashed(hashes, warnings: image.warnings), variants)
+            let (hashes, found) = try engine.hashWithDihedral(image, families: families)
+            (outcome, variants) = (.hashed(hashes, warnings: image.warnings), found)
         } catch {
-            return (.failed("hashing failed: \(error)"), nil)
+            (outcome, variants) = (.failed("hashing failed: \(error)"), nil)
         }
+        return (.hashed(outcome, pixels: image.pixelCount, hashSeconds: Date().timeIntervalSince(t0)), variants)
     }
 
     /// Runs jobs `0 ..< count`: `intake(i)` (on a decoder thread) reads job `i` and either hands
@@ -116,7 +119,8 @@ public final class HashPipeline: @unchecked Sendable {
         stats.decodeSeconds = timing.decodeSeconds / Double(workers)
         // Inline: every worker hashes, so thread-seconds over workers; batched: the one engine
         // thread's seconds are wall time already.
-        stats.hashSeconds = mode == .inline ? timing.hashSeconds / Double(workers) : timing.hashSeconds
+        stats.hashSeconds = mode == .inline ? timing.hashSeconds / Double(workers)
+            : timing.hashSeconds + timing.decoderHashSeconds / Double(workers)
         stats.wallSeconds = Date().timeIntervalSince(start)
         return results.all
     }
@@ -167,6 +171,7 @@ final class Totals: @unchecked Sendable {
         sum.pixels += event.pixels
         sum.decodeSeconds += event.decodeSeconds
         sum.hashSeconds += event.hashSeconds
+        sum.decoderHashSeconds += event.decoderHashSeconds
         lock.unlock()
     }
 
