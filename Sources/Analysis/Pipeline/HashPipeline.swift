@@ -53,7 +53,7 @@ public final class HashPipeline: @unchecked Sendable {
 
     /// `run(paths:)` with each hashed file's dihedral variants of `families` (`hash --json
     /// --dihedral`): each file is decoded once, and its hashes and variants come from one pass
-    /// over its pixels (`dihedralOutcome`). The engine's families must be `families` and
+    /// over its pixels (`dihedralIntake`). The engine's families must be `families` and
     /// `HashFamily.all` (`EngineSet.computing(families)` makes it so). Results in input order.
     public func runWithDihedral(paths: [[UInt8]], families: [HashFamily],
                                 progress: ProgressReporter? = nil) -> [(outcome: FileOutcome, variants: DihedralHashes?)] {
