@@ -56,36 +56,67 @@ extension CPUEngine {
     /// flips and transposes of its DCT coefficients, as Meta's reference does.
     public func dihedral(_ image: DecodedImage, families: [HashFamily]) throws -> DihedralHashes {
         var out = DihedralHashes()
-        let wantsPHash = families.contains(.phash), wantsBlockMean = families.contains(.blockmean)
-        if wantsPHash || wantsBlockMean {
-            let t = tables.tables(width: image.width, height: image.height)
-            let (small, sums) = image.pixels.withUnsafeBufferPointer { px in
-                let src = ImageView(width: image.width, height: image.height, channels: image.layout.channels,
-                                    pixels: px, variant: variant)
-                let blockmean = BlockMeanPass(src, x: t.linearX, y: t.linearY)
-                let small = FastPHash.grid(src, plan: t.lanczos, kernel: t.horizontal) { blockmean.advance(through: $0) }
-                return (small, blockmean.finishSums())
-            }
-            if wantsPHash {
-                out.variants[HashFamily.phash.id] = Dihedral.allCases.map { d in
-                    d.transposed(small, side: PHash.side).withUnsafeBufferPointer { [FastPHash.dctBits($0.baseAddress!)] }
-                }
-            }
-            if wantsBlockMean {
-                let blocks = BlockMean.side / 16
-                out.variants[HashFamily.blockmean.id] = Dihedral.allCases.map { d in
-                    let h = BlockMean.bits(blockSums: d.transposed(sums, side: blocks))
-                    return [h.words[0], h.words[1], h.words[2], h.words[3]]
-                }
-            }
+        if families.contains(.phash) || families.contains(.blockmean) {
+            let (small, sums) = grids(image)
+            out = Self.variants(small: small, sums: sums, families: families)
         }
         if families.contains(.pdq) {
-            out.variants[HashFamily.pdq.id] = try PDQ.dihedral(image).variants.map {
-                [$0.words[0], $0.words[1], $0.words[2], $0.words[3]]
+            out.variants[HashFamily.pdq.id] = try PDQ.dihedral(image).variants.map(Self.words)
+        }
+        return out
+    }
+
+    /// `hash` (with PDQ when `families` has it, as `PDQEngine` adds it) and `dihedral` of one
+    /// picture from one pass over its pixels: `--dihedral` runs hash each decoded picture once.
+    /// phash and blockmean are the bits of the same working grids their variants transpose, so
+    /// they equal `hash`'s; PDQ's hash and quality are `PDQ.hash`'s (see
+    /// `PDQ.hashAndDihedral`). Throws only when PDQ's scratch memory cannot be had, as
+    /// `PDQEngine` would.
+    public func hashWithDihedral(_ image: DecodedImage, families: [HashFamily]) throws -> (hashes: ImageHashes, variants: DihedralHashes) {
+        let (small, sums) = grids(image)
+        var hashes = ImageHashes(phash: small.withUnsafeBufferPointer { FastPHash.dctBits($0.baseAddress!) },
+                                 blockmean: BlockMean.bits(blockSums: sums))
+        var out = Self.variants(small: small, sums: sums, families: families)
+        if families.contains(.pdq) {
+            let pdq = try PDQ.hashAndDihedral(image)
+            hashes.pdq = pdq.hash
+            hashes.pdqQuality = pdq.quality
+            out.variants[HashFamily.pdq.id] = pdq.variants.map(Self.words)
+        }
+        return (hashes, out)
+    }
+
+    /// phash's 32x32 grid and blockmean's 16x16 block sums, from one streaming read of the
+    /// pixels (blockmean follows the phash pass down the image, as in `hash`).
+    private func grids(_ image: DecodedImage) -> (small: [Int32], sums: [Int32]) {
+        let t = tables.tables(width: image.width, height: image.height)
+        return image.pixels.withUnsafeBufferPointer { px in
+            let src = ImageView(width: image.width, height: image.height, channels: image.layout.channels,
+                                pixels: px, variant: variant)
+            let blockmean = BlockMeanPass(src, x: t.linearX, y: t.linearY)
+            let small = FastPHash.grid(src, plan: t.lanczos, kernel: t.horizontal) { blockmean.advance(through: $0) }
+            return (small, blockmean.finishSums())
+        }
+    }
+
+    /// The phash and blockmean variants `families` asks for, from their working grids.
+    private static func variants(small: [Int32], sums: [Int32], families: [HashFamily]) -> DihedralHashes {
+        var out = DihedralHashes()
+        if families.contains(.phash) {
+            out.variants[HashFamily.phash.id] = Dihedral.allCases.map { d in
+                d.transposed(small, side: PHash.side).withUnsafeBufferPointer { [FastPHash.dctBits($0.baseAddress!)] }
+            }
+        }
+        if families.contains(.blockmean) {
+            let blocks = BlockMean.side / 16
+            out.variants[HashFamily.blockmean.id] = Dihedral.allCases.map { d in
+                words(BlockMean.bits(blockSums: d.transposed(sums, side: blocks)))
             }
         }
         return out
     }
+
+    private static func words(_ h: Hash256) -> [UInt64] { [h.words[0], h.words[1], h.words[2], h.words[3]] }
 }
 
 /// Borrowed pixels of one image.

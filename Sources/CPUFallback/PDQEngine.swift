@@ -42,18 +42,48 @@ public enum PDQ {
         }
         if status < 0 { throw OutOfMemory(width: image.width, height: image.height) }
         if status > 0 { return (Array(repeating: Hash256(), count: Dihedral.allCases.count), 0) }
+        return (variants(of: dct), Int(quality))
+    }
+
+    /// `hash` and `dihedral`'s variants of one picture, sharing the luma, filter and DCT work:
+    /// outside 64x64 both entries derive from the same coefficients and quality
+    /// (`chk_pdq_dihedral_dct` is `chk_pdq_dct` there), and the hash is their bits, as
+    /// `chk_pdq_hash` makes it. A 64x64 picture is the one size where they differ (the plain
+    /// hash takes its luma as the grid, Meta's dihedral entry filters it), so it gets both
+    /// entries; they cost little at that size. The quality is always `hash`'s.
+    public static func hashAndDihedral(_ image: DecodedImage) throws(OutOfMemory) -> (hash: Hash256, quality: Int, variants: [Hash256]) {
+        if image.width == 64 && image.height == 64 {
+            let plain = try hash(image)
+            return (plain.hash, plain.quality, try dihedral(image).variants)
+        }
+        var dct = [Float](repeating: 0, count: 256)
+        var quality: Int32 = 0
+        let status = image.pixels.withUnsafeBufferPointer { px in
+            dct.withUnsafeMutableBufferPointer { d in
+                chk_pdq_dct(px.baseAddress, image.width, image.height, image.layout.channels, d.baseAddress, &quality)
+            }
+        }
+        if status < 0 { throw OutOfMemory(width: image.width, height: image.height) }
+        // Too small for PDQ: everything zero, as both entries give it.
+        if status > 0 { return (Hash256(), 0, Array(repeating: Hash256(), count: Dihedral.allCases.count)) }
+        return (bits(dct), Int(quality), variants(of: dct))
+    }
+
+    /// The bits of 16x16 coefficients (`chk_pdq_bits`).
+    private static func bits(_ coefficients: [Float]) -> Hash256 {
+        var words = [UInt64](repeating: 0, count: 4)
+        coefficients.withUnsafeBufferPointer { c in
+            words.withUnsafeMutableBufferPointer { w in chk_pdq_bits(c.baseAddress!, w.baseAddress!) }
+        }
+        return Hash256(words: SIMD4(words[0], words[1], words[2], words[3]))
+    }
+
+    /// The 8 variants of a picture with these coefficients, in `Dihedral.allCases` order.
+    private static func variants(of dct: [Float]) -> [Hash256] {
         guard case .dctCoefficients(let side, let first) = HashFamily.pdq.workingGrid else {
             preconditionFailure("programmer error: PDQ's variants come from its DCT")
         }
-        let variants = Dihedral.allCases.map { d -> Hash256 in
-            var words = [UInt64](repeating: 0, count: 4)
-            let coefficients = d.transformedDCT(dct, side: side, firstFrequency: first)
-            coefficients.withUnsafeBufferPointer { c in
-                words.withUnsafeMutableBufferPointer { w in chk_pdq_bits(c.baseAddress!, w.baseAddress!) }
-            }
-            return Hash256(words: SIMD4(words[0], words[1], words[2], words[3]))
-        }
-        return (variants, Int(quality))
+        return Dihedral.allCases.map { bits($0.transformedDCT(dct, side: side, firstFrequency: first)) }
     }
 }
 

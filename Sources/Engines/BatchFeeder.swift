@@ -7,6 +7,10 @@ import HashKit
 public enum Intake: Sendable {
     case image(DecodedImage)
     case done(FileOutcome)
+    /// An image decoded and hashed by `intake` itself (a `--dihedral` run hashes a picture
+    /// with its variants in one pass): its outcome, and for the statistics its pixels and the
+    /// seconds the hashing took.
+    case hashed(FileOutcome, pixels: Int, hashSeconds: Double)
 }
 
 /// How decoded images reach the engine.
@@ -50,13 +54,19 @@ public final class BatchFeeder: @unchecked Sendable {
         /// Thread-seconds spent in `intake` and in the engine.
         public var decodeSeconds = 0.0
         public var hashSeconds = 0.0
+        /// Thread-seconds a batching feeder's decoder threads spent hashing in `intake`
+        /// (`Intake.hashed`), apart from the engine thread's `hashSeconds`; in inline mode every
+        /// hash is timed on a decoder thread and counts in `hashSeconds`.
+        public var decoderHashSeconds = 0.0
 
-        public init(decoded: Int = 0, hashed: Int = 0, pixels: Int = 0, decodeSeconds: Double = 0, hashSeconds: Double = 0) {
+        public init(decoded: Int = 0, hashed: Int = 0, pixels: Int = 0, decodeSeconds: Double = 0, hashSeconds: Double = 0,
+                    decoderHashSeconds: Double = 0) {
             self.decoded = decoded
             self.hashed = hashed
             self.pixels = pixels
             self.decodeSeconds = decodeSeconds
             self.hashSeconds = hashSeconds
+            self.decoderHashSeconds = decoderHashSeconds
         }
     }
 
@@ -169,6 +179,12 @@ public final class BatchFeeder: @unchecked Sendable {
             switch job.intake() {
             case .done(let outcome):
                 observe(Event(decodeSeconds: Date().timeIntervalSince(t0)))
+                job.done(outcome)
+            case .hashed(let outcome, let pixels, let hashSeconds):
+                let decodeSeconds = max(0, Date().timeIntervalSince(t0) - hashSeconds)
+                observe(Event(decoded: 1, hashed: 1, pixels: pixels, decodeSeconds: decodeSeconds,
+                              hashSeconds: mode == .inline ? hashSeconds : 0,
+                              decoderHashSeconds: mode == .inline ? 0 : hashSeconds))
                 job.done(outcome)
             case .image(let image):
                 let decodeSeconds = Date().timeIntervalSince(t0)

@@ -43,6 +43,65 @@ final class IndexerTests: XCTestCase {
         try CPUEngine().hash([try ImageDecoder().decode(path: path)])[0]
     }
 
+    /// `--dihedral` hashes each picture once: the decoder thread's one pass gives the stored
+    /// hashes (PDQ and its quality included) and variants, and the pipeline's engine is never
+    /// asked; without the flag the engine hashes every picture.
+    func testDihedralRunsHashEachPictureInOnePassWithoutTheEngine() throws {
+        final class Counting: HashEngine, @unchecked Sendable {
+            let inner = PDQEngine(wrapping: CPUEngine())
+            let lock = NSLock()
+            var images = 0
+            var description: EngineDescription { inner.description }
+            var preferredBatchPixels: Int { inner.preferredBatchPixels }
+            var families: [HashFamily] { inner.families }
+            func hash(_ batch: [DecodedImage]) throws -> [ImageHashes] {
+                lock.lock()
+                images += batch.count
+                lock.unlock()
+                return try inner.hash(batch)
+            }
+        }
+        var hashedByEngine = [Int]()
+        var stored = [[UInt8]: ImageHashes]()
+        for dihedral in [true, false] {
+            let name = dihedral ? "with" : "without"
+            try FileManager.default.copyItem(atPath: root + "/a", toPath: root + "/" + name)
+            // A store of its own per run, so the second run decodes again.
+            try store.close()
+            store = try HashStore(path: root + "/\(name).sqlite")
+            let engine = Counting()
+            let pipeline = HashPipeline(engine: engine, mode: .inline, decoder: ImageDecoder(), workers: 2)
+            let indexer = DatasetIndexer(store: store, pipeline: pipeline)
+            indexer.dihedral = dihedral
+            let done = try XCTUnwrap(try indexer.index([DatasetSpec(name: name, path: root + "/" + name)], showProgress: false).first)
+            XCTAssertEqual(done.counts, IndexCounts(decoded: 3, reused: 0, errors: 0))
+            hashedByEngine.append(engine.images)
+            XCTAssertGreaterThan(pipeline.stats.hashSeconds, 0, "the hashing is timed as hashing")
+            let families = engine.families
+            for family in families {
+                for row in try store.familyHashes(in: done.stored.id, family: family) {
+                    var h = stored[row.path] ?? .zero
+                    family.set(row.words, in: &h)
+                    if let q = row.quality, family == .pdq { h.pdqQuality = q }
+                    stored[row.path] = h
+                }
+            }
+            let variants = try store.variants(in: done.stored.id, families: families)
+            for file in ["calla.jpg", "city.png", "mouse.jpg"] {
+                let image = try ImageDecoder().decode(path: root + "/" + name + "/" + file)
+                let path = Array(file.utf8)
+                XCTAssertEqual(stored[path], try PDQEngine(wrapping: CPUEngine()).hash([image])[0], "\(name) \(file)")
+                if dihedral {
+                    XCTAssertEqual(variants[path], try CPUEngine().dihedral(image, families: families), file)
+                } else {
+                    XCTAssertNil(variants[path])
+                }
+            }
+            stored = [:]
+        }
+        XCTAssertEqual(hashedByEngine, [0, 3])
+    }
+
     func testUnchangedFilesAreNotReadAgain() throws {
         let (first, result) = try index()
         XCTAssertEqual(first, IndexCounts(decoded: 3, reused: 0, errors: 0))

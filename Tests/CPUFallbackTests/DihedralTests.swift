@@ -99,6 +99,46 @@ final class DihedralTests: XCTestCase {
         XCTAssertGreaterThan(checked, 300, "too few fixtures hashed; is Tests/Fixtures complete?")
     }
 
+    /// The one-pass entry `--dihedral` runs hash with: its hashes are the plain engine's (with
+    /// PDQ, as `PDQEngine` adds it, and PDQ's hash and quality what `pdqhash.compute` gave), its
+    /// variants `dihedral`'s, for every fixture and for family lists with and without PDQ.
+    func testOnePassHashesAndVariantsEqualThePlainEntries() throws {
+        let fixtures = GoldenFixtureTests.fixtures
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("expected_pdq.json"))
+        let raw = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        let engine = CPUEngine()
+        let withPDQ = PDQEngine(wrapping: engine)
+        let decoder = ImageDecoder()
+        var checked = 0, sixtyFour = 0
+        var failures: [String] = []
+        for name in raw.keys.sorted() where name != "versions" {
+            let entry = raw[name] as? [String: Any] ?? [:]
+            let path = fixtures.appendingPathComponent("images").appendingPathComponent(name).path
+            guard let image = try? decoder.decode(path: path) else { continue }
+            if image.width == 64 && image.height == 64 { sixtyFour += 1 }
+            let both = try engine.hashWithDihedral(image, families: HashFamily.known)
+            let plainWithPDQ = try withPDQ.hash([image])[0]
+            if both.hashes != plainWithPDQ { failures.append("\(name): hashes differ from the engine's") }
+            if HashFamily.pdq.hex(of: both.hashes) != entry["pdq"] as? String || both.hashes.pdqQuality != entry["pdq_quality"] as? Int {
+                failures.append("\(name): pdq \(HashFamily.pdq.hex(of: both.hashes)) q\(both.hashes.pdqQuality) != pdqhash's")
+            }
+            let variants = try engine.dihedral(image, families: HashFamily.known)
+            if both.variants != variants { failures.append("\(name): variants differ") }
+            // Other family lists on a sample (debug builds are slow), 64x64 pictures always.
+            for families in [HashFamily.all, [.pdq], [.phash]] where checked % 16 == 0 || image.width == 64 && image.height == 64 {
+                let some = try engine.hashWithDihedral(image, families: families)
+                let plain = families.contains(.pdq) ? plainWithPDQ : engine.hash(image)
+                if some.hashes != plain { failures.append("\(name) \(families): hashes differ from the engine's") }
+                let someVariants = try engine.dihedral(image, families: families)
+                if some.variants != someVariants { failures.append("\(name) \(families): variants differ") }
+            }
+            checked += 1
+        }
+        XCTAssert(failures.isEmpty, failures.prefix(20).joined(separator: "\n"))
+        XCTAssertGreaterThan(checked, 300, "too few fixtures hashed; is Tests/Fixtures complete?")
+        XCTAssertGreaterThan(sixtyFour, 0, "no 64x64 fixture (edge/square_64.png)")
+    }
+
     /// The dihedral entry has no 64x64 shortcut: a 64x64 picture is box-filtered, so its
     /// identity can differ from `compute`'s hash. Vectors from `pdqhash` 0.2.8: pixel (x, y, c) =
     /// `(x + 3y + c) % 256` and `(6x + 8y + 6c + 5 ((x y) % 2)) % 256`, RGB; variants in Meta's order.
@@ -134,8 +174,18 @@ final class DihedralTests: XCTestCase {
             XCTAssertEqual(hex(try PDQ.hash(image).hash), computeHex)
             let got = try PDQ.dihedral(image).variants.map(hex)
             XCTAssertEqual(got, Dihedral.allCases.map { meta[Self.metaIndex[$0]!] })
+            // The one-pass entry keeps both: compute's hash and quality, the dihedral entry's variants.
+            let both = try PDQ.hashAndDihedral(image)
+            XCTAssertEqual(hex(both.hash), computeHex)
+            XCTAssertEqual(both.quality, try PDQ.hash(image).quality)
+            XCTAssertEqual(both.variants.map(hex), got)
+            XCTAssertNotEqual(both.variants[0], both.hash, "the vector should tell the two entries apart")
         }
         let small = DecodedImage(width: 4, height: 64, layout: .gray, pixels: [UInt8](repeating: 9, count: 256))
         XCTAssertEqual(try PDQ.dihedral(small).variants, Array(repeating: Hash256(), count: 8))
+        let smallBoth = try PDQ.hashAndDihedral(small)
+        XCTAssertEqual(smallBoth.hash, Hash256())
+        XCTAssertEqual(smallBoth.quality, 0)
+        XCTAssertEqual(smallBoth.variants, Array(repeating: Hash256(), count: 8))
     }
 }

@@ -102,6 +102,22 @@ final class FallbackEngineTests: XCTestCase {
     }
 }
 
+/// Sums the feeder's events from any thread.
+final class EventSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = BatchFeeder.Event()
+    func add(_ e: BatchFeeder.Event) {
+        lock.withLock {
+            total.decoded += e.decoded
+            total.hashed += e.hashed
+            total.pixels += e.pixels
+            total.hashSeconds += e.hashSeconds
+            total.decoderHashSeconds += e.decoderHashSeconds
+        }
+    }
+    var sum: BatchFeeder.Event { lock.withLock { total } }
+}
+
 final class BatchFeederTests: XCTestCase {
     func run(_ feeder: BatchFeeder, count: Int, image: @escaping @Sendable (Int) -> Intake) -> [Int: [FileOutcome]] {
         let sink = Sink()
@@ -124,6 +140,35 @@ final class BatchFeederTests: XCTestCase {
         XCTAssertGreaterThan(batches.map(\.count).max() ?? 0, 1, "images of several jobs must share a batch")
         for batch in batches where batch.count > 1 { XCTAssertLessThanOrEqual(batch.reduce(0, +), 500) }
         XCTAssertEqual(batches.map(\.count).reduce(0, +), 200 - 9)
+    }
+
+    /// A job hashed in its intake (`Intake.hashed`, `--dihedral`) reaches `done` as given,
+    /// the engine never sees it, and its pixels and hash time are counted: as the engine's in
+    /// inline mode, apart from the engine thread's in batched mode.
+    func testJobsHashedInTheirIntakeSkipTheEngineAndAreCounted() {
+        for mode in [PipelineMode.inline, .batched] {
+            let engine = StubEngine()
+            let events = EventSink()
+            let feeder = BatchFeeder(engine: engine, mode: mode, workers: 3) { events.add($0) }
+            let outcomes = run(feeder, count: 30) { i in
+                i % 3 == 0 ? .image(strip(i + 1)) : .hashed(.hashed(StubEngine.hashes(strip(i + 100)), warnings: ["w\(i)"]), pixels: i + 1, hashSeconds: 0.5)
+            }
+            for (i, list) in outcomes {
+                XCTAssertEqual(list, [.hashed(StubEngine.hashes(strip(i % 3 == 0 ? i + 1 : i + 100)), warnings: i % 3 == 0 ? [] : ["w\(i)"])], "\(mode) job \(i)")
+            }
+            XCTAssertEqual(engine.batchPixelCounts.flatMap { $0 }.sorted(), (0..<30).filter { $0 % 3 == 0 }.map { $0 + 1 }, "\(mode)")
+            let sum = events.sum
+            XCTAssertEqual(sum.decoded, 30)
+            XCTAssertEqual(sum.hashed, 30)
+            XCTAssertEqual(sum.pixels, (1...30).reduce(0, +))
+            if mode == .inline {
+                XCTAssertGreaterThanOrEqual(sum.hashSeconds, 10)
+                XCTAssertEqual(sum.decoderHashSeconds, 0)
+            } else {
+                XCTAssertLessThan(sum.hashSeconds, 10)
+                XCTAssertEqual(sum.decoderHashSeconds, 10, accuracy: 1e-9)
+            }
+        }
     }
 
     func testInlineModeHashesEachImageOnItsDecoderThread() {

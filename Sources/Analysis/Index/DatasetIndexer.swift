@@ -39,8 +39,8 @@ public final class DatasetIndexer {
     public var families: [HashFamily] { pipeline.engine.families }
 
     /// `--dihedral`: every hashed content also keeps the dihedral variants of `families`
-    /// (computed on the CPU from the pixels decoded for hashing); a content stored without them
-    /// is decoded again, once, and gains them.
+    /// (computed on the CPU with its hashes, in one pass over the decoded pixels); a content
+    /// stored without them is decoded again, once, and gains them.
     public var dihedral = false
 
     public init(store: HashStore, pipeline: HashPipeline) {
@@ -164,11 +164,12 @@ public final class DatasetIndexer {
             infos[i] = ReadInfo(stat: stat, digest: digest)
             do {
                 let image = try decoder.decode(data: snapshot.bytes)
-                // Computed here, on the decoder thread, from the pixels the engine hashes next:
-                // no second decode. A picture whose variants fail (out of memory) keeps its
-                // hashes and is matched by them alone.
-                if let variantEngine { infos[i].variants = try? variantEngine.dihedral(image, families: families) }
-                return .image(image)
+                guard let variantEngine else { return .image(image) }
+                // `--dihedral`: hashed here with the variants, in one pass (no second decode,
+                // no second hashing by the engine).
+                let (intake, variants) = HashPipeline.dihedralIntake(image, engine: variantEngine, families: families)
+                infos[i].variants = variants
+                return intake
             } catch {
                 return .done(.failed("\(error)"))
             }

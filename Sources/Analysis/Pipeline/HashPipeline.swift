@@ -1,6 +1,7 @@
 import Foundation
 import HashKit
 import Engines
+import CPUFallback
 
 /// One run of the CLI over a finite list of files: every job goes through a `BatchFeeder`
 /// (decoder threads on every core, the engine fed in pixel-bounded batches), outcomes come back
@@ -50,6 +51,46 @@ public final class HashPipeline: @unchecked Sendable {
         }
     }
 
+    /// `run(paths:)` with each hashed file's dihedral variants of `families` (`hash --json
+    /// --dihedral`): each file is decoded once, and its hashes and variants come from one pass
+    /// over its pixels (`dihedralIntake`). The engine's families must be `families` and
+    /// `HashFamily.all` (`EngineSet.computing(families)` makes it so). Results in input order.
+    public func runWithDihedral(paths: [[UInt8]], families: [HashFamily],
+                                progress: ProgressReporter? = nil) -> [(outcome: FileOutcome, variants: DihedralHashes?)] {
+        let decoder = self.decoder
+        let cpu = CPUEngine()
+        let found = VariantSlots(count: paths.count)
+        let outcomes = run(count: paths.count, progress: progress) { i in
+            do {
+                let (intake, variants) = Self.dihedralIntake(try decoder.decode(pathBytes: paths[i]), engine: cpu, families: families)
+                found[i] = variants
+                return intake
+            } catch {
+                return .done(.failed("\(error)"))
+            }
+        }
+        return outcomes.enumerated().map { ($1, found[$0]) }
+    }
+
+    /// One decoded picture's intake and dihedral variants, for runs that want variants: its
+    /// hashes (PDQ when `families` has it) and variants from one pass over its pixels on the
+    /// calling (decoder) thread, handed over as `Intake.hashed` so the engine is not asked to
+    /// hash it again. The CPU's hashes stand for any engine's: every engine returns the same
+    /// bits (`HashEngine`'s contract, which the engine tests enforce). PDQ's scratch memory
+    /// failing fails the picture as the pipeline words an engine's failure.
+    static func dihedralIntake(_ image: DecodedImage, engine: CPUEngine,
+                               families: [HashFamily]) -> (Intake, DihedralHashes?) {
+        let t0 = Date()
+        let outcome: FileOutcome, variants: DihedralHashes?
+        do {
+            let (hashes, found) = try engine.hashWithDihedral(image, families: families)
+            (outcome, variants) = (.hashed(hashes, warnings: image.warnings), found)
+        } catch {
+            (outcome, variants) = (.failed("hashing failed: \(error)"), nil)
+        }
+        return (.hashed(outcome, pixels: image.pixelCount, hashSeconds: Date().timeIntervalSince(t0)), variants)
+    }
+
     /// Runs jobs `0 ..< count`: `intake(i)` (on a decoder thread) reads job `i` and either hands
     /// back an image to hash or the job's outcome. `completed(i, outcome)` is called once per job
     /// as soon as its outcome is known, from whichever thread got it (the indexer streams results
@@ -78,7 +119,8 @@ public final class HashPipeline: @unchecked Sendable {
         stats.decodeSeconds = timing.decodeSeconds / Double(workers)
         // Inline: every worker hashes, so thread-seconds over workers; batched: the one engine
         // thread's seconds are wall time already.
-        stats.hashSeconds = mode == .inline ? timing.hashSeconds / Double(workers) : timing.hashSeconds
+        stats.hashSeconds = mode == .inline ? timing.hashSeconds / Double(workers)
+            : timing.hashSeconds + timing.decoderHashSeconds / Double(workers)
         stats.wallSeconds = Date().timeIntervalSince(start)
         return results.all
     }
@@ -104,6 +146,19 @@ final class Outcomes: @unchecked Sendable {
     }
 }
 
+/// Per-job dihedral variants, set from the decoder thread that owns job `i`.
+final class VariantSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [DihedralHashes?]
+
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+
+    subscript(i: Int) -> DihedralHashes? {
+        get { lock.lock(); defer { lock.unlock() }; return items[i] }
+        set { lock.lock(); items[i] = newValue; lock.unlock() }
+    }
+}
+
 /// The feeder's events of one run, summed.
 final class Totals: @unchecked Sendable {
     private let lock = NSLock()
@@ -116,6 +171,7 @@ final class Totals: @unchecked Sendable {
         sum.pixels += event.pixels
         sum.decodeSeconds += event.decodeSeconds
         sum.hashSeconds += event.hashSeconds
+        sum.decoderHashSeconds += event.decoderHashSeconds
         lock.unlock()
     }
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import HashKit
 import Analysis
-import CPUFallback
 import JSONFiles
 
 struct HashCommand: ParsableCommand {
@@ -73,13 +72,16 @@ struct HashCommand: ParsableCommand {
         let engines = try Runtime.engines(engineOptions, logger: logger).computing(chosen)
         let pipeline = Runtime.pipeline(engineOptions, engines)
         let todo = entries.indices.filter { entries[$0].entry.problem == nil }
-        let outcomes = pipeline.run(paths: todo.map { entries[$0].entry.path },
-                                    progress: ProgressReporter(label: "hashing", total: todo.count))
+        let progress = ProgressReporter(label: "hashing", total: todo.count)
+        let todoPaths = todo.map { entries[$0].entry.path }
+        let results = dihedral ? pipeline.runWithDihedral(paths: todoPaths, families: chosen, progress: progress)
+            : pipeline.run(paths: todoPaths, progress: progress).map { ($0, nil) }
         var byEntry = [Int: FileOutcome]()
-        for (i, o) in zip(todo, outcomes) { byEntry[i] = o }
-        let variants = dihedral ? Self.variants(of: todo.filter { byEntry[$0]?.hashes != nil }.map { entries[$0].entry.path },
-                                                at: todo.filter { byEntry[$0]?.hashes != nil }, families: chosen,
-                                                decoder: pipeline.decoder) : [:]
+        var variants = [Int: DihedralHashes]()
+        for (i, r) in zip(todo, results) {
+            byEntry[i] = r.outcome
+            variants[i] = r.variants
+        }
         if let failure = pipeline.engineFailure { logger.warning("\(engines.description.name) failed, CPU fallback used: \(failure)") }
 
         var out = [UInt8]()
@@ -110,23 +112,6 @@ struct HashCommand: ParsableCommand {
             if out.count > 1 << 16 { FileHandle.standardOutput.write(Data(out)); out.removeAll(keepingCapacity: true) }
         }
         FileHandle.standardOutput.write(Data(out))
-    }
-}
-
-extension HashCommand {
-    /// The dihedral variants of the hashed files (entry index -> variants). The pipeline hands
-    /// out hashes, not pixels, so each file is decoded again here; a file that no longer
-    /// decodes has none.
-    static func variants(of paths: [[UInt8]], at indices: [Int], families: [HashFamily],
-                         decoder: ImageDecoder) -> [Int: DihedralHashes] {
-        let engine = CPUEngine()
-        let found = ParallelMap.map(paths) { path -> DihedralHashes? in
-            guard let image = try? decoder.decode(pathBytes: path) else { return nil }
-            return try? engine.dihedral(image, families: families)
-        }
-        var out = [Int: DihedralHashes]()
-        for (i, v) in zip(indices, found) { out[i] = v }
-        return out
     }
 }
 

@@ -157,14 +157,30 @@ public final class HashService: @unchecked Sendable {
         try await hashContents(images, cancellation: cancellation).map(\.outcome)
     }
 
+    /// Each image's outcome and what a picture query computes beyond the hashing pool's
+    /// default families (`wants`: PDQ and its quality, the dihedral variants), from the one
+    /// decode the pool makes.
+    public func hash(_ images: [[UInt8]], wanting wants: PictureWants,
+                     cancellation: CancellationFlag = .never) async throws(ServiceError) -> [(outcome: FileOutcome, extras: PictureExtras)] {
+        try await pooled(images) { () async throws(HashingPool.Refusal) in
+            try await pool.hash(images, wanting: wants, cancellation: cancellation).map { ($0.hashed.outcome, $0.extras) }
+        }
+    }
+
     /// Each image's outcome with its content's digest (for the store).
     func hashContents(_ images: [[UInt8]], cancellation: CancellationFlag = .never) async throws(ServiceError)
         -> [HashingPool.Hashed] {
+        try await pooled(images) { () async throws(HashingPool.Refusal) in try await pool.hash(images, cancellation: cancellation) }
+    }
+
+    /// Runs `work` on the pool for a request's `images`, with the pool's refusals as the
+    /// service's errors.
+    private func pooled<T>(_ images: [[UInt8]], _ work: () async throws(HashingPool.Refusal) -> T) async throws(ServiceError) -> T {
         guard images.count <= settings.maxImagesPerRequest else {
             throw ServiceError(.tooLarge, "\(images.count) images in one request, over the limit of \(settings.maxImagesPerRequest) (--max-images-per-request); send them in several requests")
         }
         do {
-            return try await pool.hash(images, cancellation: cancellation)
+            return try await work()
         } catch {
             switch error {
             case .busy(let why):
@@ -486,31 +502,6 @@ public final class HashService: @unchecked Sendable {
                                shouldStop: shouldStop)
     }
 
-    /// What a picture query computes beyond the hashing pool's default families: the optional
-    /// families asked for (PDQ and its quality) and, for a dihedral query, the 8 variants of
-    /// every family asked for. The picture is decoded again on the CPU engine (as `hash
-    /// --dihedral` does), within the pixel budget. Blocking.
-    public func pictureExtras(_ bytes: [UInt8], families: [HashFamily], dihedral: Bool) throws -> PictureExtras {
-        let decoder = ImageDecoder(limits: settings.limits)
-        do {
-            return try pool.withPixels(pool.headerPixels(bytes)) { try pictureExtras(decoder.decode(data: bytes), families: families, dihedral: dihedral) }
-        } catch let refusal as HashingPool.Refusal {
-            if case .busy(let why) = refusal { throw ServiceError(.busy, "\(why); retry in a moment") }
-            throw ServiceError(.busy, "the server is decoding other pictures; retry in a moment")
-        }
-    }
-
-    private func pictureExtras(_ image: DecodedImage, families: [HashFamily], dihedral: Bool) throws -> PictureExtras {
-        var extras = PictureExtras()
-        if families.contains(.pdq) {
-            let (hash, quality) = try PDQ.hash(image)
-            extras.hashes[HashFamily.pdq.id] = [hash.words[0], hash.words[1], hash.words[2], hash.words[3]]
-            extras.quality[HashFamily.pdq.id] = quality
-        }
-        if dihedral { extras.variants = try CPUEngine().dihedral(image, families: families) }
-        return extras
-    }
-
     /// Exactly what `crosshash analyze` writes as `<prefix>_cross_duplicates.json` for the same
     /// stored datasets in the same order.
     /// The pair lists are lazy (pairs beyond a million wait in a scratch file), so the answer is
@@ -605,9 +596,67 @@ public struct PrecomputedItem: Sendable {
     }
 }
 
-/// A picture query's hashes beyond the default families (see `HashService.pictureExtras`).
+/// A picture query's hashes beyond the default families (see `PictureWants`).
 public struct PictureExtras: Sendable {
     public var hashes = [HashFamily.ID: [UInt64]]()
     public var quality = [HashFamily.ID: Int]()
     public var variants: DihedralHashes?
+
+    public init() {}
+}
+
+/// What a picture query computes beyond the hashing pool's default families: the optional
+/// families asked for (PDQ and its quality) and, for a dihedral query, the 8 variants of every
+/// family asked for, on the CPU engine.
+public struct PictureWants: Sendable {
+    public var families: [HashFamily]
+    public var dihedral: Bool
+
+    public init(families: [HashFamily], dihedral: Bool) {
+        self.families = families
+        self.dihedral = dihedral
+    }
+
+    /// Whether the pool's hashes alone answer the query.
+    public var isEmpty: Bool { !dihedral && families.allSatisfy { HashFamily.all.contains($0) } }
+
+    /// One decoded picture's intake for the pool and its extras, on the decoder thread: a
+    /// dihedral query's hashes and variants come from one pass over the pixels (`Intake.hashed`,
+    /// the engine does not hash it again; the CPU's hashes stand for any engine's, every engine
+    /// returning the same bits by `HashEngine`'s contract, which the engine tests enforce);
+    /// otherwise PDQ is computed here and the engine hashes the rest. PDQ's scratch memory
+    /// failing fails the picture with PDQ's message.
+    func intake(_ image: DecodedImage, engine: CPUEngine) -> (Intake, PictureExtras) {
+        var extras = PictureExtras()
+        func keepPDQ(_ hash: Hash256, _ quality: Int) {
+            extras.hashes[HashFamily.pdq.id] = [hash.words[0], hash.words[1], hash.words[2], hash.words[3]]
+            extras.quality[HashFamily.pdq.id] = quality
+        }
+        guard dihedral else {
+            if families.contains(.pdq) {
+                do {
+                    let (hash, quality) = try PDQ.hash(image)
+                    keepPDQ(hash, quality)
+                } catch {
+                    return (.done(.failed("\(error)")), PictureExtras())
+                }
+            }
+            return (.image(image), extras)
+        }
+        let t0 = Date()
+        let outcome: FileOutcome
+        do {
+            let (hashes, variants) = try engine.hashWithDihedral(image, families: families)
+            if families.contains(.pdq) { keepPDQ(hashes.pdq, hashes.pdqQuality) }
+            extras.variants = variants
+            // The outcome holds the pool's families only, as the pool's engine gives them; the
+            // optional ones travel in the extras.
+            var pooled = ImageHashes.zero
+            for family in HashFamily.all { family.set(family.words(of: hashes), in: &pooled) }
+            outcome = .hashed(pooled, warnings: image.warnings)
+        } catch {
+            outcome = .failed("\(error)")
+        }
+        return (.hashed(outcome, pixels: image.pixelCount, hashSeconds: Date().timeIntervalSince(t0)), extras)
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HashKit
 import Engines
+import CPUFallback
 
 /// Images from every request are decoded and hashed by one `BatchFeeder` over the one warm
 /// engine (the CLI pipeline's feeder: decoder threads, and with a batching engine the images of
@@ -83,7 +84,24 @@ public final class HashingPool: @unchecked Sendable {
     /// request is never half-served and decoded pixels in memory stay within the budget.
     /// Images of a request whose `cancellation` is set are skipped, not decoded.
     public func hash(_ images: [[UInt8]], cancellation: CancellationFlag = .never) async throws(Refusal) -> [Hashed] {
+        try await hash(images, extras: nil, cancellation: cancellation)
+    }
+
+    /// `hash` for picture queries that want `extras` (PDQ, dihedral variants) too: each picture
+    /// is decoded once, and what the extras need is computed on its decoder thread from the
+    /// same pixels (`PictureWants.intake`). Results in order, each with its extras (empty for
+    /// a picture that was not hashed).
+    public func hash(_ images: [[UInt8]], wanting wants: PictureWants,
+                     cancellation: CancellationFlag = .never) async throws(Refusal) -> [(hashed: Hashed, extras: PictureExtras)] {
+        let extras = ExtrasSlots(count: images.count)
+        let hashed = try await hash(images, extras: (wants, extras), cancellation: cancellation)
+        return hashed.enumerated().map { i, h in (h, h.outcome.hashes == nil ? PictureExtras() : extras[i]) }
+    }
+
+    private func hash(_ images: [[UInt8]], extras: (wants: PictureWants, slots: ExtrasSlots)?,
+                      cancellation: CancellationFlag) async throws(Refusal) -> [Hashed] {
         guard !images.isEmpty else { return [] }
+        let cpu = extras == nil ? nil : CPUEngine()
         let pixels = images.map(headerPixels)
         let total = pixels.reduce(0, +)
         guard total <= maxInflightPixels else { throw .tooManyPixels(total) }
@@ -96,7 +114,11 @@ public final class HashingPool: @unchecked Sendable {
                     // The client has gone: nobody will read this result.
                     if cancellation.isCancelled { return .done(.failed("not hashed: the client went away")) }
                     do {
-                        return .image(try decoder.decode(data: bytes))
+                        let image = try decoder.decode(data: bytes)
+                        guard let extras, let cpu else { return .image(image) }
+                        let (intake, found) = extras.wants.intake(image, engine: cpu)
+                        extras.slots[i] = found
+                        return intake
                     } catch {
                         return .done(.failed("\(error)"))
                     }
@@ -193,6 +215,19 @@ private final class Meter: @unchecked Sendable {
         stats.hashSeconds += hash
         lock.unlock()
         observe(images, decode, hash)
+    }
+}
+
+/// Per-image extras of one request, set from the decoder thread that owns image `i`.
+private final class ExtrasSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [PictureExtras]
+
+    init(count: Int) { items = Array(repeating: PictureExtras(), count: count) }
+
+    subscript(i: Int) -> PictureExtras {
+        get { lock.lock(); defer { lock.unlock() }; return items[i] }
+        set { lock.lock(); items[i] = newValue; lock.unlock() }
     }
 }
 

@@ -35,7 +35,7 @@ struct QueryController: ServiceController {
 
     /// A multipart query: the images are hashed first; one that cannot be is answered with its error.
     /// The hashing pool computes the default families; PDQ (`families`) and the dihedral
-    /// variants (`dihedral`) are computed afterwards from the same bytes, only when asked for.
+    /// variants (`dihedral`), only when asked for, from the same decode (`PictureWants`).
     func images(_ request: Request, contentType: String, cancellation: CancellationFlag) async throws -> QueryRequest {
         let settings = backend.settings
         let buffer = try await reader.body(request)
@@ -50,30 +50,17 @@ struct QueryController: ServiceController {
         // until they are merged: the cap counts them all.
         try QueryRequest.checkCap(images.count, limit: asked.options.limit, settings: settings,
                                   variants: asked.options.dihedral ? Dihedral.allCases.count : 1)
-        let results = try await backend.hash(images.map(\.body), cancellation: cancellation)
-        let families = asked.options.families, dihedral = asked.options.dihedral
-        let needsExtras = dihedral || families.contains { !HashFamily.all.contains($0) }
-        for (i, (part, result)) in zip(images, results).enumerated() {
+        let families = asked.options.families
+        let wants = PictureWants(families: families, dihedral: asked.options.dihedral)
+        let results = wants.isEmpty ? try await backend.hash(images.map(\.body), cancellation: cancellation).map { ($0, PictureExtras()) }
+            : try await backend.hash(images.map(\.body), wanting: wants, cancellation: cancellation)
+        for (i, (part, (result, extras))) in zip(images, results).enumerated() {
             asked.ids.append(.string(part.filename ?? []))
             guard case .hashed(let hashes, _) = result else {
                 asked.queries.append(nil)
                 asked.shown.append([])
                 asked.failures[i] = result.failure ?? "not hashed"
                 continue
-            }
-            var extras = PictureExtras()
-            if needsExtras {
-                let bytes = part.body
-                do {
-                    extras = try await backend.blocking { try $0.pictureExtras(bytes, families: families, dihedral: dihedral) }
-                } catch let error as ServiceError where error.kind == .busy {
-                    throw error
-                } catch {
-                    asked.queries.append(nil)
-                    asked.shown.append([])
-                    asked.failures[i] = "\(error)"
-                    continue
-                }
             }
             var words = [HashFamily.ID: [UInt64]](), shown = [(String, JSONValue)]()
             for family in families {

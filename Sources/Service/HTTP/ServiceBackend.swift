@@ -58,6 +58,13 @@ struct ServiceBackend: Sendable {
         try await service.hash(images, cancellation: cancellation)
     }
 
+    /// `hash` for picture queries, with what each picture's query wants beyond the pool's
+    /// families computed from the same decode.
+    func hash(_ images: [[UInt8]], wanting wants: PictureWants,
+              cancellation: CancellationFlag = .never) async throws -> [(outcome: FileOutcome, extras: PictureExtras)] {
+        try await service.hash(images, wanting: wants, cancellation: cancellation)
+    }
+
     /// Hashes uploads and stores them in the upload-backed dataset `name`: looked up, hashed,
     /// then written with the index updated (the dataset may change while its images hash; the
     /// write checks again).
