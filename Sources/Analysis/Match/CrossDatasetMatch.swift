@@ -93,19 +93,21 @@ public struct CrossDatasetMatch {
     /// choice depends on the input alone, never on the matcher, so every device gives the same.
     ///
     /// Pictures under the family's quality floor (PDQ's 50) take no part: they are in no pair
-    /// and no group, and their nearest distance is nil.
+    /// and no group, and their nearest distance is nil. Nor do images without a hash of the
+    /// family (list entries of another family, `DatasetResult.partial`).
     public func run(_ datasets: [DatasetResult], family: HashFamily, other otherFamily: HashFamily,
                     threshold: Int, nearestRadius: Int? = nil) throws -> FamilyMatches {
-        guard family.qualityFloor != nil else {
+        guard family.qualityFloor != nil || datasets.contains(where: { !$0.partial.isEmpty }) else {
             return try runMatchable(datasets, family: family, other: otherFamily, threshold: threshold, nearestRadius: nearestRadius)
         }
-        let kept = datasets.map { $0.hashes.map(family.isMatchable) }
+        let kept = datasets.map { d in d.hashes.indices.map { d.carries(family, at: $0) && family.isMatchable(d.hashes[$0]) } }
         let matchable = zip(datasets, kept).map { dataset, keep in
             var d = dataset
             d.keys = zip(dataset.keys, keep).filter(\.1).map(\.0)
             d.hashes = zip(dataset.hashes, keep).filter(\.1).map(\.0)
             d.digests = []
             if dataset.variants.count == dataset.keys.count { d.variants = zip(dataset.variants, keep).filter(\.1).map(\.0) }
+            if dataset.partial.count == dataset.keys.count { d.partial = zip(dataset.partial, keep).filter(\.1).map(\.0) }
             return d
         }
         var result = try runMatchable(matchable, family: family, other: otherFamily, threshold: threshold, nearestRadius: nearestRadius)
