@@ -142,8 +142,11 @@ public struct CrossPair: Sendable, Equatable {
     public var a: ImageRef
     public var b: ImageRef
     public var distance: Int
-    /// The same pair's distance under the other hash.
+    /// The same pair's distance under the other hash; `CrossPair.noDistance` when a picture
+    /// has no hash of it (a list entry carries its list's family alone).
     public var otherDistance: Int
+    /// `otherDistance` of a pair that has none: outputs leave it out.
+    public static let noDistance = Int(UInt16.max)
     /// With `--dihedral`: the variant of `a`'s hash that matched `b`'s (the first in `Dihedral`
     /// order at the smallest distance); `distance` is that variant's. nil without `--dihedral`.
     public var transform: Dihedral?

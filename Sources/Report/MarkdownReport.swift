@@ -115,7 +115,8 @@ enum MarkdownReport {
                     let badge = data.badge(p).map { " \($0.verified ? "✅" : "❌") \($0.text) |" } ?? (verdicts ? " |" : "")
                     let review = reviews ? " \(data.reviewText(p).map(Text.markdown) ?? "") |" : ""
                     let transform = turned ? " \(ReportData.turn(p).map { "`\($0.name)`" } ?? "") |" : ""
-                    line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(p.otherDistance) |" + transform + badge + review)
+                    let otherDistance = p.otherDistance == CrossPair.noDistance ? "–" : String(p.otherDistance)
+                    line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(otherDistance) |" + transform + badge + review)
                 }
                 line()
             }

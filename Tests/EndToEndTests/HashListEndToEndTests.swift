@@ -162,6 +162,14 @@ final class HashListMatchEndToEndTests: XCTestCase {
         // Every family: the list's entries are in PDQ's pairs alone, in no other family's hash file.
         try run(["match", "--families", "phash,blockmean,pdq", "known=store:known", "pics=store:pics", "--out", root + "/all"])
         XCTAssertEqual(try pairs(root + "/all/pdq_cross_duplicates.json"), expected)
+        // PDQ's pairs carry phash's distance (the next family) and every family's: a list entry
+        // has neither, so its pairs leave them out rather than measure against a zero hash.
+        let all = try XCTUnwrap(try E2E.json(root + "/all/pdq_cross_duplicates.json") as? [String: Any])
+        for pair in all["pairs"] as? [[String: Any]] ?? [] {
+            XCTAssertNil(pair["other_distance"], "\(pair)")
+            XCTAssertEqual((pair["distances"] as? [String: Int]).map { Array($0.keys) }, ["pdq"], "\(pair)")
+        }
+        XCTAssertTrue(try String(contentsOfFile: root + "/all/REPORT.md", encoding: .utf8).contains("| 0 | – |"))
         XCTAssertEqual(try pairs(root + "/all/perceptual_cross_duplicates.json"), [])
         XCTAssertEqual(try pairs(root + "/all/robust_cross_duplicates.json"), [])
         XCTAssertEqual((try E2E.json(root + "/all/known/perceptual_hashes.json") as? [String: Any])?.count, 0)

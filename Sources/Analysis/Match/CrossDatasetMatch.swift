@@ -122,6 +122,13 @@ public struct CrossDatasetMatch {
                       threshold: Int, nearestRadius: Int? = nil) throws -> FamilyMatches {
         let packed = datasets.map { PackedHashes(family, $0.hashes) }
         let other = datasets.map { PackedHashes(otherFamily, $0.hashes) }
+        // A list entry without the other family gives its pairs no other distance (never one
+        // against a zero hash).
+        let lacksOther = datasets.map { d in d.partial.count == d.keys.count ? d.partial.map { !($0?.families.contains(otherFamily.id) ?? true) } : nil }
+        func otherDistance(_ i: Int, _ a: Int32, _ j: Int, _ b: Int32) -> Int {
+            if lacksOther[i]?[Int(a)] == true || lacksOther[j]?[Int(b)] == true { return CrossPair.noDistance }
+            return other[i].distance(Int(a), other[j], Int(b))
+        }
         let keys = datasets.map(\.keys)
         var comparisons = 0
         for i in datasets.indices { for j in datasets.indices where j > i { comparisons += packed[i].count * packed[j].count } }
@@ -139,7 +146,9 @@ public struct CrossDatasetMatch {
                 if dihedral {
                     let near = try dihedralPairs(datasets[i], datasets[j], family: family, other: otherFamily, b: packed[j],
                                                  threshold: threshold, radius: radius) { p, d, otherDistance in
-                        guard try cross.add(datasetA: i, datasetB: j, p, otherDistance: otherDistance(), transform: d) else { return }
+                        let lacking = lacksOther[i]?[Int(p.a)] == true || lacksOther[j]?[Int(p.b)] == true
+                        guard try cross.add(datasetA: i, datasetB: j, p, otherDistance: lacking ? CrossPair.noDistance : otherDistance(),
+                                            transform: d) else { return }
                         components.union(offsets[i] + Int(p.a), offsets[j] + Int(p.b))
                     }
                     for (a, d) in near.nearestInB.enumerated() where d < nearest[i][a] { nearest[i][a] = d }
@@ -149,8 +158,7 @@ public struct CrossDatasetMatch {
                 let near = try matcher.stream(packed[i], packed[j], threshold: threshold, nearestRadius: radius) { block in
                     if shouldStop() { throw CancellationError() }
                     for p in block {
-                        guard try cross.add(datasetA: i, datasetB: j, p,
-                                            otherDistance: other[i].distance(Int(p.a), other[j], Int(p.b))) else { continue }
+                        guard try cross.add(datasetA: i, datasetB: j, p, otherDistance: otherDistance(i, p.a, j, p.b)) else { continue }
                         components.union(offsets[i] + Int(p.a), offsets[j] + Int(p.b))
                     }
                 }
@@ -167,7 +175,7 @@ public struct CrossDatasetMatch {
                 _ = try matcher.stream(packed[i], packed[i], threshold: threshold, nearestRadius: 0) { block in
                     if shouldStop() { throw CancellationError() }
                     for p in block where p.a < p.b {
-                        try list.add(datasetA: i, datasetB: i, p, otherDistance: other[i].distance(Int(p.a), other[i], Int(p.b)))
+                        try list.add(datasetA: i, datasetB: i, p, otherDistance: otherDistance(i, p.a, i, p.b))
                     }
                 }
             }

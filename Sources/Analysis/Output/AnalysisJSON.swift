@@ -65,8 +65,9 @@ public enum AnalysisJSON {
             } else {
                 (a, b) = (ref(pairs[i].a, names), ref(pairs[i].b, names))
             }
-            var fields: [(String, JSONValue)] = [("a", a), ("b", b), ("distance", .int(s.distance)),
-                                                 ("other_distance", .int(s.other))]
+            var fields: [(String, JSONValue)] = [("a", a), ("b", b), ("distance", .int(s.distance))]
+            // A list entry's pair has no distance under a family the entry lacks.
+            if s.other != CrossPair.noDistance { fields.append(("other_distance", .int(s.other))) }
             let transform = pairs.transform(i)
             if families.count > 2 { fields.append(("distances", distances(pairs[i], datasets, families, transform: transform))) }
             if let transform { fields.append(("transform", .str(transform.name))) }

@@ -64,7 +64,9 @@ public struct PairVerdicts: Sendable {
                 var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity, by: shown(by),
                                                   transform: p.transform)
                 row.distances[m.family.id] = p.distance
-                row.distances[m.otherFamily.id] = row.distances[m.otherFamily.id] ?? p.otherDistance
+                if p.otherDistance != CrossPair.noDistance {
+                    row.distances[m.otherFamily.id] = row.distances[m.otherFamily.id] ?? p.otherDistance
+                }
                 rows[key] = row
             }
         }
