@@ -176,6 +176,17 @@ final class HashListMatchEndToEndTests: XCTestCase {
         XCTAssertEqual((try E2E.json(root + "/all/known/errors.json") as? [Any])?.count, 0)
         XCTAssertEqual((try E2E.json(root + "/all/pics/perceptual_hashes.json") as? [String: Any])?.count, 4)
 
+        // Entries have no pictures: their pairs are not verified, even when an ID names a real
+        // file (here the very picture, by its absolute path): no file is read for an entry.
+        let named = root + "/pics/calla.jpg"
+        try Data("\(try XCTUnwrap(reference["real/calla.jpg"]).hash),\(named)\n".utf8).write(to: URL(fileURLWithPath: root + "/paths.txt"))
+        try run(["import", "paths", root + "/paths.txt"])
+        try run(["match", "--families", "pdq", "paths=store:paths", "pics=store:pics", "--out", root + "/v"])
+        XCTAssertEqual(try pairs(root + "/v/pdq_cross_duplicates.json"), ["\(named) calla.jpg 0"])
+        let verified = try XCTUnwrap(try E2E.json(root + "/v/verified_cross_duplicates.json") as? [String: Any])
+        XCTAssertEqual(verified["verified"] as? Int, 0, "\(verified)")
+        XCTAssertEqual(verified["candidates"] as? Int, 1, "\(verified)")
+
         // The output folder is a source in turn: the same PDQ pairs from its hash files.
         try run(["match", "--families", "pdq", "known=\(root)/m/known", "pics=\(root)/m/pics", "--out", root + "/again"])
         XCTAssertEqual(try pairs(root + "/again/pdq_cross_duplicates.json"), expected)

@@ -183,6 +183,16 @@ public enum PairVerification {
             return VerdictCache.key(a, b, transform: transforms[key] ?? .identity)
         }
         var verdicts = cacheKeys.map { key in key.flatMap { store?.cachedVerdict($0) } }
+        // A hash-list entry has no picture: its pairs are not compared (nor is a file named like
+        // its ID ever read), and say why.
+        func listEntry(_ r: ImageRef) -> Bool {
+            let d = result.datasets[r.dataset]
+            return d.partial.count == d.keys.count && d.index(of: r.key).map { d.partial[$0] != nil } == true
+        }
+        for (i, key) in keys.enumerated() where verdicts[i] == nil && (listEntry(key.first) || listEntry(key.second)) {
+            verdicts[i] = Verdict(verified: false, similarity: 0, worstRegion: 0, reason: .different,
+                                  error: "a hash-list entry has no picture to compare")
+        }
         let todo = verdicts.indices.filter { verdicts[$0] == nil }
         let onDecoded: (@Sendable (Int, DecodedImage) -> Void)? = decoded.map { keep in { @Sendable i, image in keep(refs[i], image) } }
         let fresh = Verifier(limits: limits).verify(candidates: todo.map { candidates[$0] }, files: paths, decoded: onDecoded)
