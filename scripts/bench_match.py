@@ -10,7 +10,8 @@ same files in the same run:
 both with radius = threshold + 1 (FAISS keeps distances < radius; crosshash <= threshold).
 Prints seconds, pair counts (which must equal crosshash's: both are exact) and the ratios.
 
-Usage: scripts/bench_match.py [--size N] [--crosshash PATH] [--flat-max N] [--json]
+Usage: scripts/bench_match.py [--size N] [--crosshash PATH] [--families LIST] [--flat-max N] [--json]
+(--families goes to `crosshash bench`: e.g. `pdq` for 256-bit sets at PDQ's threshold 31.)
 Needs faiss-cpu (pip install faiss-cpu) and numpy. Peak memory of each FAISS search is the
 process's resident peak, read after the run (ru_maxrss, so it only grows).
 """
@@ -46,14 +47,17 @@ def main():
     ap.add_argument("--crosshash", default=".build/release/crosshash")
     ap.add_argument("--flat-max", type=int, default=200_000,
                     help="run IndexBinaryFlat only up to this size (it is an N x N scan)")
+    ap.add_argument("--families", default=None,
+                    help="hash families of the sets, passed to `crosshash bench --families` (default: its own, phash,blockmean)")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     import faiss
 
     with tempfile.TemporaryDirectory(prefix="crosshash-bench-") as tmp:
+        families = ["--families", args.families] if args.families else []
         subprocess.run([args.crosshash, "bench", "--match-size", str(args.size), "--brute-force-max", "0",
-                        "--export-sets", tmp], check=True, stdout=subprocess.DEVNULL)
+                        "--export-sets", tmp] + families, check=True, stdout=subprocess.DEVNULL)
         sets = json.load(open(os.path.join(tmp, "sets.json")))
         rows = []
         for s in sets:
@@ -67,7 +71,10 @@ def main():
             # IndexBinaryMultiHash(nhash tables of b bits, probing keys within nflip bits) is
             # exact when some substring must be within nflip: nhash * (nflip + 1) > threshold.
             # The fastest exact configuration is chosen on a 20,000-hash sample, then run in full.
-            configs = [(h, f) for h, f in [(t + 1, 0), (5, 1), (4, 2), (3, 2), (3, 3)] if h * (f + 1) > t]
+            # At a wide radius (PDQ's 31) none of the small configurations is exact: more tables
+            # with a few flips each (16 x 16 bits flip 1, 11 x 23 flip 2, 8 x 24 flip 3) are.
+            wide = [(16, 1), (11, 2), (8, 3)] if t >= 16 else []
+            configs = [(h, f) for h, f in [(t + 1, 0), (5, 1), (4, 2), (3, 2), (3, 3)] + wide if h * (f + 1) > t]
             sample = min(20_000, len(xa))
             timed = []
             for nhash, nflip in configs:

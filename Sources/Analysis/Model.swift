@@ -59,6 +59,19 @@ public struct FileIssue: Sendable, Equatable {
     }
 }
 
+/// The families one image carries when it is not a picture (a hash-list entry).
+public struct PartialHashes: Sendable, Equatable {
+    /// The families it has a hash of.
+    public var families: Set<HashFamily.ID>
+    /// Of those, the ones whose quality is unknown (lists give none); such a hash is matched.
+    public var unknownQuality: Set<HashFamily.ID>
+
+    public init(families: Set<HashFamily.ID>, unknownQuality: Set<HashFamily.ID> = []) {
+        self.families = families
+        self.unknownQuality = unknownQuality
+    }
+}
+
 /// Everything hashed in one dataset, keys sorted.
 public struct DatasetResult: Sendable {
     public var spec: DatasetSpec
@@ -74,6 +87,11 @@ public struct DatasetResult: Sendable {
     /// The dihedral variants of each hashed image (same order as `keys`), with `--dihedral`;
     /// empty otherwise.
     public var variants: [DihedralHashes] = []
+    /// Images that carry only some of the run's families (hash-list entries: their list's family,
+    /// without a quality), same order as `keys`; nil for a picture, which carries them all. Empty
+    /// when every image is a picture. A family an image lacks is neither a failure nor matched:
+    /// the image is in no pair, group or hash file of that family.
+    public var partial: [PartialHashes?] = []
 
     public init(spec: DatasetSpec, keys: [FileKey], hashes: [ImageHashes], issues: [FileIssue], counts: IndexCounts? = nil,
                 digests: [ContentDigest?] = []) {
@@ -83,6 +101,16 @@ public struct DatasetResult: Sendable {
         self.issues = issues
         self.counts = counts
         self.digests = digests
+    }
+
+    /// Whether image `i` has a hash of `family` (every picture does; a list entry only its list's).
+    public func carries(_ family: HashFamily, at i: Int) -> Bool {
+        partial.count != keys.count || partial[i]?.families.contains(family.id) ?? true
+    }
+
+    /// Whether image `i`'s quality for `family` is known (lists give none: such a hash is matched).
+    public func knowsQuality(_ family: HashFamily, at i: Int) -> Bool {
+        partial.count != keys.count || !(partial[i]?.unknownQuality.contains(family.id) ?? false)
     }
 
     /// The content digest of `key`, if this result knows it.
@@ -114,8 +142,11 @@ public struct CrossPair: Sendable, Equatable {
     public var a: ImageRef
     public var b: ImageRef
     public var distance: Int
-    /// The same pair's distance under the other hash.
+    /// The same pair's distance under the other hash; `CrossPair.noDistance` when a picture
+    /// has no hash of it (a list entry carries its list's family alone).
     public var otherDistance: Int
+    /// `otherDistance` of a pair that has none: outputs leave it out.
+    public static let noDistance = Int(UInt16.max)
     /// With `--dihedral`: the variant of `a`'s hash that matched `b`'s (the first in `Dihedral`
     /// order at the smallest distance); `distance` is that variant's. nil without `--dihedral`.
     public var transform: Dihedral?

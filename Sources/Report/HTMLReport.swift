@@ -102,7 +102,8 @@ enum HTMLReport {
                     + (badge.map { _ in " data-v=\"\(data.isVerified(p) ? 1 : 0)\"" } ?? "") + ">"
                     + figure(p.a, data) + figure(p.b, data)
                     + "<div class=\"dist\"><span class=\"main\">\(v.family.id) \(p.distance)</span>"
-                    + (other == v.family ? "" : " <span>\(other.id) \(p.otherDistance)</span>")
+                    + (other == v.family || p.otherDistance == CrossPair.noDistance ? "" : " <span>\(other.id) \(p.otherDistance)</span>")
+                    + (ReportData.turn(p).map { " <span class=\"transform\" title=\"b matches a turned by this transform\">\($0.name)</span>" } ?? "")
                     + (badge.map { " <span class=\"badge \($0.verified ? "ok" : "no")\">\(e($0.text))</span>" } ?? "")
                     + (data.reviewText(p).map { " <span class=\"badge review\">\(e($0))</span>" } ?? "")
                     + "</div></div>")

@@ -105,13 +105,18 @@ enum MarkdownReport {
             }
             if !v.shown.isEmpty {
                 let verdicts = data.verification != nil, reviews = data.hasReviews
-                line("| Image A | Image B | \(v.family.id) distance | \(v.result.otherFamily.id) distance |" + (verdicts ? " Verdict |" : "")
-                     + (reviews ? " Review |" : ""))
-                line("|---|---|---:|---:|" + (verdicts ? "---|" : "") + (reviews ? "---|" : ""))
+                // `--dihedral` pairs of a turned copy: the column only when one is shown, so a
+                // run without turned copies (and every run without the flag) reads as before.
+                let turned = v.shown.contains { ReportData.turn($0) != nil }
+                line("| Image A | Image B | \(v.family.id) distance | \(v.result.otherFamily.id) distance |" + (turned ? " Transform |" : "")
+                     + (verdicts ? " Verdict |" : "") + (reviews ? " Review |" : ""))
+                line("|---|---|---:|---:|" + (turned ? "---|" : "") + (verdicts ? "---|" : "") + (reviews ? "---|" : ""))
                 for p in v.shown {
                     let badge = data.badge(p).map { " \($0.verified ? "✅" : "❌") \($0.text) |" } ?? (verdicts ? " |" : "")
                     let review = reviews ? " \(data.reviewText(p).map(Text.markdown) ?? "") |" : ""
-                    line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(p.otherDistance) |" + badge + review)
+                    let transform = turned ? " \(ReportData.turn(p).map { "`\($0.name)`" } ?? "") |" : ""
+                    let otherDistance = p.otherDistance == CrossPair.noDistance ? "–" : String(p.otherDistance)
+                    line("| \(cell(p.a, data)) | \(cell(p.b, data)) | \(p.distance) | \(otherDistance) |" + transform + badge + review)
                 }
                 line()
             }

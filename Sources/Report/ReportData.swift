@@ -177,6 +177,13 @@ struct ReportData {
 
     /// Per family with a quality floor (PDQ), the pictures under it: listed in the family's hash
     /// files, never matched.
+    /// A `--dihedral` pair's transform when it is not the identity (b matches a turned copy of
+    /// a); nil for an unturned pair and for every pair of a run without the flag.
+    static func turn(_ pair: CrossPair) -> Dihedral? {
+        guard let t = pair.transform, t != .identity else { return nil }
+        return t
+    }
+
     var belowQualityFloor: [(family: HashFamily, count: Int)] {
         result.families.filter { $0.qualityFloor != nil }.map { family in
             (family, result.datasets.reduce(0) { $0 + AnalysisJSON.belowQualityFloor($1, family) })

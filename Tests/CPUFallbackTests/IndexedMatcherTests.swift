@@ -140,6 +140,36 @@ final class IndexedMatcherTests: XCTestCase {
         try sweep(words: 4, sizes: [(5000, 5000)], thresholds: [8], clustered: true, seed: 7, allMatchersUpTo: 0)
     }
 
+    /// PDQ: 256 bits at its default threshold 31 (the pigeonhole splits the radius over many
+    /// substrings, none at radius 0 until m = 32), uniform and clustered (copies up to 34 bits
+    /// away, flat and all-one blocks), every plan against the brute force.
+    func testPDQRadius31MatchesBruteForce() throws {
+        let sizes = [(1, 1), (2, 1), (300, 200), (1000, 1000)]
+        try sweep(words: 4, sizes: sizes, thresholds: [31], clustered: false, seed: 12)
+        try sweep(words: 4, sizes: sizes, thresholds: [31], clustered: true, seed: 13)
+        try sweep(words: 4, sizes: [(4000, 4000)], thresholds: [31], clustered: true, seed: 14, allMatchersUpTo: 0)
+        for m in [8, 13, 16, 32] {
+            var rng = Rng(seed: 15 + UInt64(m))
+            let centres = MIHData.centres(words: 4, count: 300, &rng)
+            let a = MIHData.clustered(words: 4, count: 3000, centres: centres, spread: 34, identical: 30, &rng)
+            let b = MIHData.clustered(words: 4, count: 3000, centres: centres, spread: 34, identical: 30, &rng)
+            let got = try IndexedMatcher(threads: 2, strategy: .indexed(substrings: m)).match(a, b, threshold: 31)
+            check(got, try reference(a, b, threshold: 31), near: 31, "pdq clustered 3000x3000 m=\(m)")
+        }
+    }
+
+    /// The plan for PDQ at 1M x 1M and 100k x 100k: feasible, several times cheaper than the
+    /// brute force, radii of at most 2 over keys of about log2 of the set.
+    func testPDQPlanIsFeasibleAndCheaperThanBruteForce() throws {
+        for n in [100_000, 1_000_000] {
+            let plan = try XCTUnwrap(IndexedMatcher.plan(aCount: n, bCount: n, bits: 256, threshold: 31), "\(n)")
+            let cost = IndexedMatcher.estimatedCost(aCount: n, bCount: n, bits: 256, threshold: 31)
+            XCTAssertLessThan(cost.indexed * 3, cost.bruteForce, "\(n): \(plan)")
+            XCTAssert(plan.radii.allSatisfy { $0 <= 2 }, "\(n): \(plan)")
+            print("pdq \(n)x\(n) t=31: \(plan); brute force est \(cost.bruteForce) s")
+        }
+    }
+
     func testOtherWidths() throws {
         try sweep(words: 2, sizes: [(300, 200)], thresholds: [0, 5, 20], clustered: true, seed: 8)
     }

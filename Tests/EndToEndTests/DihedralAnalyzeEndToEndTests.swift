@@ -115,6 +115,32 @@ final class DihedralAnalyzeEndToEndTests: XCTestCase {
         for p in planted { XCTAssertEqual(found["\(p.b) \(p.a)"]?["transform"] as? String, inverse[p.transform], p.b) }
     }
 
+    /// REPORT.md and report.html name the transform of each turned pair (a Transform column, a
+    /// `transform` label beside the distances); a run without the flag shows neither.
+    func testReportsShowTheTransformOfTurnedPairs() throws {
+        try analyze("plain", ["--no-store"])
+        XCTAssertFalse(try text("plain/REPORT.md").contains("Transform"))
+        XCTAssertFalse(try text("plain/report.html").contains("class=\"transform\""))
+
+        try analyze("dihedral", ["--no-store", "--dihedral"])
+        let markdown = try text("dihedral/REPORT.md")
+        XCTAssertTrue(markdown.contains("distance | Transform |"), markdown)
+        let rows = markdown.split(separator: "\n").filter { $0.hasPrefix("| ") }
+        let html = try text("dihedral/report.html")
+        for p in planted {
+            // One row per family table (phash, blockmean) pairs the copy, naming its transform.
+            let escaped = { (name: String) in name.replacingOccurrences(of: "_", with: "\\_") }  // Markdown escapes "_"
+            let turned = rows.filter { $0.contains(escaped(p.b)) && $0.contains(escaped(p.a)) }
+            XCTAssertEqual(turned.count, 2, "\(p.b): \(turned)")
+            for row in turned { XCTAssertTrue(row.contains("| `\(p.transform)` |"), "\(p.b): \(row)") }
+        }
+        // One label per family a pair is shown under.
+        for (transform, count) in Dictionary(planted.map { ($0.transform, 2) }, uniquingKeysWith: +) {
+            let label = "b matches a turned by this transform\">\(transform)</span>"
+            XCTAssertEqual(html.components(separatedBy: label).count - 1, count, transform)
+        }
+    }
+
     func testTheStoreKeepsTheVariantsAndMatchReadsThem() throws {
         let store = root + "/store.sqlite"
         let count = planted.count * 2 + 1

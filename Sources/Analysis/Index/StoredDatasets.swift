@@ -6,14 +6,34 @@ import HashStore
 public enum StoredDatasets {
     /// `families`: what the run matches; a picture stored without one of them (hashed by a run
     /// that did not ask for PDQ) is an error naming the fix, never a silent zero hash.
+    ///
+    /// `lists` (`match`): entries of imported hash lists (and items sent with an optional family
+    /// alone) load as images carrying the run's families they have (`DatasetResult.partial`),
+    /// matched by those alone; an entry with none of them is left out. Without it they read back
+    /// as the store gives them, failures without the default hashes (the service's own loading
+    /// adds them to its index family by family).
     public static func load(_ store: HashStore, _ dataset: StoredDataset, spec: DatasetSpec,
                             counts: IndexCounts? = nil, families: [HashFamily] = HashFamily.all,
-                            dihedral: Dihedral.Loading = .none) throws -> DatasetResult {
+                            dihedral: Dihedral.Loading = .none, lists: Bool = false) throws -> DatasetResult {
         let variants = dihedral == .none ? [:] : try store.variants(in: dataset.id, families: families)
+        let files = try store.files(in: dataset.id)
+        let entries = lists && files.contains { $0.codeVersion == HashStore.hashListVersion }
+            ? try listEntries(store, dataset, families: families) : [:]
         var found = [DihedralHashes]()
         var keys = [FileKey](), hashes = [ImageHashes](), issues = [FileIssue](), digests = [ContentDigest?]()
-        for file in try store.files(in: dataset.id) {
+        var partial = [PartialHashes?]()
+        for file in files {
             let key = FileKey(bytes: file.path)
+            if lists, file.codeVersion == HashStore.hashListVersion, case .failed = file.outcome {
+                guard let entry = entries[file.path] else { continue }
+                keys.append(key)
+                hashes.append(entry.hashes)
+                digests.append(file.digest)
+                partial.append(entry.carried)
+                // No pixels, so no variants: the entry is matched by its plain hash.
+                if dihedral != .none { found.append(DihedralHashes(plain: entry.hashes, families: families)) }
+                continue
+            }
             guard file.covers(families) else {
                 let missing = families.filter { !file.families.contains($0.id) }.map(\.id.rawValue).joined(separator: ",")
                 throw HashFileError(path: store.path ?? "the store", reason: "dataset '\(dataset.name)': \(key.display) was stored "
@@ -35,6 +55,7 @@ public enum StoredDatasets {
                         found.append(DihedralHashes(plain: h, families: families))
                     }
                 }
+                partial.append(nil)
                 for w in warnings { issues.append(FileIssue(key: key, message: w, warning: true)) }
             case .failed(let message):
                 issues.append(FileIssue(key: key, message: message))
@@ -42,7 +63,29 @@ public enum StoredDatasets {
         }
         var result = DatasetResult(spec: spec, keys: keys, hashes: hashes, issues: issues, counts: counts, digests: digests)
         result.variants = found
+        if partial.contains(where: { $0 != nil }) { result.partial = partial }
         return result
+    }
+
+    /// The hashes of `families` the store holds for the dataset's list entries, by path: zero
+    /// for the families an entry lacks, and a quality the list did not give read as the highest
+    /// (unknown quality is matched, as the store's readers take it).
+    static func listEntries(_ store: HashStore, _ dataset: StoredDataset, families: [HashFamily]) throws
+        -> [[UInt8]: (hashes: ImageHashes, carried: PartialHashes)] {
+        var entries = [[UInt8]: (hashes: ImageHashes, carried: PartialHashes)]()
+        for family in families {
+            for row in try store.familyHashes(in: dataset.id, family: family) {
+                var entry = entries[row.path] ?? (ImageHashes.zero, PartialHashes(families: []))
+                family.set(row.words, in: &entry.hashes)
+                entry.carried.families.insert(family.id)
+                if family.qualityFloor != nil {
+                    HashQuality.set(family, row.quality ?? 100, in: &entry.hashes)
+                    if row.quality == nil { entry.carried.unknownQuality.insert(family.id) }
+                }
+                entries[row.path] = entry
+            }
+        }
+        return entries
     }
 }
 

@@ -93,19 +93,21 @@ public struct CrossDatasetMatch {
     /// choice depends on the input alone, never on the matcher, so every device gives the same.
     ///
     /// Pictures under the family's quality floor (PDQ's 50) take no part: they are in no pair
-    /// and no group, and their nearest distance is nil.
+    /// and no group, and their nearest distance is nil. Nor do images without a hash of the
+    /// family (list entries of another family, `DatasetResult.partial`).
     public func run(_ datasets: [DatasetResult], family: HashFamily, other otherFamily: HashFamily,
                     threshold: Int, nearestRadius: Int? = nil) throws -> FamilyMatches {
-        guard family.qualityFloor != nil else {
+        guard family.qualityFloor != nil || datasets.contains(where: { !$0.partial.isEmpty }) else {
             return try runMatchable(datasets, family: family, other: otherFamily, threshold: threshold, nearestRadius: nearestRadius)
         }
-        let kept = datasets.map { $0.hashes.map(family.isMatchable) }
+        let kept = datasets.map { d in d.hashes.indices.map { d.carries(family, at: $0) && family.isMatchable(d.hashes[$0]) } }
         let matchable = zip(datasets, kept).map { dataset, keep in
             var d = dataset
             d.keys = zip(dataset.keys, keep).filter(\.1).map(\.0)
             d.hashes = zip(dataset.hashes, keep).filter(\.1).map(\.0)
             d.digests = []
             if dataset.variants.count == dataset.keys.count { d.variants = zip(dataset.variants, keep).filter(\.1).map(\.0) }
+            if dataset.partial.count == dataset.keys.count { d.partial = zip(dataset.partial, keep).filter(\.1).map(\.0) }
             return d
         }
         var result = try runMatchable(matchable, family: family, other: otherFamily, threshold: threshold, nearestRadius: nearestRadius)
@@ -120,6 +122,13 @@ public struct CrossDatasetMatch {
                       threshold: Int, nearestRadius: Int? = nil) throws -> FamilyMatches {
         let packed = datasets.map { PackedHashes(family, $0.hashes) }
         let other = datasets.map { PackedHashes(otherFamily, $0.hashes) }
+        // A list entry without the other family gives its pairs no other distance (never one
+        // against a zero hash).
+        let lacksOther = datasets.map { d in d.partial.count == d.keys.count ? d.partial.map { !($0?.families.contains(otherFamily.id) ?? true) } : nil }
+        func otherDistance(_ i: Int, _ a: Int32, _ j: Int, _ b: Int32) -> Int {
+            if lacksOther[i]?[Int(a)] == true || lacksOther[j]?[Int(b)] == true { return CrossPair.noDistance }
+            return other[i].distance(Int(a), other[j], Int(b))
+        }
         let keys = datasets.map(\.keys)
         var comparisons = 0
         for i in datasets.indices { for j in datasets.indices where j > i { comparisons += packed[i].count * packed[j].count } }
@@ -137,7 +146,9 @@ public struct CrossDatasetMatch {
                 if dihedral {
                     let near = try dihedralPairs(datasets[i], datasets[j], family: family, other: otherFamily, b: packed[j],
                                                  threshold: threshold, radius: radius) { p, d, otherDistance in
-                        guard try cross.add(datasetA: i, datasetB: j, p, otherDistance: otherDistance(), transform: d) else { return }
+                        let lacking = lacksOther[i]?[Int(p.a)] == true || lacksOther[j]?[Int(p.b)] == true
+                        guard try cross.add(datasetA: i, datasetB: j, p, otherDistance: lacking ? CrossPair.noDistance : otherDistance(),
+                                            transform: d) else { return }
                         components.union(offsets[i] + Int(p.a), offsets[j] + Int(p.b))
                     }
                     for (a, d) in near.nearestInB.enumerated() where d < nearest[i][a] { nearest[i][a] = d }
@@ -147,8 +158,7 @@ public struct CrossDatasetMatch {
                 let near = try matcher.stream(packed[i], packed[j], threshold: threshold, nearestRadius: radius) { block in
                     if shouldStop() { throw CancellationError() }
                     for p in block {
-                        guard try cross.add(datasetA: i, datasetB: j, p,
-                                            otherDistance: other[i].distance(Int(p.a), other[j], Int(p.b))) else { continue }
+                        guard try cross.add(datasetA: i, datasetB: j, p, otherDistance: otherDistance(i, p.a, j, p.b)) else { continue }
                         components.union(offsets[i] + Int(p.a), offsets[j] + Int(p.b))
                     }
                 }
@@ -165,7 +175,7 @@ public struct CrossDatasetMatch {
                 _ = try matcher.stream(packed[i], packed[i], threshold: threshold, nearestRadius: 0) { block in
                     if shouldStop() { throw CancellationError() }
                     for p in block where p.a < p.b {
-                        try list.add(datasetA: i, datasetB: i, p, otherDistance: other[i].distance(Int(p.a), other[i], Int(p.b)))
+                        try list.add(datasetA: i, datasetB: i, p, otherDistance: otherDistance(i, p.a, i, p.b))
                     }
                 }
             }

@@ -10,17 +10,22 @@ public enum AnalysisJSON {
     public static func crossDuplicatesFileName(_ family: HashFamily) -> String { "\(family.filePrefix)_cross_duplicates.json" }
 
     /// File -> hex; for a family with a quality (PDQ), file -> {"hash": HEX, "quality": N}, every
-    /// picture listed, those under the floor too (they are only left out of matching).
+    /// picture listed, those under the floor too (they are only left out of matching). A list
+    /// entry is listed under its list's family alone, as {"hash": HEX} when the list gave no quality.
     public static func hashes(_ dataset: DatasetResult, _ family: HashFamily) -> JSONValue {
-        .object(zip(dataset.keys, dataset.hashes).map { key, h in
+        .object(dataset.keys.indices.compactMap { i in
+            let (key, h) = (dataset.keys[i], dataset.hashes[i])
+            guard dataset.carries(family, at: i) else { return nil }
             guard let quality = family.quality(of: h) else { return (key.bytes, .str(family.hex(of: h))) }
+            guard dataset.knowsQuality(family, at: i) else { return (key.bytes, .obj([("hash", .str(family.hex(of: h)))])) }
             return (key.bytes, .obj([("hash", .str(family.hex(of: h))), ("quality", .int(quality))]))
         })
     }
 
     /// The pictures of `dataset` under `family`'s quality floor (not matched); 0 without a floor.
     public static func belowQualityFloor(_ dataset: DatasetResult, _ family: HashFamily) -> Int {
-        family.qualityFloor == nil ? 0 : dataset.hashes.reduce(0) { $0 + (family.isMatchable($1) ? 0 : 1) }
+        family.qualityFloor == nil ? 0
+            : dataset.hashes.indices.reduce(0) { $0 + (dataset.carries(family, at: $1) && !family.isMatchable(dataset.hashes[$1]) ? 1 : 0) }
     }
 
     public static func errors(_ dataset: DatasetResult) -> JSONValue {
@@ -60,8 +65,9 @@ public enum AnalysisJSON {
             } else {
                 (a, b) = (ref(pairs[i].a, names), ref(pairs[i].b, names))
             }
-            var fields: [(String, JSONValue)] = [("a", a), ("b", b), ("distance", .int(s.distance)),
-                                                 ("other_distance", .int(s.other))]
+            var fields: [(String, JSONValue)] = [("a", a), ("b", b), ("distance", .int(s.distance))]
+            // A list entry's pair has no distance under a family the entry lacks.
+            if s.other != CrossPair.noDistance { fields.append(("other_distance", .int(s.other))) }
             let transform = pairs.transform(i)
             if families.count > 2 { fields.append(("distances", distances(pairs[i], datasets, families, transform: transform))) }
             if let transform { fields.append(("transform", .str(transform.name))) }
@@ -108,7 +114,8 @@ public enum AnalysisJSON {
             return .obj([])
         }
         let (a, b) = (da.hashes[i], db.hashes[j])
-        return .obj(families.map { f in
+        // A family either picture lacks (a list entry's other families) has no distance.
+        return .obj(families.filter { da.carries($0, at: i) && db.carries($0, at: j) }.map { f in
             if let transform, da.variants.count == da.keys.count, let words = da.variants[i].words(f, transform) {
                 return (f.id.rawValue, .int(Hamming.distance(words, f.words(of: b))))
             }

@@ -59,6 +59,7 @@ public enum HashFiles {
     public static func readDataset(folder: String, spec: DatasetSpec, families: [HashFamily]) throws(HashFileError) -> DatasetResult {
         var columns = [[FileKey: [UInt64]]]()
         var qualities = [HashFamily.ID: [FileKey: Int]]()
+        var unknown = [HashFamily.ID: Set<FileKey>]()
         for family in families {
             let path = folder + "/" + AnalysisJSON.hashFileName(family)
             guard let pairs = try readJSON(path).objectPairs else {
@@ -74,10 +75,15 @@ public enum HashFiles {
                     throw HashFileError(path: path, reason: "\(k.display): not a \(family.bits / 4)-digit hex \(family.id) hash")
                 }
                 if family.qualityFloor != nil {
-                    guard let q = value["quality"]?.intValue else {
-                        throw HashFileError(path: path, reason: "\(k.display): no \"quality\" for its \(family.id) hash")
+                    // A list entry's hash comes without one ({"hash": HEX}): unknown, matched.
+                    if value["quality"] == nil {
+                        unknown[family.id, default: []].insert(k)
+                    } else {
+                        guard let q = value["quality"]?.intValue else {
+                            throw HashFileError(path: path, reason: "\(k.display): a \"quality\" that is not a number for its \(family.id) hash")
+                        }
+                        qualities[family.id, default: [:]][k] = q
                     }
-                    qualities[family.id, default: [:]][k] = q
                 }
                 column[k] = words
             }
@@ -86,16 +92,25 @@ public enum HashFiles {
         // Images in every file; sorted so results never depend on dictionary order.
         let keys = (columns.first?.keys.filter { k in columns.allSatisfy { $0[k] != nil } } ?? []).sorted()
         var hashes = [ImageHashes]()
+        var partial = [PartialHashes?]()
         hashes.reserveCapacity(keys.count)
         for k in keys {
             var h = ImageHashes.zero
+            var unknownQuality = Set<HashFamily.ID>()
             for (family, column) in zip(families, columns) {
                 if let w = column[k] { family.set(w, in: &h) }
                 if let q = qualities[family.id]?[k] { family.setQuality(q, in: &h) }
+                if unknown[family.id]?.contains(k) == true {
+                    family.setQuality(100, in: &h)
+                    unknownQuality.insert(family.id)
+                }
             }
             hashes.append(h)
+            partial.append(unknownQuality.isEmpty ? nil : PartialHashes(families: Set(families.map(\.id)), unknownQuality: unknownQuality))
         }
-        return DatasetResult(spec: spec, keys: keys, hashes: hashes, issues: [])
+        var result = DatasetResult(spec: spec, keys: keys, hashes: hashes, issues: [])
+        if partial.contains(where: { $0 != nil }) { result.partial = partial }
+        return result
     }
 
     public static func readJSON(_ path: String) throws(HashFileError) -> JSONValue {

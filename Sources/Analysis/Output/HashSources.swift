@@ -62,7 +62,7 @@ public enum HashSources {
                     throw HashFileError(path: s.path ?? "the store", reason: "no dataset named '\(dataset)' (run `crosshash analyze --store` on it first)")
                 }
                 parts.append(try StoredDatasets.load(s, stored, spec: DatasetSpec(name: name, path: stored.root ?? ""), families: families,
-                                                  dihedral: dihedral ? .required : .none))
+                                                  dihedral: dihedral ? .required : .none, lists: true))
             }
         }
         return try merge(parts, name: name, families: families)
@@ -138,15 +138,17 @@ public enum HashSources {
         guard parts.count > 1 || parts.first.map({ !zip($0.keys, $0.keys.dropFirst()).allSatisfy { $0 < $1 } }) == true else {
             return parts.first ?? DatasetResult(spec: DatasetSpec(name: name, path: ""), keys: [], hashes: [], issues: [])
         }
-        var rows = [(key: FileKey, hashes: ImageHashes, digest: ContentDigest?, variants: DihedralHashes?)]()
+        var rows = [(key: FileKey, hashes: ImageHashes, digest: ContentDigest?, variants: DihedralHashes?, partial: PartialHashes?)]()
         for p in parts {
             for (i, key) in p.keys.enumerated() {
                 rows.append((key, p.hashes[i], p.digests.count == p.keys.count ? p.digests[i] : nil,
-                             p.variants.count == p.keys.count ? p.variants[i] : nil))
+                             p.variants.count == p.keys.count ? p.variants[i] : nil,
+                             p.partial.count == p.keys.count ? p.partial[i] : nil))
             }
         }
         rows.sort { $0.key < $1.key }
         var keys = [FileKey](), hashes = [ImageHashes](), digests = [ContentDigest?](), variants = [DihedralHashes]()
+        var partial = [PartialHashes?]()
         for r in rows {
             if let last = keys.last, last == r.key {
                 guard families.allSatisfy({ $0.words(of: hashes[hashes.count - 1]) == $0.words(of: r.hashes) }) else {
@@ -157,6 +159,7 @@ public enum HashSources {
             keys.append(r.key)
             hashes.append(r.hashes)
             digests.append(r.digest)
+            partial.append(r.partial)
             if let v = r.variants { variants.append(v) }
         }
         let hashed = Set(keys)
@@ -168,6 +171,7 @@ public enum HashSources {
                                    digests: digests.contains { $0 != nil } ? digests : [])
         // Variants only when every picture has them (every part was loaded with them).
         if variants.count == keys.count { merged.variants = variants }
+        if partial.contains(where: { $0 != nil }) { merged.partial = partial }
         return merged
     }
 }

@@ -64,7 +64,9 @@ public struct PairVerdicts: Sendable {
                 var row = rows[key] ?? MergedPair(a: p.a, b: p.b, distances: [:], similarity: v.similarity, by: shown(by),
                                                   transform: p.transform)
                 row.distances[m.family.id] = p.distance
-                row.distances[m.otherFamily.id] = row.distances[m.otherFamily.id] ?? p.otherDistance
+                if p.otherDistance != CrossPair.noDistance {
+                    row.distances[m.otherFamily.id] = row.distances[m.otherFamily.id] ?? p.otherDistance
+                }
                 rows[key] = row
             }
         }
@@ -181,6 +183,16 @@ public enum PairVerification {
             return VerdictCache.key(a, b, transform: transforms[key] ?? .identity)
         }
         var verdicts = cacheKeys.map { key in key.flatMap { store?.cachedVerdict($0) } }
+        // A hash-list entry has no picture: its pairs are not compared (nor is a file named like
+        // its ID ever read), and say why.
+        func listEntry(_ r: ImageRef) -> Bool {
+            let d = result.datasets[r.dataset]
+            return d.partial.count == d.keys.count && d.index(of: r.key).map { d.partial[$0] != nil } == true
+        }
+        for (i, key) in keys.enumerated() where verdicts[i] == nil && (listEntry(key.first) || listEntry(key.second)) {
+            verdicts[i] = Verdict(verified: false, similarity: 0, worstRegion: 0, reason: .different,
+                                  error: "a hash-list entry has no picture to compare")
+        }
         let todo = verdicts.indices.filter { verdicts[$0] == nil }
         let onDecoded: (@Sendable (Int, DecodedImage) -> Void)? = decoded.map { keep in { @Sendable i, image in keep(refs[i], image) } }
         let fresh = Verifier(limits: limits).verify(candidates: todo.map { candidates[$0] }, files: paths, decoded: onDecoded)

@@ -13,8 +13,9 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure decode, resize+hash, match and end-to-end throughput on each device over the same files.",
         discussion: """
         Run it on an otherwise idle machine; every figure is wall time on all cores. Without a \
-        folder only matching is measured: --match-size N hash sets per family, uniform and \
-        clustered, brute force and index side by side (and each --device's matcher); \
+        folder only matching is measured: --match-size N hash sets per family of --families \
+        (default phash,blockmean; pdq draws 256-bit sets matched at its threshold 31), uniform \
+        and clustered, brute force and index side by side (and each --device's matcher); \
         --export-sets DIR writes the sets for scripts/bench_match.py (FAISS on the same sets).
         """
     )
@@ -40,6 +41,11 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the synthetic match sets and crosshash's results here (for scripts/bench_match.py).", valueName: "dir"))
     var exportSets: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The families whose synthetic sets are matched (without a folder), comma-separated, of \(HashFamily.known.map(\.id.rawValue).joined(separator: ", ")); each at its default threshold.",
+        valueName: "families"))
+    var families = HashFamily.all.map(\.id.rawValue).joined(separator: ",")
+
     @Argument(help: "A folder of images (omit it to measure matching only).")
     var path: String?
 
@@ -56,9 +62,17 @@ struct BenchCommand: ParsableCommand {
         var endToEndSeconds: Double
     }
 
+    func validate() throws {
+        if case .failure(let e) = HashFamily.parseList(families) { throw ValidationError("--families: \(e)") }
+        // The folder's rows name a match rate by the hash's width, which two 256-bit families share.
+        if path != nil, (try? HashFamily.parseList(families).get()) != HashFamily.all {
+            throw ValidationError("--families chooses the synthetic match sets: omit the folder to match \(families) only")
+        }
+    }
+
     func run() throws {
         let logger = Runtime.logger()
-        guard let path else { return try runMatchOnly(logger: logger) }
+        guard let path else { return try runMatchOnly(logger: logger, families: try HashFamily.parseList(families).get()) }
         let entries = try DatasetScanner.scan(root: path).filter { $0.problem == nil }
         guard !entries.isEmpty else { throw ValidationError("\(path) holds no files") }
         let paths = entries.map(\.path)
@@ -94,7 +108,7 @@ struct BenchCommand: ParsableCommand {
 
     /// Every family x shape: the CPU brute force (up to --brute-force-max), the CPU index, and
     /// each --device's matcher, on the same sets; pairs compared by digest.
-    func runMatchOnly(logger: Logger) throws {
+    func runMatchOnly(logger: Logger, families: [HashFamily]) throws {
         var matchers: [(String, Matcher)] = [("cpu brute force", CPUMatcher()), ("cpu index", IndexedMatcher(strategy: .indexed()))]
         for name in devices where name != "cpu" {
             let engines = EngineSelection.make(try DeviceChoice(parsing: name)) { logger.warning("\($0)") }
@@ -103,7 +117,7 @@ struct BenchCommand: ParsableCommand {
         if let exportSets { try AtomicFile.makeFolder(exportSets) }
         var rows = [MatchBenchmark.Measurement]()
         var exported = [JSONValue]()
-        for family in HashFamily.all {
+        for family in families {
             for shape in MatchBenchmark.Shape.allCases {
                 let (a, b) = MatchBenchmark.sets(family, shape, size: matchSize)
                 let stem = "\(family.id)-\(shape)-\(matchSize)"
@@ -145,7 +159,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         print("crosshash bench: matching \(matchSize) x \(matchSize) hashes per family at the default thresholds")
-        for family in HashFamily.all {
+        for family in families {
             for shape in MatchBenchmark.Shape.allCases {
                 let group = rows.filter { $0.family == family && $0.shape == shape }
                 let measured = group.filter { $0.seconds != nil }
