@@ -79,7 +79,7 @@ public enum StoredDatasets {
                 family.set(row.words, in: &entry.hashes)
                 entry.carried.families.insert(family.id)
                 if family.qualityFloor != nil {
-                    HashQuality.set(family, row.quality ?? 100, in: &entry.hashes)
+                    family.setQuality(row.quality ?? 100, in: &entry.hashes)
                     if row.quality == nil { entry.carried.unknownQuality.insert(family.id) }
                 }
                 entries[row.path] = entry
