@@ -57,20 +57,20 @@ public struct ReportWriter: Sendable {
         let thumbnails = ThumbnailWriter(decoder: ImageDecoder(limits: limits), cache: cache, pixels: pixels)
         // Charts and thumbnails side by side (each spreads over the cores itself): neither waits
         // for the other's last job or file flushes. A chart error is reported first.
-        let parts = ParallelMap.map([0, 1]) { part -> ([Result<String, Error>], Result<Int, Error>?) in
-            if part == 0 {
-                return (ParallelMap.map(charts) { chart in
-                    Result { try figures.write(key: chart.key, png: "\(outDir)/\(chart.file).png", svg: "\(outDir)/\(chart.file).svg", draw: chart.render) }
-                }, nil)
+        var drawn = [Result<String, Error>]()
+        var thumbnailsWritten: Result<Int, Error> = .success(0)
+        try SideBySide.run({
+            drawn = ParallelMap.map(charts) { chart in
+                Result { try figures.write(key: chart.key, png: "\(outDir)/\(chart.file).png", svg: "\(outDir)/\(chart.file).svg", draw: chart.render) }
             }
-            return ([], Result { try thumbnails.write(data.thumbnails, datasets: result.datasets, to: outDir + "/examples") })
-        }
-        let drawn = parts[0].0, placeholders = parts[1].1 ?? .success(0)
+        }, {
+            thumbnailsWritten = Result { try thumbnails.write(data.thumbnails, datasets: result.datasets, to: outDir + "/examples") }
+        })
         var svgs = [String: String]()
         for (chart, svg) in zip(charts, drawn) { svgs[chart.file + ".svg"] = try svg.get() }
-        let placeholderCount = try placeholders.get()
+        let placeholders = try thumbnailsWritten.get()
         try AtomicFile.write(MarkdownReport.render(data), to: outDir + "/REPORT.md")
         try AtomicFile.write(HTMLReport.render(data, svgs: svgs), to: outDir + "/report.html")
-        return Written(thumbnails: data.thumbnails.count, placeholders: placeholderCount)
+        return Written(thumbnails: data.thumbnails.count, placeholders: placeholders)
     }
 }

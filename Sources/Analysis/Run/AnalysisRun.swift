@@ -173,10 +173,7 @@ public struct AnalysisRun {
         // different files: side by side, so one's fsync waits overlap the other's drawing. A
         // JSON error is reported first, as when they ran one after the other.
         let written = result
-        let data = ParallelMap.map([0, 1]) { part in
-            Result<Void, Error> { part == 0 ? try AnalysisJSON.writeData(written, to: out) : try report(written, out, store) }
-        }
-        for d in data { try d.get() }
+        try SideBySide.run({ try AnalysisJSON.writeData(written, to: out) }, { try report(written, out, store) })
         result.timings.report = Date().timeIntervalSince(reportStart)
         result.timings.total += result.timings.report
         let storeInfo = store.map { AnalysisJSON.StoreInfo(path: $0.path, bytes: (try? $0.sizeOnDisk()) ?? 0) }
