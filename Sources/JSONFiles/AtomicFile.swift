@@ -71,11 +71,20 @@ public enum AtomicFile {
         try write(to: path) { put in try json.serialize(to: put) }
     }
 
+    /// Creates `path` and its parents. Safe from several threads at once: Foundation's
+    /// createDirectory checks and then creates, so two writers making the same folder can see
+    /// "file exists" from the one that lost; a folder that is there afterwards is success.
     public static func makeFolder(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw OutputError.cannotCreateFolder(path, error.localizedDescription)
+        // A second try covers losing that race on a parent folder instead.
+        for attempt in 1...2 {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                return
+            } catch {
+                var isFolder: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue { return }
+                if attempt == 2 { throw OutputError.cannotCreateFolder(path, error.localizedDescription) }
+            }
         }
     }
 }

@@ -173,6 +173,7 @@ public struct AnalysisRun {
         // different files: side by side, so one's fsync waits overlap the other's drawing. A
         // JSON error is reported first, as when they ran one after the other.
         let written = result
+        try AtomicFile.makeFolder(out)
         try SideBySide.run({ try AnalysisJSON.writeData(written, to: out) }, { try report(written, out, store) })
         result.timings.report = Date().timeIntervalSince(reportStart)
         result.timings.total += result.timings.report

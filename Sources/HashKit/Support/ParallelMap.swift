@@ -19,28 +19,36 @@ public enum ParallelMap {
 /// `ParallelMap` are not that: a concurrentPerform inside another one runs its iterations on
 /// fewer threads, so each side's own parallel loops would run one at a time.)
 public enum SideBySide {
-    /// Runs `first` on a thread of the global queue while `second` runs on this one; returns once
-    /// both have ended, rethrowing `first`'s error, else `second`'s.
+    /// Runs `first` on a thread of its own while `second` runs on this one; returns once both
+    /// have ended, rethrowing `first`'s error, else `second`'s.
     public static func run(_ first: () throws -> Void, _ second: () throws -> Void) throws {
-        let outcome = Outcome()
         try withoutActuallyEscaping(first) { first in
-            // Safe: this call waits for the other side before `first` goes out of scope.
-            nonisolated(unsafe) let job = first
-            DispatchQueue.global().async {
-                do { try job() } catch { outcome.error = error }
-                outcome.done.signal()
-            }
-            let secondError: Error?
-            do { try second(); secondError = nil } catch { secondError = error }
-            outcome.done.wait()
-            if let error = outcome.error { throw error }
+            // A joined thread, not a dispatch block: `first` must be released before this scope
+            // ends (the runtime checks it did not escape), and a block is freed only some time
+            // after it signals that it is done.
+            let job = Job(first)
+            var thread = pthread_t()
+            let started = pthread_create(&thread, nil, { raw in
+                guard let raw else { return nil }
+                Unmanaged<Job>.fromOpaque(raw).takeUnretainedValue().run()
+                return nil
+            }, Unmanaged.passUnretained(job).toOpaque()) == 0
+            if !started { job.run() } // no thread to be had: one after the other
+            var secondError: Error?
+            do { try second() } catch { secondError = error }
+            if started { pthread_join(thread, nil) }
+            if let error = job.error { throw error }
             if let secondError { throw secondError }
         }
     }
 
-    /// Written by the other side before it signals, read after the wait: no lock needed.
-    private final class Outcome: @unchecked Sendable {
+    /// The other thread's job and what it threw; read only after the join.
+    private final class Job: @unchecked Sendable {
+        let body: () throws -> Void
         var error: Error?
-        let done = DispatchSemaphore(value: 0)
+        init(_ body: @escaping () throws -> Void) { self.body = body }
+        func run() {
+            do { try body() } catch { self.error = error }
+        }
     }
 }
