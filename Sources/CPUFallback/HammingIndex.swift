@@ -1,0 +1,580 @@
+import Foundation
+
+/// A persistent, incrementally updated, exact Hamming range index over one hash family's hashes
+/// of one dataset: `add`, `remove` and `replace` by slot, and `search(query, threshold)`, which
+/// returns exactly what a brute-force scan over the live slots returns (every slot within the
+/// threshold, with its distance, sorted by slot) for every threshold 0...bits.
+///
+/// **Method.** Multi-index hashing with `IndexedMatcher`'s substrings (read its header): a hash
+/// is cut into m strided substrings (substring s holds bits s, s + m, s + 2m, ...); one table
+/// per substring maps its key (the substring's first `keyBits` bits) to the slots holding it.
+/// For threshold r = q·m + a (0 <= a < m) a slot within r has substring distance <= q on one of
+/// the first a + 1 substrings or <= q - 1 on one of the others (the generalised pigeonhole
+/// bound), so probing every key within that radius of the query's key in each table, and
+/// verifying each candidate by its full popcount, finds every match. A match is reported only
+/// by the *first* table whose (whole) substring distance qualifies it, so it is reported once,
+/// with no candidate set. m is fixed when the index is made (`Layout.best`, for the family's
+/// usual threshold and expected size); any other threshold is still exact. When the probes
+/// would cost more than the scan (`estimate`: large thresholds, tiny sets), `search` scans the
+/// live slots instead: the answer is the same, only the cost differs.
+///
+/// **Layout in memory** (no heap object or dictionary entry per image):
+/// - the hashes by slot, `words` words each, in chunks of `chunkSlots` slots, and a live byte
+///   per slot (a removed slot is a zeroed tombstone until the caller reuses it: slots are the
+///   caller's, e.g. a free list or the store's row ids, so keep them dense);
+/// - per table, 2^keyBits buckets in CSR pages of 2^pageBits buckets (`Page`: bucket starts,
+///   then the entries' slots grouped by bucket and, for one-word hashes, a copy of each hash,
+///   so a bucket is verified with sequential reads); pages are grouped `pagesPerGroup` to a
+///   chunk. An insert or delete moves entries within one page (a few KB), never more; a delete
+///   removes the entry itself, so the tables hold no tombstones and need no compaction.
+/// - `keyBits` follows the size (about log2 of the live count, so buckets hold one to four
+///   entries): when the count passes four entries a bucket, the tables are rebuilt with wider
+///   keys (amortised O(1) per add, like a hash table's growth); `add(slots:words:)` of a batch
+///   that is large against the index rebuilds them in one pass instead of inserting one by one.
+/// Bytes per image (`memoryBytes / count`, measured at 200k uniform 64-bit hashes, m = 4): about
+/// 8 (hash) + 1 (live) + per table 4 (slot) + 8 (hash copy, one-word hashes only) + 1 to 4
+/// (bucket starts) plus the arrays' spare capacity; the tests hold it under 100 bytes.
+///
+/// **Concurrency contract.** `HammingIndex` is a value type whose storage is all copy-on-write
+/// arrays nested by chunk. A copy is a consistent snapshot: it never sees writes made to the
+/// original after the copy, and costs a few retains. Writes need exclusive access to the
+/// variable they mutate (Swift's usual rule): keep the live index in one place, mutate it under
+/// a lock (or in an actor), and let readers take a copy under that lock and search the copy
+/// outside it, concurrently with each other and with later writes. The first write after a copy
+/// copies only what it touches: the chunk of the hash column holding its slot, one page and its
+/// group's page headers per table, and the small arrays of chunk references (about N / 4096 and
+/// N / 65536 entries), never a whole column or table. `search` is non-mutating and thread-safe
+/// on any copy.
+public struct HammingIndex: Sendable {
+    /// One live slot within the threshold of a query.
+    public struct Match: Equatable, Sendable, CustomStringConvertible {
+        public var slot: Int
+        public var distance: Int
+        public init(slot: Int, distance: Int) {
+            self.slot = slot
+            self.distance = distance
+        }
+        public var description: String { "\(slot)@\(distance)" }
+    }
+
+    /// The hash width and substring count, fixed for the index's life.
+    public struct Layout: Equatable, Sendable, CustomStringConvertible {
+        /// 64-bit words per hash.
+        public let words: Int
+        /// m: substrings (tables); substring s holds bits s, s + m, s + 2m, ...
+        public let substrings: Int
+
+        public init(words: Int, substrings: Int) {
+            precondition(words > 0 && substrings > 0 && substrings <= words * 64,
+                         "programmer error: layout of \(substrings) substrings over \(words) words")
+            self.words = words
+            self.substrings = substrings
+        }
+
+        public var bits: Int { words * 64 }
+
+        /// Bits of substring s.
+        func length(_ s: Int) -> Int { (bits - s + substrings - 1) / substrings }
+
+        /// The substring count with the cheapest estimated single query at `threshold` over
+        /// `expectedCount` hashes (at most `maxSubstrings` tables, each costing memory).
+        public static func best(words: Int, threshold: Int, expectedCount: Int) -> Layout {
+            let bits = words * 64
+            var best: (Layout, Double)?
+            for m in 1...max(1, min(maxSubstrings, threshold + 1, bits)) {
+                let layout = Layout(words: words, substrings: m)
+                let keyBits = (0..<m).map { min(layout.length($0), HammingIndex.keyBits(forCount: expectedCount)) }
+                let cost = HammingIndex.estimate(layout: layout, keyBits: keyBits, count: expectedCount,
+                                                 slots: expectedCount, threshold: threshold).index
+                if best == nil || cost < best!.1 { best = (layout, cost) }
+            }
+            return best!.0
+        }
+
+        public var description: String { "\(bits)-bit, m=\(substrings)" }
+    }
+
+    /// At most this many tables (memory grows with each).
+    public static let maxSubstrings = 16
+    /// Slots per chunk of the hash column.
+    static let chunkShift = 12
+    static let chunkSlots = 1 << chunkShift
+    /// Buckets per page, at most.
+    static let maxPageBits = 8
+    /// Pages per group (the unit of the page directory's copy-on-write).
+    static let groupShift = 8
+    /// Key bits never exceed this (2^24 buckets: 64 MB of bucket starts a table).
+    static let maxKeyBits = 24
+    /// The live count that triggers wider keys: this many entries a bucket.
+    static let growLoad = 4
+
+    /// CSR over 2^pageBits buckets: bucket b holds entries offsets[b] ..< offsets[b + 1].
+    struct Page: Sendable {
+        var offsets: [UInt32]
+        var slots: [UInt32]
+        /// One-word hashes only: a copy of each entry's hash (empty otherwise).
+        var hashes: [UInt64]
+
+        init(buckets: Int) {
+            offsets = [UInt32](repeating: 0, count: buckets + 1)
+            slots = []
+            hashes = []
+        }
+
+        mutating func insert(slot: UInt32, hash: UInt64?, bucket b: Int) {
+            let at = Int(offsets[b + 1])
+            // 1/8 spare capacity rather than the default doubling: pages are many and small.
+            if slots.count == slots.capacity { slots.reserveCapacity(slots.count + slots.count / 8 + 4) }
+            slots.insert(slot, at: at)
+            if let hash {
+                if hashes.count == hashes.capacity { hashes.reserveCapacity(hashes.count + hashes.count / 8 + 4) }
+                hashes.insert(hash, at: at)
+            }
+            offsets.withUnsafeMutableBufferPointer { o in
+                for i in (b + 1)..<o.count { o[i] &+= 1 }
+            }
+        }
+
+        /// Removes the entry of `slot` from bucket b; false when it is not there.
+        mutating func remove(slot: UInt32, bucket b: Int) -> Bool {
+            guard let at = (Int(offsets[b])..<Int(offsets[b + 1])).first(where: { slots[$0] == slot }) else { return false }
+            slots.remove(at: at)
+            if !hashes.isEmpty { hashes.remove(at: at) }
+            offsets.withUnsafeMutableBufferPointer { o in
+                for i in (b + 1)..<o.count { o[i] &-= 1 }
+            }
+            return true
+        }
+
+        var bytes: Int { 4 * offsets.capacity + 4 * slots.capacity + 8 * hashes.capacity + 3 * 32 }
+    }
+
+    /// One substring's table.
+    struct Table: Sendable {
+        let substring: Int
+        let keyBits: Int
+        let pageBits: Int
+        /// Per bit of the key (from bit 0): which bit of the hash it is.
+        let keyPositions: [Int]
+        /// groups[p >> groupShift][p & (pagesPerGroup - 1)] is page p.
+        var groups: [[Page]]
+    }
+
+    public let layout: Layout
+    /// Live slots.
+    public private(set) var count = 0
+    /// Key bits the tables aim at (each table's own is at most its substring's length).
+    public private(set) var targetKeyBits: Int
+    /// Hash column chunks: chunkSlots x words words each.
+    var hashChunks = [[UInt64]]()
+    /// Live byte per slot, chunked as the hashes.
+    var liveChunks = [[UInt8]]()
+    var tables = [Table]()
+    /// Per table, `words` words: the mask of its substring's bits.
+    let masks: [UInt64]
+
+    /// An empty index. `expectedCount` sizes the keys at the start (they grow with the count).
+    public init(layout: Layout, expectedCount: Int = 0) {
+        self.layout = layout
+        targetKeyBits = Self.keyBits(forCount: expectedCount)
+        var masks = [UInt64](repeating: 0, count: layout.substrings * layout.words)
+        for t in 0..<layout.substrings {
+            var bit = t
+            while bit < layout.bits { masks[t * layout.words + bit / 64] |= 1 << UInt64(bit % 64); bit += layout.substrings }
+        }
+        self.masks = masks
+        tables = (0..<layout.substrings).map { Self.emptyTable(layout: layout, substring: $0, targetKeyBits: targetKeyBits) }
+    }
+
+    /// An empty index laid out for `threshold` over about `expectedCount` hashes of `words` words.
+    public init(words: Int, threshold: Int, expectedCount: Int = 0) {
+        self.init(layout: .best(words: words, threshold: threshold, expectedCount: max(expectedCount, 1 << 20)),
+                  expectedCount: expectedCount)
+    }
+
+    static func keyBits(forCount n: Int) -> Int {
+        min(maxKeyBits, max(4, Int.bitWidth - 1 - max(1, n).leadingZeroBitCount))
+    }
+
+    static func emptyTable(layout: Layout, substring s: Int, targetKeyBits: Int) -> Table {
+        let k = min(targetKeyBits, layout.length(s))
+        let p = min(k, maxPageBits)
+        let pages = 1 << (k - p)
+        let groupSize = 1 << groupShift
+        let groups = (0..<((pages + groupSize - 1) / groupSize)).map { g in
+            [Page](repeating: Page(buckets: 1 << p), count: min(groupSize, pages - g * groupSize))
+        }
+        return Table(substring: s, keyBits: k, pageBits: p,
+                     keyPositions: (0..<k).map { s + $0 * layout.substrings }, groups: groups)
+    }
+
+    // MARK: - Reading
+
+    /// Slots the column covers (live or not).
+    public var slotCapacity: Int { hashChunks.count << Self.chunkShift }
+
+    public func contains(slot: Int) -> Bool {
+        guard slot >= 0, slot < slotCapacity else { return false }
+        return liveChunks[slot >> Self.chunkShift][slot & (Self.chunkSlots - 1)] != 0
+    }
+
+    /// The hash at a live slot (nil when the slot is not live).
+    public func words(at slot: Int) -> [UInt64]? {
+        guard contains(slot: slot) else { return nil }
+        let base = (slot & (Self.chunkSlots - 1)) * layout.words
+        return Array(hashChunks[slot >> Self.chunkShift][base..<(base + layout.words)])
+    }
+
+    /// Bytes this index holds (capacity of every array, plus a fixed overhead per array).
+    public var memoryBytes: Int {
+        var total = MemoryLayout<HammingIndex>.size + 8 * masks.count
+        for c in hashChunks { total += 8 * c.capacity + 32 }
+        for c in liveChunks { total += c.capacity + 32 }
+        for t in tables {
+            total += 8 * t.keyPositions.count
+            for g in t.groups {
+                total += 32 + MemoryLayout<Page>.stride * g.capacity
+                for p in g { total += p.bytes }
+            }
+        }
+        return total
+    }
+
+    /// The key of table t for the hash at `h`.
+    @inline(__always)
+    static func key(_ h: UnsafePointer<UInt64>, _ positions: UnsafeBufferPointer<Int>) -> Int {
+        var key = 0
+        for (k, bit) in positions.enumerated() { key |= Int((h[bit >> 6] >> UInt64(bit & 63)) & 1) << k }
+        return key
+    }
+
+    static func key(_ h: UnsafePointer<UInt64>, table: Table) -> Int {
+        table.keyPositions.withUnsafeBufferPointer { key(h, $0) }
+    }
+
+    /// Per table, the substring radius probed for `threshold` (negative: not probed).
+    func radii(threshold r: Int) -> [Int] {
+        let m = layout.substrings, q = r / m, a = r % m
+        return (0..<m).map { $0 <= a ? q : q - 1 }
+    }
+
+    /// Estimated nanoseconds of one query by the index and by the scan.
+    public func estimate(threshold: Int) -> (index: Double, scan: Double) {
+        Self.estimate(layout: layout, keyBits: tables.map(\.keyBits), count: count, slots: slotCapacity, threshold: threshold)
+    }
+
+    /// Cost constants, nanoseconds, in the spirit of `IndexedMatcher.Cost` (single query, tables
+    /// out of cache): a probe is a cache miss or two; a one-word candidate is read sequentially
+    /// from its bucket, a wider one from the hash column at random; the scan reads every slot.
+    static func estimate(layout: Layout, keyBits: [Int], count: Int, slots: Int, threshold r: Int) -> (index: Double, scan: Double) {
+        let scan = Double(slots) * (layout.words == 1 ? 0.4 : 0.35 * Double(layout.words)) + 100
+        let m = layout.substrings, q = r / m, a = r % m
+        var probes = 0.0, candidates = 0.0
+        for t in 0..<m {
+            let rho = t <= a ? q : q - 1
+            guard rho >= 0 else { continue }
+            let f = flipCount(bits: keyBits[t], radius: rho)
+            guard f <= maxFlips else { return (.infinity, scan) }
+            probes += Double(f)
+            candidates += Double(f) * Double(count) / Double(1 << keyBits[t])
+        }
+        let index = 200 + probes * 30 + candidates * (layout.words == 1 ? 1.5 : 40)
+        return (index, scan)
+    }
+
+    /// Probes a query may make before the index is not considered.
+    static let maxFlips = 1 << 22
+
+    /// Keys within `radius` of one `bits`-bit key: sum of C(bits, k), k <= radius (saturating).
+    /// (This file depends on nothing but Foundation, so that scripts/bench_index.sh can compile
+    /// it alone; `IndexedMatcher.flipCount` is the same count.)
+    static func flipCount(bits: Int, radius: Int) -> Int {
+        var total = 0, c = 1
+        for k in 0...min(radius, bits) {
+            if k > 0 { c = c * (bits - k + 1) / k }
+            total += c
+            if total > maxFlips { return maxFlips + 1 }
+        }
+        return total
+    }
+
+    public enum Strategy: Sendable { case automatic, index, scan }
+
+    /// Every live slot within `threshold` of `query` (`layout.words` words), with its distance,
+    /// sorted by slot: exactly the brute-force scan's answer, whichever way it is computed.
+    public func search(_ query: [UInt64], threshold: Int, strategy: Strategy = .automatic) -> [Match] {
+        precondition(query.count == layout.words, "programmer error: a \(query.count)-word query against \(layout)")
+        precondition(threshold >= 0, "programmer error: negative threshold")
+        guard count > 0 else { return [] }
+        let useIndex: Bool
+        switch strategy {
+        case .automatic:
+            let e = estimate(threshold: threshold)
+            useIndex = threshold < layout.bits && e.index < e.scan
+        case .index: useIndex = true
+        case .scan: useIndex = false
+        }
+        return query.withUnsafeBufferPointer { q in
+            guard useIndex else { return scan(q.baseAddress!, threshold) }
+            var out = probe(q.baseAddress!, threshold)
+            out.sort { $0.slot < $1.slot }
+            return out
+        }
+    }
+
+    func scan(_ q: UnsafePointer<UInt64>, _ r: Int) -> [Match] {
+        var out = [Match]()
+        let words = layout.words
+        for c in hashChunks.indices {
+            let first = c << Self.chunkShift
+            hashChunks[c].withUnsafeBufferPointer { h in
+                liveChunks[c].withUnsafeBufferPointer { live in
+                    if words == 1 {
+                        let q0 = q[0]
+                        for i in 0..<Self.chunkSlots {
+                            let d = (q0 ^ h[i]).nonzeroBitCount
+                            if d <= r && live[i] != 0 { out.append(Match(slot: first + i, distance: d)) }
+                        }
+                    } else {
+                        for i in 0..<Self.chunkSlots {
+                            var d = 0
+                            for w in 0..<words { d &+= (q[w] ^ h[i * words + w]).nonzeroBitCount }
+                            if d <= r && live[i] != 0 { out.append(Match(slot: first + i, distance: d)) }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    func probe(_ q: UnsafePointer<UInt64>, _ r: Int) -> [Match] {
+        let words = layout.words
+        let radii = radii(threshold: r)
+        var out = [Match]()
+        masks.withUnsafeBufferPointer { masks in
+            // Whether table t is the first whose substring distance qualifies hash h.
+            func firstQualifying(_ t: Int, _ h: UnsafePointer<UInt64>) -> Bool {
+                func sub(_ u: Int) -> Int {
+                    var d = 0
+                    for w in 0..<words { d &+= ((q[w] ^ h[w]) & masks[u * words + w]).nonzeroBitCount }
+                    return d
+                }
+                guard sub(t) <= radii[t] else { return false }
+                for u in 0..<t where radii[u] >= 0 && sub(u) <= radii[u] { return false }
+                return true
+            }
+            for t in tables.indices where radii[t] >= 0 {
+                let table = tables[t]
+                let key = Self.key(q, table: table)
+                let pageBits = table.pageBits, localMask = (1 << pageBits) - 1
+                let limit: UInt64 = 1 << UInt64(table.keyBits)
+                func visit(_ bucket: Int) {
+                    let p = bucket >> pageBits
+                    let page = table.groups[p >> Self.groupShift][p & ((1 << Self.groupShift) - 1)]
+                    let local = bucket & localMask
+                    let lo = Int(page.offsets[local]), hi = Int(page.offsets[local + 1])
+                    guard lo < hi else { return }
+                    page.slots.withUnsafeBufferPointer { slots in
+                        if words == 1 {
+                            page.hashes.withUnsafeBufferPointer { hashes in
+                                let q0 = q[0]
+                                for e in lo..<hi {
+                                    let d = (q0 ^ hashes[e]).nonzeroBitCount
+                                    if d <= r && firstQualifying(t, hashes.baseAddress! + e) {
+                                        out.append(Match(slot: Int(slots[e]), distance: d))
+                                    }
+                                }
+                            }
+                        } else {
+                            for e in lo..<hi {
+                                let slot = Int(slots[e])
+                                hashChunks[slot >> Self.chunkShift].withUnsafeBufferPointer { chunk in
+                                    let h = chunk.baseAddress! + (slot & (Self.chunkSlots - 1)) * words
+                                    var d = 0
+                                    for w in 0..<words { d &+= (q[w] ^ h[w]).nonzeroBitCount }
+                                    if d <= r && firstQualifying(t, h) { out.append(Match(slot: slot, distance: d)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                // Every key within the radius: k-bit flip masks in Gosper's order, k = 0...rho.
+                for k in 0...min(radii[t], table.keyBits) {
+                    var v: UInt64 = (1 << UInt64(k)) - 1
+                    while v < limit {
+                        visit(key ^ Int(v))
+                        if v == 0 { break }
+                        let c = v & (0 &- v), n = v + c
+                        v = (((n ^ v) >> 2) / c) | n
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    // MARK: - Writing
+
+    /// Adds `words` at a slot that is not live; false (and nothing changes) when it is live.
+    @discardableResult
+    public mutating func add(slot: Int, words: [UInt64]) -> Bool {
+        precondition(words.count == layout.words, "programmer error: a \(words.count)-word hash in \(layout)")
+        precondition(slot >= 0 && slot < Int(UInt32.max), "programmer error: slot \(slot)")
+        guard !contains(slot: slot) else { return false }
+        store(slot: slot, words: words)
+        count += 1
+        if Self.keyBits(forCount: count / Self.growLoad) >= targetKeyBits, canWiden {
+            rebuild(targetKeyBits: Self.keyBits(forCount: count))
+        } else {
+            insertEntries(slot: slot)
+        }
+        return true
+    }
+
+    /// Adds many (slot, hash) items (`words` holds `layout.words` words per slot, in order);
+    /// slots already live are replaced. A batch large against the index rebuilds the tables in
+    /// one pass (as a start loads a dataset).
+    public mutating func add(slots: [Int], words: [UInt64]) {
+        precondition(words.count == slots.count * layout.words, "programmer error: \(slots.count) slots, \(words.count) words")
+        let n = layout.words
+        if slots.count >= max(1024, count / 4) {
+            for (i, slot) in slots.enumerated() {
+                precondition(slot >= 0 && slot < Int(UInt32.max), "programmer error: slot \(slot)")
+                if !contains(slot: slot) { count += 1 }
+                store(slot: slot, words: Array(words[(i * n)..<((i + 1) * n)]))
+            }
+            rebuild(targetKeyBits: max(targetKeyBits, Self.keyBits(forCount: count)))
+        } else {
+            for (i, slot) in slots.enumerated() { replace(slot: slot, words: Array(words[(i * n)..<((i + 1) * n)])) }
+        }
+    }
+
+    /// Removes a live slot (its hash is zeroed, the slot left free); false when it was not live.
+    @discardableResult
+    public mutating func remove(slot: Int) -> Bool {
+        guard contains(slot: slot) else { return false }
+        removeEntries(slot: slot)
+        let c = slot >> Self.chunkShift, i = slot & (Self.chunkSlots - 1)
+        for w in 0..<layout.words { hashChunks[c][i * layout.words + w] = 0 }
+        liveChunks[c][i] = 0
+        count -= 1
+        return true
+    }
+
+    /// Sets the hash of a slot, live or not.
+    public mutating func replace(slot: Int, words: [UInt64]) {
+        if let old = self.words(at: slot) {
+            guard old != words else { return }
+            remove(slot: slot)
+        }
+        add(slot: slot, words: words)
+    }
+
+    /// Whether some table's key is shorter than both the target and its substring.
+    var canWiden: Bool {
+        let next = Self.keyBits(forCount: count)
+        return tables.contains { $0.keyBits < min(next, layout.length($0.substring)) }
+    }
+
+    /// Writes the hash and the live byte (the column grows by whole chunks).
+    mutating func store(slot: Int, words: [UInt64]) {
+        let c = slot >> Self.chunkShift, i = slot & (Self.chunkSlots - 1)
+        while hashChunks.count <= c {
+            hashChunks.append([UInt64](repeating: 0, count: Self.chunkSlots * layout.words))
+            liveChunks.append([UInt8](repeating: 0, count: Self.chunkSlots))
+        }
+        for w in 0..<layout.words { hashChunks[c][i * layout.words + w] = words[w] }
+        liveChunks[c][i] = 1
+    }
+
+    /// The bucket of table t holding `slot`'s stored hash: (page, bucket within it).
+    func place(table t: Int, slot: Int) -> (page: Int, local: Int, hash0: UInt64) {
+        let table = tables[t]
+        return hashChunks[slot >> Self.chunkShift].withUnsafeBufferPointer { chunk in
+            let h = chunk.baseAddress! + (slot & (Self.chunkSlots - 1)) * layout.words
+            let key = Self.key(h, table: table)
+            return (key >> table.pageBits, key & ((1 << table.pageBits) - 1), h[0])
+        }
+    }
+
+    mutating func insertEntries(slot: Int) {
+        let oneWord = layout.words == 1
+        for t in tables.indices {
+            let (p, local, h0) = place(table: t, slot: slot)
+            tables[t].groups[p >> Self.groupShift][p & ((1 << Self.groupShift) - 1)]
+                .insert(slot: UInt32(slot), hash: oneWord ? h0 : nil, bucket: local)
+        }
+    }
+
+    mutating func removeEntries(slot: Int) {
+        for t in tables.indices {
+            let (p, local, _) = place(table: t, slot: slot)
+            let removed = tables[t].groups[p >> Self.groupShift][p & ((1 << Self.groupShift) - 1)]
+                .remove(slot: UInt32(slot), bucket: local)
+            precondition(removed, "programmer error: slot \(slot) missing from table \(t)")
+        }
+    }
+
+    /// Every table rebuilt from the live slots with keys of `targetKeyBits` (capped by each
+    /// substring's length), one table per worker.
+    mutating func rebuild(targetKeyBits: Int) {
+        self.targetKeyBits = targetKeyBits
+        let source = self
+        var built = [Table?](repeating: nil, count: tables.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: tables.count) { t in
+            let table = source.buildTable(substring: t, targetKeyBits: targetKeyBits)
+            lock.withLock { built[t] = table }
+        }
+        tables = built.map { $0! }
+    }
+
+    /// One table over the live slots, by a counting sort on the key.
+    func buildTable(substring s: Int, targetKeyBits: Int) -> Table {
+        var table = Self.emptyTable(layout: layout, substring: s, targetKeyBits: targetKeyBits)
+        let buckets = 1 << table.keyBits, words = layout.words
+        // Live slots and their keys, in slot order.
+        var slots = [UInt32](), keys = [UInt32]()
+        slots.reserveCapacity(count)
+        keys.reserveCapacity(count)
+        table.keyPositions.withUnsafeBufferPointer { positions in
+            for c in hashChunks.indices {
+                hashChunks[c].withUnsafeBufferPointer { h in
+                    liveChunks[c].withUnsafeBufferPointer { live in
+                        for i in 0..<Self.chunkSlots where live[i] != 0 {
+                            slots.append(UInt32((c << Self.chunkShift) + i))
+                            keys.append(UInt32(Self.key(h.baseAddress! + i * words, positions)))
+                        }
+                    }
+                }
+            }
+        }
+        var start = [Int](repeating: 0, count: buckets + 1)
+        for k in keys { start[Int(k) + 1] += 1 }
+        for b in 0..<buckets { start[b + 1] += start[b] }
+        var sortedSlots = [UInt32](repeating: 0, count: slots.count)
+        var fill = start
+        for (i, k) in keys.enumerated() {
+            sortedSlots[fill[Int(k)]] = slots[i]
+            fill[Int(k)] += 1
+        }
+        let perPage = 1 << table.pageBits
+        for g in table.groups.indices {
+            for i in table.groups[g].indices {
+                let firstBucket = ((g << Self.groupShift) + i) * perPage
+                let lo = start[firstBucket], hi = start[firstBucket + perPage]
+                var page = Page(buckets: perPage)
+                for b in 0...perPage { page.offsets[b] = UInt32(start[firstBucket + b] - lo) }
+                page.slots = Array(sortedSlots[lo..<hi])
+                if words == 1 {
+                    page.hashes = page.slots.map { slot in
+                        hashChunks[Int(slot) >> Self.chunkShift][Int(slot) & (Self.chunkSlots - 1)]
+                    }
+                }
+                table.groups[g][i] = page
+            }
+        }
+        return table
+    }
+}
