@@ -1,3 +1,4 @@
+import CHashKernels
 import Foundation
 
 /// A persistent, incrementally updated, exact Hamming range index over one hash family's hashes
@@ -286,8 +287,8 @@ public struct HammingIndex: Sendable {
     static let maxFlips = 1 << 22
 
     /// Keys within `radius` of one `bits`-bit key: sum of C(bits, k), k <= radius (saturating).
-    /// (This file depends on nothing but Foundation, so that scripts/bench_index.sh can compile
-    /// it alone; `IndexedMatcher.flipCount` is the same count.)
+    /// (This file depends on nothing but Foundation and CHashKernels, so that scripts/bench_index.sh
+    /// can compile it alone; `IndexedMatcher.flipCount` is the same count.)
     static func flipCount(bits: Int, radius: Int) -> Int {
         var total = 0, c = 1
         for k in 0...min(radius, bits) {
@@ -322,24 +323,23 @@ public struct HammingIndex: Sendable {
         }
     }
 
+    /// Every live slot, a chunk at a time through the C kernel (hardware popcount where the CPU
+    /// has it; Swift's `nonzeroBitCount` is a bit-twiddling sequence on baseline x86-64).
     func scan(_ q: UnsafePointer<UInt64>, _ r: Int) -> [Match] {
         var out = [Match]()
         let words = layout.words
-        for c in hashChunks.indices {
-            let first = c << Self.chunkShift
-            hashChunks[c].withUnsafeBufferPointer { h in
-                liveChunks[c].withUnsafeBufferPointer { live in
-                    if words == 1 {
-                        let q0 = q[0]
-                        for i in 0..<Self.chunkSlots {
-                            let d = (q0 ^ h[i]).nonzeroBitCount
-                            if d <= r && live[i] != 0 { out.append(Match(slot: first + i, distance: d)) }
-                        }
-                    } else {
-                        for i in 0..<Self.chunkSlots {
-                            var d = 0
-                            for w in 0..<words { d &+= (q[w] ^ h[i * words + w]).nonzeroBitCount }
-                            if d <= r && live[i] != 0 { out.append(Match(slot: first + i, distance: d)) }
+        var dist = [UInt16](repeating: 0, count: Self.chunkSlots), near = dist
+        dist.withUnsafeMutableBufferPointer { dist in
+            near.withUnsafeMutableBufferPointer { near in
+                for c in hashChunks.indices {
+                    let first = c << Self.chunkShift
+                    hashChunks[c].withUnsafeBufferPointer { h in
+                        let best = chk_hamming_row(q, words, h.baseAddress!, Self.chunkSlots, dist.baseAddress!, near.baseAddress!)
+                        guard Int(best) <= r else { return }
+                        liveChunks[c].withUnsafeBufferPointer { live in
+                            for i in 0..<Self.chunkSlots where Int(dist[i]) <= r && live[i] != 0 {
+                                out.append(Match(slot: first + i, distance: Int(dist[i])))
+                            }
                         }
                     }
                 }
@@ -369,44 +369,52 @@ public struct HammingIndex: Sendable {
                 let key = Self.key(q, table: table)
                 let pageBits = table.pageBits, localMask = (1 << pageBits) - 1
                 let limit: UInt64 = 1 << UInt64(table.keyBits)
-                func visit(_ bucket: Int) {
+                // Pages are read in place through pointers: a `Page` copied out per probe
+                // (three retains and releases) cost more than the probe itself.
+                func visit(_ bucket: Int, _ groups: UnsafeBufferPointer<[Page]>) {
                     let p = bucket >> pageBits
-                    let page = table.groups[p >> Self.groupShift][p & ((1 << Self.groupShift) - 1)]
-                    let local = bucket & localMask
-                    let lo = Int(page.offsets[local]), hi = Int(page.offsets[local + 1])
-                    guard lo < hi else { return }
-                    page.slots.withUnsafeBufferPointer { slots in
-                        if words == 1 {
-                            page.hashes.withUnsafeBufferPointer { hashes in
-                                let q0 = q[0]
-                                for e in lo..<hi {
-                                    let d = (q0 ^ hashes[e]).nonzeroBitCount
-                                    if d <= r && firstQualifying(t, hashes.baseAddress! + e) {
-                                        out.append(Match(slot: Int(slots[e]), distance: d))
+                    groups[p >> Self.groupShift].withUnsafeBufferPointer { pages in
+                        let page = pages.baseAddress! + (p & ((1 << Self.groupShift) - 1))
+                        let local = bucket & localMask
+                        page.pointee.offsets.withUnsafeBufferPointer { offsets in
+                            let lo = Int(offsets[local]), hi = Int(offsets[local + 1])
+                            guard lo < hi else { return }
+                            page.pointee.slots.withUnsafeBufferPointer { slots in
+                                if words == 1 {
+                                    page.pointee.hashes.withUnsafeBufferPointer { hashes in
+                                        let q0 = q[0]
+                                        for e in lo..<hi {
+                                            let d = (q0 ^ hashes[e]).nonzeroBitCount
+                                            if d <= r && firstQualifying(t, hashes.baseAddress! + e) {
+                                                out.append(Match(slot: Int(slots[e]), distance: d))
+                                            }
+                                        }
                                     }
-                                }
-                            }
-                        } else {
-                            for e in lo..<hi {
-                                let slot = Int(slots[e])
-                                hashChunks[slot >> Self.chunkShift].withUnsafeBufferPointer { chunk in
-                                    let h = chunk.baseAddress! + (slot & (Self.chunkSlots - 1)) * words
-                                    var d = 0
-                                    for w in 0..<words { d &+= (q[w] ^ h[w]).nonzeroBitCount }
-                                    if d <= r && firstQualifying(t, h) { out.append(Match(slot: slot, distance: d)) }
+                                } else {
+                                    for e in lo..<hi {
+                                        let slot = Int(slots[e])
+                                        hashChunks[slot >> Self.chunkShift].withUnsafeBufferPointer { chunk in
+                                            let h = chunk.baseAddress! + (slot & (Self.chunkSlots - 1)) * words
+                                            var d = 0
+                                            for w in 0..<words { d &+= (q[w] ^ h[w]).nonzeroBitCount }
+                                            if d <= r && firstQualifying(t, h) { out.append(Match(slot: slot, distance: d)) }
+                                        }
+                                    }
                                 }
                             }
                         }
                     }
                 }
                 // Every key within the radius: k-bit flip masks in Gosper's order, k = 0...rho.
-                for k in 0...min(radii[t], table.keyBits) {
-                    var v: UInt64 = (1 << UInt64(k)) - 1
-                    while v < limit {
-                        visit(key ^ Int(v))
-                        if v == 0 { break }
-                        let c = v & (0 &- v), n = v + c
-                        v = (((n ^ v) >> 2) / c) | n
+                table.groups.withUnsafeBufferPointer { groups in
+                    for k in 0...min(radii[t], table.keyBits) {
+                        var v: UInt64 = (1 << UInt64(k)) - 1
+                        while v < limit {
+                            visit(key ^ Int(v), groups)
+                            if v == 0 { break }
+                            let c = v & (0 &- v), n = v + c
+                            v = (((n ^ v) >> 2) / c) | n
+                        }
                     }
                 }
             }
