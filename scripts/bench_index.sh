@@ -3,7 +3,7 @@
 # blockmean hashes (default 1,000,000), threshold 8, plus load, write rates and bytes per image.
 # Compiles Sources/CPUFallback/HammingIndex.swift and the C kernels it calls (CHashKernels) with
 # scripts/bench_index/main.swift alone, optimised: no package build.
-# Usage: scripts/bench_index.sh [N] [QUERIES]
+# Usage: scripts/bench_index.sh [N] [QUERIES] [FAMILIES: phash,blockmean] [SUBSTRINGS: forces m]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d)
@@ -14,4 +14,4 @@ printf 'module CHashKernels {\n  header "%s/include/chashkernels.h"\n  export *\
 for c in kernels mih pdq; do clang -O2 -c -I "$kernels/include" "$kernels/$c.c" -o "$work/$c.o"; done
 swiftc -O -wmo -module-name BenchIndex -I "$work/include" "$here/Sources/CPUFallback/HammingIndex.swift" \
   "$here/scripts/bench_index/main.swift" "$work"/kernels.o "$work"/mih.o "$work"/pdq.o -o "$work/bench_index"
-"$work/bench_index" "${1:-1000000}" "${2:-2000}"
+"$work/bench_index" "${1:-1000000}" "${2:-2000}" "${3:-phash,blockmean}" ${4:+"$4"}

@@ -22,16 +22,20 @@ func now() -> Double { Date().timeIntervalSince1970 }
 let args = CommandLine.arguments
 let n = args.count > 1 ? Int(args[1]) ?? 1_000_000 : 1_000_000
 let queryCount = args.count > 2 ? Int(args[2]) ?? 2000 : 2000
+let families = args.count > 3 ? args[3].split(separator: ",").map(String.init) : ["phash", "blockmean"]
 let threshold = 8
+/// Forces m (substrings) for a comparison; default: `Layout.best`.
+let forcedSubstrings = args.count > 4 ? Int(args[4]) : nil
 print("HammingIndex benchmark: N = \(n) per family, \(queryCount) single-hash queries at threshold \(threshold) "
       + "(half near copies of stored hashes, half random), one thread")
 var failures = 0
 
-for (name, words) in [("phash", 1), ("blockmean", 4)] {
+for (name, words) in [("phash", 1), ("blockmean", 4)] where families.contains(name) {
     var rng = Mix(state: UInt64(words) * 1_000_003)
     let stored = (0..<(n * words)).map { _ in rng.next() }
     var t0 = now()
-    var index = HammingIndex(words: words, threshold: threshold, expectedCount: n)
+    var index = forcedSubstrings.map { HammingIndex(layout: .init(words: words, substrings: $0), expectedCount: n) }
+        ?? HammingIndex(words: words, threshold: threshold, expectedCount: n)
     index.add(slots: Array(0..<n), words: stored)
     let load = now() - t0
     let bytes = Double(index.memoryBytes) / Double(n)
