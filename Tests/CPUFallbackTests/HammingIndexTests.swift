@@ -226,6 +226,37 @@ final class HammingIndexTests: XCTestCase {
         XCTAssertEqual(after.count, model.hashes.count)
     }
 
+    /// A write after a snapshot copies the chunk of the hash column and the pages it touches;
+    /// every other chunk and page is still shared with the snapshot (the same buffers).
+    func testWriteAfterSnapshotCopiesOnlyWhatItTouches() {
+        var rng = Rng(seed: 80)
+        let n = 5 * HammingIndex.chunkSlots
+        var index = HammingIndex(words: 1, threshold: 8)
+        index.add(slots: Array(0..<n), words: (0..<n).map { _ in rng.next() })
+        func chunkBuffers(_ x: HammingIndex) -> [UnsafeRawPointer?] {
+            x.hashChunks.map { $0.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        }
+        func pageBuffers(_ x: HammingIndex) -> [[UnsafeRawPointer?]] {
+            x.tables.map { t in t.groups.flatMap { $0.map { p in p.slots.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } } } }
+        }
+        let snapshot = index
+        let slot = 2 * HammingIndex.chunkSlots + 7
+        index.replace(slot: slot, words: [rng.next()])
+        let before = chunkBuffers(snapshot), after = chunkBuffers(index)
+        XCTAssertEqual(before.count, 5)
+        for c in 0..<5 {
+            if c == 2 { XCTAssertNotEqual(before[c], after[c], "the written chunk is copied") }
+            else { XCTAssertEqual(before[c], after[c], "chunk \(c) is shared") }
+        }
+        let pagesBefore = pageBuffers(snapshot), pagesAfter = pageBuffers(index)
+        for t in pagesBefore.indices {
+            let copied = zip(pagesBefore[t], pagesAfter[t]).filter { $0 != $1 }.count
+            XCTAssert((1...2).contains(copied), "table \(t): \(copied) of \(pagesBefore[t].count) pages copied (the old and the new key's)")
+        }
+        XCTAssertEqual(snapshot.words(at: slot)?.count, 1)
+        XCTAssertNotEqual(snapshot.words(at: slot), index.words(at: slot))
+    }
+
     /// The index's own bytes per image at 200k uniform 64-bit hashes, half loaded in bulk and
     /// half added in batches (with the pages' spare capacity), stay under the header's figure.
     func testMemoryPerImage() {
