@@ -1,8 +1,9 @@
 import CHashKernels
 import Foundation
 
-/// A persistent, incrementally updated, exact Hamming range index over one hash family's hashes
-/// of one dataset: `add`, `remove` and `replace` by slot, and `search(query, threshold)`, which
+/// A long-lived, incrementally updated, exact Hamming range index over one hash family's hashes
+/// of one dataset (kept up to date by every write instead of rebuilt per match; held in memory,
+/// not saved): `add`, `remove` and `replace` by slot, and `search(query, threshold)`, which
 /// returns exactly what a brute-force scan over the live slots returns (every slot within the
 /// threshold, with its distance, sorted by slot) for every threshold 0...bits.
 ///
@@ -25,12 +26,13 @@ import Foundation
 ///   caller's, e.g. a free list or the store's row ids, so keep them dense);
 /// - per table, 2^keyBits buckets in CSR pages of 2^pageBits buckets (`Page`: bucket starts,
 ///   then the entries' slots grouped by bucket and, for one-word hashes, a copy of each hash,
-///   so a bucket is verified with sequential reads); pages are grouped `pagesPerGroup` to a
-///   chunk. An insert or delete moves entries within one page (a few KB), never more; a delete
+///   so a bucket is verified with sequential reads); pages are grouped 2^`groupShift` to a
+///   chunk of the page directory. An insert or delete moves entries within one page (a few KB), never more; a delete
 ///   removes the entry itself, so the tables hold no tombstones and need no compaction.
 /// - `keyBits` follows the size (about log2 of the live count, so buckets hold one to four
 ///   entries): when the count passes four entries a bucket, the tables are rebuilt with wider
-///   keys (amortised O(1) per add, like a hash table's growth); `add(slots:words:)` of a batch
+///   keys (amortised O(1) per add, like a hash table's growth, but that one add holds the
+///   writer for a full rebuild, seconds at 10M); `add(slots:words:)` of a batch
 ///   that is large against the index rebuilds them in one pass instead of inserting one by one.
 /// Bytes per image (`memoryBytes / count`): 8 x words (hash) + 1 (live) + per table 4 (slot),
 /// 8 (hash copy, one-word hashes only) and 1 to 4 (bucket starts), plus the pages' spare
@@ -43,8 +45,8 @@ import Foundation
 /// variable they mutate (Swift's usual rule): keep the live index in one place, mutate it under
 /// a lock (or in an actor), and let readers take a copy under that lock and search the copy
 /// outside it, concurrently with each other and with later writes. The first write after a copy
-/// copies only what it touches: the chunk of the hash column holding its slot, one page and its
-/// group's page headers per table, and the small arrays of chunk references (about N / 4096 and
+/// copies only what it touches: the chunk of the hash column holding its slot, per table the
+/// page or two (a replace's old and new key) and their group's page headers, and the small arrays of chunk references (about N / 4096 and
 /// N / 65536 entries), never a whole column or table. `search` is non-mutating and thread-safe
 /// on any copy.
 public struct HammingIndex: Sendable {
@@ -81,16 +83,18 @@ public struct HammingIndex: Sendable {
         /// The substring count with the cheapest estimated single query at `threshold` over
         /// `expectedCount` hashes (at most `maxSubstrings` tables, each costing memory).
         public static func best(words: Int, threshold: Int, expectedCount: Int) -> Layout {
-            let bits = words * 64
-            var best: (Layout, Double)?
-            for m in 1...max(1, min(maxSubstrings, threshold + 1, bits)) {
-                let layout = Layout(words: words, substrings: m)
-                let keyBits = (0..<m).map { min(layout.length($0), HammingIndex.keyBits(forCount: expectedCount)) }
-                let cost = HammingIndex.estimate(layout: layout, keyBits: keyBits, count: expectedCount,
-                                                 slots: expectedCount, threshold: threshold).index
-                if best == nil || cost < best!.1 { best = (layout, cost) }
+            let threshold = max(0, threshold)
+            func cost(_ layout: Layout) -> Double {
+                let keyBits = (0..<layout.substrings).map { min(layout.length($0), HammingIndex.keyBits(forCount: expectedCount)) }
+                return HammingIndex.estimate(layout: layout, keyBits: keyBits, count: expectedCount, slots: expectedCount,
+                                             threshold: threshold).index
             }
-            return best!.0
+            var best = Layout(words: words, substrings: 1), bestCost = cost(best)
+            for m in stride(from: 2, through: min(maxSubstrings, threshold + 1, words * 64), by: 1) {
+                let layout = Layout(words: words, substrings: m), c = cost(layout)
+                if c < bestCost { (best, bestCost) = (layout, c) }
+            }
+            return best
         }
 
         public var description: String { "\(bits)-bit, m=\(substrings)" }
