@@ -162,7 +162,7 @@ public struct HammingIndex: Sendable {
         let pageBits: Int
         /// Per bit of the key (from bit 0): which bit of the hash it is.
         let keyPositions: [Int]
-        /// groups[p >> groupShift][p & (pagesPerGroup - 1)] is page p.
+        /// groups[p >> groupShift][p & (1 << groupShift - 1)] is page p.
         var groups: [[Page]]
     }
 
