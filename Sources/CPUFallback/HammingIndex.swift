@@ -24,20 +24,22 @@ import Foundation
 /// - the hashes by slot, `words` words each, in chunks of `chunkSlots` slots, and a live byte
 ///   per slot (a removed slot is a zeroed tombstone until the caller reuses it: slots are the
 ///   caller's, e.g. a free list or the store's row ids, so keep them dense);
-/// - per table, 2^keyBits buckets in CSR pages of 2^pageBits buckets (`Page`: bucket starts,
-///   then the entries' slots grouped by bucket and, for one-word hashes, a copy of each hash,
-///   so a bucket is verified with sequential reads); pages are grouped 2^`groupShift` to a
-///   chunk of the page directory. An insert or delete moves entries within one page (a few KB), never more; a delete
-///   removes the entry itself, so the tables hold no tombstones and need no compaction.
+/// - per table, 2^keyBits buckets in CSR pages of 2^pageBits buckets, about 256 entries a page
+///   (`shape`; `Page`: bucket starts, then the entries' slots grouped by bucket and, for
+///   one-word hashes, a copy of each hash, so a bucket is verified with sequential reads);
+///   pages are grouped 2^`groupShift` to a chunk of the page directory. An insert or delete
+///   moves entries within one page (a few KB), never more; a delete removes the entry itself,
+///   so the tables hold no tombstones and need no compaction.
 /// - `keyBits` follows the size (about log2 of the live count, so buckets hold one to four
-///   entries): when the count passes four entries a bucket, the tables are rebuilt with wider
-///   keys (amortised O(1) per add, like a hash table's growth, but that one add holds the
-///   writer for a full rebuild, seconds at 10M); `add(slots:words:)` of a batch
-///   that is large against the index rebuilds them in one pass instead of inserting one by one.
+///   entries, until the key is as long as its substring): when the average page passes four
+///   times its aim, the tables are rebuilt with wider keys or smaller pages (amortised O(1) per
+///   add, like a hash table's growth, but that one add holds the writer for a full rebuild,
+///   seconds at 10M); `add(slots:words:)` of a batch that is large against the index rebuilds
+///   them in one pass instead of inserting one by one.
 /// Bytes per image (`memoryBytes / count`): 8 x words (hash) + 1 (live) + per table 4 (slot),
 /// 8 (hash copy, one-word hashes only) and 1 to 4 (bucket starts), plus the pages' spare
 /// capacity (1/8 at most after growth). Measured at 200k uniform hashes laid out for threshold
-/// 8: 64-bit (m = 5) 72 bytes, 256-bit (m = 9) 96; the tests hold the 64-bit one under 100.
+/// 8: 64-bit (m = 5) 74 bytes, 256-bit (m = 9) 96; the tests hold the 64-bit one under 100.
 ///
 /// **Concurrency contract.** `HammingIndex` is a value type whose storage is all copy-on-write
 /// arrays nested by chunk. A copy is a consistent snapshot: it never sees writes made to the
@@ -111,7 +113,9 @@ public struct HammingIndex: Sendable {
     static let groupShift = 8
     /// Key bits never exceed this (2^24 buckets: 64 MB of bucket starts a table).
     static let maxKeyBits = 24
-    /// The live count that triggers wider keys: this many entries a bucket.
+    /// Pages aim at about 2^maxPageBits entries (a bucket a page at most); the tables are
+    /// rebuilt when the average page holds `growLoad` times that (wider keys, or, once a key is
+    /// as long as its substring, fewer buckets a page).
     static let growLoad = 4
 
     /// CSR over 2^pageBits buckets: bucket b holds entries offsets[b] ..< offsets[b + 1].
@@ -189,7 +193,9 @@ public struct HammingIndex: Sendable {
             while bit < layout.bits { masks[t * layout.words + bit / 64] |= 1 << UInt64(bit % 64); bit += layout.substrings }
         }
         self.masks = masks
-        tables = (0..<layout.substrings).map { Self.emptyTable(layout: layout, substring: $0, targetKeyBits: targetKeyBits) }
+        tables = (0..<layout.substrings).map {
+            Self.emptyTable(layout: layout, substring: $0, targetKeyBits: targetKeyBits, count: expectedCount)
+        }
     }
 
     /// An empty index laid out for `threshold` over about `expectedCount` hashes of `words` words.
@@ -202,9 +208,18 @@ public struct HammingIndex: Sendable {
         min(maxKeyBits, max(4, Int.bitWidth - 1 - max(1, n).leadingZeroBitCount))
     }
 
-    static func emptyTable(layout: Layout, substring s: Int, targetKeyBits: Int) -> Table {
+    /// Key and page bits of substring s's table for `count` entries: buckets of about one
+    /// entry while the substring is long enough, and pages of about 2^maxPageBits entries
+    /// (fewer buckets a page when buckets hold many: a 13-bit substring at 1M holds ~120).
+    static func shape(layout: Layout, substring s: Int, targetKeyBits: Int, count: Int) -> (keyBits: Int, pageBits: Int) {
         let k = min(targetKeyBits, layout.length(s))
-        let p = min(k, maxPageBits)
+        let load = max(1, count >> k)
+        let loadBits = Int.bitWidth - 1 - load.leadingZeroBitCount
+        return (k, max(0, min(k, maxPageBits - loadBits)))
+    }
+
+    static func emptyTable(layout: Layout, substring s: Int, targetKeyBits: Int, count: Int) -> Table {
+        let (k, p) = shape(layout: layout, substring: s, targetKeyBits: targetKeyBits, count: count)
         let pages = 1 << (k - p)
         let groupSize = 1 << groupShift
         let groups = (0..<((pages + groupSize - 1) / groupSize)).map { g in
@@ -440,8 +455,8 @@ public struct HammingIndex: Sendable {
         guard !contains(slot: slot) else { return false }
         store(slot: slot, words: words)
         count += 1
-        if Self.keyBits(forCount: count / Self.growLoad) >= targetKeyBits, canWiden {
-            rebuild(targetKeyBits: Self.keyBits(forCount: count))
+        if needsReshape {
+            rebuild(targetKeyBits: max(targetKeyBits, Self.keyBits(forCount: count)))
         } else {
             insertEntries(slot: slot)
         }
@@ -487,10 +502,15 @@ public struct HammingIndex: Sendable {
         add(slot: slot, words: words)
     }
 
-    /// Whether some table's key is shorter than both the target and its substring.
-    var canWiden: Bool {
-        let next = Self.keyBits(forCount: count)
-        return tables.contains { $0.keyBits < min(next, layout.length($0.substring)) }
+    /// Whether some table's average page holds over `growLoad` x 2^maxPageBits entries and a
+    /// rebuild would change its shape (it cannot once a page is one bucket of a full-length key).
+    var needsReshape: Bool {
+        let crowded = tables.contains { count >> ($0.keyBits - $0.pageBits) > Self.growLoad << Self.maxPageBits }
+        guard crowded else { return false }
+        let target = max(targetKeyBits, Self.keyBits(forCount: count))
+        return tables.contains { t in
+            Self.shape(layout: layout, substring: t.substring, targetKeyBits: target, count: count) != (t.keyBits, t.pageBits)
+        }
     }
 
     /// Writes the hash and the live byte (the column grows by whole chunks).
@@ -548,7 +568,7 @@ public struct HammingIndex: Sendable {
 
     /// One table over the live slots, by a counting sort on the key.
     func buildTable(substring s: Int, targetKeyBits: Int) -> Table {
-        var table = Self.emptyTable(layout: layout, substring: s, targetKeyBits: targetKeyBits)
+        var table = Self.emptyTable(layout: layout, substring: s, targetKeyBits: targetKeyBits, count: count)
         let buckets = 1 << table.keyBits, words = layout.words
         // Live slots and their keys, in slot order.
         var slots = [UInt32](), keys = [UInt32]()

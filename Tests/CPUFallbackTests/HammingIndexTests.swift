@@ -137,6 +137,12 @@ final class HammingIndexTests: XCTestCase {
         let layout = HammingIndex.Layout.best(words: 1, threshold: 8, expectedCount: 1 << 20)
         churn(layout: layout, pool: pool, count: 3000, writes: 1500, thresholds: thresholds64, seed: 2)
         churn(layout: layout, pool: pool, count: 5000, writes: 400, thresholds: [0, 8, 16], seed: 3, bulk: true)
+        // Short substrings: keys as long as their substring while buckets fill, so the growth
+        // rebuilds shrink the pages instead (m = 16: pages of one 4-bit bucket).
+        for m in [9, 16] {
+            churn(layout: HammingIndex.Layout(words: 1, substrings: m), pool: pool, count: 5000, writes: 300,
+                  thresholds: [0, 2, 8, 17], seed: 10 + UInt64(m))
+        }
         for m in [1, 2, 3, 5, 9] {
             churn(layout: HammingIndex.Layout(words: 1, substrings: m), pool: pool, count: 600, writes: 200,
                   thresholds: [0, 2, 8, 13], seed: 4 + UInt64(m))
@@ -269,6 +275,10 @@ final class HammingIndexTests: XCTestCase {
             index.add(slots: Array(start..<(start + 5000)), words: Array(pool.words[start..<(start + 5000)]))
         }
         XCTAssertEqual(index.count, n)
+        for t in index.tables {
+            XCTAssertLessThanOrEqual(n >> (t.keyBits - t.pageBits), HammingIndex.growLoad << HammingIndex.maxPageBits,
+                                     "pages stay small (an insert moves one page)")
+        }
         let perImage = Double(index.memoryBytes) / Double(n)
         print("HammingIndex: \(index.layout), \(String(format: "%.1f", perImage)) bytes an image at \(n)")
         XCTAssertLessThan(perImage, 100)
