@@ -327,9 +327,18 @@ public struct HammingIndex: Sendable {
     /// Every live slot within `threshold` of `query` (`layout.words` words), with its distance,
     /// sorted by slot: exactly the brute-force scan's answer, whichever way it is computed.
     public func search(_ query: [UInt64], threshold: Int, strategy: Strategy = .automatic) -> [Match] {
+        var out = [Match]()
+        search(query, threshold: threshold, strategy: strategy) { out += $0 }
+        return out
+    }
+
+    /// `search`'s answer handed over in blocks, in slot order: the scan hands one block per
+    /// chunk of the column, so a threshold that matches every slot never gathers them all.
+    public func search(_ query: [UInt64], threshold: Int, strategy: Strategy = .automatic,
+                       blocks body: ([Match]) throws -> Void) rethrows {
         precondition(query.count == layout.words, "programmer error: a \(query.count)-word query against \(layout)")
         precondition(threshold >= 0, "programmer error: negative threshold")
-        guard count > 0 else { return [] }
+        guard count > 0 else { return }
         let useIndex: Bool
         switch strategy {
         case .automatic:
@@ -338,37 +347,52 @@ public struct HammingIndex: Sendable {
         case .index: useIndex = true
         case .scan: useIndex = false
         }
-        return query.withUnsafeBufferPointer { q in
-            guard useIndex else { return scan(q.baseAddress!, threshold) }
-            var out = probe(q.baseAddress!, threshold)
-            out.sort { $0.slot < $1.slot }
-            return out
+        guard useIndex else { return try scan(query, threshold, body) }
+        var out = query.withUnsafeBufferPointer { q in probe(q.baseAddress!, threshold) }
+        out.sort { $0.slot < $1.slot }
+        if !out.isEmpty { try body(out) }
+    }
+
+    /// The distance from `query` (`layout.words` words) to the hash at `slot`; nil when the
+    /// slot is not live. Allocates nothing (a caller scoring a match by several families reads
+    /// the other families' distances this way).
+    public func distance(_ query: ArraySlice<UInt64>, slot: Int) -> Int? {
+        precondition(query.count == layout.words, "programmer error: a \(query.count)-word query against \(layout)")
+        guard contains(slot: slot) else { return nil }
+        let base = (slot & (Self.chunkSlots - 1)) * layout.words
+        return hashChunks[slot >> Self.chunkShift].withUnsafeBufferPointer { h in
+            var d = 0
+            for (w, q) in query.enumerated() { d &+= (q ^ h[base + w]).nonzeroBitCount }
+            return d
         }
     }
 
     /// Every live slot, a chunk at a time through the C kernel (hardware popcount where the CPU
     /// has it; Swift's `nonzeroBitCount` is a bit-twiddling sequence on baseline x86-64).
-    func scan(_ q: UnsafePointer<UInt64>, _ r: Int) -> [Match] {
-        var out = [Match]()
+    func scan(_ query: [UInt64], _ r: Int, _ body: ([Match]) throws -> Void) rethrows {
         let words = layout.words
         var dist = [UInt16](repeating: 0, count: Self.chunkSlots), near = dist
-        dist.withUnsafeMutableBufferPointer { dist in
-            near.withUnsafeMutableBufferPointer { near in
-                for c in hashChunks.indices {
-                    let first = c << Self.chunkShift
-                    hashChunks[c].withUnsafeBufferPointer { h in
-                        let best = chk_hamming_row(q, words, h.baseAddress!, Self.chunkSlots, dist.baseAddress!, near.baseAddress!)
-                        guard Int(best) <= r else { return }
-                        liveChunks[c].withUnsafeBufferPointer { live in
-                            for i in 0..<Self.chunkSlots where Int(dist[i]) <= r && live[i] != 0 {
-                                out.append(Match(slot: first + i, distance: Int(dist[i])))
+        for c in hashChunks.indices {
+            let first = c << Self.chunkShift
+            var block = [Match]()
+            query.withUnsafeBufferPointer { q in
+                dist.withUnsafeMutableBufferPointer { dist in
+                    near.withUnsafeMutableBufferPointer { near in
+                        hashChunks[c].withUnsafeBufferPointer { h in
+                            let best = chk_hamming_row(q.baseAddress!, words, h.baseAddress!, Self.chunkSlots, dist.baseAddress!,
+                                                       near.baseAddress!)
+                            guard Int(best) <= r else { return }
+                            liveChunks[c].withUnsafeBufferPointer { live in
+                                for i in 0..<Self.chunkSlots where Int(dist[i]) <= r && live[i] != 0 {
+                                    block.append(Match(slot: first + i, distance: Int(dist[i])))
+                                }
                             }
                         }
                     }
                 }
             }
+            if !block.isEmpty { try body(block) }
         }
-        return out
     }
 
     func probe(_ q: UnsafePointer<UInt64>, _ r: Int) -> [Match] {

@@ -495,11 +495,9 @@ public final class HashService: @unchecked Sendable {
         let knownNames = Set(known.map(DatasetName.init))
         for n in names where !knownNames.contains(DatasetName(n)) { throw Self.unknown(n) }
         if queries.contains(where: { $0.variants != nil }) {
-            return try index.queryDihedral(queries, datasets: names, thresholds: thresholds, limit: limit, matcher: engines.matcher,
-                                           shouldStop: shouldStop)
+            return try index.queryDihedral(queries, datasets: names, thresholds: thresholds, limit: limit, shouldStop: shouldStop)
         }
-        return try index.query(queries, datasets: names, thresholds: thresholds, limit: limit, matcher: engines.matcher,
-                               shouldStop: shouldStop)
+        return try index.query(queries, datasets: names, thresholds: thresholds, limit: limit, shouldStop: shouldStop)
     }
 
     /// Exactly what `crosshash analyze` writes as `<prefix>_cross_duplicates.json` for the same

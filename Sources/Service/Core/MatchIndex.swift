@@ -1,11 +1,14 @@
 import Foundation
 import HashKit
 import Analysis
+import CPUFallback
 
-/// Every stored dataset's hashes in memory as packed columns (one per family), loaded from the
-/// store at start and updated by every write, so a new image is matchable by the next query
-/// without any index rebuild. Queries scan the columns exactly (brute force on the warm
-/// matcher: a range search that never misses a pair).
+/// Every stored dataset's hashes in memory, one exact Hamming index (`HammingIndex`) per dataset
+/// and family, loaded from the store at start and updated in place by every write (a new image
+/// is matchable by the next query, with no rebuild and no copy of what is stored). Queries take
+/// a snapshot of the datasets they ask under the lock and search it outside the lock, so writes
+/// go on meanwhile; the answer is a brute-force scan's (the index is exact for every threshold,
+/// scanning where probing would cost more).
 public final class MatchIndex: @unchecked Sendable {
     /// One stored image's matchable hashes: the families it has (a list entry may hold PDQ only,
     /// a picture hashed without PDQ the default two), without a PDQ under the quality floor.
@@ -22,58 +25,115 @@ public final class MatchIndex: @unchecked Sendable {
         return entry
     }
 
+    /// A column of values by slot in chunks of copy-on-write arrays, so that a write after a
+    /// snapshot copies one chunk (and the short array of chunk references), never the column.
+    struct Chunked<Value> {
+        static var shift: Int { 12 }
+        var chunks = [[Value]]()
+        let empty: Value
+
+        init(empty: Value) { self.empty = empty }
+
+        subscript(slot: Int) -> Value {
+            get { chunks[slot >> Self.shift][slot & ((1 << Self.shift) - 1)] }
+            set {
+                while chunks.count <= slot >> Self.shift { chunks.append([Value](repeating: empty, count: 1 << Self.shift)) }
+                chunks[slot >> Self.shift][slot & ((1 << Self.shift) - 1)] = newValue
+            }
+        }
+    }
+
+    /// What a query reads of a dataset: its images by slot and, per family (position in
+    /// `MatchIndex.families`), the index of the images that have that family (an image without
+    /// it is not there). A copy is a consistent snapshot that costs a few retains.
+    struct Snapshot {
+        /// The key at each slot (nil where the slot is free).
+        var keys = Chunked<FileKey?>(empty: nil)
+        var indexes = [HammingIndex?](repeating: nil, count: MatchIndex.families.count)
+
+        func key(_ slot: Int) -> FileKey {
+            guard let key = keys[slot] else { preconditionFailure("programmer error: an index holds free slot \(slot)") }
+            return key
+        }
+    }
+
+    /// A dataset's record: the snapshot part, and what only writers read (where each key is,
+    /// which slots are free: slots stay dense, a removed image's slot is the next one taken).
     struct Column {
-        var keys = [FileKey]()
+        var snapshot = Snapshot()
         var position = [FileKey: Int]()
-        /// Per family, `wordsPerHash` words per image in `keys` order (zeros where `has` is false).
-        var words = [HashFamily.ID: [UInt64]]()
-        /// Per family, whether each image has a matchable hash of it.
-        var has = [HashFamily.ID: [Bool]]()
+        var free = [Int]()
+        /// Slots ever taken (live or free).
+        var slots = 0
+
+        var count: Int { position.count }
+
+        static func newIndex(_ family: HashFamily, expectedCount: Int = 0) -> HammingIndex {
+            HammingIndex(words: family.wordsPerHash, threshold: family.defaultThreshold, expectedCount: expectedCount)
+        }
+
+        /// The entry's hash of family `f`, if it has one of the family's width.
+        static func words(_ entry: Entry, _ f: Int) -> [UInt64]? {
+            let family = MatchIndex.families[f]
+            guard let w = entry[family.id], w.count == family.wordsPerHash else { return nil }
+            return w
+        }
 
         mutating func upsert(_ key: FileKey, _ entry: Entry) {
-            if let i = position[key] {
-                for family in MatchIndex.families {
-                    let n = family.wordsPerHash, w = entry[family.id] ?? Array(repeating: 0, count: n)
-                    words[family.id]?.replaceSubrange(i * n ..< (i + 1) * n, with: w)
-                    has[family.id]?[i] = entry[family.id] != nil
-                }
+            let slot: Int
+            if let s = position[key] {
+                slot = s
             } else {
-                position[key] = keys.count
-                keys.append(key)
-                for family in MatchIndex.families {
-                    words[family.id, default: []] += entry[family.id] ?? Array(repeating: 0, count: family.wordsPerHash)
-                    has[family.id, default: []].append(entry[family.id] != nil)
+                slot = free.popLast() ?? slots
+                if slot == slots { slots += 1 }
+                position[key] = slot
+                snapshot.keys[slot] = key
+            }
+            for f in MatchIndex.families.indices {
+                if let w = Self.words(entry, f) {
+                    if snapshot.indexes[f] == nil { snapshot.indexes[f] = Self.newIndex(MatchIndex.families[f]) }
+                    snapshot.indexes[f]?.replace(slot: slot, words: w)
+                } else {
+                    snapshot.indexes[f]?.remove(slot: slot)
                 }
             }
         }
 
-        /// Swap-remove: the last image takes the removed one's place.
         mutating func remove(_ key: FileKey) {
-            guard let i = position.removeValue(forKey: key) else { return }
-            let last = keys.count - 1
-            if i != last {
-                keys[i] = keys[last]
-                position[keys[i]] = i
-                // In place, through the dictionaries' element accessors: taking the array out
-                // (`if var w = words[id]`) copied the whole column on every delete.
-                for family in MatchIndex.families {
-                    let n = family.wordsPerHash
-                    for k in 0..<n {
-                        if let v = words[family.id]?[last * n + k] { words[family.id]?[i * n + k] = v }
-                    }
-                    if let h = has[family.id]?[last] { has[family.id]?[i] = h }
+            guard let slot = position.removeValue(forKey: key) else { return }
+            for f in MatchIndex.families.indices { snapshot.indexes[f]?.remove(slot: slot) }
+            snapshot.keys[slot] = nil
+            free.append(slot)
+        }
+
+        /// A column of `entries` (keys distinct), each family's index built in one pass.
+        init(_ entries: [(FileKey, Entry)]) {
+            var slotsOf = [[Int]](repeating: [], count: MatchIndex.families.count)
+            var wordsOf = [[UInt64]](repeating: [], count: MatchIndex.families.count)
+            for (key, entry) in entries {
+                if position[key] != nil {
+                    // A key given twice: its last entry wins, as upserts in order would give.
+                    upsert(key, entry)
+                    continue
+                }
+                let slot = slots
+                slots += 1
+                position[key] = slot
+                snapshot.keys[slot] = key
+                for f in MatchIndex.families.indices {
+                    guard let w = Self.words(entry, f) else { continue }
+                    slotsOf[f].append(slot)
+                    wordsOf[f] += w
                 }
             }
-            keys.removeLast()
-            for family in MatchIndex.families {
-                words[family.id]?.removeLast(family.wordsPerHash)
-                has[family.id]?.removeLast()
+            for f in MatchIndex.families.indices where !slotsOf[f].isEmpty {
+                var index = snapshot.indexes[f] ?? Self.newIndex(MatchIndex.families[f], expectedCount: slotsOf[f].count)
+                index.add(slots: slotsOf[f], words: wordsOf[f])
+                snapshot.indexes[f] = index
             }
         }
 
-        func packed(_ family: HashFamily) -> PackedHashes {
-            PackedHashes(wordsPerHash: family.wordsPerHash, words: words[family.id] ?? [])
-        }
+        init() {}
     }
 
     private let lock = NSLock()
@@ -84,8 +144,7 @@ public final class MatchIndex: @unchecked Sendable {
 
     /// Replaces a dataset's column with its stored images' entries (start, and after a scan).
     public func load(name: String, _ entries: [(FileKey, Entry)]) {
-        var column = Column()
-        for (key, entry) in entries { column.upsert(key, entry) }
+        let column = Column(entries)
         lock.lock()
         columns[DatasetName(name)] = column
         lock.unlock()
@@ -95,19 +154,17 @@ public final class MatchIndex: @unchecked Sendable {
     public func upsert(name: String, _ items: [(FileKey, Entry)]) {
         let name = DatasetName(name)
         lock.lock()
-        var column = columns.removeValue(forKey: name) ?? Column()
-        for (key, entry) in items { column.upsert(key, entry) }
-        columns[name] = column
+        // In place through the dictionary's accessor; what a query's snapshot shares is copied
+        // chunk by chunk (a page of an index, a chunk of keys), only where a write touches it.
+        if columns[name] == nil { columns[name] = Column() }
+        for (key, entry) in items { columns[name]?.upsert(key, entry) }
         lock.unlock()
     }
 
     public func remove(name: String, keys: [FileKey]) {
         let name = DatasetName(name)
         lock.lock()
-        if var column = columns.removeValue(forKey: name) {
-            for key in keys { column.remove(key) }
-            columns[name] = column
-        }
+        for key in keys { columns[name]?.remove(key) }
         lock.unlock()
     }
 
@@ -120,7 +177,7 @@ public final class MatchIndex: @unchecked Sendable {
     public func count(name: String) -> Int {
         lock.lock()
         defer { lock.unlock() }
-        return columns[DatasetName(name)]?.keys.count ?? 0
+        return columns[DatasetName(name)]?.count ?? 0
     }
 
     // MARK: Queries
@@ -174,20 +231,21 @@ public final class MatchIndex: @unchecked Sendable {
     /// `limit` per query, `truncated` when more matched.
     ///
     /// Memory is bounded by `queries.count x limit` kept matches, however many images match:
-    /// pairs are streamed from the matcher into one bounded selection per query (`TopMatches`),
-    /// never gathered. A pair within the threshold of several families is counted once, by the
-    /// first family (in `MatchIndex.families` order) that finds it: a later family skips a pair that
-    /// an earlier one the query gives is within its threshold of (the matcher is exact, so that
-    /// family reported it). `shouldStop` is asked between datasets and families and every few
-    /// thousand pairs; when it says true the query ends with `CancellationError`.
+    /// each query's matches come from its family's index in blocks (a scan's a chunk at a
+    /// time) into one bounded selection per query (`TopMatches`), never gathered. An image
+    /// within the threshold of several families is counted once, by the first family (in
+    /// `MatchIndex.families` order) that finds it: a later family skips an image that an
+    /// earlier one the query gives is within its threshold of (the index is exact, so that
+    /// family reported it). `shouldStop` is asked between datasets, families and queries and
+    /// every few thousand matches; when it says true the query ends with `CancellationError`.
     public func query(_ queries: [Query], datasets: [String], thresholds: [HashFamily.ID: Int], limit: Int,
-                      matcher: Matcher, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> [Answer] {
+                      shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> [Answer] {
         guard limit > 0 else { return queries.map { _ in Answer(matches: [], truncated: false) } }
         // A name asked twice is one dataset (its images are not listed twice).
         var seen = Set<DatasetName>()
         let names = datasets.map(DatasetName.init).filter { seen.insert($0).inserted }
         lock.lock()
-        let snapshot = names.map { columns[$0] ?? Column() }
+        let snapshot = names.map { columns[$0]?.snapshot ?? Snapshot() }
         lock.unlock()
 
         let families = Self.families
@@ -196,7 +254,6 @@ public final class MatchIndex: @unchecked Sendable {
         var ranks = [Int32](repeating: 0, count: names.count)
         for (r, d) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { ranks[d] = Int32(r) }
         let rank = ranks
-        let keys = snapshot.map(\.keys)
         let plan = FamilyPlan(queries, families: families, thresholds: thresholds)
         var selections = [TopMatches](repeating: TopMatches(), count: queries.count)
         var pulse = StopPulse(shouldStop)
@@ -205,30 +262,26 @@ public final class MatchIndex: @unchecked Sendable {
         let precedes: (Candidate, Candidate) -> Bool = { l, r in
             if l.score != r.score { return l.score < r.score }
             if l.dataset != r.dataset { return rank[Int(l.dataset)] < rank[Int(r.dataset)] }
-            return keys[Int(l.dataset)][Int(l.image)] < keys[Int(r.dataset)][Int(r.image)]
+            return snapshot[Int(l.dataset)].key(Int(l.image)) < snapshot[Int(r.dataset)].key(Int(r.image))
         }
 
-        for (d, column) in snapshot.enumerated() where !column.keys.isEmpty {
-            let stored = families.map { column.words[$0.id] ?? [] }
-            let has = families.map { column.has[$0.id] ?? [] }
-            for (k, family) in families.enumerated() {
-                let asking = plan.asking[k]
-                guard !asking.isEmpty else { continue }
-                try pulse.check()
-                let packedQueries = PackedHashes(wordsPerHash: family.wordsPerHash, words: asking.flatMap { plan.words(k, $0) })
+        for (d, dataset) in snapshot.enumerated() {
+            for (k, index) in dataset.indexes.enumerated() {
+                guard let index, index.count > 0 else { continue }
+                // A threshold under 0 matches nothing (the route allows 0...bits).
                 let threshold = plan.thresholds[k]
-                // Nearest distances are not used: exact up to the threshold is the cheapest.
-                _ = try matcher.stream(packedQueries, column.packed(family), threshold: threshold,
-                                       nearestRadius: threshold) { block in
-                    for p in block {
-                        try pulse.count(1)
-                        let q = asking[Int(p.a)], i = Int(p.b)
-                        // An image without this family is held as zeros: never a match.
-                        guard has[k][i] else { continue }
-                        guard let scored = plan.score(q, image: i, stored: stored, has: has, foundBy: k, distance: Int(p.distance))
-                        else { continue }
-                        selections[q].offer(Candidate(score: scored.score, dataset: Int32(d), image: Int32(i), distances: scored.distances),
-                                            limit: limit, precedes: precedes)
+                guard threshold >= 0 else { continue }
+                for q in plan.asking[k] {
+                    try pulse.check()
+                    try index.search(Array(plan.words(k, q)), threshold: threshold) { block in
+                        try pulse.count(block.count)
+                        for m in block {
+                            guard let scored = plan.score(q, image: m.slot, indexes: dataset.indexes, foundBy: k, distance: m.distance)
+                            else { continue }
+                            selections[q].offer(Candidate(score: scored.score, dataset: Int32(d), image: Int32(m.slot),
+                                                          distances: scored.distances),
+                                                limit: limit, precedes: precedes)
+                        }
                     }
                 }
             }
@@ -237,8 +290,8 @@ public final class MatchIndex: @unchecked Sendable {
         return selections.map { selection in
             let kept = selection.heap.sorted(by: precedes)
             let matches = kept.map { c in
-                Match(dataset: names[Int(c.dataset)].string, key: keys[Int(c.dataset)][Int(c.image)], distances: c.distances,
-                      score: c.score)
+                Match(dataset: names[Int(c.dataset)].string, key: snapshot[Int(c.dataset)].key(Int(c.image)),
+                      distances: c.distances, score: c.score)
             }
             return Answer(matches: matches, truncated: selection.found > limit)
         }
@@ -251,10 +304,9 @@ public final class MatchIndex: @unchecked Sendable {
     /// an image among the best `limit` of the union is among the best `limit` of the search of
     /// its own variant (whatever precedes it there precedes it in the union too).
     public func queryDihedral(_ queries: [Query], datasets: [String], thresholds: [HashFamily.ID: Int], limit: Int,
-                              matcher: Matcher, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> [Answer] {
+                              shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> [Answer] {
         let expanded = queries.flatMap { q in (q.variants ?? [q.hashes]).map { Query(hashes: $0) } }
-        let answers = try query(expanded, datasets: datasets, thresholds: thresholds, limit: limit, matcher: matcher,
-                                shouldStop: shouldStop)
+        let answers = try query(expanded, datasets: datasets, thresholds: thresholds, limit: limit, shouldStop: shouldStop)
         struct Place: Hashable { var dataset: DatasetName; var key: FileKey }
         var out = [Answer](), next = 0
         for q in queries {
@@ -359,18 +411,19 @@ public final class MatchIndex: @unchecked Sendable {
 
         /// The score and distances of query `q` and stored image `i`, found by family `k` at
         /// `distance`; nil when an earlier family the query gives is within its threshold (that
-        /// family counted the pair). Families the stored image lacks add nothing. The score adds distance / bits family by family in
-        /// `MatchIndex.families` order (the default two first, exactly as before, so ties fall the same way).
+        /// family counted the image). Families the stored image lacks add nothing. The score adds
+        /// distance / bits family by family in `MatchIndex.families` order (the default two first,
+        /// exactly as before, so ties fall the same way).
         @inline(__always)
-        func score(_ q: Int, image i: Int, stored: [[UInt64]], has: [[Bool]], foundBy k: Int,
+        func score(_ q: Int, image i: Int, indexes: [HammingIndex?], foundBy k: Int,
                    distance: Int) -> (score: Double, distances: Distances)? {
             var distances = Distances()
             var score = 0.0
-            for f in 0..<wordsPerHash.count where gives[f][q] && has[f][i] {
+            for f in 0..<wordsPerHash.count where gives[f][q] {
                 var d = distance
                 if f != k {
-                    let n = wordsPerHash[f]
-                    d = Hamming.distance(queryWords[f], at: q * n, stored[f], at: i * n, words: n)
+                    guard let other = indexes[f]?.distance(words(f, q), slot: i) else { continue }
+                    d = other
                     if f < k && d <= thresholds[f] { return nil }
                 }
                 distances.values[f] = UInt16(d)
