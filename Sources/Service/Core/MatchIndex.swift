@@ -110,12 +110,10 @@ public final class MatchIndex: @unchecked Sendable {
         init(_ entries: [(FileKey, Entry)]) {
             var slotsOf = [[Int]](repeating: [], count: MatchIndex.families.count)
             var wordsOf = [[UInt64]](repeating: [], count: MatchIndex.families.count)
-            for (key, entry) in entries {
-                if position[key] != nil {
-                    // A key given twice: its last entry wins, as upserts in order would give.
-                    upsert(key, entry)
-                    continue
-                }
+            // A key given twice: its last entry wins, as upserts in order would give.
+            var last = [FileKey: Int]()
+            for (i, (key, _)) in entries.enumerated() { last[key] = i }
+            for (i, (key, entry)) in entries.enumerated() where last[key] == i {
                 let slot = slots
                 slots += 1
                 position[key] = slot
