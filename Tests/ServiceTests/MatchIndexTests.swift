@@ -1,6 +1,7 @@
 import XCTest
 import HashKit
 import Analysis
+import CPUFallback
 @testable import Service
 
 /// `MatchIndex` (one `HammingIndex` per dataset and family) answers exactly as a brute-force
@@ -109,22 +110,27 @@ final class MatchIndexTests: XCTestCase {
         for t in [0, 8, 31, Int.max] {
             let thresholds = Dictionary(uniqueKeysWithValues: families.map { ($0.id, min(t, $0.bits)) })
             for limit in [7, 100_000] {
-                // "b" asked twice and first: one dataset, ordered by bytes all the same.
-                let got = try index.query(queries, datasets: ["b", "a", "b"], thresholds: thresholds, limit: limit)
                 let want = bruteForce(queries, stored, thresholds: thresholds, limit: limit)
-                XCTAssertEqual(got.count, want.count)
-                for (q, (g, w)) in zip(got, want).enumerated() {
-                    if g.matches != w.0 {
-                        let gs = Set(g.matches.map { "\($0.dataset)/\($0.key) \($0.distances.values) \($0.score)" })
-                        let ws = Set(w.0.map { "\($0.dataset)/\($0.key) \($0.distances.values) \($0.score)" })
-                        XCTFail("\(step): threshold \(t), limit \(limit), query \(q): \(g.matches.count) matches, \(w.0.count) by the scan; "
-                                + "only in the index: \(gs.subtracting(ws).sorted().prefix(3)); only in the scan: \(ws.subtracting(gs).sorted().prefix(3))")
+                // Probing and scanning, forced, give the same answer as the automatic choice.
+                for strategy in [HammingIndex.Strategy.automatic, .index, .scan] {
+                    index.strategy = strategy
+                    // "b" asked twice and first: one dataset, ordered by bytes all the same.
+                    let got = try index.query(queries, datasets: ["b", "a", "b"], thresholds: thresholds, limit: limit)
+                    XCTAssertEqual(got.count, want.count)
+                    for (q, (g, w)) in zip(got, want).enumerated() {
+                        if g.matches != w.0 {
+                            let gs = Set(g.matches.map { "\($0.dataset)/\($0.key) \($0.distances.values) \($0.score)" })
+                            let ws = Set(w.0.map { "\($0.dataset)/\($0.key) \($0.distances.values) \($0.score)" })
+                            XCTFail("\(step): threshold \(t), limit \(limit), \(strategy), query \(q): \(g.matches.count) matches, \(w.0.count) by the scan; "
+                                    + "only in the index: \(gs.subtracting(ws).sorted().prefix(3)); only in the scan: \(ws.subtracting(gs).sorted().prefix(3))")
+                        }
+                        XCTAssertEqual(g.truncated, w.1, "\(step): threshold \(t), limit \(limit), \(strategy), query \(q) truncated")
+                        if t <= 31 { matched += g.matches.count }
                     }
-                    XCTAssertEqual(g.truncated, w.1, "\(step): threshold \(t), limit \(limit), query \(q) truncated")
-                    if t <= 31 { matched += g.matches.count }
                 }
             }
         }
+        index.strategy = .automatic
         // The sets are built so that the small thresholds find something (not only the width).
         XCTAssertGreaterThan(matched, 0, step)
     }

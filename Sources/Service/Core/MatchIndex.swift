@@ -134,6 +134,10 @@ public final class MatchIndex: @unchecked Sendable {
         init() {}
     }
 
+    /// How each family's index answers (tests force probing or scanning: the answer must not
+    /// depend on it).
+    var strategy = HammingIndex.Strategy.automatic
+
     private let lock = NSLock()
     /// Keyed by the name's bytes, as the store compares names (see `DatasetName`).
     private var columns = [DatasetName: Column]()
@@ -271,7 +275,7 @@ public final class MatchIndex: @unchecked Sendable {
                 guard threshold >= 0 else { continue }
                 for q in plan.asking[k] {
                     try pulse.check()
-                    try index.search(Array(plan.words(k, q)), threshold: threshold) { block in
+                    try index.search(Array(plan.words(k, q)), threshold: threshold, strategy: strategy) { block in
                         try pulse.count(block.count)
                         for m in block {
                             guard let scored = plan.score(q, image: m.slot, indexes: dataset.indexes, foundBy: k, distance: m.distance)
