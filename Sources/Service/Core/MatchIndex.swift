@@ -25,21 +25,24 @@ public final class MatchIndex: @unchecked Sendable {
         return entry
     }
 
-    /// A column of values by slot in chunks of copy-on-write arrays, so that a write after a
-    /// snapshot copies one chunk (and the short array of chunk references), never the column.
-    struct Chunked<Value> {
-        static var shift: Int { 12 }
-        var chunks = [[Value]]()
-        let empty: Value
+    /// The key at each slot (nil where the slot is free), in chunks of copy-on-write arrays, so
+    /// that a write after a snapshot copies one chunk (and the short array of chunk
+    /// references), never the column. Not generic: it sits on the query's comparison path.
+    struct Keys {
+        static let shift = 12
+        var chunks = [[FileKey?]]()
 
-        init(empty: Value) { self.empty = empty }
-
-        subscript(slot: Int) -> Value {
+        subscript(slot: Int) -> FileKey? {
             get { chunks[slot >> Self.shift][slot & ((1 << Self.shift) - 1)] }
             set {
-                while chunks.count <= slot >> Self.shift { chunks.append([Value](repeating: empty, count: 1 << Self.shift)) }
+                while chunks.count <= slot >> Self.shift { chunks.append([FileKey?](repeating: nil, count: 1 << Self.shift)) }
                 chunks[slot >> Self.shift][slot & ((1 << Self.shift) - 1)] = newValue
             }
+        }
+
+        func key(_ slot: Int) -> FileKey {
+            guard let key = self[slot] else { preconditionFailure("programmer error: an index holds free slot \(slot)") }
+            return key
         }
     }
 
@@ -47,14 +50,8 @@ public final class MatchIndex: @unchecked Sendable {
     /// `MatchIndex.families`), the index of the images that have that family (an image without
     /// it is not there). A copy is a consistent snapshot that costs a few retains.
     struct Snapshot {
-        /// The key at each slot (nil where the slot is free).
-        var keys = Chunked<FileKey?>(empty: nil)
+        var keys = Keys()
         var indexes = [HammingIndex?](repeating: nil, count: MatchIndex.families.count)
-
-        func key(_ slot: Int) -> FileKey {
-            guard let key = keys[slot] else { preconditionFailure("programmer error: an index holds free slot \(slot)") }
-            return key
-        }
     }
 
     /// A dataset's record: the snapshot part, and what only writers read (where each key is,
@@ -256,6 +253,7 @@ public final class MatchIndex: @unchecked Sendable {
         var ranks = [Int32](repeating: 0, count: names.count)
         for (r, d) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { ranks[d] = Int32(r) }
         let rank = ranks
+        let keys = snapshot.map(\.keys)
         let plan = FamilyPlan(queries, families: families, thresholds: thresholds)
         var selections = [TopMatches](repeating: TopMatches(), count: queries.count)
         var pulse = StopPulse(shouldStop)
@@ -264,7 +262,7 @@ public final class MatchIndex: @unchecked Sendable {
         let precedes: (Candidate, Candidate) -> Bool = { l, r in
             if l.score != r.score { return l.score < r.score }
             if l.dataset != r.dataset { return rank[Int(l.dataset)] < rank[Int(r.dataset)] }
-            return snapshot[Int(l.dataset)].key(Int(l.image)) < snapshot[Int(r.dataset)].key(Int(r.image))
+            return keys[Int(l.dataset)].key(Int(l.image)) < keys[Int(r.dataset)].key(Int(r.image))
         }
 
         for (d, dataset) in snapshot.enumerated() {
@@ -292,7 +290,7 @@ public final class MatchIndex: @unchecked Sendable {
         return selections.map { selection in
             let kept = selection.heap.sorted(by: precedes)
             let matches = kept.map { c in
-                Match(dataset: names[Int(c.dataset)].string, key: snapshot[Int(c.dataset)].key(Int(c.image)),
+                Match(dataset: names[Int(c.dataset)].string, key: keys[Int(c.dataset)].key(Int(c.image)),
                       distances: c.distances, score: c.score)
             }
             return Answer(matches: matches, truncated: selection.found > limit)
