@@ -203,4 +203,55 @@ final class MatchIndexTests: XCTestCase {
         index.remove(name: "a", keys: Array(a.keys))
         XCTAssertEqual(try index.query([q], datasets: ["a"], thresholds: thresholds, limit: 10)[0].matches, [])
     }
+
+    /// Queries running while another thread writes see each write call whole or not at all
+    /// (a snapshot is taken under the lock the write holds), and never a torn index.
+    func testQueriesDuringWritesSeeWholeWrites() throws {
+        let index = MatchIndex()
+        var preload = [(FileKey, MatchIndex.Entry)]()
+        for i in 0..<2000 { preload.append((FileKey("old/\(i)"), entry())) }
+        index.load(name: "a", preload)
+        let target = (0..<1).map { _ in random.next() }
+        let q = MatchIndex.Query(hashes: [HashFamily.phash.id: target])
+        let thresholds = [HashFamily.phash.id: 8, HashFamily.blockmean.id: 0, HashFamily.pdq.id: 0]
+        let base = try index.query([q], datasets: ["a"], thresholds: thresholds, limit: 1_000_000)[0].matches.count
+        // Batches of 100 images within 8 bits of the target (and random other families).
+        var batches = [[(FileKey, MatchIndex.Entry)]]()
+        for b in 0..<40 {
+            batches.append((0..<100).map { i in
+                var e = entry()
+                e[HashFamily.phash.id] = flipped(target, random.below(9))
+                return (FileKey("new/\(b)/\(i)"), e)
+            })
+        }
+        let seen = NSLock()
+        var counts = [Int](), failure: Error?, writing = true
+        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+            if worker == 0 {
+                // Paced, so that queries fall between the writes.
+                while seen.withLock({ counts.isEmpty }) { usleep(100) }
+                for batch in batches { index.upsert(name: "a", batch); usleep(2000) }
+                // And at least one query sees every insert (so the answers cannot all be alike).
+                let asked = seen.withLock { counts.count }
+                while seen.withLock({ counts.count <= asked + 1 }) { usleep(100) }
+                for batch in batches { index.remove(name: "a", keys: batch.map(\.0)); usleep(2000) }
+                seen.withLock { writing = false }
+                return
+            }
+            // Queries for as long as the writer writes.
+            while seen.withLock({ writing }) {
+                do {
+                    let n = try index.query([q], datasets: ["a"], thresholds: thresholds, limit: 1_000_000)[0].matches.count
+                    seen.withLock { counts.append(n) }
+                } catch {
+                    seen.withLock { failure = error }
+                }
+            }
+        }
+        XCTAssertNil(failure)
+        print("queries during writes saw \(Set(counts).count) states of the dataset in \(counts.count) queries")
+        XCTAssertGreaterThan(Set(counts).count, 1, "no query fell between the writes")
+        for n in counts { XCTAssertEqual((n - base) % 100, 0, "a query saw part of a write: \(n) matches, \(base) before") }
+        XCTAssertEqual(try index.query([q], datasets: ["a"], thresholds: thresholds, limit: 1_000_000)[0].matches.count, base)
+    }
 }

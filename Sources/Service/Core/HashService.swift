@@ -128,7 +128,7 @@ public final class HashService: @unchecked Sendable {
         return ServiceError.forClient(error, log: ServiceError.logToStderr).detail
     })
     /// Held around every change of a dataset's existence, root or contents together with its
-    /// index column (short, synchronous sections), so a delete, an upload, a PUT of a root and a
+    /// match index (short, synchronous sections), so a delete, an upload, a PUT of a root and a
     /// scan's final reload never interleave: a deleted dataset never comes back in memory, and
     /// an upload never lands in a dataset that got a root meanwhile.
     private let writes = NSLock()

@@ -9,6 +9,12 @@ import CPUFallback
 /// a snapshot of the datasets they ask under the lock and search it outside the lock, so writes
 /// go on meanwhile; the answer is a brute-force scan's (the index is exact for every threshold,
 /// scanning where probing would cost more).
+///
+/// Writes mutate the live record under the lock; a write copies only the chunks and pages it
+/// touches that a query's snapshot still shares. Not yet bounded: a family index's growth
+/// rebuild (at each doubling of its count) runs inside the write that triggers it, under the
+/// lock, so queries wait for it to take their snapshot (seconds at 10M), and the key -> slot
+/// map is a dictionary (an entry per image).
 public final class MatchIndex: @unchecked Sendable {
     /// One stored image's matchable hashes: the families it has (a list entry may hold PDQ only,
     /// a picture hashed without PDQ the default two), without a PDQ under the quality floor.
@@ -103,7 +109,7 @@ public final class MatchIndex: @unchecked Sendable {
             free.append(slot)
         }
 
-        /// A column of `entries` (keys distinct), each family's index built in one pass.
+        /// A column of `entries`, each family's index built in one pass.
         init(_ entries: [(FileKey, Entry)]) {
             var slotsOf = [[Int]](repeating: [], count: MatchIndex.families.count)
             var wordsOf = [[UInt64]](repeating: [], count: MatchIndex.families.count)
