@@ -61,7 +61,7 @@ extension CPUEngine {
             out = Self.variants(small: small, sums: sums, families: families)
         }
         if families.contains(.pdq) {
-            out.variants[HashFamily.pdq.id] = try PDQ.dihedral(image).variants.map(Self.words)
+            out.variants[HashFamily.pdq.id] = try PDQ.dihedral(image).variants.map(\.wordArray)
         }
         return out
     }
@@ -81,7 +81,7 @@ extension CPUEngine {
             let pdq = try PDQ.hashAndDihedral(image)
             hashes.pdq = pdq.hash
             hashes.pdqQuality = pdq.quality
-            out.variants[HashFamily.pdq.id] = pdq.variants.map(Self.words)
+            out.variants[HashFamily.pdq.id] = pdq.variants.map(\.wordArray)
         }
         return (hashes, out)
     }
@@ -110,13 +110,11 @@ extension CPUEngine {
         if families.contains(.blockmean) {
             let blocks = BlockMean.side / 16
             out.variants[HashFamily.blockmean.id] = Dihedral.allCases.map { d in
-                words(BlockMean.bits(blockSums: d.transposed(sums, side: blocks)))
+                BlockMean.bits(blockSums: d.transposed(sums, side: blocks)).wordArray
             }
         }
         return out
     }
-
-    private static func words(_ h: Hash256) -> [UInt64] { [h.words[0], h.words[1], h.words[2], h.words[3]] }
 }
 
 /// Borrowed pixels of one image.

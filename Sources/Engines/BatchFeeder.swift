@@ -11,6 +11,13 @@ public enum Intake: Sendable {
     /// with its variants in one pass): its outcome, and for the statistics its pixels and the
     /// seconds the hashing took.
     case hashed(FileOutcome, pixels: Int, hashSeconds: Double)
+
+    /// `image` hashed here by `hash`, timed for the statistics.
+    public static func hashedHere(_ image: DecodedImage, _ hash: () -> FileOutcome) -> Intake {
+        let t0 = Date()
+        let outcome = hash()
+        return .hashed(outcome, pixels: image.pixelCount, hashSeconds: Date().timeIntervalSince(t0))
+    }
 }
 
 /// How decoded images reach the engine.

@@ -59,7 +59,7 @@ public final class HashPipeline: @unchecked Sendable {
                                 progress: ProgressReporter? = nil) -> [(outcome: FileOutcome, variants: DihedralHashes?)] {
         let decoder = self.decoder
         let cpu = CPUEngine()
-        let found = VariantSlots(count: paths.count)
+        let found = LockedSlots<DihedralHashes?>(count: paths.count, initial: nil)
         let outcomes = run(count: paths.count, progress: progress) { i in
             do {
                 let (intake, variants) = Self.dihedralIntake(try decoder.decode(pathBytes: paths[i]), engine: cpu, families: families)
@@ -80,15 +80,17 @@ public final class HashPipeline: @unchecked Sendable {
     /// failing fails the picture as the pipeline words an engine's failure.
     static func dihedralIntake(_ image: DecodedImage, engine: CPUEngine,
                                families: [HashFamily]) -> (Intake, DihedralHashes?) {
-        let t0 = Date()
-        let outcome: FileOutcome, variants: DihedralHashes?
-        do {
-            let (hashes, found) = try engine.hashWithDihedral(image, families: families)
-            (outcome, variants) = (.hashed(hashes, warnings: image.warnings), found)
-        } catch {
-            (outcome, variants) = (.failed("hashing failed: \(error)"), nil)
+        var variants: DihedralHashes?
+        let intake = Intake.hashedHere(image) {
+            do {
+                let (hashes, found) = try engine.hashWithDihedral(image, families: families)
+                variants = found
+                return .hashed(hashes, warnings: image.warnings)
+            } catch {
+                return .failed("hashing failed: \(error)")
+            }
         }
-        return (.hashed(outcome, pixels: image.pixelCount, hashSeconds: Date().timeIntervalSince(t0)), variants)
+        return (intake, variants)
     }
 
     /// Runs jobs `0 ..< count`: `intake(i)` (on a decoder thread) reads job `i` and either hands
@@ -99,12 +101,12 @@ public final class HashPipeline: @unchecked Sendable {
                     completed: (@Sendable (Int, FileOutcome) -> Void)? = nil,
                     intake: @escaping @Sendable (Int) -> Intake) -> [FileOutcome] {
         let start = Date()
-        let results = Outcomes(count: count)
+        let results = LockedSlots<FileOutcome?>(count: count, initial: nil)
         let totals = Totals()
         let feeder = BatchFeeder(engine: engine, mode: mode, workers: workers) { totals.add($0) }
         feeder.submit((0..<count).map { i in
             BatchFeeder.Job(intake: { intake(i) }, done: { outcome in
-                results.set(i, outcome)
+                results[i] = outcome
                 completed?(i, outcome)
                 progress?.advance()
             })
@@ -122,40 +124,7 @@ public final class HashPipeline: @unchecked Sendable {
         stats.hashSeconds = mode == .inline ? timing.hashSeconds / Double(workers)
             : timing.hashSeconds + timing.decoderHashSeconds / Double(workers)
         stats.wallSeconds = Date().timeIntervalSince(start)
-        return results.all
-    }
-}
-
-/// The outcomes of one run, set from the threads that finish each job.
-final class Outcomes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [FileOutcome?]
-
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ outcome: FileOutcome) {
-        lock.lock()
-        items[i] = outcome
-        lock.unlock()
-    }
-
-    var all: [FileOutcome] {
-        lock.lock()
-        defer { lock.unlock() }
-        return items.map { $0 ?? .failed("internal error: file was not processed") }
-    }
-}
-
-/// Per-job dihedral variants, set from the decoder thread that owns job `i`.
-final class VariantSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [DihedralHashes?]
-
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-
-    subscript(i: Int) -> DihedralHashes? {
-        get { lock.lock(); defer { lock.unlock() }; return items[i] }
-        set { lock.lock(); items[i] = newValue; lock.unlock() }
+        return results.all.map { $0 ?? .failed("internal error: file was not processed") }
     }
 }
 

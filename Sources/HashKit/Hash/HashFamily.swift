@@ -96,7 +96,7 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
         method: "OpenCV's BlockMeanHash (mode 0). The image is resized to 256×256 grey and cut into 16×16 blocks; "
             + "each block gives one bit (its mean at or above the image mean).",
         defaultThreshold: 8, hexOrder: .bytesInWordOrder, workingGrid: .pixels(side: BlockMean.side),
-        read: { h in [h.blockmean.words[0], h.blockmean.words[1], h.blockmean.words[2], h.blockmean.words[3]] },
+        read: { $0.blockmean.wordArray },
         write: { h, w in h.blockmean = Hash256(words: SIMD4(w[0], w[1], w[2], w[3])) })
 
     /// Meta's PDQ (the trust & safety exchange format): 256 bits from a 16x16 DCT of a 64x64
@@ -107,7 +107,7 @@ public struct HashFamily: Sendable, Hashable, Identifiable, CustomStringConverti
             + "each of the 16×16 lowest frequencies gives one bit (above or below their median).",
         defaultThreshold: 31, hexOrder: .mostSignificantFirst, qualityFloor: 50,
         workingGrid: .dctCoefficients(side: 16, firstFrequency: 1),
-        read: { h in [h.pdq.words[0], h.pdq.words[1], h.pdq.words[2], h.pdq.words[3]] },
+        read: { $0.pdq.wordArray },
         write: { h, w in h.pdq = Hash256(words: SIMD4(w[0], w[1], w[2], w[3])) },
         quality: { $0.pdqQuality }, setQuality: { h, q in h.pdqQuality = q })
 

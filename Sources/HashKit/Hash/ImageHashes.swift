@@ -6,6 +6,9 @@ public struct Hash256: Hashable, Sendable {
 
     public init(words: SIMD4<UInt64> = .zero) { self.words = words }
 
+    /// The four words as an array, the form families, the store and the index pass hashes in.
+    public var wordArray: [UInt64] { [words[0], words[1], words[2], words[3]] }
+
     /// Builds the hash from 256 block decisions in OpenCV's block order.
     public init(bits: [Bool]) {
         precondition(bits.count == 256, "programmer error: Hash256 needs 256 bits")

@@ -25,8 +25,7 @@ public enum ReferenceHasher {
             [PHash.hash(resized: $0.transposed(small, side: PHash.side))]
         }
         v.variants[HashFamily.blockmean.id] = Dihedral.allCases.map {
-            let h = BlockMean.bits(gray: $0.transposed(gray, side: BlockMean.side))
-            return [h.words[0], h.words[1], h.words[2], h.words[3]]
+            BlockMean.bits(gray: $0.transposed(gray, side: BlockMean.side)).wordArray
         }
         return v
     }

@@ -627,7 +627,7 @@ public struct PictureWants: Sendable {
     func intake(_ image: DecodedImage, engine: CPUEngine) -> (Intake, PictureExtras) {
         var extras = PictureExtras()
         func keepPDQ(_ hash: Hash256, _ quality: Int) {
-            extras.hashes[HashFamily.pdq.id] = [hash.words[0], hash.words[1], hash.words[2], hash.words[3]]
+            extras.hashes[HashFamily.pdq.id] = hash.wordArray
             extras.quality[HashFamily.pdq.id] = quality
         }
         guard dihedral else {
@@ -641,20 +641,20 @@ public struct PictureWants: Sendable {
             }
             return (.image(image), extras)
         }
-        let t0 = Date()
-        let outcome: FileOutcome
-        do {
-            let (hashes, variants) = try engine.hashWithDihedral(image, families: families)
-            if families.contains(.pdq) { keepPDQ(hashes.pdq, hashes.pdqQuality) }
-            extras.variants = variants
-            // The outcome holds the pool's families only, as the pool's engine gives them; the
-            // optional ones travel in the extras.
-            var pooled = ImageHashes.zero
-            for family in HashFamily.all { family.set(family.words(of: hashes), in: &pooled) }
-            outcome = .hashed(pooled, warnings: image.warnings)
-        } catch {
-            outcome = .failed("\(error)")
+        let intake = Intake.hashedHere(image) {
+            do {
+                let (hashes, variants) = try engine.hashWithDihedral(image, families: families)
+                if families.contains(.pdq) { keepPDQ(hashes.pdq, hashes.pdqQuality) }
+                extras.variants = variants
+                // The outcome holds the pool's families only, as the pool's engine gives them; the
+                // optional ones travel in the extras.
+                var pooled = ImageHashes.zero
+                for family in HashFamily.all { family.set(family.words(of: hashes), in: &pooled) }
+                return .hashed(pooled, warnings: image.warnings)
+            } catch {
+                return .failed("\(error)")
+            }
         }
-        return (.hashed(outcome, pixels: image.pixelCount, hashSeconds: Date().timeIntervalSince(t0)), extras)
+        return (intake, extras)
     }
 }

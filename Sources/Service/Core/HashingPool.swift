@@ -93,12 +93,12 @@ public final class HashingPool: @unchecked Sendable {
     /// a picture that was not hashed).
     public func hash(_ images: [[UInt8]], wanting wants: PictureWants,
                      cancellation: CancellationFlag = .never) async throws(Refusal) -> [(hashed: Hashed, extras: PictureExtras)] {
-        let extras = ExtrasSlots(count: images.count)
+        let extras = LockedSlots(count: images.count, initial: PictureExtras())
         let hashed = try await hash(images, extras: (wants, extras), cancellation: cancellation)
         return hashed.enumerated().map { i, h in (h, h.outcome.hashes == nil ? PictureExtras() : extras[i]) }
     }
 
-    private func hash(_ images: [[UInt8]], extras: (wants: PictureWants, slots: ExtrasSlots)?,
+    private func hash(_ images: [[UInt8]], extras: (wants: PictureWants, slots: LockedSlots<PictureExtras>)?,
                       cancellation: CancellationFlag) async throws(Refusal) -> [Hashed] {
         guard !images.isEmpty else { return [] }
         let cpu = extras == nil ? nil : CPUEngine()
@@ -215,19 +215,6 @@ private final class Meter: @unchecked Sendable {
         stats.hashSeconds += hash
         lock.unlock()
         observe(images, decode, hash)
-    }
-}
-
-/// Per-image extras of one request, set from the decoder thread that owns image `i`.
-private final class ExtrasSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [PictureExtras]
-
-    init(count: Int) { items = Array(repeating: PictureExtras(), count: count) }
-
-    subscript(i: Int) -> PictureExtras {
-        get { lock.lock(); defer { lock.unlock() }; return items[i] }
-        set { lock.lock(); items[i] = newValue; lock.unlock() }
     }
 }
 
