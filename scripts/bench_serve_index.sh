@@ -8,6 +8,8 @@
 #   batches+w  the same while another connection adds 5,000 images/s to the queried dataset
 #   ingest     5,000 precomputed items a request into another dataset, 2 connections
 #   restart    seconds from a new process to /readyz 200 on the same store, and its RSS
+#   faiss      with FAISS=1: scripts/bench_faiss_lookups.py on the same stored hashes, right after
+#              the lookups (IndexBinaryMultiHash from Python, 2 processes), and its index's memory
 # with the server's resident memory (VmRSS) after the fill and after the loads. Every load runs
 # SECONDS (default 20) and stops by itself; the server and its folder go away at the end.
 #
@@ -85,6 +87,9 @@ echo "{\"server\": \"$URL\", \"images\": $N, \"seconds_per_load\": $SECS, \"rss_
 python3 scripts/load_serve.py fill --url "$URL" --dataset bench --count "$N" --chunk 5000 --seconds 3600 --json
 echo "{\"rss_mib_after_fill\": $(rss_mib)}"
 load lookups query.lua 8 BATCH=1
+if [ "${FAISS:-0}" = 1 ]; then
+    python3 scripts/bench_faiss_lookups.py --count "$N" --seed 1 --seconds "$SECS" --processes 2
+fi
 load batches query.lua 4 BATCH=100
 # The writer runs a little longer than the batches beside it, so it covers them.
 env DATASET=bench ITEMS=5000 PACE_MS=1000 SEED=7 wrk -t 1 -c 1 -d "$((SECS + 2))s" --timeout 30s \
