@@ -8,9 +8,9 @@ import HashKit
 // tests run one test body against each).
 //
 // Two levels, so a backend can be brought up a part at a time and say so in its type:
-// `DatasetStoring` is datasets, files and their hashes (what the service's dataset routes and
-// an analysis' index step need); `HashStoring` adds the rest (dihedral variants, hash lists,
-// reviews, report artifacts, thumbnails).
+// `DatasetStoring` is datasets, files and their hashes and dihedral variants (what the service's
+// dataset routes and an analysis' index and match steps need); `HashStoring` adds the rest (hash
+// lists in and out, reviews, report artifacts, thumbnails).
 //
 // Default arguments cannot be written on requirements: the extensions below give the short forms
 // callers use. The concrete `HashStore` keeps its own defaults, so existing calls do not change.
@@ -42,6 +42,9 @@ public protocol DatasetStoring: AnyObject, Sendable {
     func digestPrefixes(codeVersion: String) throws -> DigestPrefixes
     func familyHashes(in dataset: Int64, family: HashFamily, path: [UInt8]?) throws
         -> [(path: [UInt8], words: [UInt64], quality: Int?)]
+    /// Dihedral variants (written by `apply` with the content).
+    func variants(in dataset: Int64, families: [HashFamily]) throws -> [[UInt8]: DihedralHashes]
+    func hasVariants(_ digest: ContentDigest, families: [HashFamily]) throws -> Bool
 
     // Writing.
     func apply(_ changes: [FileChange], to dataset: Int64, list: (family: HashFamily, entries: [HashListEntry])?,
@@ -53,10 +56,6 @@ public protocol DatasetStoring: AnyObject, Sendable {
 public protocol HashStoring: DatasetStoring {
     /// Bytes the store takes on disk (0 where the backend cannot tell, as in memory).
     func sizeOnDisk() throws -> Int64
-
-    // Dihedral variants.
-    func variants(in dataset: Int64, families: [HashFamily]) throws -> [[UInt8]: DihedralHashes]
-    func hasVariants(_ digest: ContentDigest, families: [HashFamily]) throws -> Bool
 
     // Hash lists.
     func importHashList(named name: String, family: HashFamily, lines: inout LineReader,

@@ -273,6 +273,39 @@ public final class PostgresStore: DatasetStoring, @unchecked Sendable {
         }
     }
 
+    /// As `HashStore.variants`: by path, only files whose content has every family's variants.
+    public func variants(in dataset: Int64, families: [HashFamily]) throws -> [[UInt8]: DihedralHashes] {
+        try reading { c in
+            let rows = try c.execute("""
+                SELECT f.path, v.family, v.value
+                FROM file f JOIN content_variant v ON v.digest = f.digest
+                WHERE f.dataset_id = $1
+                """, [.int(dataset)])
+            var found = [[UInt8]: DihedralHashes]()
+            let count = Dihedral.allCases.count
+            for r in 0..<rows.count {
+                guard let path = rows.bytes(r, 0), let name = rows.text(r, 1),
+                      let family = families.first(where: { $0.id.rawValue == name }) else { continue }
+                guard let blob = rows.data(r, 2), let words = HashBlob.decode(blob, count: count * family.wordsPerHash) else {
+                    throw StoreError(kind: .damaged, path: self.displayPath,
+                                     detail: "the stored \(name) variants of a file of dataset \(dataset) are not \(count) hashes")
+                }
+                let variants = (0..<count).map { Array(words[($0 * family.wordsPerHash)..<(($0 + 1) * family.wordsPerHash)]) }
+                found[path, default: DihedralHashes()].variants[family.id] = variants
+            }
+            return found.filter { _, v in families.allSatisfy { v.variants[$0.id] != nil } }
+        }
+    }
+
+    public func hasVariants(_ digest: ContentDigest, families: [HashFamily]) throws -> Bool {
+        try reading { c in
+            let rows = try c.execute("SELECT family FROM content_variant WHERE digest = $1", [.bytes(digest.bytes)])
+            let stored = Set((0..<rows.count).compactMap { rows.text($0, 0) })
+            // As the SQLite store counts: the asked families found, against how many were asked.
+            return stored.intersection(families.map(\.id.rawValue)).count == families.count
+        }
+    }
+
     // MARK: Writing
 
     /// As `HashStore.apply`: the file rows, their contents and hashes (and list entries) in one

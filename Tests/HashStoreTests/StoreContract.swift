@@ -40,7 +40,7 @@ enum StoreContract {
     static let all: [(name: String, check: (any DatasetStoring) throws -> Void)] = [
         ("datasets", datasets), ("fileRows", fileRows), ("codeVersions", codeVersions), ("optionalFamily", optionalFamily),
         ("familyHashesAndLists", familyHashesAndLists), ("removalAndMissingDatasets", removalAndMissingDatasets),
-        ("digestPrefixes", digestPrefixes), ("concurrentWriters", concurrentWriters),
+        ("digestPrefixes", digestPrefixes), ("dihedralVariants", dihedralVariants), ("concurrentWriters", concurrentWriters),
     ]
 
     // MARK: Checks
@@ -255,6 +255,38 @@ enum StoreContract {
         XCTAssertTrue((0..<50).allSatisfy { prefixes.mayContain(digest($0)) })
         XCTAssertFalse(prefixes.mayContain(digest(500)), "another code version")
         XCTAssertFalse(prefixes.mayContain(digest(1000)))
+    }
+
+    /// `--dihedral`'s variants: kept per content beside the hashes, read back by path, added to a
+    /// content stored without them, dropped with the hashes when another code version re-hashes it.
+    static func dihedralVariants(_ store: any DatasetStoring) throws {
+        let dataset = try store.upsertDataset(name: "d", root: "/d")
+        var rng = SplitMix64(seed: 11)
+        func variants() -> DihedralHashes {
+            DihedralHashes(variants: [
+                HashFamily.phash.id: (0..<8).map { _ in [rng.next()] },
+                HashFamily.blockmean.id: (0..<8).map { _ in (0..<4).map { _ in rng.next() } },
+            ])
+        }
+        var plain = hashedChange("plain.jpg", 1, &rng)
+        var turned = hashedChange("turned.jpg", 2, &rng)
+        turned.variants = variants()
+        try store.apply([plain, turned], to: dataset.id)
+        let families = [HashFamily.phash, .blockmean]
+        XCTAssertEqual(try store.variants(in: dataset.id, families: families), [turned.path: turned.variants!])
+        XCTAssertEqual(try store.variants(in: dataset.id, families: [.phash])[turned.path]?.variants.count, 1)
+        XCTAssertTrue(try store.hasVariants(turned.digest!, families: families))
+        XCTAssertFalse(try store.hasVariants(plain.digest!, families: families))
+        XCTAssertFalse(try store.hasVariants(turned.digest!, families: families + [.pdq]), "no pdq variants were stored")
+
+        plain.variants = variants()
+        try store.apply([plain], to: dataset.id)
+        XCTAssertEqual(try store.variants(in: dataset.id, families: families)[plain.path], plain.variants)
+        XCTAssertEqual(try store.files(in: dataset.id), expectedFiles([plain, turned]), "the hashes are untouched")
+
+        let rehashed = FileChange(path: turned.path, stat: turned.stat, digest: turned.digest, outcome: turned.outcome, codeVersion: "other")
+        try store.apply([rehashed], to: dataset.id)
+        XCTAssertNil(try store.variants(in: dataset.id, families: families)[turned.path])
     }
 
     /// Threads writing batches into their own datasets, with contents shared between them, at
