@@ -67,6 +67,8 @@ full_page_writes = off
 EOF
       fresh=1
     fi
+    # Already running (a second `start`): its URL.
+    if as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then url; exit 0; fi
     # A port free now may be taken before the server binds it: try a few.
     for attempt in 1 2 3 4 5; do
       port=$(free_port)
