@@ -81,6 +81,13 @@ let package = Package(
         // and the hashes of every family, so runs only decode what changed.
         .target(name: "HashStore", dependencies: ["HashKit", .product(name: "GRDB", package: "GRDB.swift")],
                 path: "Sources/HashStore"),
+        // libpq, PostgreSQL's C client: synchronous, as the store's API is (called from worker threads).
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+        // The hash store in PostgreSQL (libpq), behind the same store interface (DatasetStoring)
+        // as the SQLite store, with its own versioned migrations.
+        .target(name: "HashStorePostgres", dependencies: ["HashKit", "HashStore", "CLibPQ"],
+                path: "Sources/HashStorePostgres"),
         // Re-checks candidate pairs from pixels (aligned thumbnails, worst region, contrast, colour)
         // to tell copies from look-alikes that only hash alike.
         .target(name: "Verification", dependencies: ["HashKit"], path: "Sources/Verification", swiftSettings: testSpeed),
@@ -139,7 +146,7 @@ let package = Package(
         .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "CHashKernels"], path: "Tests/CPUFallbackTests"),
         .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
         .testTarget(name: "JSONFilesTests", dependencies: ["JSONFiles"], path: "Tests/JSONFilesTests"),
-        .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore"], path: "Tests/HashStoreTests"),
+        .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore", "HashStorePostgres"], path: "Tests/HashStoreTests"),
         .testTarget(name: "VerificationTests", dependencies: ["TestSupport", "HashKit", "Verification"], path: "Tests/VerificationTests"),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Engines", "Analysis", "Verification", "JSONFiles"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report", "JSONFiles"], path: "Tests/ReportTests"),

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what crosshash needs on a fresh Debian 12 (run as root, or with sudo available):
 # the C libraries it links (codecs, cairo, SQLite for the hash store, OpenSSL's libcrypto for
-# content digests; the sqlite3 shell for the store tests), PoCL (a real OpenCL CPU device for tests), and the Python reference
+# content digests; the sqlite3 shell for the store tests; libpq and a PostgreSQL 15 server for the
+# PostgreSQL store and its tests, which start throwaway clusters with scripts/pg_server.sh), PoCL (a real OpenCL CPU device for tests), and the Python reference
 # tools used by the conformance check, and Dask (the distributed-hashing recipe's test), and wrk (the load client of scripts/bench_serve_index.sh). Safe to re-run: it only installs what is missing.
 set -euo pipefail
 
 APT_PACKAGES=(libjpeg62-turbo-dev libpng-dev zlib1g-dev libtiff-dev libwebp-dev webp libtiff-tools imagemagick libcairo2-dev libsqlite3-dev libssl-dev sqlite3 curl
+              libpq-dev postgresql-15
               pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo wrk)
 PIP_PACKAGES=(pillow imagehash opencv-contrib-python-headless numpy scipy "dask[distributed]")
 

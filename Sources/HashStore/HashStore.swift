@@ -447,25 +447,47 @@ struct StoredHash {
 }
 
 /// Why a row cannot be turned back into an outcome (the caller names the row).
-struct RowProblem: Error {
-    var text: String
+package struct RowProblem: Error {
+    package var text: String
+}
+
+/// One stored hash as any backend reads it: the value's bytes (nil when the column does not
+/// hold bytes) and the quality (nil: NULL, or not an integer).
+package struct RawHash {
+    package var value: Data?
+    package var quality: Int64?
+
+    package init(value: Data?, quality: Int64?) {
+        self.value = value
+        self.quality = quality
+    }
 }
 
 /// Turns a content's stored columns back into a `FileOutcome`.
-enum ContentOutcome {
+package enum ContentOutcome {
     /// The outcome, and the families whose hashes it holds (`HashFamily.all` for a failure).
     static func decode(error: DatabaseValue, warnings: DatabaseValue, hashes: [String: StoredHash],
                        codeVersion: String) throws -> (FileOutcome, Set<HashFamily.ID>) {
-        let required = Set(HashFamily.all.map(\.id))
-        if let message = error.text { return (.failed(message), required) }
+        if let message = error.text { return (.failed(message), Set(HashFamily.all.map(\.id))) }
         guard error.isNull else { throw RowProblem(text: "have an error that is not text") }
-        guard let text = warnings.text, let decoded = WarningsText.decode(text) else {
+        guard let text = warnings.text else { throw RowProblem(text: "have warnings that are not a JSON array of strings") }
+        return try decode(error: nil, warnings: text,
+                          hashes: hashes.mapValues { RawHash(value: $0.value.blob, quality: $0.quality.int64) },
+                          codeVersion: codeVersion)
+    }
+
+    /// The same from values every backend can give: `error` nil when the content was hashed.
+    package static func decode(error: String?, warnings: String, hashes: [String: RawHash],
+                               codeVersion: String) throws -> (FileOutcome, Set<HashFamily.ID>) {
+        let required = Set(HashFamily.all.map(\.id))
+        if let message = error { return (.failed(message), required) }
+        guard let decoded = WarningsText.decode(warnings) else {
             throw RowProblem(text: "have warnings that are not a JSON array of strings")
         }
         var words: [HashFamily.ID: [UInt64]] = [:]
         var missing: [String] = []
         for family in HashFamily.all {
-            guard let blob = hashes[family.id.rawValue]?.value.blob,
+            guard let blob = hashes[family.id.rawValue]?.value,
                   let w = HashBlob.decode(blob, count: family.wordsPerHash) else {
                 missing.append(family.id.rawValue)
                 continue
@@ -486,12 +508,12 @@ enum ContentOutcome {
         var families = required
         for family in HashFamily.optional {
             guard let stored = hashes[family.id.rawValue] else { continue }
-            guard let blob = stored.value.blob, let w = HashBlob.decode(blob, count: family.wordsPerHash) else {
+            guard let blob = stored.value, let w = HashBlob.decode(blob, count: family.wordsPerHash) else {
                 throw RowProblem(text: "have a \(family.id) hash that is not \(family.wordsPerHash) words")
             }
             family.set(w, in: &full)
             if family.qualityFloor != nil {
-                guard let q = stored.quality.int64 else { throw RowProblem(text: "have a \(family.id) hash without its quality") }
+                guard let q = stored.quality else { throw RowProblem(text: "have a \(family.id) hash without its quality") }
                 family.setQuality(Int(q), in: &full)
             }
             families.insert(family.id)
@@ -597,9 +619,11 @@ extension HashStore {
 public struct DigestPrefixes: Sendable {
     let sorted: [UInt64]
 
+    package init(sorted: [UInt64]) { self.sorted = sorted }
+
     public static let empty = DigestPrefixes(sorted: [])
 
-    static func prefix(of bytes: [UInt8]) -> UInt64 { bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
+    package static func prefix(of bytes: [UInt8]) -> UInt64 { bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
 
     /// false: the store certainly has no content with this digest; true: it may.
     public func mayContain(_ digest: ContentDigest) -> Bool {
@@ -626,6 +650,14 @@ public struct DatasetSummary: Equatable, Sendable {
     public var errors: Int
     /// Hashed files whose decoder complained.
     public var warned: Int
+
+    package init(dataset: StoredDataset, files: Int, images: Int, errors: Int, warned: Int) {
+        self.dataset = dataset
+        self.files = files
+        self.images = images
+        self.errors = errors
+        self.warned = warned
+    }
 }
 
 extension HashStore {

@@ -137,8 +137,8 @@ enum StoreSchema {
 
 /// A family's hash as stored: its words little-endian, 8 bytes each (fixed, so the blob of one
 /// machine reads the same on another).
-enum HashBlob {
-    static func encode(_ words: [UInt64]) -> Data {
+package enum HashBlob {
+    package static func encode(_ words: [UInt64]) -> Data {
         var data = Data(capacity: words.count * 8)
         for word in words {
             withUnsafeBytes(of: word.littleEndian) { data.append(contentsOf: $0) }
@@ -147,7 +147,7 @@ enum HashBlob {
     }
 
     /// nil unless `data` holds exactly `count` words.
-    static func decode(_ data: Data, count: Int) -> [UInt64]? {
+    package static func decode(_ data: Data, count: Int) -> [UInt64]? {
         guard data.count == count * 8 else { return nil }
         var words = [UInt64](repeating: 0, count: count)
         data.withUnsafeBytes { raw in
@@ -163,8 +163,8 @@ enum HashBlob {
 
 /// Decoder warnings as stored: '' for none (the common case, no bytes spent), else a JSON array,
 /// which keeps warnings containing newlines or any other character intact.
-enum WarningsText {
-    static func encode(_ warnings: [String]) -> String {
+package enum WarningsText {
+    package static func encode(_ warnings: [String]) -> String {
         guard !warnings.isEmpty else { return "" }
         // Encoding an array of strings cannot fail.
         let data = (try? JSONEncoder().encode(warnings)) ?? Data("[]".utf8)
@@ -172,7 +172,7 @@ enum WarningsText {
     }
 
     /// nil when the text is neither '' nor a JSON array of strings.
-    static func decode(_ text: String) -> [String]? {
+    package static func decode(_ text: String) -> [String]? {
         guard !text.isEmpty else { return [] }
         return try? JSONDecoder().decode([String].self, from: Data(text.utf8))
     }

@@ -12,7 +12,7 @@ public enum StoredDatasets {
     /// matched by those alone; an entry with none of them is left out. Without it they read back
     /// as the store gives them, failures without the default hashes (the service's own loading
     /// adds them to its index family by family).
-    public static func load(_ store: HashStore, _ dataset: StoredDataset, spec: DatasetSpec,
+    public static func load(_ store: any HashStoring, _ dataset: StoredDataset, spec: DatasetSpec,
                             counts: IndexCounts? = nil, families: [HashFamily] = HashFamily.all,
                             dihedral: Dihedral.Loading = .none, lists: Bool = false) throws -> DatasetResult {
         let variants = dihedral == .none ? [:] : try store.variants(in: dataset.id, families: families)
@@ -70,7 +70,7 @@ public enum StoredDatasets {
     /// The hashes of `families` the store holds for the dataset's list entries, by path: zero
     /// for the families an entry lacks, and a quality the list did not give read as the highest
     /// (unknown quality is matched, as the store's readers take it).
-    static func listEntries(_ store: HashStore, _ dataset: StoredDataset, families: [HashFamily]) throws
+    static func listEntries(_ store: any DatasetStoring, _ dataset: StoredDataset, families: [HashFamily]) throws
         -> [[UInt8]: (hashes: ImageHashes, carried: PartialHashes)] {
         var entries = [[UInt8]: (hashes: ImageHashes, carried: PartialHashes)]()
         for family in families {

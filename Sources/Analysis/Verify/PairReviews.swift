@@ -46,7 +46,7 @@ public struct PairReviews: Sendable {
     /// The decisions of `store` on the cross-dataset pairs of `result` and on `extra` candidate
     /// pairs, found by the two pictures' content digests (pictures without a known digest, as
     /// from hash files, have none).
-    public static func load(_ store: HashStore, for result: AnalysisResult, extra: [PairKey] = []) throws -> PairReviews {
+    public static func load(_ store: any HashStoring, for result: AnalysisResult, extra: [PairKey] = []) throws -> PairReviews {
         let stored = try store.reviewDecisions()
         guard !stored.isEmpty else { return PairReviews() }
         var found = [PairKey: PairReview]()

@@ -128,7 +128,7 @@ public enum PairVerification {
     /// `decoded` sees each preview decoded, for the report's thumbnails.
     public static func run(_ result: AnalysisResult, extra: [PairKey]? = [], limits: DecodeLimits = DecodeLimits(),
                            maxCandidates: Int = PairVerification.maxCandidates,
-                           maxImages: Int = PairVerification.maxImages, store: HashStore? = nil,
+                           maxImages: Int = PairVerification.maxImages, store: (any HashStoring)? = nil,
                            decoded: (@Sendable (ImageRef, DecodedImage) -> Void)? = nil) -> PairVerdicts {
         let start = Date()
         guard let extra else {
@@ -235,7 +235,7 @@ enum VerdictCache {
     }
 }
 
-extension HashStore {
+extension HashStoring {
     func cachedVerdict(_ key: String) -> Verdict? {
         ((try? artifact(key)) ?? nil).flatMap(VerdictCache.decode)
     }

@@ -53,7 +53,7 @@ struct StoreOptions: ParsableArguments {
 /// The store as the report's artifact cache. A cache that fails to read or write only costs
 /// time (the artifact is drawn again), so errors are not passed on.
 struct StoreArtifactCache: ArtifactCache {
-    let store: HashStore
+    let store: any HashStoring
 
     func artifact(_ key: String) -> [UInt8]? { (try? store.artifact(key)) ?? nil }
     func storeArtifact(_ key: String, _ bytes: [UInt8]) { try? store.storeArtifact(key, bytes) }
