@@ -3,7 +3,7 @@
 
     python3 scripts/load_serve.py hash  --url http://127.0.0.1:PORT --files DIR --connections 16 --seconds 20
     python3 scripts/load_serve.py query --url http://127.0.0.1:PORT --dataset NAME --batch 100 --connections 4 --seconds 20
-    python3 scripts/load_serve.py fill  --url http://127.0.0.1:PORT --dataset NAME --count 100000
+    python3 scripts/load_serve.py fill  --url http://127.0.0.1:PORT --dataset NAME --count 100000 --connections 2 --pregenerate
 
 hash:  POSTs the images of DIR (raw bodies, Content-Type image/jpeg or image/png from the first bytes)
        round-robin to /v1/hash over N keep-alive connections; prints requests, images/s, MB/s, latency
@@ -11,7 +11,8 @@ hash:  POSTs the images of DIR (raw bodies, Content-Type image/jpeg or image/png
 query: POSTs JSON /v1/query batches of random hashes against one dataset; prints hashes/s, batches/s
        and latency percentiles.
 fill:  creates the dataset (PUT) and adds COUNT random precomputed hashes (keys r000000.jpg, ...)
-       through POST /v1/datasets/NAME/images JSON items, in chunks; prints the time taken.
+       through POST /v1/datasets/NAME/images JSON items, in chunks over N connections; prints the time
+       taken, hashes/s and the client's own CPU seconds. --pregenerate makes the bodies before timing.
 
 Every loop is bounded in time (--seconds) and count (--max-requests / --count). The exit status is 1
 when a request failed at the transport level, the server answered a 5xx other than 503 (queue full),
@@ -342,61 +343,114 @@ def cmd_query(args, host, port):
 
 # --- fill ---------------------------------------------------------------------------------------
 
+def fill_body(rng_seed, start, n, width):
+    """The JSON body of items start..start+n-1; the hashes depend only on the seed and the index,
+    so a chunk split after a 413 (or made by another connection) sends the same hashes."""
+    items = []
+    for k in range(start, start + n):
+        ph, bm = random_hashes(random.Random(rng_seed * 1_000_003 + k))
+        items.append({"file": f"r{k:0{width}d}.jpg", "phash": ph, "blockmean": bm})
+    return json.dumps({"items": items}).encode()
+
+
 def cmd_fill(args, host, port):
-    client = Client(host, port, args.api_key, args.timeout)
     name = urllib.parse.quote(args.dataset, safe="")
     deadline = time.monotonic() + args.seconds
-    t0 = time.monotonic()
-    status, _, data = client.request("PUT", f"/v1/datasets/{name}")
+    first = Client(host, port, args.api_key, args.timeout)
+    status, _, data = first.request("PUT", f"/v1/datasets/{name}")
+    first.close()
     if status not in (200, 201):
         sys.exit(f"load_serve.py: PUT /v1/datasets/{name}: {status} {data[:300]!r}")
-    rng = random.Random(args.seed)
     width = max(6, len(str(args.count - 1)))
-    chunk, added, i, requests = args.chunk, 0, 0, 0
+    # Chunks (start, n) still to send, taken by the connections in order; a chunk answered 413 is
+    # split in two and put back in front.
+    pending = [(s, min(args.chunk, args.count - s)) for s in range(0, args.count, args.chunk)]
+    pending.reverse()  # pop() takes the first
+    bodies = {}
+    if args.pregenerate:
+        # Made before the clock starts, so the client's JSON work is not measured; bounded in memory.
+        made = 0
+        for start, n in pending:
+            body = fill_body(args.seed, start, n, width)
+            made += len(body)
+            if made > args.pregenerate_bytes:
+                sys.exit(f"load_serve.py: the pregenerated bodies pass --pregenerate-bytes {args.pregenerate_bytes}; "
+                         "fill fewer items or raise the limit")
+            bodies[(start, n)] = body
+    lock = threading.Lock()
+    state = {"added": 0, "requests": 0, "chunk": args.chunk, "failed": None, "stopped": False}
     max_requests = 4 * (args.count // max(1, args.chunk) + 1) + 64
-    while i < args.count:
-        if time.monotonic() >= deadline or requests >= max_requests:
-            print(f"fill: stopped after {added} of {args.count} hashes ({args.seconds} s or {max_requests} requests)",
-                  file=sys.stderr)
-            return 1
-        n = min(chunk, args.count - i)
-        items = []
-        for k in range(i, i + n):
-            ph, bm = random_hashes(rng)
-            items.append({"file": f"r{k:0{width}d}.jpg", "phash": ph, "blockmean": bm})
-        body = json.dumps({"items": items}).encode()
-        requests += 1
-        status, _, data = client.request("POST", f"/v1/datasets/{name}/images", body, "application/json")
-        if status == 413 and chunk > 1:
-            chunk = max(1, chunk // 2)
-            print(f"fill: 413 for {n} items; chunks of {chunk} from now on", file=sys.stderr)
-            continue
-        if status == 503:
-            time.sleep(0.2)
-            continue
-        if status != 200:
-            print(f"fill: POST /v1/datasets/{name}/images: {status} {data[:300]!r}", file=sys.stderr)
-            return 1
+
+    def worker(_):
+        client = Client(host, port, args.api_key, args.timeout)
         try:
-            got = json.loads(data)["added"]
-        except (ValueError, KeyError, TypeError):
-            print(f"fill: malformed answer {data[:200]!r}", file=sys.stderr)
-            return 1
-        if got != n:
-            print(f"fill: added {got} for {n} items", file=sys.stderr)
-            return 1
-        added += got
-        i += n
-    elapsed = time.monotonic() - t0
-    client.close()
+            while True:
+                with lock:
+                    if state["failed"] or not pending:
+                        return
+                    if time.monotonic() >= deadline or state["requests"] >= max_requests:
+                        state["stopped"] = True
+                        return
+                    start, n = pending.pop()
+                    state["requests"] += 1
+                body = bodies.pop((start, n), None) or fill_body(args.seed, start, n, width)
+                status, _, data = client.request("POST", f"/v1/datasets/{name}/images", body, "application/json")
+                if status == 413 and n > 1:
+                    half = n // 2
+                    with lock:
+                        pending.extend([(start + half, n - half), (start, half)])
+                        state["chunk"] = min(state["chunk"], half)
+                    print(f"fill: 413 for {n} items; split in chunks of {half} and {n - half}", file=sys.stderr)
+                    continue
+                if status == 503:
+                    with lock:
+                        pending.append((start, n))
+                    time.sleep(0.2)
+                    continue
+                problem = None
+                if status != 200:
+                    problem = f"fill: POST /v1/datasets/{name}/images: {status} {data[:300]!r}"
+                else:
+                    try:
+                        got = json.loads(data)["added"]
+                    except (ValueError, KeyError, TypeError):
+                        got, problem = None, f"fill: malformed answer {data[:200]!r}"
+                    if problem is None and got != n:
+                        problem = f"fill: added {got} for {n} items"
+                with lock:
+                    if problem:
+                        state["failed"] = state["failed"] or problem
+                        return
+                    state["added"] += n
+        except (OSError, http.client.HTTPException) as e:
+            with lock:
+                state["failed"] = state["failed"] or f"fill: {type(e).__name__}: {e}"
+        finally:
+            client.close()
+
+    cpu0 = os.times()
+    t0 = time.monotonic()
+    elapsed = run_workers(args.connections, worker)
+    cpu1 = os.times()
+    client_cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+    if state["failed"]:
+        print(state["failed"], file=sys.stderr)
+        return 1
+    added = state["added"]
+    if state["stopped"] or added < args.count:
+        print(f"fill: stopped after {added} of {args.count} hashes ({args.seconds} s or {max_requests} requests)",
+              file=sys.stderr)
+        return 1
     result = {"mode": "fill", "dataset": args.dataset, "added": added, "seconds": round(elapsed, 3),
-              "hashes_per_s": round(added / elapsed, 1) if elapsed > 0 else 0.0, "chunk": chunk,
-              "requests": requests}
+              "hashes_per_s": round(added / elapsed, 1) if elapsed > 0 else 0.0, "chunk": state["chunk"],
+              "requests": state["requests"], "connections": args.connections,
+              "pregenerated": bool(args.pregenerate), "client_cpu_s": round(client_cpu, 2)}
     if args.json:
         print(json.dumps(result))
     else:
         print(f"fill: added {added} hashes to dataset {args.dataset!r} in {elapsed:.2f} s "
-              f"({result['hashes_per_s']} hashes/s, {requests} requests of up to {chunk} items)")
+              f"({result['hashes_per_s']} hashes/s, {state['requests']} requests of up to {state['chunk']} items, "
+              f"{args.connections} connections, client CPU {client_cpu:.2f} s)")
     return 0
 
 
@@ -425,6 +479,11 @@ def main():
     p.add_argument("--dataset", required=True)
     p.add_argument("--count", type=int, default=100000)
     p.add_argument("--chunk", type=int, default=5000, help="items per request (default 5000; halved on 413)")
+    p.add_argument("--connections", type=int, default=1, help="keep-alive connections sending chunks (default 1)")
+    p.add_argument("--pregenerate", action="store_true",
+                   help="make every request body before the clock starts (the client's JSON work is not timed)")
+    p.add_argument("--pregenerate-bytes", type=int, default=512 * 1024 * 1024,
+                   help="memory bound of --pregenerate (default 512 MiB)")
     args = parser.parse_args()
     if args.seconds is None:
         args.seconds = 600 if args.mode == "fill" else 20

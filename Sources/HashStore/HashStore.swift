@@ -289,11 +289,15 @@ public final class HashStore: @unchecked Sendable {
                 throw StoreError(kind: .datasetMissing, path: self.displayPath,
                                  detail: "dataset \(dataset) does not exist (was it deleted by another crosshash?)")
             }
-            let upsertContent = try db.cachedStatement(sql: """
+            // A content is inserted, or replaced when stored by another code version. The two
+            // cases are two statements so that a new content (most rows of a batch) skips the
+            // deletes of hashes and variants it cannot have (foreign keys: none without it).
+            let insertContent = try db.cachedStatement(sql: """
                 INSERT INTO content (digest, code_version, error, warnings) VALUES (?, ?, ?, ?)
-                ON CONFLICT (digest) DO UPDATE SET
-                    code_version = excluded.code_version, error = excluded.error, warnings = excluded.warnings
-                WHERE content.code_version <> excluded.code_version
+                ON CONFLICT (digest) DO NOTHING
+                """)
+            let replaceContent = try db.cachedStatement(sql: """
+                UPDATE content SET code_version = ?, error = ?, warnings = ? WHERE digest = ? AND code_version <> ?
                 """)
             let deleteHashes = try db.cachedStatement(sql: "DELETE FROM content_hash WHERE digest = ?")
             let deleteVariants = try db.cachedStatement(sql: "DELETE FROM content_variant WHERE digest = ?")
@@ -320,11 +324,17 @@ public final class HashStore: @unchecked Sendable {
                     case .hashed(_, let w): error = nil; warnings = w
                     case .failed(let message): error = message; warnings = []
                     }
-                    try upsertContent.execute(arguments: [digestBlob, change.codeVersion, error, WarningsText.encode(warnings)])
-                    let replaced = db.changesCount > 0  // new, or replaced because of another code version
-                    if replaced {
-                        try deleteHashes.execute(arguments: [digestBlob])
-                        try deleteVariants.execute(arguments: [digestBlob])
+                    let warningsText = WarningsText.encode(warnings)
+                    try insertContent.execute(arguments: [digestBlob, change.codeVersion, error, warningsText])
+                    // New, or replaced because of another code version.
+                    var replaced = db.changesCount > 0
+                    if !replaced {
+                        try replaceContent.execute(arguments: [change.codeVersion, error, warningsText, digestBlob, change.codeVersion])
+                        replaced = db.changesCount > 0
+                        if replaced {
+                            try deleteHashes.execute(arguments: [digestBlob])
+                            try deleteVariants.execute(arguments: [digestBlob])
+                        }
                     }
                     if case .hashed = change.outcome, let variants = change.variants {
                         for (family, words) in variants.variants.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {

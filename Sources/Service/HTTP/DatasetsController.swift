@@ -68,10 +68,33 @@ struct DatasetsController: ServiceController {
             let stored = added.filter { $0.outcome.hashes != nil }.count
             return json(.obj([("images", .array(entries)), ("added", .int(stored))]))
         }
-        let items = try PrecomputedHashesRequest(try await reader.jsonBody(request, limit: .items),
-                                                 maxImagesPerRequest: backend.settings.maxImagesPerRequest).items
-        try await backend.blocking { try $0.addHashes(name, items) }
-        return json(.obj([("added", .int(items.count))]))
+        var buffer = try await reader.jsonBuffer(request)
+        let added: Int
+        if let plain = try await addPlainItems(name, buffer) {
+            added = plain
+        } else {
+            let items = try PrecomputedHashesRequest(try await reader.parseJSON(&buffer, limit: .items),
+                                                     maxImagesPerRequest: backend.settings.maxImagesPerRequest).items
+            try await backend.blocking { try $0.addHashes(name, items) }
+            added = items.count
+        }
+        return json(.obj([("added", .int(added))]))
+    }
+
+    /// A plain items body (`PlainItemsScanner`) read in one pass from the received bytes and
+    /// stored, in one executor call; nil (nothing stored) for any other body, which the caller
+    /// parses the general way. `body` is released when this returns, so the general parse holds
+    /// one copy of the body, as before.
+    private func addPlainItems(_ name: String, _ body: ByteBuffer) async throws -> Int? {
+        let maxItems = backend.settings.maxImagesPerRequest * 100
+        let budget = reader.jsonBudget(.items).budget
+        return try await backend.blocking { service -> Int? in
+            guard let items = body.withUnsafeReadableBytes({ PlainItemsScanner.scan($0, maxItems: maxItems, budget: budget) }) else {
+                return nil
+            }
+            try service.addHashes(name, items)
+            return items.count
+        }
     }
 
     @Sendable func scan(_ request: Request, context: ServiceRequestContext) async throws -> Response {

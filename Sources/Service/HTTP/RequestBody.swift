@@ -176,13 +176,26 @@ struct RequestReader: Sendable {
     /// A JSON body (Content-Type application/json or none), parsed on the executor within the
     /// route's budget.
     func jsonBody(_ request: Request, limit: JSONLimit, routeLimit: Int? = nil) async throws -> JSONValue {
+        var buffer = try await jsonBuffer(request, routeLimit: routeLimit)
+        return try await parseJSON(&buffer, limit: limit)
+    }
+
+    /// A JSON body's bytes as received (Content-Type application/json or none), for a route that
+    /// reads its plain form in one pass itself and parses anything else with `parseJSON(_:limit:)`.
+    func jsonBuffer(_ request: Request, routeLimit: Int? = nil) async throws -> ByteBuffer {
         let type = request.headers[.contentType]?.lowercased() ?? ""
         guard type.hasPrefix("application/json") || type.hasPrefix("application/problem+json") || type.isEmpty else {
             throw Problem(.unsupportedMediaType, "expected Content-Type application/json, got '\(type)'")
         }
-        var buffer = try await body(request, routeLimit: routeLimit)
+        return try await body(request, routeLimit: routeLimit)
+    }
+
+    /// Parses a body read by `jsonBuffer` on the executor within the route's budget. The parser
+    /// reads a copy and `buffer` is emptied first, so the body's own storage goes before parsing
+    /// when the caller holds no other reference to it.
+    func parseJSON(_ buffer: inout ByteBuffer, limit: JSONLimit) async throws -> JSONValue {
         let bytes = Array(buffer.readableBytesView)
-        buffer = ByteBuffer()  // the parser reads the copy: the body's own storage goes before parsing
+        buffer = ByteBuffer()
         let (budget, why) = jsonBudget(limit)
         return try await executor.run { try Self.parseJSON(bytes: bytes, budget: budget, why: why) }
     }
