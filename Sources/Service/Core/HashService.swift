@@ -279,16 +279,31 @@ public final class HashService: @unchecked Sendable {
     /// families, and every optional family's stored hashes (PDQ of pictures hashed with it,
     /// of precomputed items and of list entries, which have nothing else), those under the
     /// family's quality floor left out as `analyze` leaves them out.
-    func reload(_ dataset: StoredDataset) throws {
-        let result = try StoredDatasets.load(store, dataset, spec: DatasetSpec(name: dataset.name, path: dataset.root ?? ""))
-        var entries = [FileKey: MatchIndex.Entry]()
-        for (key, hashes) in zip(result.keys, result.hashes) { entries[key] = MatchIndex.entry(hashes, families: HashFamily.all) }
-        for family in HashFamily.optional {
-            for row in try store.familyHashes(in: dataset.id, family: family) where family.isMatchable(quality: row.quality) {
-                entries[FileKey(bytes: row.path), default: [:]][family.id] = row.words
+    func reload(_ dataset: StoredDataset) throws { try Self.reload(store, dataset, into: index) }
+
+    static func reload(_ store: HashStore, _ dataset: StoredDataset, into index: MatchIndex) throws {
+        // Streamed from the store into the index's columns (no dictionary or object per image),
+        // as `StoredDatasets.load` read the dataset: a file counts when its content holds every
+        // default family (a hash of the wrong width is damage in this build's rows, an older
+        // build's row is left out), each optional family added where matchable.
+        var loader = MatchIndex.Loader()
+        func stream(_ families: [HashFamily], strict: (String) -> Bool) throws {
+            let positions = families.compactMap(MatchIndex.position(of:))
+            precondition(positions.count == families.count, "programmer error: the match index lacks a family of \(families)")
+            try store.streamHashes(in: dataset.id, families: families, strict: strict) { key, words, qualities in
+                var at = 0
+                for (k, family) in families.enumerated() {
+                    let n = family.wordsPerHash
+                    if family.isMatchable(quality: qualities[k]) {
+                        loader.add(key: key, family: positions[k], words: UnsafeBufferPointer(rebasing: words[at..<(at + n)]))
+                    }
+                    at += n
+                }
             }
         }
-        index.load(name: dataset.name, entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        try stream(HashFamily.all, strict: { $0 == ImageHashes.codeVersion })
+        for family in HashFamily.optional { try stream([family], strict: { _ in true }) }
+        index.load(name: dataset.name, loader)
     }
 
     /// Dataset names become folder names in CLI outputs and appear in URLs: plain names only.

@@ -13,8 +13,12 @@ import CPUFallback
 /// Writes mutate the live record under the lock; a write copies only the chunks and pages it
 /// touches that a query's snapshot still shares. Not yet bounded: a family index's growth
 /// rebuild (at each doubling of its count) runs inside the write that triggers it, under the
-/// lock, so queries wait for it to take their snapshot (seconds at 10M), and the key -> slot
-/// map is a dictionary (an entry per image).
+/// lock, so queries wait for it to take their snapshot (seconds at 10M).
+///
+/// Nothing per image on the heap: keys lie in byte arenas (`MatchKeys`), key -> slot is an
+/// open-addressing table of slot numbers (`KeyTable`), hashes lie in each index's columns. At
+/// start `HashService.reload` streams the store's rows into a `Loader` and each family's index
+/// is built once from its gathered columns.
 public final class MatchIndex: @unchecked Sendable {
     /// One stored image's matchable hashes: the families it has (a list entry may hold PDQ only,
     /// a picture hashed without PDQ the default two), without a PDQ under the quality floor.
@@ -31,32 +35,11 @@ public final class MatchIndex: @unchecked Sendable {
         return entry
     }
 
-    /// The key at each slot (nil where the slot is free), in chunks of copy-on-write arrays, so
-    /// that a write after a snapshot copies one chunk (and the short array of chunk
-    /// references), never the column. Not generic: it sits on the query's comparison path.
-    struct Keys {
-        static let shift = 12
-        var chunks = [[FileKey?]]()
-
-        subscript(slot: Int) -> FileKey? {
-            get { chunks[slot >> Self.shift][slot & ((1 << Self.shift) - 1)] }
-            set {
-                while chunks.count <= slot >> Self.shift { chunks.append([FileKey?](repeating: nil, count: 1 << Self.shift)) }
-                chunks[slot >> Self.shift][slot & ((1 << Self.shift) - 1)] = newValue
-            }
-        }
-
-        func key(_ slot: Int) -> FileKey {
-            guard let key = self[slot] else { preconditionFailure("programmer error: an index holds free slot \(slot)") }
-            return key
-        }
-    }
-
     /// What a query reads of a dataset: its images by slot and, per family (position in
     /// `MatchIndex.families`), the index of the images that have that family (an image without
     /// it is not there). A copy is a consistent snapshot that costs a few retains.
     struct Snapshot {
-        var keys = Keys()
+        var keys = MatchKeys()
         var indexes = [HammingIndex?](repeating: nil, count: MatchIndex.families.count)
     }
 
@@ -64,12 +47,12 @@ public final class MatchIndex: @unchecked Sendable {
     /// which slots are free: slots stay dense, a removed image's slot is the next one taken).
     struct Column {
         var snapshot = Snapshot()
-        var position = [FileKey: Int]()
+        var table = KeyTable()
         var free = [Int]()
         /// Slots ever taken (live or free).
         var slots = 0
 
-        var count: Int { position.count }
+        var count: Int { table.count }
 
         static func newIndex(_ family: HashFamily, expectedCount: Int = 0) -> HammingIndex {
             HammingIndex(words: family.wordsPerHash, threshold: family.defaultThreshold, expectedCount: expectedCount)
@@ -82,16 +65,23 @@ public final class MatchIndex: @unchecked Sendable {
             return w
         }
 
+        func slot(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+            table.find(key, hash: KeyTable.hash(key), in: snapshot.keys)
+        }
+
+        /// The slot of `key`: its own, or (a key the column lacks) the next free one, taken.
+        mutating func take(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+            let hash = KeyTable.hash(key)
+            if let s = table.find(key, hash: hash, in: snapshot.keys) { return s }
+            let slot = free.popLast() ?? slots
+            if slot == slots { slots += 1 }
+            snapshot.keys.set(slot, key)
+            table.insert(slot: slot, hash: hash)
+            return slot
+        }
+
         mutating func upsert(_ key: FileKey, _ entry: Entry) {
-            let slot: Int
-            if let s = position[key] {
-                slot = s
-            } else {
-                slot = free.popLast() ?? slots
-                if slot == slots { slots += 1 }
-                position[key] = slot
-                snapshot.keys[slot] = key
-            }
+            let slot = key.bytes.withUnsafeBufferPointer { take($0) }
             for f in MatchIndex.families.indices {
                 if let w = Self.words(entry, f) {
                     if snapshot.indexes[f] == nil { snapshot.indexes[f] = Self.newIndex(MatchIndex.families[f]) }
@@ -103,38 +93,87 @@ public final class MatchIndex: @unchecked Sendable {
         }
 
         mutating func remove(_ key: FileKey) {
-            guard let slot = position.removeValue(forKey: key) else { return }
+            let found = key.bytes.withUnsafeBufferPointer { k -> Int? in
+                let hash = KeyTable.hash(k)
+                guard let slot = table.find(k, hash: hash, in: snapshot.keys) else { return nil }
+                table.remove(slot: slot, hash: hash)
+                return slot
+            }
+            guard let slot = found else { return }
             for f in MatchIndex.families.indices { snapshot.indexes[f]?.remove(slot: slot) }
-            snapshot.keys[slot] = nil
+            snapshot.keys.clear(slot)
             free.append(slot)
         }
 
         /// A column of `entries`, each family's index built in one pass.
         init(_ entries: [(FileKey, Entry)]) {
-            var slotsOf = [[Int]](repeating: [], count: MatchIndex.families.count)
-            var wordsOf = [[UInt64]](repeating: [], count: MatchIndex.families.count)
+            var loader = Loader(expectedCount: entries.count)
             // A key given twice: its last entry wins, as upserts in order would give.
             var last = [FileKey: Int]()
             for (i, (key, _)) in entries.enumerated() { last[key] = i }
             for (i, (key, entry)) in entries.enumerated() where last[key] == i {
-                let slot = slots
-                slots += 1
-                position[key] = slot
-                snapshot.keys[slot] = key
-                for f in MatchIndex.families.indices {
-                    guard let w = Self.words(entry, f) else { continue }
-                    slotsOf[f].append(slot)
-                    wordsOf[f] += w
+                key.bytes.withUnsafeBufferPointer { k in
+                    let slot = loader.column.take(k)
+                    for f in MatchIndex.families.indices {
+                        guard let w = Self.words(entry, f) else { continue }
+                        loader.slotsOf[f].append(slot)
+                        loader.wordsOf[f] += w
+                    }
                 }
             }
-            for f in MatchIndex.families.indices where !slotsOf[f].isEmpty {
-                var index = snapshot.indexes[f] ?? Self.newIndex(MatchIndex.families[f], expectedCount: slotsOf[f].count)
-                index.add(slots: slotsOf[f], words: wordsOf[f])
-                snapshot.indexes[f] = index
-            }
+            self = loader.column
+            self.build(loader.slotsOf, loader.wordsOf)
         }
 
         init() {}
+
+        /// Each family's index from its slots and words, in one pass a family, the families in
+        /// parallel (the start's load: seconds at 10M images, most of it these passes).
+        mutating func build(_ slotsOf: [[Int]], _ wordsOf: [[UInt64]]) {
+            var built = snapshot.indexes
+            let families = MatchIndex.families
+            built.withUnsafeMutableBufferPointer { out in
+                // Each iteration writes its own element only.
+                nonisolated(unsafe) let out = out
+                DispatchQueue.concurrentPerform(iterations: families.count) { f in
+                    guard !slotsOf[f].isEmpty else { return }
+                    var index = out[f] ?? Self.newIndex(families[f], expectedCount: slotsOf[f].count)
+                    index.add(slots: slotsOf[f], words: wordsOf[f])
+                    out[f] = index
+                }
+            }
+            snapshot.indexes = built
+            snapshot.keys.trim()
+        }
+    }
+
+    /// Where `family` sits in `MatchIndex.families` (the `family` argument of `Loader.add`);
+    /// nil for a family the index does not hold.
+    public static func position(of family: HashFamily) -> Int? { families.firstIndex(of: family) }
+
+    /// A dataset's column made from bulk rows (the start's load from the store): each row gives
+    /// one key some families' words; the words of a family are gathered and its index is built
+    /// in one pass by `load(name:_:)`. Nothing per image but its key's bytes, its slot in the
+    /// key table, and its words.
+    public struct Loader {
+        var column = Column()
+        var slotsOf = [[Int]](repeating: [], count: MatchIndex.families.count)
+        var wordsOf = [[UInt64]](repeating: [], count: MatchIndex.families.count)
+
+        public init(expectedCount: Int = 0) {
+            column.table = KeyTable(expectedCount: expectedCount)
+        }
+
+        /// Gives `key` the hash `words` of the family at `position` (`MatchIndex.position(of:)`),
+        /// which must be that family's width. A key given a family twice keeps the last.
+        public mutating func add(key: UnsafeBufferPointer<UInt8>, family position: Int, words: UnsafeBufferPointer<UInt64>) {
+            precondition(words.count == MatchIndex.families[position].wordsPerHash, "programmer error: \(words.count) words")
+            let slot = column.take(key)
+            slotsOf[position].append(slot)
+            wordsOf[position].append(contentsOf: words)
+        }
+
+        public var count: Int { column.count }
     }
 
     /// How each family's index answers (tests force probing or scanning: the answer must not
@@ -150,6 +189,16 @@ public final class MatchIndex: @unchecked Sendable {
     /// Replaces a dataset's column with its stored images' entries (start, and after a scan).
     public func load(name: String, _ entries: [(FileKey, Entry)]) {
         let column = Column(entries)
+        lock.lock()
+        columns[DatasetName(name)] = column
+        lock.unlock()
+    }
+
+    /// Replaces a dataset's column with what `loader` gathered, each family's index built in one
+    /// pass (the families in parallel), outside the lock.
+    public func load(name: String, _ loader: consuming Loader) {
+        var column = loader.column
+        column.build(loader.slotsOf, loader.wordsOf)
         lock.lock()
         columns[DatasetName(name)] = column
         lock.unlock()
@@ -268,7 +317,8 @@ public final class MatchIndex: @unchecked Sendable {
         let precedes: (Candidate, Candidate) -> Bool = { l, r in
             if l.score != r.score { return l.score < r.score }
             if l.dataset != r.dataset { return rank[Int(l.dataset)] < rank[Int(r.dataset)] }
-            return keys[Int(l.dataset)].key(Int(l.image)) < keys[Int(r.dataset)].key(Int(r.image))
+            // Same dataset: compare the keys' bytes where they lie.
+            return keys[Int(l.dataset)].precedes(Int(l.image), Int(r.image))
         }
 
         for (d, dataset) in snapshot.enumerated() {
