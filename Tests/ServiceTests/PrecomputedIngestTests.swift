@@ -162,8 +162,9 @@ final class PrecomputedIngestTests: XCTestCase {
         let harness = try ServiceHarness(maxBodyBytes: 4 << 20, maxImagesPerRequest: 50)
         // Two batches, the second replacing a fifth of the first's keys with other hashes.
         let first = Self.items(5000, seed: 11)
-        var second = Self.items(4000, seed: 12, prefix: "s")
-        for n in stride(from: 0, to: 4000, by: 4) { second[n].file = first[n + 1].file }
+        var changed = Self.items(4000, seed: 12, prefix: "s")
+        for n in stride(from: 0, to: 4000, by: 4) { changed[n].file = first[n + 1].file }
+        let second = changed
         try await harness.test { [service = harness.service, folder = harness.folder] client in
             _ = try await client.execute(uri: "/v1/datasets/d", method: .put)
             for batch in [first, second] {
