@@ -9,7 +9,7 @@ import Analysis
 /// with hashes forced to collide (every key at one home, at the table's last entry so that runs
 /// wrap around) as well as Swift's own.
 final class KeyTableTests: XCTestCase {
-    var random = MatchIndexTests.Random(state: 23)
+    var random = SplitMix64(seed: 23)
 
     /// Keys of arbitrary bytes from a small alphabet (so prefixes and repeats are common).
     func key() -> [UInt8] {

@@ -10,21 +10,8 @@ import CPUFallback
 /// gained and lost) and deletes (freed slots taken again), for thresholds 0, 8, 31 and the
 /// hash width.
 final class MatchIndexTests: XCTestCase {
-    /// SplitMix64: a fixed seed gives the same sets on every run.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     let families = MatchIndex.families
-    var random = Random(state: 17)
+    var random = SplitMix64(seed: 17)
     /// Per family, cluster centres: half the hashes are a centre with a few bits flipped.
     var centres = [[[UInt64]]]()
 

@@ -16,25 +16,12 @@ import Engines
 /// (one transaction) and names the item as before; after a batch the store, the live index and
 /// an index rebuilt from the store answer as a brute-force scan of the items sent.
 final class PrecomputedIngestTests: XCTestCase {
-    /// SplitMix64: the same items on every run.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     struct Item { var file: String; var words: [[UInt64]] }  // words per default family
 
     /// `count` items; a third are near copies (a few bits flipped) of an earlier one, so a
     /// threshold finds real neighbours.
     static func items(_ count: Int, seed: UInt64, prefix: String = "r") -> [Item] {
-        var random = Random(state: seed)
+        var random = SplitMix64(seed: seed)
         var out = [Item]()
         for n in 0..<count {
             var words = HashFamily.all.map { f in (0..<f.wordsPerHash).map { _ in random.next() } }
@@ -186,7 +173,7 @@ final class PrecomputedIngestTests: XCTestCase {
             reopened.pool.shutdown()
             try? reopened.store.close()
         }
-        var random = Random(state: 3)
+        var random = SplitMix64(seed: 3)
         let keys = latest.keys.sorted()
         for _ in 0..<100 {
             let query = try XCTUnwrap(latest[keys[random.below(keys.count)]])

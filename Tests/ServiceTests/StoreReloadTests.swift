@@ -12,7 +12,7 @@ import Analysis
 /// (with and without PDQ, PDQ over and under the quality floor), failures, PDQ-only entries and
 /// an older build's contents without a blockmean.
 final class StoreReloadTests: XCTestCase {
-    var random = MatchIndexTests.Random(state: 41)
+    var random = SplitMix64(seed: 41)
 
     /// The reading `reload` did before it streamed: the reference.
     func referenceIndex(_ store: HashStore, _ dataset: StoredDataset) throws -> MatchIndex {
