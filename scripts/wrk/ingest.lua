@@ -1,8 +1,20 @@
 -- wrk script for `crosshash serve`'s POST /v1/datasets/{DATASET}/images (JSON items; used by
 -- scripts/bench_serve_index.sh). Each request adds ITEMS precomputed random phash/blockmean
--- hashes under new keys (w<thread>-<n>.jpg). PACE_MS (default 0) waits that long before each
--- request, so one connection with ITEMS=5000 and PACE_MS=1000 adds at most 5,000 images/s.
+-- hashes under new keys (w<thread>-<n>.jpg). PACE_MS (default 0) spaces the requests' starts
+-- that far apart on the clock (a request that took longer starts the next at once), so one
+-- connection with ITEMS=5000 and PACE_MS=1000 adds 5,000 images/s while the server keeps up.
 -- done() prints one JSON line: requests, images/s, latency percentiles (ms), non-200 answers.
+local ffi = require("ffi")
+ffi.cdef[[
+  typedef struct { long tv_sec; long tv_usec; } timeval_t;
+  int gettimeofday(timeval_t *tv, void *tz);
+]]
+local tv = ffi.new("timeval_t")
+local function now_ms()
+  ffi.C.gettimeofday(tv, nil)
+  return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000
+end
+
 local counter = 0
 local threads = {}
 
@@ -12,7 +24,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local dataset, items, pace, n = "bench", 5000, 0, 0
+local dataset, items, pace, n, due = "bench", 5000, 0, 0, nil
 non200 = 0  -- global: done() reads it from each thread (thread:get)
 
 function init(args)
@@ -28,8 +40,14 @@ local function hex(words16)
   return table.concat(t)
 end
 
+-- wrk asks before each request how long to wait: until the next start on the schedule.
 function delay()
-  return pace
+  if pace <= 0 then return 0 end
+  local t = now_ms()
+  if due == nil or due < t then due = t end
+  local wait = due - t
+  due = due + pace
+  return math.floor(wait)
 end
 
 function request()
