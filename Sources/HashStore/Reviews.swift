@@ -46,6 +46,16 @@ public struct StoredReview: Equatable, Sendable {
     /// When the decision was last set: ISO 8601 in UTC, to the second ("2026-01-02T03:04:05Z").
     public var updated: String
     public var pair: DigestPair
+
+    public init(id: Int64, a: ReviewSide, b: ReviewSide, decision: ReviewDecision, note: String, updated: String, pair: DigestPair) {
+        self.id = id
+        self.a = a
+        self.b = b
+        self.decision = decision
+        self.note = note
+        self.updated = updated
+        self.pair = pair
+    }
 }
 
 /// Why a review cannot be set: one of its pictures is not a hashed image of the store.
@@ -159,7 +169,7 @@ extension HashStore {
     }
 
     /// "2026-01-02T03:04:05Z": sortable as text, the same on every machine.
-    static func timestamp(_ time: Date) -> String {
+    public static func timestamp(_ time: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.formatOptions = [.withInternetDateTime]

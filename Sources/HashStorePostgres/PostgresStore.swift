@@ -3,15 +3,15 @@ import HashKit
 import HashStore
 
 /// The hash store in a PostgreSQL database (libpq): the same datasets, files, contents and hashes
-/// as the SQLite `HashStore`, for several machines sharing one store. Implements `DatasetStoring`
-/// so far (docs/postgres-store.md says what is left of `HashStoring`).
+/// as the SQLite `HashStore`, for several machines sharing one store; the whole store interface
+/// (`HashStoring`), the rest of it in the `PostgresStore+*.swift` files.
 ///
 /// Thread-safe: calls borrow a connection from a small pool. Every write is one transaction (the
 /// dataset row it writes into is locked against deletion for its length, as SQLite's one writer
 /// guarantees); a transaction that loses a deadlock or serialisation race runs again.
-public final class PostgresStore: DatasetStoring, @unchecked Sendable {
+public final class PostgresStore: HashStoring, @unchecked Sendable {
     public let location: PostgresLocation
-    private let pool: PGPool
+    let pool: PGPool
 
     /// The URL without its password.
     public var path: String? { location.displayURL }
@@ -390,7 +390,10 @@ public final class PostgresStore: DatasetStoring, @unchecked Sendable {
 
     /// As the SQLite store writes hash-list entries: a file row named by the ID, a content named
     /// by the hash (and its quality), one hash row.
-    private func insertListEntries(_ c: PGConnection, _ entries: [HashListEntry], family: HashFamily, dataset: Int64) throws {
+    /// Returns how many replaced a file row with the same ID.
+    @discardableResult
+    func insertListEntries(_ c: PGConnection, _ entries: [HashListEntry], family: HashFamily, dataset: Int64) throws -> Int {
+        var replaced = 0
         for entry in entries {
             let digest = PGValue.bytes(entry.contentDigest(family).bytes)
             try c.execute("""
@@ -401,14 +404,18 @@ public final class PostgresStore: DatasetStoring, @unchecked Sendable {
                 INSERT INTO content_hash (digest, family, value, quality) VALUES ($1, $2, $3, $4)
                 ON CONFLICT (digest, family) DO NOTHING
                 """, [digest, .text(family.id.rawValue), .data(HashBlob.encode(entry.words)), .optional(entry.quality.map { Int64($0) })])
-            try c.execute("""
+            let rows = try c.execute("""
                 INSERT INTO file (dataset_id, path, size, mtime_ns, inode, digest, code_version, error)
                 VALUES ($1, $2, NULL, NULL, NULL, $3, $4, NULL)
                 ON CONFLICT (dataset_id, path) DO UPDATE SET
                     size = NULL, mtime_ns = NULL, inode = NULL, digest = excluded.digest,
                     code_version = excluded.code_version, error = NULL
+                RETURNING CASE WHEN xmax = 0 THEN 0 ELSE 1 END
                 """, [.int(dataset), .bytes(entry.id), digest, .text(HashStore.hashListVersion)])
+            // xmax is 0 on a row this statement inserted, the updating transaction's id on one it replaced.
+            replaced += Int(rows.int64(0, 0) ?? 0)
         }
+        return replaced
     }
 
     public func removeFiles(_ paths: [[UInt8]], from dataset: Int64, stillWanted: (() -> Bool)?) throws {
@@ -429,7 +436,7 @@ public final class PostgresStore: DatasetStoring, @unchecked Sendable {
 
     /// Runs `body` on a pooled connection outside any explicit transaction (each statement sees a
     /// consistent snapshot; the readers above are one statement each).
-    private func reading<T>(_ body: (PGConnection) throws -> T) throws -> T {
+    func reading<T>(_ body: (PGConnection) throws -> T) throws -> T {
         do {
             return try pool.with(body)
         } catch {
@@ -439,7 +446,7 @@ public final class PostgresStore: DatasetStoring, @unchecked Sendable {
 
     /// Runs `body` in one transaction, again (up to 5 times) when it loses a deadlock or a
     /// serialisation race (nothing of it was kept).
-    private func writing<T>(_ body: (PGConnection) throws -> T) throws -> T {
+    func writing<T>(_ body: (PGConnection) throws -> T) throws -> T {
         var attempt = 0
         while true {
             do {

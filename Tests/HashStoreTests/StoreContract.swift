@@ -325,7 +325,7 @@ private final class LockedFailures: @unchecked Sendable {
 /// The contract on the SQLite store (a file in a temporary folder).
 final class SQLiteStoreContractTests: XCTestCase {
     func testEveryContractCheck() throws {
-        for (name, check) in StoreContract.all {
+        for (name, check) in StoreContract.every {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("SQLiteStoreContract-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: folder) }
             let store = try HashStore(path: folder.appendingPathComponent("store.sqlite").path)
