@@ -133,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "App",
             dependencies: [
-                "HashKit", "HashStore", "CPUFallback", "GPUHash", "Engines", "Analysis", "Report", "Service", "JSONFiles",
+                "HashKit", "HashStore", "HashStorePostgres", "CPUFallback", "GPUHash", "Engines", "Analysis", "Report", "Service", "JSONFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -141,12 +141,12 @@ let package = Package(
         ),
 
         // Shared by the test targets (the ALGORITHMS.md §7 images, the brute-force matcher); never shipped.
-        .target(name: "TestSupport", dependencies: ["HashKit"], path: "Tests/Support"),
+        .target(name: "TestSupport", dependencies: ["HashKit", "HashStore"], path: "Tests/Support"),
         .testTarget(name: "HashKitTests", dependencies: ["HashKit", "TestSupport"], path: "Tests/HashKitTests"),
         .testTarget(name: "CPUFallbackTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "CHashKernels"], path: "Tests/CPUFallbackTests"),
         .testTarget(name: "GPUHashTests", dependencies: ["TestSupport", "HashKit", "CPUFallback", "GPUHash"], path: "Tests/GPUHashTests"),
         .testTarget(name: "JSONFilesTests", dependencies: ["JSONFiles"], path: "Tests/JSONFilesTests"),
-        .testTarget(name: "HashStoreTests", dependencies: ["HashKit", "HashStore", "HashStorePostgres"], path: "Tests/HashStoreTests"),
+        .testTarget(name: "HashStoreTests", dependencies: ["TestSupport", "HashKit", "HashStore", "HashStorePostgres"], path: "Tests/HashStoreTests"),
         .testTarget(name: "VerificationTests", dependencies: ["TestSupport", "HashKit", "Verification"], path: "Tests/VerificationTests"),
         .testTarget(name: "AnalysisTests", dependencies: ["TestSupport", "HashKit", "HashStore", "CPUFallback", "Engines", "Analysis", "Verification", "JSONFiles"], path: "Tests/AnalysisTests"),
         .testTarget(name: "ReportTests", dependencies: ["HashKit", "CPUFallback", "Analysis", "Report", "JSONFiles"], path: "Tests/ReportTests"),

@@ -97,6 +97,14 @@ extension DatasetStoring {
         try apply(changes, to: dataset, list: nil, stillWanted: nil)
     }
 
+    public func apply(_ changes: [FileChange], to dataset: Int64, stillWanted: (() -> Bool)?) throws {
+        try apply(changes, to: dataset, list: nil, stillWanted: stillWanted)
+    }
+
+    public func apply(_ changes: [FileChange], to dataset: Int64, list: (family: HashFamily, entries: [HashListEntry])?) throws {
+        try apply(changes, to: dataset, list: list, stillWanted: nil)
+    }
+
     public func removeFiles(_ paths: [[UInt8]], from dataset: Int64) throws {
         try removeFiles(paths, from: dataset, stillWanted: nil)
     }

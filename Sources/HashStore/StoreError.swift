@@ -37,6 +37,9 @@ public struct StoreError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch kind {
+        case .cannotOpen where path.hasPrefix("postgresql://"):
+            // A PostgreSQL store's detail already says what to do (PostgresStore.advice).
+            return "\(path) cannot be opened as a crosshash store: \(detail)"
         case .cannotOpen:
             return "\(path) cannot be opened as a crosshash store (\(detail)); check that its folder exists and is writable, or choose another --store"
         case .notAStore:

@@ -27,7 +27,7 @@ public final class PostgresStore: HashStoring, @unchecked Sendable {
             try pool.with { try Self.migrate($0, store: location.displayURL) }
         } catch let error as PGError where error.sqlstate.isEmpty || error.sqlstate.hasPrefix("28") || error.sqlstate == "3D000" {
             pool.close()
-            throw StoreError(kind: .cannotOpen, path: location.displayURL, detail: error.description)
+            throw StoreError(kind: .cannotOpen, path: location.displayURL, detail: Self.advice(error, location))
         } catch {
             pool.close()
             throw Self.wrap(error, path: location.displayURL)
@@ -35,6 +35,21 @@ public final class PostgresStore: HashStoring, @unchecked Sendable {
     }
 
     public func close() throws { pool.close() }
+
+    /// libpq's message and what to do about it: the three ways an open fails in practice are a
+    /// server that is not there, a login it refuses, and a database that does not exist.
+    static func advice(_ error: PGError, _ location: PostgresLocation) -> String {
+        let message = error.description.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: "")
+        let todo: String
+        if error.sqlstate == "3D000" || message.contains("does not exist") && message.contains("database") {
+            todo = "create the database (createdb -h \(location.host) -p \(location.port) -U \(location.user) \(location.database)) or name another one"
+        } else if error.sqlstate.hasPrefix("28") || message.contains("password") || message.contains("authentication") {
+            todo = "check the password (--store-password-file or PGPASSWORD) and that the server lets user \(location.user) log in"
+        } else {
+            todo = "check that PostgreSQL is running and accepts connections at \(location.host):\(location.port)"
+        }
+        return "\(message); \(todo)"
+    }
 
     /// Applies the migrations this database lacks, in one transaction holding the migration lock.
     private static func migrate(_ c: PGConnection, store: String) throws {

@@ -2,122 +2,8 @@ import Foundation
 import HashKit
 import HashStore
 import HashStorePostgres
+import TestSupport
 import XCTest
-
-/// A real PostgreSQL 15 cluster for the tests, started once by scripts/pg_server.sh in a
-/// temporary folder and stopped by the class that used it (its class tearDown). Each test gets its own
-/// new database on it (psql, as the cluster's user), so tests never see each other's rows.
-final class TestCluster: @unchecked Sendable {
-    let folder: URL
-    let url: String
-    let password: String
-    private var databases = 0
-    private let lock = NSLock()
-
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("scripts/pg_server.sh").path
-
-    /// Where initdb is, nil when PostgreSQL is not installed (the tests are then skipped).
-    static var initdb: String? {
-        ["/usr/lib/postgresql/15/bin/initdb", "/usr/local/bin/initdb", "/usr/bin/initdb"]
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    private static let lockShared = NSLock()
-    nonisolated(unsafe) private static var started: Result<TestCluster, Error>?
-
-    /// The one cluster of this test process, started on first use.
-    static func shared() throws -> TestCluster {
-        guard initdb != nil else {
-            throw XCTSkip("PostgreSQL 15 is not installed (no initdb): run scripts/setup.sh to test the PostgreSQL store")
-        }
-        lockShared.lock()
-        defer { lockShared.unlock() }
-        let cluster = started ?? Result { try TestCluster() }
-        started = cluster
-        return try cluster.get()
-    }
-
-    private init() throws {
-        folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("crosshash-pg-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o755])
-        let output = try Self.run("/bin/bash", [Self.script, "start", folder.appendingPathComponent("cluster").path])
-        url = output.trimmingCharacters(in: .whitespacesAndNewlines)
-        password = try String(contentsOf: folder.appendingPathComponent("cluster/password"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// Stops the shared cluster and removes its folder (a later `shared()` starts a new one).
-    static func stopShared() {
-        lockShared.lock()
-        defer { lockShared.unlock() }
-        guard case .success(let cluster)? = started else { return }
-        started = nil
-        _ = try? run("/bin/bash", [script, "stop", cluster.folder.appendingPathComponent("cluster").path])
-        try? FileManager.default.removeItem(at: cluster.folder)
-    }
-
-    /// A new, empty database on the cluster, as a location with the password.
-    func newDatabase() throws -> PostgresLocation {
-        lock.lock()
-        databases += 1
-        let name = "test_\(databases)"
-        lock.unlock()
-        try psql("CREATE DATABASE \(name)")
-        guard case .postgres(var location) = try StoreLocation.parse(url, environment: ["PGPASSWORD": password]) else {
-            throw StoreLocationError("pg_server.sh printed \(url), not a postgresql:// URL")
-        }
-        location.database = name
-        return location
-    }
-
-    /// Runs SQL through psql (a route to the database that does not go through PostgresStore).
-    @discardableResult
-    func psql(_ sql: String, database: String? = nil) throws -> String {
-        var target = url
-        if let database, let slash = url.lastIndex(of: "/") { target = String(url[...slash]) + database }
-        return try Self.run("/usr/bin/psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", target, "-c", sql],
-                            environment: ["PGPASSWORD": password])
-    }
-
-    /// Runs `tool` and gives back its standard output; throws with its standard error when it
-    /// fails. posix_spawn and waitpid rather than Foundation's Process, whose waitUntilExit
-    /// was seen to hang on a finished pg_server.sh (its server lives on, detached).
-    @discardableResult
-    static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pg-run-\(UUID().uuidString)").path
-        let outPath = base + ".out", errPath = base + ".err"
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv = ([tool] + arguments).map { strdup($0) } + [nil]
-        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            env.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, tool, &actions, nil, argv, env)
-        guard spawned == 0 else { throw StoreLocationError("cannot start \(tool): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        // Exited normally (no signal) with status 0.
-        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
-            throw StoreLocationError("\(tool) \(arguments.joined(separator: " ")) failed (wait status \(status)): \(errors)")
-        }
-        return output
-    }
-}
 
 /// `PostgresStore` on a real PostgreSQL 15 server: the shared store contract (the same
 /// assertions as the SQLite store passes), then what is PostgreSQL's own: migrations, refusing
@@ -219,14 +105,21 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertThrowsError(try PostgresStore(location)) { error in
             XCTAssertEqual((error as? StoreError)?.kind, .cannotOpen, "\(error)")
             XCTAssertFalse("\(error)".contains("wrong"), "the password is never in a message")
+            XCTAssertTrue("\(error)".contains("check the password (--store-password-file or PGPASSWORD)"), "\(error)")
         }
         var missing = try cluster.newDatabase()
         missing.database = "no_such_database"
-        XCTAssertThrowsError(try PostgresStore(missing)) { XCTAssertEqual(($0 as? StoreError)?.kind, .cannotOpen, "\($0)") }
+        XCTAssertThrowsError(try PostgresStore(missing)) {
+            XCTAssertEqual(($0 as? StoreError)?.kind, .cannotOpen, "\($0)")
+            XCTAssertTrue("\($0)".contains("create the database (createdb"), "\($0)")
+        }
         // Nothing listens on port 1.
         var closed = try cluster.newDatabase()
         closed.port = 1
-        XCTAssertThrowsError(try PostgresStore(closed)) { XCTAssertEqual(($0 as? StoreError)?.kind, .cannotOpen, "\($0)") }
+        XCTAssertThrowsError(try PostgresStore(closed)) {
+            XCTAssertEqual(($0 as? StoreError)?.kind, .cannotOpen, "\($0)")
+            XCTAssertTrue("\($0)".contains("check that PostgreSQL is running and accepts connections at 127.0.0.1:1"), "\($0)")
+        }
     }
 
     /// Names and paths travel as bound parameters: quotes, backslashes, SQL and non-UTF-8 bytes

@@ -121,7 +121,7 @@ final class ImageResourceTests: XCTestCase {
                     XCTAssertEqual(max(picture.width, picture.height), Thumbnail.longestSide, file.fixture)
                 }
             }
-            let store = harness.service.store
+            let store = try XCTUnwrap(harness.service.store as? HashStore, "the test harness opens an SQLite store")
             XCTAssertEqual(try store.thumbnailCacheUsage().count, Self.files.count)
 
             // The second request is answered from the store: a row changed there is what it sends.

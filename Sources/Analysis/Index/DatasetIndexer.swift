@@ -23,7 +23,7 @@ public struct IndexedDataset: Sendable {
 /// Results reach the store in short batch transactions while the run goes on, so a killed run
 /// keeps what it finished, and files that disappeared are dropped from the dataset at the end.
 public final class DatasetIndexer {
-    public let store: HashStore
+    public let store: any HashStoring
     /// Hashes the files the store cannot answer; its decoder (and so its limits) reads every file.
     public let pipeline: HashPipeline
     /// Stored with every result; results of another version are not reused. It covers the
@@ -43,7 +43,7 @@ public final class DatasetIndexer {
     /// stored without them is decoded again, once, and gains them.
     public var dihedral = false
 
-    public init(store: HashStore, pipeline: HashPipeline) {
+    public init(store: any HashStoring, pipeline: HashPipeline) {
         self.store = store
         self.pipeline = pipeline
         self.codeVersion = Self.codeVersion(for: pipeline.decoder.limits)
@@ -223,7 +223,7 @@ final class StoreBatchWriter: @unchecked Sendable {
     static let batchSize = 256
     static let maxDelay = 1.0
 
-    private let store: HashStore
+    private let store: any HashStoring
     private let stillWanted: (@Sendable () -> Bool)?
     private let lock = NSLock()
     private var pending = [Int64: [FileChange]]()
@@ -233,7 +233,7 @@ final class StoreBatchWriter: @unchecked Sendable {
     /// Serial: batches reach the store in completion order.
     private let queue = DispatchQueue(label: "crosshash.store-writer")
 
-    init(store: HashStore, stillWanted: (@Sendable () -> Bool)? = nil) {
+    init(store: any HashStoring, stillWanted: (@Sendable () -> Bool)? = nil) {
         self.store = store
         self.stillWanted = stillWanted
     }

@@ -44,7 +44,7 @@ public enum HashSources {
     /// `dihedral` (`match --dihedral`): the images' dihedral variants are loaded too; only the
     /// store keeps them, so a file source is an error naming the fix.
     public static func load(name: String, sources: [HashSource], families: [HashFamily], dihedral: Bool = false,
-                            store: () throws -> HashStore) throws -> DatasetResult {
+                            store: () throws -> any HashStoring) throws -> DatasetResult {
         var parts = [DatasetResult]()
         for source in sources {
             if dihedral, case .store = source {} else if dihedral {

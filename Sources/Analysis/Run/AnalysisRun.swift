@@ -29,12 +29,12 @@ public struct HashDataset {
 /// Opens the store the first time a source or the report needs it, and only then: a `match`
 /// on hash files never creates a store.
 public final class StoreOpener {
-    private let open: () throws -> HashStore
-    public private(set) var opened: HashStore?
+    private let open: () throws -> any HashStoring
+    public private(set) var opened: (any HashStoring)?
 
-    public init(_ open: @escaping () throws -> HashStore) { self.open = open }
+    public init(_ open: @escaping () throws -> any HashStoring) { self.open = open }
 
-    public func store() throws -> HashStore {
+    public func store() throws -> any HashStoring {
         if let opened { return opened }
         let store = try open()
         opened = store
@@ -63,7 +63,7 @@ public struct AnalysisRun {
     public var limits: DecodeLimits
     /// Writes the human outputs (charts, thumbnails, REPORT.md, report.html); the store is the
     /// artifact cache when there is one.
-    public var report: (AnalysisResult, String, HashStore?) throws -> Void
+    public var report: (AnalysisResult, String, (any HashStoring)?) throws -> Void
     /// The crosshash version, for the manifest.
     public var version: String
     /// Warnings for the log: a device that fell back to the CPU, verification skipped.
@@ -82,7 +82,7 @@ public struct AnalysisRun {
     }
 
     public init(matcher: Matcher, device: EngineDescription, options: MatchOptions, verification: VerificationSettings?,
-                limits: DecodeLimits, version: String, report: @escaping (AnalysisResult, String, HashStore?) throws -> Void,
+                limits: DecodeLimits, version: String, report: @escaping (AnalysisResult, String, (any HashStoring)?) throws -> Void,
                 warn: @escaping (String) -> Void = { _ in }, previews: (@Sendable (ImageRef, DecodedImage) -> Void)? = nil) {
         self.matcher = matcher
         self.device = device
@@ -105,11 +105,11 @@ public struct AnalysisRun {
     }
 
     /// Index or load, then match: the data of the run, and the store the report may use as its cache.
-    public func analyze(_ source: DatasetSource, showProgress: Bool = true) throws -> (AnalysisResult, HashStore?) {
+    public func analyze(_ source: DatasetSource, showProgress: Bool = true) throws -> (AnalysisResult, (any HashStoring)?) {
         var timings = StageTimings()
         let start = Date()
         let datasets: [DatasetResult]
-        let store: HashStore?
+        let store: (any HashStoring)?
         switch source {
         case .folders(let specs, let indexer):
             let indexed = try indexer.index(specs, showProgress: showProgress)
@@ -153,7 +153,7 @@ public struct AnalysisRun {
 
     /// Re-checks the candidate pairs from pixels (when verification is on) and merges the
     /// verdicts; with a store, verdicts on unchanged pictures come from earlier runs.
-    public func verify(_ result: inout AnalysisResult, store: HashStore? = nil) throws {
+    public func verify(_ result: inout AnalysisResult, store: (any HashStoring)? = nil) throws {
         guard let verification else { return }
         let extra = verification.radii.isEmpty ? [] : try PairVerification.looserCandidates(result, radii: verification.radii, matcher: matcher)
         // The looser candidates' reviews too: a pair marked different leaves the verified file.
@@ -167,7 +167,7 @@ public struct AnalysisRun {
 
     /// The output folder: the JSON files, the reports and, last, the manifest (once the
     /// report's time is known).
-    public func write(_ result: inout AnalysisResult, to out: String, store: HashStore?) throws {
+    public func write(_ result: inout AnalysisResult, to out: String, store: (any HashStoring)?) throws {
         let reportStart = Date()
         // The JSON files and the human outputs read the same finished result and write
         // different files: side by side, so one's fsync waits overlap the other's drawing. A

@@ -24,15 +24,19 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .long, help: "The list's hash family.")
     var family: String = HashFamily.pdq.id.rawValue
 
-    @Option(name: .long, help: ArgumentHelp("The hash store (SQLite). Default: as analyze.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The hash store: an SQLite file or postgresql://USER@HOST[:PORT]/DB. Default: as analyze.",
+                                            valueName: "path|url"))
     var store: String?
+
+    @Option(name: .long, help: ArgumentHelp(StoreOptions.passwordFileHelp, valueName: "file"))
+    var storePasswordFile: String?
 
     func run() throws {
         let family = try HashListOptions.family(family)
         guard let handle = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file) else {
             throw HashListOptions.fail("cannot read the hash list \(file)")
         }
-        let store = try StoreOptions.open(path: StoreOptions.path(store: store))
+        let store = try StoreOptions.open(store: store, passwordFile: storePasswordFile)
         defer { try? store.close() }
         var lines = LineReader(handle: handle)
         let tty = isatty(STDERR_FILENO) == 1
@@ -67,15 +71,19 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "The hash family to write.")
     var family: String
 
-    @Option(name: .long, help: ArgumentHelp("The hash store (SQLite). Default: as analyze.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The hash store: an SQLite file or postgresql://USER@HOST[:PORT]/DB. Default: as analyze.",
+                                            valueName: "path|url"))
     var store: String?
+
+    @Option(name: .long, help: ArgumentHelp(StoreOptions.passwordFileHelp, valueName: "file"))
+    var storePasswordFile: String?
 
     @Option(name: [.customShort("o"), .long], help: "Write here instead of standard output (replaced when the export is complete).")
     var output: String?
 
     func run() throws {
         let family = try HashListOptions.family(family)
-        let store = try StoreOptions.open(path: StoreOptions.path(store: store))
+        let store = try StoreOptions.open(store: store, passwordFile: storePasswordFile)
         defer { try? store.close() }
         do {
             if let output {

@@ -22,9 +22,13 @@ struct MatchCommand: ParsableCommand {
 
     @OptionGroup var decodeLimits: DecodeLimitOptions
 
-    @Option(name: .long, help: ArgumentHelp("The hash store, for store:DATASET sources and the report's cache (default: the analyze default).",
-                                            valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp(
+        "The hash store, for store:DATASET sources and the report's cache (default: the analyze default): an SQLite file or postgresql://USER@HOST[:PORT]/DB.",
+        valueName: "path|url"))
     var store: String?
+
+    @Option(name: .long, help: ArgumentHelp(StoreOptions.passwordFileHelp, valueName: "file"))
+    var storePasswordFile: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "Where the images of dataset NAME are (repeatable): for thumbnails and verification when SOURCE does not say (hash --json files), or says wrongly.",
@@ -81,12 +85,12 @@ struct MatchCommand: ParsableCommand {
         }
         // The store is opened only when a source needs it, and never created by a store: source
         // that names a missing file.
-        let opener = StoreOpener { [store] in
-            let path = StoreOptions.path(store: store)
-            if let path, !FileManager.default.fileExists(atPath: path) {
+        let opener = StoreOpener { [store, storePasswordFile] in
+            let location = try StoreOptions.location(store: store, passwordFile: storePasswordFile)
+            if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
                 throw HashFileError(path: path, reason: "no hash store here (give --store PATH of the store `analyze --store` wrote)")
             }
-            return try StoreOptions.open(path: path)
+            return try StoreOptions.open(location)
         }
         let (matcher, description) = try EngineSelection.matcher(DeviceChoice(parsing: device)) { logger.warning("\($0)") }
         let run = try matching.analysisRun(matcher: matcher, device: description, limits: decodeLimits.limits, logger: logger)

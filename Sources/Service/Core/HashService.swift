@@ -111,7 +111,7 @@ public struct ServiceSettings: Sendable {
 /// calls give the same answers as the CLI (they share the index step, the store, the matcher
 /// and the JSON writers).
 public final class HashService: @unchecked Sendable {
-    public let store: HashStore
+    public let store: any HashStoring
     public let engines: EngineSet
     public let settings: ServiceSettings
     public let pool: HashingPool
@@ -136,7 +136,7 @@ public final class HashService: @unchecked Sendable {
     /// reused for a file's content.
     static let precomputedVersion = "precomputed"
 
-    public init(store: HashStore, engines: EngineSet, settings: ServiceSettings,
+    public init(store: any HashStoring, engines: EngineSet, settings: ServiceSettings,
                 observe: @escaping @Sendable (Int, Double, Double) -> Void = { _, _, _ in }) throws {
         self.store = store
         self.engines = engines
@@ -281,7 +281,7 @@ public final class HashService: @unchecked Sendable {
     /// family's quality floor left out as `analyze` leaves them out.
     func reload(_ dataset: StoredDataset) throws { try Self.reload(store, dataset, into: index) }
 
-    static func reload(_ store: HashStore, _ dataset: StoredDataset, into index: MatchIndex) throws {
+    static func reload(_ store: any HashStoring, _ dataset: StoredDataset, into index: MatchIndex) throws {
         // Streamed from the store into the index's columns (no dictionary or object per image),
         // as `StoredDatasets.load` read the dataset: a file counts when its content holds every
         // default family (a hash of the wrong width is damage in this build's rows, an older
