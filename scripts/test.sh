@@ -20,6 +20,16 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 step "swift build"
 swift build
 
+# One PostgreSQL 15 cluster for every test of the PostgreSQL store (HashStoreTests.PostgresStoreTests,
+# EndToEndTests.PostgresEndToEndTests): they find it in these variables (TestCluster) and make a
+# database each; stopped and removed at exit, whatever happens.
+step "a PostgreSQL cluster for the PostgreSQL store's tests (scripts/pg_server.sh)"
+pg_dir=$(mktemp -d /tmp/crosshash-test-pg.XXXXXX)
+chmod 755 "$pg_dir"
+trap 'bash scripts/pg_server.sh stop "$pg_dir/cluster" >/dev/null 2>&1 || true; rm -rf "$pg_dir"' EXIT
+CROSSHASH_TEST_PG_URL=$(bash scripts/pg_server.sh start "$pg_dir/cluster")
+export CROSSHASH_TEST_PG_URL CROSSHASH_TEST_PG_PASSWORD_FILE="$pg_dir/cluster/password"
+
 # Runs `swift test` with extra arguments, shows failures, fails unless every test passed.
 run_swift_tests() {
   local log=$1; shift
