@@ -34,8 +34,9 @@ import Foundation
 ///   entries, until the key is as long as its substring): when the average page passes four
 ///   times its aim, the tables are rebuilt with wider keys or smaller pages (amortised O(1) per
 ///   add, like a hash table's growth, but that one add holds the writer for a full rebuild,
-///   seconds at 10M); `add(slots:words:)` of a batch that is large against the index rebuilds
-///   them in one pass instead of inserting one by one.
+///   seconds at 10M, unless the writer calls `reserve(adding:)` first, on a copy outside its
+///   lock); `add(slots:words:)` of a batch that is large against the index rebuilds them in one
+///   pass instead of inserting one by one.
 /// Bytes per image (`memoryBytes / count`): 8 x words (hash) + 1 (live) + per table 4 (slot),
 /// 8 (hash copy, one-word hashes only) and 1 to 4 (bucket starts), plus the pages' spare
 /// capacity (1/8 at most after growth). Measured at 200k uniform hashes laid out for threshold
