@@ -319,9 +319,11 @@ public final class HashStore: @unchecked Sendable {
                 INSERT OR REPLACE INTO file (dataset_id, path, size, mtime_ns, inode, digest, code_version, error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """))
+            // The sort keys gathered once (reading them through `changes[i]` in the comparison
+            // copied a whole change per comparison).
+            let digests = changes.map { $0.digest?.bytes ?? [] }
             let byDigest = changes.indices.filter { changes[$0].digest != nil }.sorted { l, r in
-                let a = changes[l].digest?.bytes ?? [], b = changes[r].digest?.bytes ?? []
-                return a == b ? l < r : a.lexicographicallyPrecedes(b)
+                digests[l] == digests[r] ? l < r : digests[l].lexicographicallyPrecedes(digests[r])
             }
             for i in byDigest {
                 let change = changes[i]
@@ -372,9 +374,9 @@ public final class HashStore: @unchecked Sendable {
                     }
                 }
             }
+            let paths = changes.map(\.path)
             let byPath = changes.indices.sorted { l, r in
-                let a = changes[l].path, b = changes[r].path
-                return a == b ? l < r : a.lexicographicallyPrecedes(b)
+                paths[l] == paths[r] ? l < r : paths[l].lexicographicallyPrecedes(paths[r])
             }
             for i in byPath {
                 let change = changes[i]
