@@ -34,8 +34,9 @@ import Foundation
 ///   entries, until the key is as long as its substring): when the average page passes four
 ///   times its aim, the tables are rebuilt with wider keys or smaller pages (amortised O(1) per
 ///   add, like a hash table's growth, but that one add holds the writer for a full rebuild,
-///   seconds at 10M); `add(slots:words:)` of a batch that is large against the index rebuilds
-///   them in one pass instead of inserting one by one.
+///   seconds at 10M, unless the writer calls `reserve(adding:)` first, on a copy outside its
+///   lock); `add(slots:words:)` of a batch that is large against the index rebuilds them in one
+///   pass instead of inserting one by one.
 /// Bytes per image (`memoryBytes / count`): 8 x words (hash) + 1 (live) + per table 4 (slot),
 /// 8 (hash copy, one-word hashes only) and 1 to 4 (bucket starts), plus the pages' spare
 /// capacity (1/8 at most after growth). Measured at 200k uniform hashes laid out for threshold
@@ -528,13 +529,32 @@ public struct HammingIndex: Sendable {
 
     /// Whether some table's average page holds over `growLoad` x 2^maxPageBits entries and a
     /// rebuild would change its shape (it cannot once a page is one bucket of a full-length key).
-    var needsReshape: Bool {
-        let crowded = tables.contains { count >> ($0.keyBits - $0.pageBits) > Self.growLoad << Self.maxPageBits }
-        guard crowded else { return false }
-        let target = max(targetKeyBits, Self.keyBits(forCount: count))
-        return tables.contains { t in
-            Self.shape(layout: layout, substring: t.substring, targetKeyBits: target, count: count) != (t.keyBits, t.pageBits)
+    var needsReshape: Bool { reshapeTarget(count: count) != nil }
+
+    /// Whether adding up to `added` hashes would make one add rebuild the tables (`needsReshape`).
+    public func wouldReshape(adding added: Int) -> Bool {
+        reshapeTarget(count: count + added) != nil
+    }
+
+    /// Rebuilds the tables now if adding up to `added` hashes would rebuild them later, laid out
+    /// for the larger count, so those adds only insert. A writer calls it on a copy outside its
+    /// lock and swaps the copy in (`MatchIndex.upsert`): readers never wait for a rebuild. The
+    /// answer of every search is the same either way (the layout only changes its cost).
+    public mutating func reserve(adding added: Int) {
+        guard let target = reshapeTarget(count: count + added) else { return }
+        rebuild(targetKeyBits: target, shapedFor: count + added)
+    }
+
+    /// The key bits a rebuild would aim at once the index holds `n` hashes, if the tables as
+    /// they are would then be crowded and a rebuild would change them; nil otherwise.
+    func reshapeTarget(count n: Int) -> Int? {
+        let crowded = tables.contains { n >> ($0.keyBits - $0.pageBits) > Self.growLoad << Self.maxPageBits }
+        guard crowded else { return nil }
+        let target = max(targetKeyBits, Self.keyBits(forCount: n))
+        let changes = tables.contains { t in
+            Self.shape(layout: layout, substring: t.substring, targetKeyBits: target, count: n) != (t.keyBits, t.pageBits)
         }
+        return changes ? target : nil
     }
 
     /// Writes the hash and the live byte (the column grows by whole chunks).
@@ -577,22 +597,23 @@ public struct HammingIndex: Sendable {
     }
 
     /// Every table rebuilt from the live slots with keys of `targetKeyBits` (capped by each
-    /// substring's length), one table per worker.
-    mutating func rebuild(targetKeyBits: Int) {
+    /// substring's length), one table per worker; pages sized for `shapedFor` entries (the
+    /// count after the adds a `reserve` makes room for), the live count by default.
+    mutating func rebuild(targetKeyBits: Int, shapedFor: Int? = nil) {
         self.targetKeyBits = targetKeyBits
         let source = self
         var built = [Table?](repeating: nil, count: tables.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: tables.count) { t in
-            let table = source.buildTable(substring: t, targetKeyBits: targetKeyBits)
+            let table = source.buildTable(substring: t, targetKeyBits: targetKeyBits, shapedFor: shapedFor)
             lock.withLock { built[t] = table }
         }
         tables = built.map { $0! }
     }
 
     /// One table over the live slots, by a counting sort on the key.
-    func buildTable(substring s: Int, targetKeyBits: Int) -> Table {
-        var table = Self.emptyTable(layout: layout, substring: s, targetKeyBits: targetKeyBits, count: count)
+    func buildTable(substring s: Int, targetKeyBits: Int, shapedFor: Int? = nil) -> Table {
+        var table = Self.emptyTable(layout: layout, substring: s, targetKeyBits: targetKeyBits, count: max(count, shapedFor ?? 0))
         let buckets = 1 << table.keyBits, words = layout.words
         // Live slots and their keys, in slot order.
         var slots = [UInt32](), keys = [UInt32]()

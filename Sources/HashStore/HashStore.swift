@@ -292,70 +292,105 @@ public final class HashStore: @unchecked Sendable {
             // A content is inserted, or replaced when stored by another code version. The two
             // cases are two statements so that a new content (most rows of a batch) skips the
             // deletes of hashes and variants it cannot have (foreign keys: none without it).
-            let insertContent = try db.cachedStatement(sql: """
+            // Values are bound straight to the statements (`BoundStatement`), and the rows go in
+            // key order: contents by digest, then files by path, each a stable order (a digest or a
+            // path given twice is written in the order given, so the last one wins as before). The
+            // two passes give the rows the single interleaved pass gave: a content's rows depend only
+            // on the contents written before it, a file row only on the file rows, and nothing here
+            // ties one table's rows to the other's. In key order each insert lands beside the last
+            // one in the B-tree instead of at a random page.
+            let insertContent = BoundStatement(try db.cachedStatement(sql: """
                 INSERT INTO content (digest, code_version, error, warnings) VALUES (?, ?, ?, ?)
                 ON CONFLICT (digest) DO NOTHING
-                """)
-            let replaceContent = try db.cachedStatement(sql: """
+                """))
+            let replaceContent = BoundStatement(try db.cachedStatement(sql: """
                 UPDATE content SET code_version = ?, error = ?, warnings = ? WHERE digest = ? AND code_version <> ?
-                """)
-            let deleteHashes = try db.cachedStatement(sql: "DELETE FROM content_hash WHERE digest = ?")
-            let deleteVariants = try db.cachedStatement(sql: "DELETE FROM content_variant WHERE digest = ?")
-            let putVariants = try db.cachedStatement(sql: "INSERT OR REPLACE INTO content_variant (digest, family, value) VALUES (?, ?, ?)")
-            let insertHash = try db.cachedStatement(sql: "INSERT INTO content_hash (digest, family, value, quality) VALUES (?, ?, ?, ?)")
+                """))
+            let deleteHashes = BoundStatement(try db.cachedStatement(sql: "DELETE FROM content_hash WHERE digest = ?"))
+            let deleteVariants = BoundStatement(try db.cachedStatement(sql: "DELETE FROM content_variant WHERE digest = ?"))
+            let putVariants = BoundStatement(try db.cachedStatement(sql: "INSERT OR REPLACE INTO content_variant (digest, family, value) VALUES (?, ?, ?)"))
+            let insertHash = BoundStatement(try db.cachedStatement(sql: "INSERT INTO content_hash (digest, family, value, quality) VALUES (?, ?, ?, ?)"))
             // A content stored before by the same code version keeps its rows; a run that
             // computed an optional family (PDQ) the row lacks adds it.
-            let addHash = try db.cachedStatement(sql: """
+            let addHash = BoundStatement(try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO content_hash (digest, family, value, quality) VALUES (?, ?, ?, ?)
-                """)
-            let upsertFile = try db.cachedStatement(sql: """
+                """))
+            let upsertFile = BoundStatement(try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO file (dataset_id, path, size, mtime_ns, inode, digest, code_version, error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for change in changes {
-                var fileError: String?
-                var digestValue: Data?
-                if let digest = change.digest {
-                    let digestBlob = Data(digest.bytes)
-                    digestValue = digestBlob
-                    let error: String?
-                    let warnings: [String]
-                    switch change.outcome {
-                    case .hashed(_, let w): error = nil; warnings = w
-                    case .failed(let message): error = message; warnings = []
-                    }
-                    let warningsText = WarningsText.encode(warnings)
-                    try insertContent.execute(arguments: [digestBlob, change.codeVersion, error, warningsText])
-                    // New, or replaced because of another code version.
-                    var replaced = db.changesCount > 0
-                    if !replaced {
-                        try replaceContent.execute(arguments: [change.codeVersion, error, warningsText, digestBlob, change.codeVersion])
-                        replaced = db.changesCount > 0
-                        if replaced {
-                            try deleteHashes.execute(arguments: [digestBlob])
-                            try deleteVariants.execute(arguments: [digestBlob])
-                        }
-                    }
-                    if case .hashed = change.outcome, let variants = change.variants {
-                        for (family, words) in variants.variants.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                            try putVariants.execute(arguments: [digestBlob, family.rawValue, HashBlob.encode(words.flatMap { $0 })])
-                        }
-                    }
-                    if case .hashed(let hashes, _) = change.outcome {
-                        for family in change.families where replaced || !HashFamily.all.contains(family) {
-                            try (replaced ? insertHash : addHash).execute(arguments: [
-                                digestBlob, family.id.rawValue, HashBlob.encode(family.words(of: hashes)),
-                                family.quality(of: hashes)])
-                        }
-                    }
-                } else if case .failed(let message) = change.outcome {
-                    fileError = message
+                """))
+            // The sort keys gathered once (reading them through `changes[i]` in the comparison
+            // copied a whole change per comparison).
+            let digests = changes.map { $0.digest?.bytes ?? [] }
+            let byDigest = changes.indices.filter { changes[$0].digest != nil }.sorted { l, r in
+                digests[l] == digests[r] ? l < r : digests[l].lexicographicallyPrecedes(digests[r])
+            }
+            for i in byDigest {
+                let change = changes[i]
+                guard let digest = change.digest?.bytes else { continue }
+                let error: String?
+                let warnings: [String]
+                switch change.outcome {
+                case .hashed(_, let w): error = nil; warnings = w
+                case .failed(let message): error = message; warnings = []
                 }
-                try upsertFile.execute(arguments: [
-                    dataset, Data(change.path),
-                    change.stat?.size, change.stat?.mtimeNs, change.stat.map { Int64(bitPattern: $0.inode) },
-                    digestValue, change.codeVersion, fileError,
-                ])
+                let warningsText = WarningsText.encode(warnings)
+                insertContent.bind(1, blob: digest)
+                insertContent.bind(2, change.codeVersion)
+                insertContent.bind(3, error)
+                insertContent.bind(4, warningsText)
+                // New, or replaced because of another code version.
+                var replaced = try insertContent.run(db) > 0
+                if !replaced {
+                    replaceContent.bind(1, change.codeVersion)
+                    replaceContent.bind(2, error)
+                    replaceContent.bind(3, warningsText)
+                    replaceContent.bind(4, blob: digest)
+                    replaceContent.bind(5, change.codeVersion)
+                    replaced = try replaceContent.run(db) > 0
+                    if replaced {
+                        deleteHashes.bind(1, blob: digest)
+                        try deleteHashes.run(db)
+                        deleteVariants.bind(1, blob: digest)
+                        try deleteVariants.run(db)
+                    }
+                }
+                if case .hashed = change.outcome, let variants = change.variants {
+                    for (family, words) in variants.variants.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                        putVariants.bind(1, blob: digest)
+                        putVariants.bind(2, family.rawValue)
+                        putVariants.bind(3, blob: HashBlob.encode(words.flatMap { $0 }))
+                        try putVariants.run(db)
+                    }
+                }
+                if case .hashed(let hashes, _) = change.outcome {
+                    for family in change.families where replaced || !HashFamily.all.contains(family) {
+                        let statement = replaced ? insertHash : addHash
+                        statement.bind(1, blob: digest)
+                        statement.bind(2, family.id.rawValue)
+                        statement.bind(3, blob: HashBlob.encode(family.words(of: hashes)))
+                        statement.bind(4, family.quality(of: hashes))
+                        try statement.run(db)
+                    }
+                }
+            }
+            let paths = changes.map(\.path)
+            let byPath = changes.indices.sorted { l, r in
+                paths[l] == paths[r] ? l < r : paths[l].lexicographicallyPrecedes(paths[r])
+            }
+            for i in byPath {
+                let change = changes[i]
+                var fileError: String?
+                if change.digest == nil, case .failed(let message) = change.outcome { fileError = message }
+                upsertFile.bind(1, dataset)
+                upsertFile.bind(2, blob: change.path)
+                upsertFile.bind(3, change.stat?.size)
+                upsertFile.bind(4, change.stat?.mtimeNs)
+                upsertFile.bind(5, change.stat.map { Int64(bitPattern: $0.inode) })
+                if let digest = change.digest { upsertFile.bind(6, blob: digest.bytes) } else { upsertFile.bindNull(6) }
+                upsertFile.bind(7, change.codeVersion)
+                upsertFile.bind(8, fileError)
+                try upsertFile.run(db)
             }
             if let list, !list.entries.isEmpty {
                 _ = try Self.insertListEntries(db, list.entries, family: list.family, dataset: dataset)

@@ -232,6 +232,46 @@ final class HammingIndexTests: XCTestCase {
         XCTAssertEqual(after.count, model.hashes.count)
     }
 
+    /// `reserve(adding:)` rebuilds the tables ahead of a batch (what `MatchIndex.upsert` does
+    /// on a copy, outside its lock): the batch's adds then only insert (none rebuilds), every
+    /// answer stays the brute-force scan's, before, during and after, and the copy the reserve
+    /// started from is untouched.
+    func testReserveRebuildsAheadSoABatchOfAddsOnlyInserts() {
+        var rng = Rng(seed: 70)
+        for (words, thresholds) in [(1, [0, 3, 8, 12]), (4, [0, 8, 24])] {
+            let pool = clustered(words: words, count: 30_000, spread: 10, seed: 71)
+            var index = HammingIndex(words: words, threshold: 8)
+            var model = Model()
+            for s in 0..<3000 {
+                let h = draw(pool, rng.below(pool.count))
+                index.add(slot: s, words: h)
+                model.hashes[s] = h
+            }
+            let batch = 4 * index.count
+            XCTAssertTrue(index.wouldReshape(adding: batch), "a fourfold growth crowds the pages")
+            let before = index
+            var grown = index
+            grown.reserve(adding: batch)
+            XCTAssertGreaterThan(grown.targetKeyBits, before.targetKeyBits)
+            XCTAssertFalse(grown.wouldReshape(adding: batch), "laid out for the batch already")
+            check(grown, model, pool: pool, thresholds: thresholds, &rng, "\(words) words, reserved")
+            let kept = model
+            for s in 3000..<(3000 + batch) {
+                XCTAssertFalse(grown.wouldReshape(adding: 1), "add \(s) would rebuild")
+                let h = draw(pool, rng.below(pool.count))
+                grown.add(slot: s, words: h)
+                model.hashes[s] = h
+                if s % 4000 == 0 { check(grown, model, pool: pool, thresholds: thresholds, &rng, "\(words) words, add \(s)") }
+            }
+            check(grown, model, pool: pool, thresholds: thresholds, &rng, "\(words) words, after the batch")
+            check(before, kept, pool: pool, thresholds: thresholds, &rng, "\(words) words, the copy before the reserve")
+            // Nothing to do when the batch fits: the same tables.
+            var same = grown
+            same.reserve(adding: 10)
+            XCTAssertEqual(same.targetKeyBits, grown.targetKeyBits)
+        }
+    }
+
     /// A write after a snapshot copies the chunk of the hash column and the pages it touches;
     /// every other chunk and page is still shared with the snapshot (the same buffers).
     func testWriteAfterSnapshotCopiesOnlyWhatItTouches() {

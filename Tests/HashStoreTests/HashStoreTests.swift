@@ -377,6 +377,55 @@ final class HashStoreTests: XCTestCase {
         XCTAssertEqual(try store.counts().contents, 1)
     }
 
+    /// One `apply` writes contents in digest order and files in path order; a path or a digest
+    /// given twice in one batch must still end as the changes applied one by one in the order given
+    /// leave it (the last change of a path wins; a content replaced by a later code version in the
+    /// same batch keeps the later one's outcome and hashes), whatever order the batch comes in.
+    func testOneBatchEndsAsItsChangesAppliedOneByOne() throws {
+        var rng = SplitMix64(seed: 21)
+        // Paths out of order, some twice; contents shared (the same version keeps the first
+        // outcome), one re-hashed by another version in the same batch and then by the first
+        // version again (which replaces it back, as two applies one by one do).
+        var changes = (0..<300).map { n in hashedChange("p\((n * 7919) % 300)", n % 40, &rng) }
+        changes += (0..<50).map { n in hashedChange("p\((n * 13) % 300)", 1000 + n, &rng) }
+        var rehashed = hashedChange("q-rehashed", 5, &rng, version: "hash-next")
+        rehashed.stat = nil
+        changes.append(rehashed)
+        changes.append(hashedChange("q-after", 5, &rng))
+        changes.append(FileChange(path: Array("p3".utf8), stat: nil, digest: nil, outcome: .failed("unreadable"),
+                                  codeVersion: ImageHashes.codeVersion))
+        changes.append(FileChange(path: Array("q-empty-warning".utf8), stat: FileStat(size: 0, mtimeNs: 0, inode: 0),
+                                  digest: digest(2000), outcome: .hashed(randomHashes(&rng), warnings: [""]),
+                                  codeVersion: ImageHashes.codeVersion))
+
+        let batched = try HashStore(path: storePath("batched.sqlite"))
+        let oneByOne = try HashStore(path: storePath("one-by-one.sqlite"))
+        defer {
+            try? batched.close()
+            try? oneByOne.close()
+        }
+        let a = try batched.upsertDataset(name: "d", root: nil)
+        let b = try oneByOne.upsertDataset(name: "d", root: nil)
+        try batched.apply(changes, to: a.id)
+        for change in changes { try oneByOne.apply([change], to: b.id) }
+
+        XCTAssertEqual(try batched.files(in: a.id), try oneByOne.files(in: b.id))
+        XCTAssertEqual(try batched.files(in: a.id).count, Set(changes.map(\.path)).count)
+        XCTAssertEqual(try batched.counts().contents, try oneByOne.counts().contents)
+        for change in changes {
+            guard let d = change.digest else { continue }
+            for version in [ImageHashes.codeVersion, "hash-next"] {
+                XCTAssertEqual(try batched.outcome(of: d, codeVersion: version), try oneByOne.outcome(of: d, codeVersion: version),
+                               "content \(d.hex) under \(version)")
+            }
+        }
+        // The text of every row, read by SQLite's own shell (not through HashStore): the same bytes.
+        let dump = "SELECT hex(path), size, mtime_ns, inode, hex(digest), code_version, error FROM file ORDER BY path;"
+            + "SELECT hex(digest), code_version, error, warnings FROM content ORDER BY digest;"
+            + "SELECT hex(digest), family, hex(value), quality FROM content_hash ORDER BY digest, family;"
+        XCTAssertEqual(try sqlite3(storePath("batched.sqlite"), dump), try sqlite3(storePath("one-by-one.sqlite"), dump))
+    }
+
     // MARK: 4. Contents shared between datasets
 
     func testContentWrittenForOneDatasetIsFoundForAnother() throws {

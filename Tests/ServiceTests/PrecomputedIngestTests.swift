@@ -162,6 +162,69 @@ final class PrecomputedIngestTests: XCTestCase {
         }
     }
 
+    /// Three clients ingest batches at once over a real socket while a fourth queries without
+    /// pause: the dataset's indexes grow (rebuilt at each fourfold growth, aside from the lock)
+    /// during the queries, and every query finds every item acknowledged before it began (an
+    /// exact hash at threshold 0). Afterwards the store, the live index and one rebuilt from the
+    /// store answer as a brute-force scan of what was sent (later batches replacing some keys).
+    func testConcurrentIngestWhileQueryingSeesEveryAcknowledgedItemAndEndsInAgreement() async throws {
+        let harness = try ServiceHarness(maxBodyBytes: 4 << 20, maxImagesPerRequest: 50)
+        let writers = 3, batches = 6, size = 1500
+        var plan = [[[Item]]]()  // writer -> batches
+        for w in 0..<writers {
+            var mine = [[Item]]()
+            for b in 0..<batches {
+                var batch = Self.items(size, seed: UInt64(100 + w * batches + b), prefix: "w\(w)b\(b)-")
+                // A tenth of each later batch replaces keys of the writer's previous batch.
+                if b > 0 { for n in stride(from: 0, to: size, by: 10) { batch[n].file = mine[b - 1][n + 1].file } }
+                mine.append(batch)
+            }
+            plan.append(mine)
+        }
+        // Keys written once only: a query must find them with their one hash once acknowledged.
+        let all = plan.flatMap { $0.flatMap { $0 } }
+        var seen = [String: Int]()
+        for item in all { seen[item.file, default: 0] += 1 }
+        let once = Set(seen.filter { $0.value == 1 }.keys)
+        let acknowledged = Locked([Item]())
+        let writing = Locked(writers)
+        let plans = plan
+        try await harness.test(.live) { [service = harness.service, folder = harness.folder] client in
+            _ = try await client.execute(uri: "/v1/datasets/d", method: .put)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for w in 0..<writers {
+                    group.addTask {
+                        defer { writing.mutate { $0 -= 1 } }
+                        for batch in plans[w] {
+                            let r = try await client.execute(uri: "/v1/datasets/d/images", method: .post, headers: Self.json,
+                                                             body: Self.body(batch))
+                            XCTAssertEqual(r.status, .ok, r.text)
+                            acknowledged.mutate { $0 += batch.filter { once.contains($0.file) } }
+                        }
+                    }
+                }
+                group.addTask {
+                    var random = SplitMix64(seed: 5)
+                    var rounds = 0
+                    while writing.value > 0 || rounds == 0 {
+                        let known = acknowledged.value
+                        rounds += 1
+                        guard !known.isEmpty else { try await Task.sleep(for: .milliseconds(2)); continue }
+                        for _ in 0..<20 {
+                            let item = known[random.below(known.count)]
+                            let found = try Self.indexed(service, item, dataset: "d", threshold: 0)
+                            XCTAssertTrue(found.contains("sub/" + item.file), "acknowledged \(item.file) not found (\(known.count) acknowledged)")
+                        }
+                    }
+                    XCTAssertGreaterThan(rounds, 1, "the queries ran beside the writes")
+                }
+                try await group.waitForAll()
+            }
+            XCTAssertEqual(acknowledged.value.count, once.count)
+            try Self.checkAgreement(service, folder: folder, latest: Self.latest(all))
+        }
+    }
+
     static func checkAgreement(_ service: HashService, folder: String, latest: [String: Item]) throws {
         let stored = try Self.stored(service, "d")
         XCTAssertEqual(stored.count, latest.count)
@@ -185,4 +248,13 @@ final class PrecomputedIngestTests: XCTestCase {
             }
         }
     }
+}
+
+/// A value shared by the test's tasks, behind a lock.
+private final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func mutate(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
 }

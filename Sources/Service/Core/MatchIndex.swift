@@ -11,9 +11,11 @@ import CPUFallback
 /// scanning where probing would cost more).
 ///
 /// Writes mutate the live record under the lock; a write copies only the chunks and pages it
-/// touches that a query's snapshot still shares. Not yet bounded: a family index's growth
-/// rebuild (at each doubling of its count) runs inside the write that triggers it, under the
-/// lock, so queries wait for it to take their snapshot (seconds at 10M).
+/// touches that a query's snapshot still shares. A family index's growth rebuild (when its
+/// count passes four times the last layout's) is done before that, outside the lock, on a copy
+/// (`HammingIndex.reserve`), and swapped in with the write: queries never wait for a rebuild,
+/// only for the batch's inserts. Writers are serialised by their own lock (`writer`), so
+/// nothing changes a column between the copy and the swap.
 ///
 /// Nothing per image on the heap: keys lie in byte arenas (`MatchKeys`), key -> slot is an
 /// open-addressing table of slot numbers (`KeyTable`), hashes lie in each index's columns. At
@@ -181,6 +183,9 @@ public final class MatchIndex: @unchecked Sendable {
     var strategy = HammingIndex.Strategy.automatic
 
     private let lock = NSLock()
+    /// Held by every write for its whole length (taken before `lock`): one writer at a time, so
+    /// what a write prepares outside `lock` is still current when it swaps it in.
+    private let writer = NSLock()
     /// Keyed by the name's bytes, as the store compares names (see `DatasetName`).
     private var columns = [DatasetName: Column]()
 
@@ -189,9 +194,11 @@ public final class MatchIndex: @unchecked Sendable {
     /// Replaces a dataset's column with its stored images' entries (start, and after a scan).
     public func load(name: String, _ entries: [(FileKey, Entry)]) {
         let column = Column(entries)
-        lock.lock()
-        columns[DatasetName(name)] = column
-        lock.unlock()
+        writer.withLock {
+            lock.lock()
+            columns[DatasetName(name)] = column
+            lock.unlock()
+        }
     }
 
     /// Replaces a dataset's column with what `loader` gathered, each family's index built in one
@@ -199,30 +206,66 @@ public final class MatchIndex: @unchecked Sendable {
     public func load(name: String, _ loader: consuming Loader) {
         var column = loader.column
         column.build(loader.slotsOf, loader.wordsOf)
-        lock.lock()
-        columns[DatasetName(name)] = column
-        lock.unlock()
+        writer.withLock {
+            lock.lock()
+            columns[DatasetName(name)] = column
+            lock.unlock()
+        }
     }
 
     /// Sets each key's entry, replacing what the key held (families it no longer has go).
     public func upsert(name: String, _ items: [(FileKey, Entry)]) {
         let name = DatasetName(name)
+        writer.lock()
+        defer { writer.unlock() }
+        var grown = grownIndexes(name, items)
         lock.lock()
-        // In place through the dictionary's accessor; what a query's snapshot shares is copied
-        // chunk by chunk (a page of an index, a chunk of keys), only where a write touches it.
-        if columns[name] == nil { columns[name] = Column() }
-        for (key, entry) in items { columns[name]?.upsert(key, entry) }
+        // The column moved out of the dictionary (no copy: nothing else holds it but the
+        // snapshots queries took) and back, so the batch's upserts mutate it in place and look
+        // the name up once. What a query's snapshot shares is copied chunk by chunk (a page of an
+        // index, a chunk of keys), only where a write touches it.
+        var column = columns.removeValue(forKey: name) ?? Column()
+        for (f, index) in grown { column.snapshot.indexes[f] = index }
+        // The grown indexes' tables are the column's alone from here on (no copy on insert).
+        grown.removeAll()
+        for (key, entry) in items { column.upsert(key, entry) }
+        columns[name] = column
         lock.unlock()
+    }
+
+    /// The family indexes of `name` that adding `items` would rebuild, rebuilt for the larger
+    /// count on copies, outside `lock` (called with `writer` held); an index the column lacks
+    /// is made here too when the batch is large enough to grow it. By position in `families`.
+    private func grownIndexes(_ name: DatasetName, _ items: [(FileKey, Entry)]) -> [Int: HammingIndex] {
+        var adds = [Int](repeating: 0, count: Self.families.count)
+        for (_, entry) in items {
+            for f in Self.families.indices where Column.words(entry, f) != nil { adds[f] += 1 }
+        }
+        lock.lock()
+        let current = columns[name]?.snapshot.indexes ?? [HammingIndex?](repeating: nil, count: Self.families.count)
+        lock.unlock()
+        var grown = [Int: HammingIndex]()
+        for f in Self.families.indices where adds[f] > 0 {
+            var index = current[f] ?? Column.newIndex(Self.families[f])
+            guard index.wouldReshape(adding: adds[f]) else { continue }
+            index.reserve(adding: adds[f])
+            grown[f] = index
+        }
+        return grown
     }
 
     public func remove(name: String, keys: [FileKey]) {
         let name = DatasetName(name)
+        writer.lock()
+        defer { writer.unlock() }
         lock.lock()
         for key in keys { columns[name]?.remove(key) }
         lock.unlock()
     }
 
     public func drop(name: String) {
+        writer.lock()
+        defer { writer.unlock() }
         lock.lock()
         columns[DatasetName(name)] = nil
         lock.unlock()
