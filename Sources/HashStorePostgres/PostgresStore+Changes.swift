@@ -1,25 +1,9 @@
 import Foundation
 import HashStore
 
-/// One row of the change log: a file of a dataset, or (path nil) the dataset itself, that a
-/// committed write touched. A reader looks the key up again (present: upsert, absent: remove).
-public struct StoreChange: Equatable, Sendable {
-    public var seq: Int64
-    public var datasetID: Int64
-    public var dataset: String
-    public var path: [UInt8]?
-
-    public init(seq: Int64, datasetID: Int64, dataset: String, path: [UInt8]?) {
-        self.seq = seq
-        self.datasetID = datasetID
-        self.dataset = dataset
-        self.path = path
-    }
-}
-
 // The change log (migration v3-change-log): written by every write in its own transaction,
 // read by the services sharing the database.
-extension PostgresStore {
+extension PostgresStore: StoreChangeLog {
     /// Appends the keys a write touched, last in its transaction: takes `changeLock` (held to
     /// the commit, so seqs commit in order), writes one row per key and notifies the channel
     /// (delivered at commit). `paths` nil: the dataset itself.
