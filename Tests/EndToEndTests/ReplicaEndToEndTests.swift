@@ -75,4 +75,58 @@ final class ReplicaEndToEndTests: XCTestCase {
         XCTAssertNotNil(try until(30) { try query(cb, "calla.jpg") == gone && (try query(cb, "city.png")) == cityOnA },
                         "B still answers the deleted dataset: \((try? query(cb, "calla.jpg")) ?? "")")
     }
+    /// The keys of `up` whose picture matches calla.jpg's hashes, as `c` answers (a JSON query,
+    /// up to 10,000 matches).
+    private func callaKeys(_ c: HTTPClient) throws -> Set<String> {
+        let body = #"{"queries": [{"phash": "a3ee681c7326879a", "blockmean": "7c003e007e80fec0fee17afc7cfc3cfe30ff60ff00ff80ff00ff00fe00fe00ff"}], "limit": 10000}"#
+        let answer = try c.request("POST", "/v1/query", headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+        guard answer.status == 200,
+              let object = try JSONSerialization.jsonObject(with: Data(answer.text.utf8)) as? [String: Any],
+              let results = object["results"] as? [[String: Any]], let matches = results.first?["matches"] as? [[String: Any]] else {
+            return []
+        }
+        return Set(matches.compactMap { $0["dataset"] as? String == "up" ? $0["file"] as? String : nil })
+    }
+
+    /// SIGKILL of A while it takes uploads: every upload A acknowledged reaches B, and a
+    /// restarted A loads them all.
+    func testSIGKILLOfAReplicaMidUploadLosesNothingAcknowledged() throws {
+        let url = try cluster.newDatabase().displayURL
+        let args = ["--device", "cpu", "--store", url, "--store-password-file", cluster.passwordFile]
+        let a = try ServerProcess(args)
+        let b = try ServerProcess(args)
+        defer { _ = b.stop() }
+        let ca = try a.client(timeout: 10), cb = try b.client()
+        XCTAssertEqual(try ca.request("PUT", "/v1/datasets/up").status, 201)
+        let calla = try picture("calla.jpg")
+        let acknowledged = Acknowledged()
+        let uploading = Thread {
+            for i in 0..<10_000 {
+                var form = MultipartForm()
+                form.addFile("k\(i).jpg", calla)
+                guard let answer = try? ca.postMultipart("/v1/datasets/up/images", form) else { return }
+                if answer.status == 200 { acknowledged.add("k\(i).jpg") } else { return }
+            }
+        }
+        uploading.start()
+        XCTAssertNotNil(until(60) { acknowledged.count >= 20 }, "A acknowledged only \(acknowledged.count) uploads")
+        a.kill9()
+        Thread.sleep(forTimeInterval: 0.5)
+        let acked = acknowledged.keys
+        XCTAssertGreaterThanOrEqual(acked.count, 20)
+        XCTAssertNotNil(try until(30) { try callaKeys(cb).isSuperset(of: acked) },
+                        "B lacks \(acked.subtracting((try? callaKeys(cb)) ?? []).sorted())")
+        let again = try ServerProcess(args)
+        defer { _ = again.stop() }
+        XCTAssertTrue(try callaKeys(try again.client()).isSuperset(of: acked))
+    }
+}
+
+/// The uploads A acknowledged, written by the uploading thread and read by the test.
+private final class Acknowledged: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = Set<String>()
+    func add(_ key: String) { lock.withLock { _ = set.insert(key) } }
+    var keys: Set<String> { lock.withLock { set } }
+    var count: Int { lock.withLock { set.count } }
 }
