@@ -162,7 +162,7 @@ let package = Package(
                                    .product(name: "Logging", package: "swift-log")],
                     path: "Tests/ServiceTests"),
         // Runs the built `crosshash` binary on generated datasets (depends on App so it is built first).
-        .testTarget(name: "EndToEndTests", dependencies: ["App", "TestSupport", "HashKit"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["App", "TestSupport", "HashKit", "HashStore", "HashStorePostgres"], path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -10,7 +10,7 @@ struct CrossHash: AsyncParsableCommand {
         abstract: "Find the same picture across image collections (phash + blockmean, CPU or OpenCL).",
         version: version,
         subcommands: [AnalyzeCommand.self, MatchCommand.self, HashCommand.self, ServeCommand.self, EvaluateCommand.self, DevicesCommand.self, BenchCommand.self,
-                      ImportCommand.self, ExportCommand.self]
+                      ImportCommand.self, ExportCommand.self, StoreCommand.self]
     )
 }
 

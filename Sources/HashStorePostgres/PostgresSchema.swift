@@ -93,6 +93,21 @@ enum PostgresSchema {
                 UNIQUE (digest_lo, digest_hi)
             );
             """),
+        ("v3-change-log", """
+            -- Every write's keys, in commit order, for the services sharing this database (replicas):
+            -- each applies the changes after the last seq it saw to its index. A row names a file
+            -- (path) or, path NULL, the dataset itself (created, its root changed, or deleted); the
+            -- reader looks the key up again, so a row says where to look, not what was written.
+            -- Writers append under one transaction-level advisory lock (`changeLock`) at the end
+            -- of their transaction, so seq order is commit order and no reader skips a seq that
+            -- commits late.
+            CREATE TABLE change_log (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                dataset_id BIGINT NOT NULL,
+                dataset TEXT COLLATE "C" NOT NULL,
+                path BYTEA
+            );
+            """),
     ]
 
     /// The last migration this build knows ("store schema" in messages).
@@ -101,4 +116,11 @@ enum PostgresSchema {
     /// Held (for the migration's transaction) by whoever brings the schema up to date, so two
     /// processes opening a new store at once never both create its tables ('CRSH').
     static let migrationLock: Int64 = 0x4352_5348
+
+    /// Held by each writer from its change_log rows to its commit ('CRSC'), so change_log's seq
+    /// order is commit order.
+    static let changeLock: Int64 = 0x4352_5343
+
+    /// The channel a commit with changes notifies (the payload is empty: readers read the log).
+    static let changeChannel = "crosshash_changes"
 }

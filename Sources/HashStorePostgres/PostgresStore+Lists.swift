@@ -52,7 +52,9 @@ extension PostgresStore {
                 throw StoreError(kind: .datasetMissing, path: self.displayPath,
                                  detail: "dataset \(dataset) was deleted while the list was imported")
             }
-            return try self.insertListEntries(c, batch, family: family, dataset: dataset)
+            let replaced = try self.insertListEntries(c, batch, family: family, dataset: dataset)
+            try self.logChanges(c, dataset: dataset, paths: batch.map(\.id))
+            return replaced
         }
         summary.imported += batch.count
         summary.replaced += replaced

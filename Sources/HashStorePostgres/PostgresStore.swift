@@ -97,7 +97,9 @@ public final class PostgresStore: HashStoring, @unchecked Sendable {
                 RETURNING id, name, root
                 """, [.text(name), .optional(root)])
             guard rows.count == 1 else { throw StoreError(kind: .io, path: self.displayPath, detail: "dataset \(name) was not written") }
-            return try self.dataset(rows, 0)
+            let dataset = try self.dataset(rows, 0)
+            try self.logChanges(c, dataset: dataset.id, name: name, paths: nil)
+            return dataset
         }
     }
 
@@ -124,7 +126,12 @@ public final class PostgresStore: HashStoring, @unchecked Sendable {
 
     @discardableResult
     public func deleteDataset(named name: String) throws -> Bool {
-        try writing { c in try c.execute("DELETE FROM dataset WHERE name = $1", [.text(name)]).changed > 0 }
+        try writing { c in
+            let rows = try c.execute("DELETE FROM dataset WHERE name = $1 RETURNING id", [.text(name)])
+            guard rows.count == 1, let id = rows.int64(0, 0) else { return false }
+            try self.logChanges(c, dataset: id, name: name, paths: nil)
+            return true
+        }
     }
 
     public func summaries() throws -> [DatasetSummary] {
@@ -400,6 +407,7 @@ public final class PostgresStore: HashStoring, @unchecked Sendable {
             if let list, !list.entries.isEmpty {
                 try self.insertListEntries(c, list.entries, family: list.family, dataset: dataset)
             }
+            try self.logChanges(c, dataset: dataset, paths: changes.map(\.path) + (list?.entries.map(\.id) ?? []))
         }
     }
 
@@ -441,6 +449,10 @@ public final class PostgresStore: HashStoring, @unchecked Sendable {
             }
             for path in paths {
                 try c.execute("DELETE FROM file WHERE dataset_id = $1 AND path = $2", [.int(dataset), .bytes(path)])
+            }
+            // A dataset deleted meanwhile logged itself; its files need no rows of their own.
+            if try c.execute("SELECT 1 FROM dataset WHERE id = $1", [.int(dataset)]).count == 1 {
+                try self.logChanges(c, dataset: dataset, paths: paths)
             }
         }
     }

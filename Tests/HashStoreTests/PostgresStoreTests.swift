@@ -37,7 +37,7 @@ final class PostgresStoreTests: XCTestCase {
             try store.close()
         }
         XCTAssertEqual(try cluster.psql("SELECT version FROM schema_migrations ORDER BY version", database: location.database)
-                        .split(separator: "\n"), ["v1-datasets", "v2-reviews-artifacts-thumbnails"])
+                        .split(separator: "\n"), ["v1-datasets", "v2-reviews-artifacts-thumbnails", "v3-change-log"])
         let store = try PostgresStore(location)
         defer { try? store.close() }
         let d = try XCTUnwrap(store.dataset(named: "d"))
@@ -49,6 +49,70 @@ final class PostgresStoreTests: XCTestCase {
         }.joined()
         XCTAssertEqual(try cluster.psql("SELECT encode(value, 'hex') FROM content_hash WHERE family = 'phash'",
                                         database: location.database).trimmingCharacters(in: .whitespacesAndNewlines), hex)
+    }
+
+    /// Every write logs its keys in commit order, the dataset's name beside them, in its own
+    /// transaction: a failed write logs nothing; a hash-list import, a removal and a dataset's
+    /// creation and deletion each log theirs; `changes(after:)` pages through them in order.
+    func testEveryWriteLogsItsKeysInCommitOrder() throws {
+        let store = try PostgresStore(try cluster.newDatabase())
+        defer { try? store.close() }
+        XCTAssertEqual(try store.lastChangeSeq(), 0)
+        var rng = SplitMix64(seed: 7)
+        let d = try store.upsertDataset(name: "d", root: nil)
+        let a = StoreContract.hashedChange("a.jpg", 1, &rng), b = StoreContract.hashedChange("b.jpg", 2, &rng)
+        try store.apply([a, b], to: d.id)
+        XCTAssertThrowsError(try store.apply([a], to: d.id, stillWanted: { false }))
+        try store.removeFiles([a.path], from: d.id)
+        var lines = LineReader(handle: try listFile("\(String(repeating: "ab", count: 32)),x\n"))
+        _ = try store.importHashList(named: "list", family: .pdq, lines: &lines, problem: { _, _ in })
+        XCTAssertTrue(try store.deleteDataset(named: "d"))
+        XCTAssertFalse(try store.deleteDataset(named: "d"))
+        let list = try XCTUnwrap(store.dataset(named: "list"))
+        let all = try store.changes(after: 0)
+        XCTAssertEqual(all.map(\.seq), all.map(\.seq).sorted())
+        XCTAssertEqual(all.map { "\($0.dataset)|\($0.datasetID)|\($0.path.map { String(decoding: $0, as: UTF8.self) } ?? "-")" },
+                       ["d|\(d.id)|-", "d|\(d.id)|a.jpg", "d|\(d.id)|b.jpg", "d|\(d.id)|a.jpg",
+                        "list|\(list.id)|-", "list|\(list.id)|x", "d|\(d.id)|-"])
+        XCTAssertEqual(try store.lastChangeSeq(), all.last?.seq)
+        XCTAssertEqual(try store.changes(after: all[1].seq, limit: 2), Array(all[2..<4]))
+        XCTAssertEqual(try store.changes(after: try store.lastChangeSeq()), [])
+    }
+
+    /// Writers on several connections at once: every committed write is in the log once, and a
+    /// reader polling `changes(after:)` while they run never skips a seq that commits later.
+    func testConcurrentWritersNeverLeaveAGapBehindAReader() throws {
+        let location = try cluster.newDatabase()
+        let store = try PostgresStore(location)
+        defer { try? store.close() }
+        let d = try store.upsertDataset(name: "d", root: nil)
+        let writers = 4, each = 25
+        let done = DispatchGroup()
+        for w in 0..<writers {
+            DispatchQueue.global().async(group: done) {
+                var rng = SplitMix64(seed: UInt64(w + 1))
+                for i in 0..<each { try? store.apply([StoreContract.hashedChange("w\(w)-\(i)", i, &rng)], to: d.id) }
+            }
+        }
+        var seen: [StoreChange] = []
+        var last = try store.lastChangeSeq()
+        while done.wait(timeout: .now() + .milliseconds(5)) == .timedOut {
+            let next = try store.changes(after: last)
+            seen += next
+            last = next.last?.seq ?? last
+        }
+        seen += try store.changes(after: last)
+        XCTAssertEqual(Set(seen.compactMap { $0.path.map { String(decoding: $0, as: UTF8.self) } }).count, writers * each)
+        XCTAssertEqual(seen.count, writers * each, "a change was seen twice or skipped")
+        // What the polling reader saw is exactly the log.
+        XCTAssertEqual(seen, try store.changes(after: 1))
+    }
+
+    private func listFile(_ text: String) throws -> FileHandle {
+        let path = NSTemporaryDirectory() + "crosshash-changes-\(UUID().uuidString).txt"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try XCTUnwrap(FileHandle(forReadingAtPath: path))
     }
 
     /// Two processes' worth of openers on a new database at once: the advisory lock lets one

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HashKit
+import HashStore
 import Analysis
 import Service
 
@@ -107,11 +108,22 @@ struct ServeCommand: AsyncParsableCommand {
                                        workers: engineOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                        maxQueryMatches: maxQueryMatches, maxInflightPixels: maxInflightPixels, maxPairs: maxPairs)
         settings.thumbnailCacheBytes = thumbnailCacheBytes
+        // Replicas (several services on one PostgreSQL store): the change log's position is
+        // taken before the service loads the store, so every write after the load is applied.
+        let followFrom = try (store as? StoreChangeLog).map { log in
+            do { return (log, try log.lastChangeSeq()) } catch {
+                FileHandle.standardError.write(Data("crosshash: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         let service = try HashService(
             store: store,
             engines: engines,
             settings: settings,
             observe: { metrics.observe(images: $0, decode: $1, hash: $2) })
+        if let (log, seq) = followFrom {
+            ReplicaFollower(store: store, log: log, index: service.index, after: seq).start()
+        }
         try await ServiceServer(service: service, metrics: metrics, host: host, port: port, apiKeys: keys,
                                 maxBodyBytes: maxBodyBytes, requestTimeout: .seconds(requestTimeout),
                                 maxInflightBodyBytes: maxInflightBodyBytes).run(logger: logger)

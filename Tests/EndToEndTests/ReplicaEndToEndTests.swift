@@ -1,0 +1,132 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Replicas: several `crosshash serve` processes on one PostgreSQL store. A write acknowledged
+/// by one becomes visible to queries on another through the store's change log (polled every
+/// 200 ms), without a reload; a replica started later loads what is there.
+final class ReplicaEndToEndTests: XCTestCase {
+    private var cluster: TestCluster!
+
+    override func setUpWithError() throws { cluster = try TestCluster.shared() }
+
+    override class func tearDown() {
+        TestCluster.stopShared()
+        super.tearDown()
+    }
+
+    private func picture(_ name: String) throws -> [UInt8] {
+        try Array(Data(contentsOf: E2E.fixtures.appendingPathComponent("images/real/" + name)))
+    }
+
+    /// The query answer for `probe` against every dataset.
+    private func query(_ c: HTTPClient, _ probe: String) throws -> String {
+        var form = MultipartForm()
+        form.addFile(probe, try picture(probe))
+        let answer = try c.postMultipart("/v1/query", form)
+        return "\(answer.status) \(answer.text)"
+    }
+
+    /// Polls `condition` every 20 ms up to `timeout`; returns the seconds it took, nil if never.
+    private func until(_ timeout: TimeInterval, _ condition: () throws -> Bool) rethrows -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            if try condition() { return Date().timeIntervalSince(start) }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return nil
+    }
+
+    func testAnUploadOnOneReplicaIsAnsweredByTheOtherAndADeleteGoes() throws {
+        let url = try cluster.newDatabase().displayURL
+        let args = ["--device", "cpu", "--store", url, "--store-password-file", cluster.passwordFile]
+        let a = try ServerProcess(args)
+        defer { _ = a.stop() }
+        let b = try ServerProcess(args)
+        defer { _ = b.stop() }
+        let ca = try a.client(), cb = try b.client()
+        XCTAssertEqual(try ca.request("PUT", "/v1/datasets/up").status, 201)
+        var form = MultipartForm()
+        for name in ["calla.jpg", "city.png"] { form.addFile(name, try picture(name)) }
+        let up = try ca.postMultipart("/v1/datasets/up/images", form)
+        XCTAssertEqual(up.status, 200, up.text)
+        let onA = try query(ca, "calla.jpg")
+        XCTAssertTrue(onA.hasPrefix("200 ") && onA.contains(#""file": "calla.jpg""#), onA)
+        // B answers as A once the change reached it.
+        let delay = try until(30) { try query(cb, "calla.jpg") == onA }
+        XCTAssertNotNil(delay, "replica B never answered the upload on A: \((try? query(cb, "calla.jpg")) ?? "")")
+        print("replica delay, upload on A to answer on B: \(String(format: "%.3f", delay ?? -1)) s")
+
+        // A replica started after the writes loads them.
+        let c = try ServerProcess(args)
+        defer { _ = c.stop() }
+        XCTAssertEqual(try query(try c.client(), "calla.jpg"), onA)
+
+        // A delete on A, and a new dataset of that name holding only city.png: B's index drops
+        // the old column (calla no longer matches there) and takes the new one's picture.
+        XCTAssertEqual(try ca.request("DELETE", "/v1/datasets/up").status, 204)
+        XCTAssertEqual(try ca.request("PUT", "/v1/datasets/up").status, 201)
+        var city = MultipartForm()
+        city.addFile("city.png", try picture("city.png"))
+        XCTAssertEqual(try ca.postMultipart("/v1/datasets/up/images", city).status, 200)
+        let gone = try query(ca, "calla.jpg"), cityOnA = try query(ca, "city.png")
+        XCTAssertTrue(gone.hasPrefix("200 ") && !gone.contains(#""file": "calla.jpg""#), gone)
+        XCTAssertTrue(cityOnA.contains(#""file": "city.png""#), cityOnA)
+        XCTAssertNotNil(try until(30) { try query(cb, "calla.jpg") == gone && (try query(cb, "city.png")) == cityOnA },
+                        "B still answers the deleted dataset: \((try? query(cb, "calla.jpg")) ?? "")")
+    }
+    /// The keys of `up` whose picture matches calla.jpg's hashes, as `c` answers (a JSON query,
+    /// up to 10,000 matches).
+    private func callaKeys(_ c: HTTPClient) throws -> Set<String> {
+        let body = #"{"queries": [{"phash": "a3ee681c7326879a", "blockmean": "7c003e007e80fec0fee17afc7cfc3cfe30ff60ff00ff80ff00ff00fe00fe00ff"}], "limit": 10000}"#
+        let answer = try c.request("POST", "/v1/query", headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+        guard answer.status == 200,
+              let object = try JSONSerialization.jsonObject(with: Data(answer.text.utf8)) as? [String: Any],
+              let results = object["results"] as? [[String: Any]], let matches = results.first?["matches"] as? [[String: Any]] else {
+            return []
+        }
+        return Set(matches.compactMap { $0["dataset"] as? String == "up" ? $0["file"] as? String : nil })
+    }
+
+    /// SIGKILL of A while it takes uploads: every upload A acknowledged reaches B, and a
+    /// restarted A loads them all.
+    func testSIGKILLOfAReplicaMidUploadLosesNothingAcknowledged() throws {
+        let url = try cluster.newDatabase().displayURL
+        let args = ["--device", "cpu", "--store", url, "--store-password-file", cluster.passwordFile]
+        let a = try ServerProcess(args)
+        let b = try ServerProcess(args)
+        defer { _ = b.stop() }
+        let ca = try a.client(timeout: 10), cb = try b.client()
+        XCTAssertEqual(try ca.request("PUT", "/v1/datasets/up").status, 201)
+        let calla = try picture("calla.jpg")
+        let acknowledged = Acknowledged()
+        let uploading = Thread {
+            for i in 0..<10_000 {
+                var form = MultipartForm()
+                form.addFile("k\(i).jpg", calla)
+                guard let answer = try? ca.postMultipart("/v1/datasets/up/images", form) else { return }
+                if answer.status == 200 { acknowledged.add("k\(i).jpg") } else { return }
+            }
+        }
+        uploading.start()
+        XCTAssertNotNil(until(60) { acknowledged.count >= 20 }, "A acknowledged only \(acknowledged.count) uploads")
+        a.kill9()
+        Thread.sleep(forTimeInterval: 0.5)
+        let acked = acknowledged.keys
+        XCTAssertGreaterThanOrEqual(acked.count, 20)
+        XCTAssertNotNil(try until(30) { try callaKeys(cb).isSuperset(of: acked) },
+                        "B lacks \(acked.subtracting((try? callaKeys(cb)) ?? []).sorted())")
+        let again = try ServerProcess(args)
+        defer { _ = again.stop() }
+        XCTAssertTrue(try callaKeys(try again.client()).isSuperset(of: acked))
+    }
+}
+
+/// The uploads A acknowledged, written by the uploading thread and read by the test.
+private final class Acknowledged: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = Set<String>()
+    func add(_ key: String) { lock.withLock { _ = set.insert(key) } }
+    var keys: Set<String> { lock.withLock { set } }
+    var count: Int { lock.withLock { set.count } }
+}
