@@ -79,7 +79,8 @@ let package = Package(
                 path: "Plugins/EmbedKernels"),
         // The persistent hash store (SQLite through GRDB, WAL): datasets, files, content digests
         // and the hashes of every family, so runs only decode what changed.
-        .target(name: "HashStore", dependencies: ["HashKit", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "HashStore", dependencies: ["HashKit", .product(name: "GRDB", package: "GRDB.swift"),
+                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 path: "Sources/HashStore"),
         // libpq, PostgreSQL's C client: synchronous, as the store's API is (called from worker threads).
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
