@@ -495,10 +495,13 @@ public struct HammingIndex: Sendable {
         precondition(words.count == slots.count * layout.words, "programmer error: \(slots.count) slots, \(words.count) words")
         let n = layout.words
         if slots.count >= max(1024, count / 4) {
-            for (i, slot) in slots.enumerated() {
-                precondition(slot >= 0 && slot < Int(UInt32.max), "programmer error: slot \(slot)")
-                if !contains(slot: slot) { count += 1 }
-                store(slot: slot, words: Array(words[(i * n)..<((i + 1) * n)]))
+            // Straight from the batch's words (no array per slot: 10M of them at a start).
+            words.withUnsafeBufferPointer { w in
+                for (i, slot) in slots.enumerated() {
+                    precondition(slot >= 0 && slot < Int(UInt32.max), "programmer error: slot \(slot)")
+                    if !contains(slot: slot) { count += 1 }
+                    store(slot: slot, words: UnsafeBufferPointer(rebasing: w[(i * n)..<((i + 1) * n)]))
+                }
             }
             rebuild(targetKeyBits: max(targetKeyBits, Self.keyBits(forCount: count)))
         } else {
@@ -559,6 +562,10 @@ public struct HammingIndex: Sendable {
 
     /// Writes the hash and the live byte (the column grows by whole chunks).
     mutating func store(slot: Int, words: [UInt64]) {
+        words.withUnsafeBufferPointer { store(slot: slot, words: $0) }
+    }
+
+    mutating func store(slot: Int, words: UnsafeBufferPointer<UInt64>) {
         let c = slot >> Self.chunkShift, i = slot & (Self.chunkSlots - 1)
         while hashChunks.count <= c {
             hashChunks.append([UInt64](repeating: 0, count: Self.chunkSlots * layout.words))

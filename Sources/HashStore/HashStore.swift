@@ -19,8 +19,14 @@ public final class HashStore: @unchecked Sendable {
 
     /// Opens the store at `path`, creating it (and its parent folders) when missing. Never
     /// overwrites or modifies a file that is not a crosshash store, is from a newer schema or is
-    /// damaged: throws `StoreError`.
-    public init(path: String) throws {
+    /// damaged: throws `StoreError`. Every page is checked at the opening of a store up to
+    /// `StoreOpening.fullCheckBytes`; a larger one's bulk tables are checked as they are read.
+    public convenience init(path: String) throws {
+        try self.init(path: path, fullCheck: StoreOpening.fullCheckBytes)
+    }
+
+    /// `fullCheck`: the size up to which the opening checks every page (tests give 0).
+    init(path: String, fullCheck: Int64) throws {
         self.path = path
         let manager = FileManager.default
         var isFolder: ObjCBool = false
@@ -40,7 +46,7 @@ public final class HashStore: @unchecked Sendable {
         writer = try StoreOpening.retryingWhileBusy(path: path) {
             // Checked on every attempt: another process may have created the file meanwhile.
             if Self.fileSize(path) > 0 || Self.fileSize(path + "-wal") > 0 {
-                try StoreOpening.inspect(path)
+                try StoreOpening.inspect(path, fullCheck: fullCheck)
             }
             let pool = try DatabasePool(path: path, configuration: StoreOpening.configuration())
             do {

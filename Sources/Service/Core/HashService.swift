@@ -286,23 +286,24 @@ public final class HashService: @unchecked Sendable {
         // as `StoredDatasets.load` read the dataset: a file counts when its content holds every
         // default family (a hash of the wrong width is damage in this build's rows, an older
         // build's row is left out), each optional family added where matchable.
+        // One pass over the store for every group: the default families together, each
+        // optional family alone.
+        let groups = [HashGroup(families: HashFamily.all, strict: { $0 == ImageHashes.codeVersion })]
+            + HashFamily.optional.map { HashGroup(families: [$0], strict: { _ in true }) }
+        let positions = groups.map { $0.families.compactMap(MatchIndex.position(of:)) }
+        precondition(zip(positions, groups).allSatisfy { $0.count == $1.families.count },
+                     "programmer error: the match index lacks a family of \(groups.map(\.families))")
         var loader = MatchIndex.Loader()
-        func stream(_ families: [HashFamily], strict: (String) -> Bool) throws {
-            let positions = families.compactMap(MatchIndex.position(of:))
-            precondition(positions.count == families.count, "programmer error: the match index lacks a family of \(families)")
-            try store.streamHashes(in: dataset.id, families: families, strict: strict) { key, words, qualities in
-                var at = 0
-                for (k, family) in families.enumerated() {
-                    let n = family.wordsPerHash
-                    if family.isMatchable(quality: qualities[k]) {
-                        loader.add(key: key, family: positions[k], words: UnsafeBufferPointer(rebasing: words[at..<(at + n)]))
-                    }
-                    at += n
+        try store.streamHashes(in: dataset.id, groups: groups) { g, key, words, qualities in
+            var at = 0
+            for (k, family) in groups[g].families.enumerated() {
+                let n = family.wordsPerHash
+                if family.isMatchable(quality: qualities[k]) {
+                    loader.add(key: key, family: positions[g][k], words: UnsafeBufferPointer(rebasing: words[at..<(at + n)]))
                 }
+                at += n
             }
         }
-        try stream(HashFamily.all, strict: { $0 == ImageHashes.codeVersion })
-        for family in HashFamily.optional { try stream([family], strict: { _ in true }) }
         index.load(name: dataset.name, loader)
     }
 
