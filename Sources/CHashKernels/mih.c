@@ -210,6 +210,45 @@ intptr_t chk_mih_query_using(int variant, MIH_QUERY_PARAMS) {
     return mih_query_portable(MIH_QUERY_ARGS);
 }
 
+/* Branch-free: every entry's position is written, the count advances only for a hit. */
+MIH_INLINE intptr_t mih_within_body(uint64_t q0, const uint64_t *h, intptr_t n, int32_t radius,
+                                    uint32_t *hits) {
+    intptr_t count = 0;
+    for (intptr_t i = 0; i < n; i++) {
+        hits[count] = (uint32_t)i;
+        count += __builtin_popcountll(q0 ^ h[i]) <= radius;
+    }
+    return count;
+}
+
+static intptr_t mih_within_portable(uint64_t q0, const uint64_t *h, intptr_t n, int32_t radius,
+                                    uint32_t *hits) {
+    return mih_within_body(q0, h, n, radius, hits);
+}
+
+#ifdef MIH_X86
+__attribute__((target("popcnt")))
+static intptr_t mih_within_popcnt(uint64_t q0, const uint64_t *h, intptr_t n, int32_t radius,
+                                  uint32_t *hits) {
+    return mih_within_body(q0, h, n, radius, hits);
+}
+#endif
+
+intptr_t chk_hamming_u64_within_using(int variant, uint64_t q0, const uint64_t *hashes, intptr_t n,
+                                      int32_t radius, uint32_t *hits) {
+#ifdef MIH_X86
+    if (variant != CHK_PORTABLE && mih_popcnt_present)
+        return mih_within_popcnt(q0, hashes, n, radius, hits);
+#endif
+    (void)variant;
+    return mih_within_portable(q0, hashes, n, radius, hits);
+}
+
+intptr_t chk_hamming_u64_within(uint64_t q0, const uint64_t *hashes, intptr_t n, int32_t radius,
+                                uint32_t *hits) {
+    return chk_hamming_u64_within_using(CHK_SSE2, q0, hashes, n, radius, hits);
+}
+
 intptr_t chk_mih_query(MIH_QUERY_PARAMS) { return chk_mih_query_using(CHK_MIH_AVX512, MIH_QUERY_ARGS); }
 
 int chk_mih_best_variant(void) {

@@ -15,8 +15,10 @@ import Foundation
 /// bound), so probing every key within that radius of the query's key in each table, and
 /// verifying each candidate by its full popcount, finds every match. A match is reported only
 /// by the *first* table whose (whole) substring distance qualifies it, so it is reported once,
-/// with no candidate set. m is fixed when the index is made (`Layout.best`, for the family's
-/// usual threshold and expected size); any other threshold is still exact. When the probes
+/// with no candidate set. m is chosen when the index is made (`Layout.best`, for the family's
+/// usual threshold and expected size) and chosen again as the set grows (each power of two of
+/// the count from 2^21, and each batch `add` that rebuilds: the best m follows log2 N, as the
+/// key length does); any other threshold is still exact. When the probes
 /// would cost more than the scan (`estimate`: large thresholds, tiny sets), `search` scans the
 /// live slots instead: the answer is the same, only the cost differs.
 ///
@@ -171,7 +173,11 @@ public struct HammingIndex: Sendable {
         var groups: [[Page]]
     }
 
-    public let layout: Layout
+    /// Fixed by `init(layout:)`; chosen for the size by `init(words:threshold:)` and chosen
+    /// again as the index grows (`relayoutIfBetter`).
+    public private(set) var layout: Layout
+    /// The threshold the layout is chosen for (nil: the caller's fixed layout).
+    let layoutThreshold: Int?
     /// Live slots.
     public private(set) var count = 0
     /// Key bits the tables aim at (each table's own is at most its substring's length).
@@ -182,27 +188,44 @@ public struct HammingIndex: Sendable {
     var liveChunks = [[UInt8]]()
     var tables = [Table]()
     /// Per table, `words` words: the mask of its substring's bits.
-    let masks: [UInt64]
+    private(set) var masks: [UInt64]
 
     /// An empty index. `expectedCount` sizes the keys at the start (they grow with the count).
     public init(layout: Layout, expectedCount: Int = 0) {
+        self.init(layout: layout, threshold: nil, expectedCount: expectedCount)
+    }
+
+    /// An empty index laid out for `threshold` over about `expectedCount` hashes of `words` words;
+    /// laid out again for the threshold as it grows past each power of two from 2^21.
+    public init(words: Int, threshold: Int, expectedCount: Int = 0) {
+        self.init(layout: Self.layout(words: words, threshold: threshold, count: expectedCount), threshold: threshold,
+                  expectedCount: expectedCount)
+    }
+
+    private init(layout: Layout, threshold: Int?, expectedCount: Int) {
         self.layout = layout
+        layoutThreshold = threshold
         targetKeyBits = Self.keyBits(forCount: expectedCount)
-        var masks = [UInt64](repeating: 0, count: layout.substrings * layout.words)
-        for t in 0..<layout.substrings {
-            var bit = t
-            while bit < layout.bits { masks[t * layout.words + bit / 64] |= 1 << UInt64(bit % 64); bit += layout.substrings }
-        }
-        self.masks = masks
+        masks = Self.masks(layout)
         tables = (0..<layout.substrings).map {
             Self.emptyTable(layout: layout, substring: $0, targetKeyBits: targetKeyBits, count: expectedCount)
         }
     }
 
-    /// An empty index laid out for `threshold` over about `expectedCount` hashes of `words` words.
-    public init(words: Int, threshold: Int, expectedCount: Int = 0) {
-        self.init(layout: .best(words: words, threshold: threshold, expectedCount: max(expectedCount, 1 << 20)),
-                  expectedCount: expectedCount)
+    /// The layout for `threshold` over `count` hashes: sets under 2^20 are laid out as 2^20 ones
+    /// (they grow, and small sets are cheap either way).
+    static func layout(words: Int, threshold: Int, count: Int) -> Layout {
+        .best(words: words, threshold: threshold, expectedCount: max(count, 1 << 20))
+    }
+
+    /// Per table, `layout.words` words: the mask of its substring's bits.
+    static func masks(_ layout: Layout) -> [UInt64] {
+        var masks = [UInt64](repeating: 0, count: layout.substrings * layout.words)
+        for t in 0..<layout.substrings {
+            var bit = t
+            while bit < layout.bits { masks[t * layout.words + bit / 64] |= 1 << UInt64(bit % 64); bit += layout.substrings }
+        }
+        return masks
     }
 
     static func keyBits(forCount n: Int) -> Int {
@@ -288,9 +311,11 @@ public struct HammingIndex: Sendable {
     /// Cost constants, nanoseconds, in the spirit of `IndexedMatcher.Cost`, for one query with
     /// the tables out of cache; measured (scripts/bench_index.sh, -O, 1M and 200k random hashes)
     /// on a shared 2-core VM: a probe is two dependent misses (the bucket starts, then the
-    /// entries), ~250 ns; a one-word candidate is read sequentially from its bucket (~4 ns), a
-    /// wider one from the hash column at random (~100 ns); the scan reads every slot through
-    /// the C kernel (~0.4 ns a word).
+    /// entries), ~250 ns; a one-word candidate is read sequentially from its bucket and checked
+    /// by the C kernel (`chk_hamming_u64_within`, ~0.5 ns: with 4 ns, the cost of Swift's
+    /// portable popcount, m = 4 won at 10M; with the kernel m = 5 answers 10M lookups 1.6x as
+    /// fast, measured), a wider one from the hash column at random (~100 ns); the scan reads
+    /// every slot through the C kernel (~0.4 ns a word).
     static func estimate(layout: Layout, keyBits: [Int], count: Int, slots: Int, threshold r: Int) -> (index: Double, scan: Double) {
         let scan = Double(slots) * 0.4 * Double(layout.words) + 100
         let m = layout.substrings, q = r / m, a = r % m
@@ -303,7 +328,7 @@ public struct HammingIndex: Sendable {
             probes += Double(f)
             candidates += Double(f) * Double(count) / Double(1 << keyBits[t])
         }
-        let index = 200 + probes * 250 + candidates * (layout.words == 1 ? 4 : 100)
+        let index = 200 + probes * 250 + candidates * (layout.words == 1 ? 0.5 : 100)
         return (index, scan)
     }
 
@@ -396,10 +421,18 @@ public struct HammingIndex: Sendable {
         }
     }
 
+    /// Buckets gathered before they are visited (`probe`'s prefetch looks ahead within a batch).
+    static let probeBatch = 512
+
     func probe(_ q: UnsafePointer<UInt64>, _ r: Int) -> [Match] {
         let words = layout.words
         let radii = radii(threshold: r)
         var out = [Match]()
+        // Positions of a bucket's hits (one-word hashes), reused bucket after bucket.
+        var hits = [UInt32](repeating: 0, count: 64)
+        // Buckets to visit, a batch at a time.
+        var batch = [Int]()
+        batch.reserveCapacity(Self.probeBatch)
         masks.withUnsafeBufferPointer { masks in
             // Whether table t is the first whose substring distance qualifies hash h.
             func firstQualifying(_ t: Int, _ h: UnsafePointer<UInt64>) -> Bool {
@@ -430,11 +463,18 @@ public struct HammingIndex: Sendable {
                             page.pointee.slots.withUnsafeBufferPointer { slots in
                                 if words == 1 {
                                     page.pointee.hashes.withUnsafeBufferPointer { hashes in
-                                        let q0 = q[0]
-                                        for e in lo..<hi {
-                                            let d = (q0 ^ hashes[e]).nonzeroBitCount
-                                            if d <= r && firstQualifying(t, hashes.baseAddress! + e) {
-                                                out.append(Match(slot: Int(slots[e]), distance: d))
+                                        // The bucket's candidates checked by the C kernel (hardware
+                                        // popcount); only its few hits are looked at here.
+                                        let n = hi - lo
+                                        if hits.count < n { hits = [UInt32](repeating: 0, count: max(n, 2 * hits.count)) }
+                                        hits.withUnsafeMutableBufferPointer { hits in
+                                            let h = hashes.baseAddress! + lo
+                                            let found = chk_hamming_u64_within(q[0], h, n, Int32(r), hits.baseAddress!)
+                                            for i in 0..<found {
+                                                let e = Int(hits[i])
+                                                if firstQualifying(t, h + e) {
+                                                    out.append(Match(slot: Int(slots[lo + e]), distance: (q[0] ^ h[e]).nonzeroBitCount))
+                                                }
                                             }
                                         }
                                     }
@@ -453,17 +493,40 @@ public struct HammingIndex: Sendable {
                         }
                     }
                 }
-                // Every key within the radius: k-bit flip masks in Gosper's order, k = 0...rho.
+                // The page of `bucket`, read in place.
+                func page(_ bucket: Int, _ groups: UnsafeBufferPointer<[Page]>) -> UnsafePointer<Page> {
+                    let p = bucket >> pageBits
+                    // The group's storage outlives the pointer: `self` holds it, unchanged, for the probe.
+                    return groups[p >> Self.groupShift].withUnsafeBufferPointer { $0.baseAddress! + (p & ((1 << Self.groupShift) - 1)) }
+                }
+                // Every key within the radius: k-bit flip masks in Gosper's order, k = 0...rho,
+                // gathered a batch at a time, then visited with the page of the bucket 16 ahead and
+                // the bucket start 8 ahead asked for first: at 10M a probe is two to four dependent
+                // cache misses (page, bucket starts, entries), and this overlaps those of many probes.
+                func flush(_ groups: UnsafeBufferPointer<[Page]>) {
+                    batch.withUnsafeBufferPointer { b in
+                        for i in b.indices {
+                            if i + 16 < b.count { chk_prefetch(page(b[i + 16], groups)) }
+                            if i + 8 < b.count {
+                                page(b[i + 8], groups).pointee.offsets.withUnsafeBufferPointer { chk_prefetch($0.baseAddress! + (b[i + 8] & localMask)) }
+                            }
+                            visit(b[i], groups)
+                        }
+                    }
+                    batch.removeAll(keepingCapacity: true)
+                }
                 table.groups.withUnsafeBufferPointer { groups in
                     for k in 0...min(radii[t], table.keyBits) {
                         var v: UInt64 = (1 << UInt64(k)) - 1
                         while v < limit {
-                            visit(key ^ Int(v), groups)
+                            batch.append(key ^ Int(v))
+                            if batch.count == Self.probeBatch { flush(groups) }
                             if v == 0 { break }
                             let c = v & (0 &- v), n = v + c
                             v = (((n ^ v) >> 2) / c) | n
                         }
                     }
+                    flush(groups)
                 }
             }
         }
@@ -480,7 +543,13 @@ public struct HammingIndex: Sendable {
         guard !contains(slot: slot) else { return false }
         store(slot: slot, words: words)
         count += 1
-        if needsReshape {
+        // The layout is looked at again each time the count reaches a power of two (a set
+        // filled one write at a time from empty keeps the layout of 2^20 otherwise: at 10M,
+        // m = 5 tables of 64-bit hashes examine about 70,000 candidates a query, m = 4 about
+        // 29,000).
+        if count >= 1 << 21 && count & (count - 1) == 0 && relayoutIfBetter() {
+            // Every table was rebuilt under the new layout, the new slot's entries included.
+        } else if needsReshape {
             rebuild(targetKeyBits: max(targetKeyBits, Self.keyBits(forCount: count)))
         } else {
             insertEntries(slot: slot)
@@ -503,7 +572,7 @@ public struct HammingIndex: Sendable {
                     store(slot: slot, words: UnsafeBufferPointer(rebasing: w[(i * n)..<((i + 1) * n)]))
                 }
             }
-            rebuild(targetKeyBits: max(targetKeyBits, Self.keyBits(forCount: count)))
+            if !relayoutIfBetter() { rebuild(targetKeyBits: max(targetKeyBits, Self.keyBits(forCount: count))) }
         } else {
             for (i, slot) in slots.enumerated() { replace(slot: slot, words: Array(words[(i * n)..<((i + 1) * n)])) }
         }
@@ -603,15 +672,35 @@ public struct HammingIndex: Sendable {
         }
     }
 
+    /// For an index laid out for a threshold: when `Layout.best` for the live count differs from
+    /// the layout, the tables are rebuilt under it (true). Answers do not change, only their cost.
+    @discardableResult
+    mutating func relayoutIfBetter() -> Bool {
+        guard let threshold = layoutThreshold else { return false }
+        let best = Self.layout(words: layout.words, threshold: threshold, count: count)
+        guard best != layout else { return false }
+        relayout(best)
+        return true
+    }
+
+    /// Every table rebuilt under `layout` (the hash column is kept: slots and hashes do not move).
+    mutating func relayout(_ layout: Layout) {
+        precondition(layout.words == self.layout.words, "programmer error: relayout from \(self.layout) to \(layout)")
+        self.layout = layout
+        masks = Self.masks(layout)
+        rebuild(targetKeyBits: max(targetKeyBits, Self.keyBits(forCount: count)))
+    }
+
     /// Every table rebuilt from the live slots with keys of `targetKeyBits` (capped by each
-    /// substring's length), one table per worker; pages sized for `shapedFor` entries (the
-    /// count after the adds a `reserve` makes room for), the live count by default.
+    /// substring's length), one table per worker, `layout.substrings` tables; pages sized for
+    /// `shapedFor` entries (the count after the adds a `reserve` makes room for), the live count
+    /// by default.
     mutating func rebuild(targetKeyBits: Int, shapedFor: Int? = nil) {
         self.targetKeyBits = targetKeyBits
         let source = self
-        var built = [Table?](repeating: nil, count: tables.count)
+        var built = [Table?](repeating: nil, count: layout.substrings)
         let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: tables.count) { t in
+        DispatchQueue.concurrentPerform(iterations: layout.substrings) { t in
             let table = source.buildTable(substring: t, targetKeyBits: targetKeyBits, shapedFor: shapedFor)
             lock.withLock { built[t] = table }
         }

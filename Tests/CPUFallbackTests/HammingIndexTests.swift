@@ -1,6 +1,7 @@
 import Foundation
 import HashKit
 import XCTest
+import CHashKernels
 @testable import CPUFallback
 
 /// `HammingIndex` against a brute-force model (a dictionary of slot -> hash scanned in full) on
@@ -164,6 +165,96 @@ final class HammingIndexTests: XCTestCase {
                   thresholds: thresholds, seed: 31 + UInt64(threshold))
             churn(layout: layout, pool: clustered(words: 4, count: 20_000, spread: threshold + 3, seed: 40), count: 1500,
                   writes: 600, thresholds: thresholds, seed: 41 + UInt64(threshold), bulk: true)
+        }
+    }
+
+    /// A layout chosen again (as growth does) keeps every answer, and writes after it too.
+    func testRelayoutKeepsAnswers() {
+        for (words, from, to) in [(1, 5, 3), (1, 3, 7), (4, 9, 4)] {
+            var rng = Rng(seed: 50 + UInt64(from))
+            let pool = clustered(words: words, count: 8000, spread: 9, seed: 51)
+            var index = HammingIndex(layout: HammingIndex.Layout(words: words, substrings: from))
+            var model = Model()
+            for slot in 0..<3000 {
+                let h = draw(pool, rng.below(pool.count))
+                index.add(slot: slot, words: h)
+                model.hashes[slot] = h
+            }
+            let thresholds = words == 1 ? [0, 3, 8, 13] : [0, 8, 20]
+            check(index, model, pool: pool, thresholds: thresholds, &rng, "\(index.layout) before")
+            let before = index
+            index.relayout(HammingIndex.Layout(words: words, substrings: to))
+            XCTAssertEqual(index.layout.substrings, to)
+            XCTAssertEqual(index.tables.count, to)
+            XCTAssertEqual(before.layout.substrings, from, "a snapshot keeps its layout")
+            check(index, model, pool: pool, thresholds: thresholds, &rng, "\(index.layout) relaid")
+            check(before, model, pool: pool, thresholds: thresholds, &rng, "\(before.layout) snapshot")
+            for slot in stride(from: 0, to: 3000, by: 7) {
+                index.remove(slot: slot)
+                model.hashes[slot] = nil
+            }
+            for slot in 3000..<3500 {
+                let h = near(draw(pool, rng.below(pool.count)), flips: rng.below(4), &rng)
+                index.add(slot: slot, words: h)
+                model.hashes[slot] = h
+            }
+            check(index, model, pool: pool, thresholds: thresholds, &rng, "\(index.layout) written after")
+        }
+    }
+
+    /// The layout follows the set's size: at 10M hashes the best m is smaller than at 1M for
+    /// 64-bit hashes at threshold 10 and 256-bit ones at 31 (longer substrings, fewer candidates
+    /// a probe); an index laid out for a threshold takes it when asked, a fixed layout stays.
+    func testLayoutFollowsTheCount() {
+        for (words, threshold) in [(1, 10), (4, 31)] {
+            let small = HammingIndex.layout(words: words, threshold: threshold, count: 1_000)
+            let at1M = HammingIndex.layout(words: words, threshold: threshold, count: 1 << 20)
+            let at10M = HammingIndex.layout(words: words, threshold: threshold, count: 10_000_000)
+            XCTAssertEqual(small, at1M, "sets under 2^20 are laid out as 2^20")
+            XCTAssertLessThan(at10M.substrings, at1M.substrings, "\(words * 64)-bit at \(threshold)")
+            let cost = { (layout: HammingIndex.Layout, n: Int) in
+                HammingIndex.estimate(layout: layout, keyBits: (0..<layout.substrings).map { min(layout.length($0), HammingIndex.keyBits(forCount: n)) },
+                                      count: n, slots: n, threshold: threshold).index
+            }
+            XCTAssertLessThan(cost(at10M, 10_000_000), cost(at1M, 10_000_000))
+        }
+        let at1M = HammingIndex.layout(words: 1, threshold: 8, count: 1 << 20)
+        var chosen = HammingIndex(words: 1, threshold: 8)
+        var fixed = HammingIndex(layout: HammingIndex.Layout(words: 1, substrings: 9))
+        var rng = Rng(seed: 60)
+        for slot in 0..<2000 {
+            let h = [rng.next()]
+            chosen.add(slot: slot, words: h)
+            fixed.add(slot: slot, words: h)
+        }
+        XCTAssertEqual(chosen.layout, at1M)
+        XCTAssertFalse(chosen.relayoutIfBetter(), "2,000 hashes keep the layout of 2^20")
+        XCTAssertFalse(fixed.relayoutIfBetter(), "a fixed layout is kept")
+    }
+
+    /// The bucket kernel against a plain count, for every variant the CPU has, at every radius.
+    func testBucketKernelMatchesPlainCount() {
+        var rng = Rng(seed: 70)
+        let q = rng.next()
+        // Near and far hashes, and lengths that are not a multiple of any vector width.
+        for n in [0, 1, 7, 8, 9, 63, 257] {
+            let hashes = (0..<n).map { i -> UInt64 in
+                var h = i % 2 == 0 ? q : rng.next()
+                for _ in 0..<rng.below(12) { h ^= 1 << UInt64(rng.below(64)) }
+                return h
+            }
+            for radius in [-1, 0, 1, 5, 8, 11, 32, 64] {
+                let expected = hashes.indices.filter { (q ^ hashes[$0]).nonzeroBitCount <= radius }.map(UInt32.init)
+                for variant in [Int32(CHK_PORTABLE), Int32(CHK_SSE2)] {
+                    var hits = [UInt32](repeating: 0, count: max(n, 1))
+                    let found = hashes.withUnsafeBufferPointer { h in
+                        hits.withUnsafeMutableBufferPointer {
+                            chk_hamming_u64_within_using(variant, q, h.baseAddress ?? UnsafePointer(bitPattern: 8)!, n, Int32(radius), $0.baseAddress!)
+                        }
+                    }
+                    XCTAssertEqual(Array(hits.prefix(found)), expected, "n=\(n) radius=\(radius) variant=\(variant)")
+                }
+            }
         }
     }
 

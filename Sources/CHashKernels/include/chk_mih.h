@@ -54,6 +54,19 @@ intptr_t chk_mih_query_using(int variant, const uint64_t *q, intptr_t words, con
                              uint64_t *out, intptr_t capacity, uint16_t *near_set,
                              uint16_t *near_query);
 
+/* The positions i (ascending) of the entries of hashes[0 ..< n] within `radius` of q0 (one-word
+   hashes), written to hits (room for n); returns how many. The candidate check of one bucket of
+   `HammingIndex`'s probe: a hardware popcount where the CPU has one (Swift's `nonzeroBitCount`
+   is a bit-twiddling sequence on baseline x86-64), with no branch per entry. */
+intptr_t chk_hamming_u64_within(uint64_t q0, const uint64_t *hashes, intptr_t n, int32_t radius,
+                                uint32_t *hits);
+/* The same with a given variant, for tests (CHK_PORTABLE, or CHK_SSE2: hardware popcount). */
+intptr_t chk_hamming_u64_within_using(int variant, uint64_t q0, const uint64_t *hashes, intptr_t n,
+                                      int32_t radius, uint32_t *hits);
+
+/* Asks the CPU to start loading the cache line at p (a hint; p may be any address). */
+static inline void chk_prefetch(const void *p) { __builtin_prefetch(p); }
+
 #ifdef __cplusplus
 }
 #endif
