@@ -46,9 +46,10 @@ public protocol DatasetStoring: AnyObject, Sendable {
     func variants(in dataset: Int64, families: [HashFamily]) throws -> [[UInt8]: DihedralHashes]
     func hasVariants(_ digest: ContentDigest, families: [HashFamily]) throws -> Bool
     /// Every hashed file of the dataset with a hash of each of `families`, streamed (the
-    /// service's start loads millions this way): see `HashStore.streamHashes`.
-    func streamHashes(in dataset: Int64, families: [HashFamily], strict: (String) -> Bool,
-                      _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt64>, [Int?]) throws -> Void) throws
+    /// service's start loads millions this way), for several groups of families in one call:
+    /// `body` gets the group's position first. See `HashStore.streamHashes(in:groups:_:)`.
+    func streamHashes(in dataset: Int64, groups: [HashGroup],
+                      _ body: (Int, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt64>, [Int?]) throws -> Void) throws
 
     // Writing.
     func apply(_ changes: [FileChange], to dataset: Int64, list: (family: HashFamily, entries: [HashListEntry])?,

@@ -98,6 +98,17 @@ extension PostgresStore {
         return count
     }
 
+    /// The groups one after the other (PostgreSQL joins each group's families in one query; the
+    /// loader does not depend on how groups interleave).
+    public func streamHashes(in dataset: Int64, groups: [HashGroup],
+                             _ body: (Int, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt64>, [Int?]) throws -> Void) throws {
+        for (g, group) in groups.enumerated() {
+            try streamHashes(in: dataset, families: group.families, strict: group.strict) { key, words, qualities in
+                try body(g, key, words, qualities)
+            }
+        }
+    }
+
     /// As `HashStore.streamHashes`: the dataset's hashed files with every family's hash, in
     /// content digest order (then path, as SQLite's file_digest index gives them), read through a
     /// cursor in batches so a million rows never sit in memory at once.

@@ -223,7 +223,7 @@ extension StoreContract {
 
         let families = [HashFamily.blockmean, .phash]
         var streamed = [(path: [UInt8], words: [UInt64])]()
-        try store.streamHashes(in: dataset.id, families: families, strict: { _ in true }) { path, words, qualities in
+        try store.streamHashes(in: dataset.id, groups: [HashGroup(families: families, strict: { _ in true })]) { _, path, words, qualities in
             streamed.append(([UInt8](path), [UInt64](words)))
             XCTAssertEqual(qualities, [nil, nil])
         }
@@ -234,12 +234,22 @@ extension StoreContract {
         XCTAssertEqual(streamed.map(\.words), expected.map { c in families.flatMap { $0.words(of: c.outcome.hashes!) } })
 
         var pdq = [([UInt8], [UInt64], [Int?])]()
-        try store.streamHashes(in: dataset.id, families: [.pdq], strict: { _ in true }) { pdq.append(([UInt8]($0), [UInt64]($1), $2)) }
+        try store.streamHashes(in: dataset.id, groups: [HashGroup(families: [.pdq], strict: { _ in true })]) { pdq.append(([UInt8]($1), [UInt64]($2), $3)) }
         XCTAssertEqual(pdq.map(\.0), [entry.id], "only the list entry holds PDQ")
         XCTAssertEqual(pdq.first?.1, entry.words)
         XCTAssertEqual(pdq.first?.2, [80])
+        // Both groups in one call (the service's start): each group's files as when read alone.
+        var both = [[([UInt8], [UInt64])]](repeating: [], count: 2)
+        try store.streamHashes(in: dataset.id, groups: [HashGroup(families: families, strict: { _ in true }),
+                                                        HashGroup(families: [.pdq], strict: { _ in true })]) { g, path, words, _ in
+            both[g].append(([UInt8](path), [UInt64](words)))
+        }
+        XCTAssertEqual(both[0].map(\.0), streamed.map(\.path))
+        XCTAssertEqual(both[0].map(\.1), streamed.map(\.words))
+        XCTAssertEqual(both[1].map(\.0), pdq.map(\.0))
+        XCTAssertEqual(both[1].map(\.1), pdq.map(\.1))
         var nothing = 0
-        try store.streamHashes(in: dataset.id, families: [], strict: { _ in true }) { _, _, _ in nothing += 1 }
+        try store.streamHashes(in: dataset.id, groups: [HashGroup(families: [], strict: { _ in true })]) { _, _, _, _ in nothing += 1 }
         XCTAssertEqual(nothing, 0)
     }
 }
