@@ -98,6 +98,8 @@ public final class BatchFeeder: @unchecked Sendable {
     private var closed = false
     private var decodersRunning: Int
     private var threadsRunning: Int
+    /// The decoder threads and the engine thread; emptied by the one `waitUntilDone` that joins them.
+    private var threads = [JoinableThread]()
 
     /// Starts `workers` decoder threads (and in batched mode the engine thread) at once; they
     /// wait for jobs until `close()`.
@@ -110,21 +112,18 @@ public final class BatchFeeder: @unchecked Sendable {
         self.observe = observe
         decodersRunning = self.workers
         threadsRunning = self.workers + (mode == .batched ? 1 : 0)
-        var threads = [Thread]()
+        // Joinable threads (not Foundation's detached `Thread`): `waitUntilDone` joins them, so
+        // when it returns none is still running, not even its own teardown. The server's exit
+        // runs process-wide destructors, and a decoder thread still ending then read freed
+        // memory (a SIGSEGV at SIGTERM).
         for n in 0..<self.workers {
-            let t = Thread { self.decodeLoop() }
-            t.name = "\(threadName)-decode-\(n)"
             // A main thread's 8 MiB: the decoders are C libraries whose stack use this code does
             // not bound, and a secondary thread's default (512 KiB) is far smaller.
-            t.stackSize = 8 << 20
-            threads.append(t)
+            threads.append(JoinableThread(name: "\(threadName)-decode-\(n)", stackSize: 8 << 20) { self.decodeLoop() })
         }
         if mode == .batched {
-            let t = Thread { self.engineLoop() }
-            t.name = "\(threadName)-engine"
-            threads.append(t)
+            threads.append(JoinableThread(name: "\(threadName)-engine", stackSize: 8 << 20) { self.engineLoop() })
         }
-        for t in threads { t.start() }
     }
 
     /// Images waiting: jobs no decoder has taken yet, and decoded images the engine has not.
@@ -162,11 +161,15 @@ public final class BatchFeeder: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Waits until every thread has ended (after `close()`): every job's `done` has run.
+    /// Waits until every thread has ended (after `close()`): every job's `done` has run, and
+    /// the threads are joined (none is still running, not even its own teardown).
     public func waitUntilDone() {
         condition.lock()
         while threadsRunning > 0 { condition.wait() }
+        let ending = threads
+        threads = []
         condition.unlock()
+        for t in ending { t.join() }
     }
 
     // MARK: Threads
@@ -287,5 +290,47 @@ struct FIFO<Element> {
             head = 0
         }
         return element
+    }
+}
+
+/// A POSIX thread that can be joined (Foundation's `Thread` is detached): it runs `body` once on
+/// a stack of `stackSize` bytes. One not joined is detached when dropped, so its resources are
+/// freed when it ends.
+final class JoinableThread: @unchecked Sendable {
+    private var thread: pthread_t
+    private var joined = false
+
+    init(name: String, stackSize: Int, _ body: @escaping @Sendable () -> Void) {
+        final class Start { let name: String; let body: @Sendable () -> Void; init(_ n: String, _ b: @escaping @Sendable () -> Void) { name = n; body = b } }
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, stackSize)
+        let start = Unmanaged.passRetained(Start(name, body)).toOpaque()
+        var thread = pthread_t()
+        let status = pthread_create(&thread, &attributes, { context in
+            let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
+            // Named through Foundation (Glibc's pthread_setname_np is not imported). Linux keeps
+            // 15 bytes of a thread's name (ps, gdb) and refuses a longer one, so it is cut.
+            var name = start.name
+            while name.utf8.count > 15 { name.removeLast() }
+            Thread.current.name = name
+            start.body()
+            return nil
+        }, start)
+        // Without a thread the process cannot hash at all: no caller could recover from this.
+        precondition(status == 0, "could not start the thread \(name): pthread_create returned \(status)")
+        self.thread = thread
+    }
+
+    /// Waits until the thread has ended (its body returned and its teardown is done).
+    func join() {
+        guard !joined else { return }
+        joined = true
+        pthread_join(thread, nil)
+    }
+
+    deinit {
+        if !joined { pthread_detach(thread) }
     }
 }

@@ -127,6 +127,35 @@ final class BatchFeederTests: XCTestCase {
         return sink.all
     }
 
+    /// `waitUntilDone` returns only once every thread has ended, teardown included (they are
+    /// joined): the server exits right after it, and a decoder thread still ending while the
+    /// process ran its exit destructors crashed it (SIGSEGV at SIGTERM). Read from the process's
+    /// own thread list, by the threads' names.
+    func testWaitUntilDoneLeavesNoThreadRunning() throws {
+        func running(_ prefix: String) -> [String] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0.hasPrefix(prefix) }
+        }
+        for round in 0..<6 {
+            let mode: PipelineMode = round % 2 == 0 ? .inline : .batched
+            let name = "fj\(round)"
+            let feeder = BatchFeeder(engine: StubEngine(), mode: mode, workers: 32, threadName: name)
+            let sink = Sink()
+            feeder.submit((0..<64).map { i in BatchFeeder.Job(intake: { .image(strip(i + 1)) }, done: { sink.add(i, $0) }) })
+            // Named threads are what this test finds: all of them must show while the feeder runs
+            // (each names itself as it starts).
+            let threads = 32 + (mode == .batched ? 1 : 0)
+            let deadline = Date().addingTimeInterval(20)
+            while running(name + "-").count < threads && Date() < deadline { usleep(10_000) }
+            XCTAssertEqual(running(name + "-").count, threads, "threads named \(name)-*: the test cannot see the feeder's threads")
+            feeder.close()
+            feeder.waitUntilDone()
+            XCTAssertEqual(sink.all.count, 64)
+            XCTAssertEqual(running(name + "-"), [], "\(mode) round \(round): threads still running after waitUntilDone")
+        }
+    }
+
     func testBatchedModeHashesEveryJobOnceInBoundedBatches() {
         let engine = StubEngine(batchPixels: 500)
         let feeder = BatchFeeder(engine: engine, mode: .batched, workers: 3)

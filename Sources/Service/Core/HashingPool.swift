@@ -191,6 +191,12 @@ public final class HashingPool: @unchecked Sendable {
         feeder.close()
     }
 
+    /// Waits until the threads have ended and are joined (after `shutdown()`, once the queue is
+    /// empty): the server returns, and the process exits, only with none of them running.
+    public func waitUntilStopped() {
+        feeder.waitUntilDone()
+    }
+
 }
 
 /// The pool's totals, and the metrics hook called after each batch with (images, decode
