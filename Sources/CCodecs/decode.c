@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* The formats, in the order their signatures are tried. */
 static int is_jpeg(const uint8_t *p, size_t n) { return n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF; }
@@ -142,4 +145,16 @@ const char *cc_decoder_warning(const cc_decoder *d, int index) {
 
 uint32_t cc_crc32(uint32_t crc, const uint8_t *p, size_t n) {
     return (uint32_t)crc32_z(crc, p, n);
+}
+
+int cc_keep_freed_memory(int mmap_threshold, int trim_threshold) {
+#ifdef __GLIBC__
+    int mmap_set = mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    int trim_set = mallopt(M_TRIM_THRESHOLD, trim_threshold);
+    return mmap_set == 1 && trim_set == 1;
+#else
+    (void)mmap_threshold;
+    (void)trim_threshold;
+    return 0;
+#endif
 }

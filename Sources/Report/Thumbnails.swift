@@ -3,11 +3,6 @@ import Foundation
 import HashKit
 import JSONFiles
 import Verification
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The thumbnail file names of the reported images: the key's base name with `.jpg`, prefixed
 /// with the dataset name (`ArtDL_Q20173413.jpg`) when the same base name occurs in several
@@ -171,27 +166,5 @@ public final class ThumbnailPixels: @unchecked Sendable {
         guard let small = kept.removeValue(forKey: ref) else { return nil }
         bytesLeft += small.pixels.count
         return small
-    }
-}
-
-/// A file's size from `fstat`, or 0 when it cannot be opened (the decode reports why later).
-/// A dataset file is opened beneath its root with no link followed, like every read of it.
-enum FileSize {
-    static func bytes(_ source: FileSource) -> Int {
-        let fd: Int32
-        switch source {
-        case .beneath(let root, let key):
-            guard let opened = try? root.openFile(key) else { return 0 }
-            fd = opened
-        case .path(let pathBytes):
-            if pathBytes.contains(0) { return 0 }
-            fd = (pathBytes + [0]).withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { name in name.baseAddress.map { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } ?? -1 }
-            }
-            if fd < 0 { return 0 }
-        }
-        defer { close(fd) }
-        var info = stat()
-        return fstat(fd, &info) == 0 ? Int(info.st_size) : 0
     }
 }

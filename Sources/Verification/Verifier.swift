@@ -65,6 +65,13 @@ public struct Verifier: Sendable {
                 if !(turns[i]?.contains(d) ?? false) { turns[i, default: []].append(d) }
             }
         }
+        // Largest files first: concurrentPerform hands out iterations in index order, so a big
+        // picture (a PNG is decoded at full size) started last would run alone on one core at
+        // the end. File size is the cost estimate (a `stat`); ties keep first-use order. Only
+        // the schedule changes: results are looked up by image index.
+        let sizes = used.map { FileSize.bytes(images[$0]) }
+        let order = used.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+        used = order.map { used[$0] }
         let jobs = used.map { ($0, turns[$0] ?? [.identity]) }
         let signatures = ParallelMap.map(jobs) { job -> [Dihedral: Result<Signature, DecodeError>] in
             let (i, ways) = job

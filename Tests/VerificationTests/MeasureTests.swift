@@ -130,4 +130,44 @@ final class MeasureTests: XCTestCase {
         XCTAssertGreaterThan(verdicts[0].similarity, 0.97)
         XCTAssertNotNil(verdicts[2].error, "a file that does not decode gives an error, not a crash")
     }
+
+    /// The verifier decodes the largest files first (a scheduling choice): each verdict must
+    /// still be its own pair's, and every picture is seen once with its own pixels.
+    func testVerdictsDoNotDependOnTheDecodeOrder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("verify-order-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Files growing with their index; the smallest is used first, the largest last.
+        let files: [(String, [UInt8])] = [
+            ("small.jpg", source.resized(240, 180).jpeg(quality: 60)),
+            ("copy.jpg", source.cropped(0.02).resized(420, 312).jpeg(quality: 80)),
+            ("other.jpg", RGBImage.scene(seed: 11).jpeg(quality: 90)),
+            ("big.jpg", RGBImage.scene(seed: 7, width: 1200, height: 900).jpeg(quality: 95)),
+        ]
+        for (name, bytes) in files { try Data(bytes).write(to: dir.appendingPathComponent(name)) }
+        let paths = files.map { Array(dir.appendingPathComponent($0.0).path.utf8) }
+        let sizes = files.map(\.1.count)
+        XCTAssertEqual(sizes, sizes.sorted(), "the fixture's files grow with their index")
+        let candidates = [CandidatePair(a: 0, b: 2), CandidatePair(a: 0, b: 1), CandidatePair(a: 1, b: 3), CandidatePair(a: 2, b: 3)]
+        let seen = Seen()
+        let verdicts = Verifier().verify(candidates: candidates, files: paths.map { .path($0) }, decoded: { i, image in
+            seen.add(i, image.width)
+        })
+        // Each pair alone: nothing else decoded, nothing to mix up.
+        let alone = candidates.map { Verifier().verify(candidates: [$0], images: paths)[0] }
+        XCTAssertEqual(verdicts, alone)
+        XCTAssertEqual(verdicts[0].verified, false, "another scene")
+        XCTAssertEqual(verdicts[1].verified, true, "a copy")
+        let decoder = ImageDecoder()
+        let widths = try paths.map { try decoder.decodePreview(.path($0), minSide: Verifier.previewSide).width }
+        XCTAssertEqual(seen.all, widths.enumerated().map { [$0.offset, $0.element] })
+    }
+}
+
+/// The pictures a verifier reported decoding, from any thread: (index, width), by index.
+private final class Seen: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items = [[Int]]()
+    func add(_ i: Int, _ width: Int) { lock.lock(); items.append([i, width]); lock.unlock() }
+    var all: [[Int]] { lock.lock(); defer { lock.unlock() }; return items.sorted { $0[0] < $1[0] } }
 }

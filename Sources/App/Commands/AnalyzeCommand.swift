@@ -57,6 +57,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let logger = Runtime.logger()
+        BatchMemory.keepFreedMemory()
         let specs = try Self.parseDatasets(datasets)
         let store = try storeOptions.open()
         defer { try? store.close() }

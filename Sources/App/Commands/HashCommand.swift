@@ -50,6 +50,7 @@ struct HashCommand: ParsableCommand {
 
     func run() throws {
         let logger = Runtime.logger()
+        BatchMemory.keepFreedMemory()
         // Every argument must be usable before any work starts: a typo should not cost a long run.
         let part = shard.flatMap(Shard.init)
         var entries = [(display: [UInt8], entry: ScannedEntry)]()

@@ -79,6 +79,7 @@ struct MatchCommand: ParsableCommand {
 
     func run() throws {
         let logger = Runtime.logger()
+        BatchMemory.keepFreedMemory()
         let folders = try imageFolders()
         let sources = try Self.parse(datasets).map { group in
             HashDataset(name: group.name, sources: group.sources, images: folders.last(where: { $0.0 == group.name })?.1)

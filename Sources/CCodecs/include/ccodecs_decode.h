@@ -85,6 +85,12 @@ int cc_decoder_warning_total(const cc_decoder *decoder);
 /* zlib-compatible CRC-32 (same polynomial and result as zlib.crc32). */
 uint32_t cc_crc32(uint32_t crc, const uint8_t *data, size_t size);
 
+/* Batch runs: decode buffers up to mmap_threshold bytes come from the heap, and up to
+ * trim_threshold bytes of freed heap stay mapped for the next decode (glibc's mallopt
+ * M_MMAP_THRESHOLD and M_TRIM_THRESHOLD). Returns 1 when both were set, 0 otherwise (another
+ * allocator). Changes time only, never a result. */
+int cc_keep_freed_memory(int mmap_threshold, int trim_threshold);
+
 #ifdef __cplusplus
 }
 #endif
