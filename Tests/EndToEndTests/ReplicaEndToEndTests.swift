@@ -75,6 +75,56 @@ final class ReplicaEndToEndTests: XCTestCase {
         XCTAssertNotNil(try until(30) { try query(cb, "calla.jpg") == gone && (try query(cb, "city.png")) == cityOnA },
                         "B still answers the deleted dataset: \((try? query(cb, "calla.jpg")) ?? "")")
     }
+    /// Polls `c` for job `id` until it is done or failed (up to 120 s); its last answer.
+    private func finished(_ c: HTTPClient, _ id: String) throws -> [String: Any] {
+        var job = [String: Any]()
+        _ = try until(120) {
+            job = try c.get("/v1/jobs/\(id)").object
+            return ["done", "failed"].contains(job["state"] as? String ?? "")
+        }
+        return job
+    }
+
+    /// Scan jobs live in the store: a scan started on A answers `GET /v1/jobs/{id}` on B as on A,
+    /// ids drawn on both replicas never collide, and an unknown id is 404 on both.
+    func testAScanJobStartedOnOneReplicaAnswersOnTheOther() throws {
+        let base = try E2E.tempDir("replica-scan")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        for name in ["calla.jpg", "city.png", "string.jpg"] { try E2E.copy("real/" + name, to: base + "/pics/" + name) }
+        let url = try cluster.newDatabase().displayURL
+        let args = ["--device", "cpu", "--store", url, "--store-password-file", cluster.passwordFile, "--root", base]
+        let a = try ServerProcess(args)
+        defer { _ = a.stop() }
+        let b = try ServerProcess(args)
+        defer { _ = b.stop() }
+        let ca = try a.client(), cb = try b.client()
+        XCTAssertEqual(try ca.putJSON("/v1/datasets/pics", ["root": base + "/pics"]).status, 201)
+
+        let started = try ca.request("POST", "/v1/datasets/pics/scan")
+        XCTAssertEqual(started.status, 202, started.summary)
+        let first = try XCTUnwrap(started.object["job"] as? String, started.summary)
+        let onA = try finished(ca, first)
+        XCTAssertEqual(onA["state"] as? String, "done", "\(onA)")
+        XCTAssertEqual(onA["total"] as? Int, 3, "\(onA)")
+        XCTAssertEqual(onA["decoded"] as? Int, 3, "\(onA)")
+        let onB = try cb.get("/v1/jobs/\(first)")
+        XCTAssertEqual(onB.status, 200, onB.summary)
+        XCTAssertEqual(onB.object as NSDictionary, onA as NSDictionary, "B answers A's job as A does")
+
+        // A second scan, on B: a new id, and its contents are reused from A's scan.
+        let again = try cb.request("POST", "/v1/datasets/pics/scan")
+        XCTAssertEqual(again.status, 202, again.summary)
+        let second = try XCTUnwrap(again.object["job"] as? String, again.summary)
+        XCTAssertNotEqual(second, first)
+        let onB2 = try finished(cb, second)
+        XCTAssertEqual(onB2["state"] as? String, "done", "\(onB2)")
+        XCTAssertEqual(onB2["reused"] as? Int, 3, "\(onB2)")
+        XCTAssertEqual(try ca.get("/v1/jobs/\(second)").object as NSDictionary, onB2 as NSDictionary, "A answers B's job as B does")
+        XCTAssertEqual(try ca.get("/v1/jobs/\(first)").object as NSDictionary, onA as NSDictionary, "A's own job is unchanged")
+
+        for c in [ca, cb] { XCTAssertEqual(try c.get("/v1/jobs/scan-999999").status, 404) }
+    }
+
     /// The keys of `up` whose picture matches calla.jpg's hashes, as `c` answers (a JSON query,
     /// up to 10,000 matches).
     private func callaKeys(_ c: HTTPClient) throws -> Set<String> {

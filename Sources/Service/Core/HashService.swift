@@ -121,12 +121,8 @@ public final class HashService: @unchecked Sendable {
     /// One verifying cross-duplicates request at a time (verification uses every core itself),
     /// four more waiting.
     public let verifyGate = WorkGate(width: 1, maxWaiting: 4)
-    public let jobs = ScanJobs(describe: { error in
-        // Scanner errors name the dataset's root (inside a --root, set by a client): shown as
-        // they are; store faults are not (they name the store's file).
-        if let error = error as? ScanError { return error.description }
-        return ServiceError.forClient(error, log: ServiceError.logToStderr).detail
-    })
+    /// Shared with the store's other services when the store keeps jobs (PostgreSQL).
+    public let jobs: ScanJobs
     /// Held around every change of a dataset's existence, root or contents together with its
     /// match index (short, synchronous sections), so a delete, an upload, a PUT of a root and a
     /// scan's final reload never interleave: a deleted dataset never comes back in memory, and
@@ -139,6 +135,12 @@ public final class HashService: @unchecked Sendable {
     public init(store: any HashStoring, engines: EngineSet, settings: ServiceSettings,
                 observe: @escaping @Sendable (Int, Double, Double) -> Void = { _, _, _ in }) throws {
         self.store = store
+        self.jobs = ScanJobs(describe: { error in
+            // Scanner errors name the dataset's root (inside a --root, set by a client): shown as
+            // they are; store faults are not (they name the store's file).
+            if let error = error as? ScanError { return error.description }
+            return ServiceError.forClient(error, log: ServiceError.logToStderr).detail
+        }, shared: store as? any ScanJobStoring)
         self.engines = engines
         self.settings = settings
         self.thumbnailGate = WorkGate(width: settings.workers, maxWaiting: settings.queueImages)
@@ -480,7 +482,7 @@ public final class HashService: @unchecked Sendable {
             throw ServiceError(.conflict, "dataset '\(name)' has no root folder to scan: PUT /v1/datasets/\(name) with {\"root\": DIR}, or add images by upload")
         }
         let id = dataset.id
-        return jobs.start(dataset: name, datasetID: id) { [self] job in
+        return try jobs.start(dataset: name, datasetID: id, root: root) { [self] job in
             // The root is checked again: it may have been replaced by a link since it was set.
             let real = try confine(root)
             let pipeline = HashPipeline(engines: engines, decoder: ImageDecoder(limits: settings.limits), workers: settings.workers)
