@@ -14,6 +14,8 @@ public struct StoredScanJob: Sendable, Equatable {
     public var error: String?
     /// The service that runs it (a replica id made at its start).
     public var holder: String?
+    /// The folder it scans (read when another replica takes it over).
+    public var root: String?
 
     public init(id: Int64, dataset: String, state: String, holder: String?) {
         self.id = id
@@ -33,4 +35,9 @@ public protocol ScanJobStoring: AnyObject, Sendable {
     func scanJob(id: Int64) throws -> StoredScanJob?
     /// The most recent job of the dataset named `dataset` (names compared as stored).
     func latestScanJob(dataset: String) throws -> StoredScanJob?
+    /// Stamps the heartbeat of the unfinished jobs `ids` that `holder` still holds.
+    func heartbeatScanJobs(_ ids: [Int64], holder: String) throws
+    /// Atomically makes `holder` the holder of one unfinished job whose heartbeat is older than
+    /// `leaseSeconds` (its holder stopped: killed, or cut off), and returns it; nil when none.
+    func takeOverScanJob(holder: String, leaseSeconds: Double) throws -> StoredScanJob?
 }

@@ -3,7 +3,7 @@ import HashStore
 
 /// Scan jobs in `scan_job` (v4-scan-jobs), shared by every service on this database.
 extension PostgresStore: ScanJobStoring {
-    private static let jobColumns = "id, dataset, state, done, total, decoded, reused, errors, error, holder"
+    private static let jobColumns = "id, dataset, state, done, total, decoded, reused, errors, error, holder, root"
 
     public func createScanJob(dataset: String, root: String?, holder: String) throws -> Int64 {
         try writing { c in
@@ -39,6 +39,28 @@ extension PostgresStore: ScanJobStoring {
         }
     }
 
+    public func heartbeatScanJobs(_ ids: [Int64], holder: String) throws {
+        guard !ids.isEmpty else { return }
+        _ = try writing { c in
+            try c.execute("UPDATE scan_job SET heartbeat_at = now() WHERE id = ANY($1::bigint[]) AND holder = $2 AND state IN ('queued', 'running')",
+                          [.text("{" + ids.map(String.init).joined(separator: ",") + "}"), .text(holder)])
+        }
+    }
+
+    public func takeOverScanJob(holder: String, leaseSeconds: Double) throws -> StoredScanJob? {
+        // SKIP LOCKED: two replicas looking at once take different jobs (or one waits for none).
+        try writing { c in
+            let rows = try c.execute("""
+                UPDATE scan_job SET holder = $1, heartbeat_at = now()
+                WHERE id = (SELECT id FROM scan_job WHERE state IN ('queued', 'running')
+                            AND heartbeat_at < now() - make_interval(secs => $2::float8)
+                            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING \(Self.jobColumns)
+                """, [.text(holder), .text(String(leaseSeconds))])
+            return rows.count == 0 ? nil : try job(rows, 0)
+        }
+    }
+
     private func job(_ rows: PGRows, _ i: Int) throws -> StoredScanJob {
         guard let id = rows.int64(i, 0), let dataset = rows.text(i, 1), let state = rows.text(i, 2) else {
             throw StoreError(kind: .damaged, path: displayPath, detail: "a scan_job row lacks its id, dataset or state")
@@ -51,6 +73,7 @@ extension PostgresStore: ScanJobStoring {
         job.reused = n(6)
         job.errors = n(7)
         job.error = rows.text(i, 8)
+        job.root = rows.text(i, 10)
         return job
     }
 }

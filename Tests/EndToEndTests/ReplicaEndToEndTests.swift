@@ -125,6 +125,53 @@ final class ReplicaEndToEndTests: XCTestCase {
         for c in [ca, cb] { XCTAssertEqual(try c.get("/v1/jobs/scan-999999").status, 404) }
     }
 
+    /// Scan leases: A scans a folder and is SIGKILLed mid-way; B (lease 3 s) takes the job over
+    /// and finishes it under the same id, and the dataset then holds what a scan in one go holds.
+    func testAScanWhoseReplicaIsKilledIsFinishedByAnother() throws {
+        let base = try E2E.tempDir("replica-lease")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        // Distinct contents (bytes after the JPEG's end mark), so nothing is reused within the folder.
+        let calla = try picture("calla.jpg")
+        try FileManager.default.createDirectory(atPath: base + "/pics", withIntermediateDirectories: true)
+        let count = 300
+        for n in 0..<count {
+            try Data(calla + Array(String(format: "%08d", n).utf8)).write(to: URL(fileURLWithPath: base + String(format: "/pics/%04d.jpg", n)))
+        }
+        let url = try cluster.newDatabase().displayURL
+        let args = ["--device", "cpu", "--threads", "1", "--store", url, "--store-password-file", cluster.passwordFile,
+                    "--root", base, "--scan-lease-seconds", "3"]
+        let a = try ServerProcess(args)  // killed below (its deinit kills it if the test stops first)
+        let b = try ServerProcess(args)
+        defer { _ = b.stop() }
+        let ca = try a.client(), cb = try b.client()
+        XCTAssertEqual(try ca.putJSON("/v1/datasets/pics", ["root": base + "/pics"]).status, 201)
+        let started = try ca.request("POST", "/v1/datasets/pics/scan")
+        XCTAssertEqual(started.status, 202, started.summary)
+        let id = try XCTUnwrap(started.object["job"] as? String, started.summary)
+        let midway = try until(120) {
+            let job = try ca.get("/v1/jobs/\(id)").object
+            return (job["done"] as? Int ?? 0) >= 10 && job["state"] as? String == "running"
+        }
+        XCTAssertNotNil(midway, "A's scan never got under way")
+        a.kill9()
+        let atKill = try cb.get("/v1/jobs/\(id)").object
+        XCTAssertEqual(atKill["state"] as? String, "running", "\(atKill)")
+
+        let onB = try finished(cb, id)
+        XCTAssertEqual(onB["state"] as? String, "done", "\(onB)")
+        XCTAssertEqual(onB["total"] as? Int, count, "\(onB)")
+
+        // The same folder scanned in one go, as a second dataset on B.
+        XCTAssertEqual(try cb.putJSON("/v1/datasets/whole", ["root": base + "/pics"]).status, 201)
+        let whole = try XCTUnwrap(try cb.request("POST", "/v1/datasets/whole/scan").object["job"] as? String)
+        XCTAssertEqual(try finished(cb, whole)["state"] as? String, "done")
+        let resumed = try cb.get("/v1/datasets/pics").object, oneGo = try cb.get("/v1/datasets/whole").object
+        XCTAssertEqual(resumed["images"] as? Int, count, "\(resumed)")
+        XCTAssertEqual(resumed["images"] as? Int, oneGo["images"] as? Int)
+        XCTAssertEqual(resumed["errors"] as? Int, oneGo["errors"] as? Int)
+        XCTAssertEqual(resumed["warnings"] as? Int, oneGo["warnings"] as? Int)
+    }
+
     /// The keys of `up` whose picture matches calla.jpg's hashes, as `c` answers (a JSON query,
     /// up to 10,000 matches).
     private func callaKeys(_ c: HTTPClient) throws -> Set<String> {

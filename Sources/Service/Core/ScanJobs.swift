@@ -62,9 +62,20 @@ public final class ScanJobs: @unchecked Sendable {
     /// second; state changes are written at once).
     private var lastWrite = [String: Date]()
 
-    public init(describe: @escaping @Sendable (Error) -> String = { "\($0)" }, shared: (any ScanJobStoring)? = nil) {
+    /// How long a shared job may go without a heartbeat before another replica takes it over.
+    private let leaseSeconds: Double
+    /// Runs a job taken over from another replica (set by the owner, which knows how to scan).
+    public var resume: (@Sendable (StoredScanJob) -> Void)? {
+        get { lock.withLock { resumeHandler } }
+        set { lock.withLock { resumeHandler = newValue } }
+    }
+    private var resumeHandler: (@Sendable (StoredScanJob) -> Void)?
+
+    public init(describe: @escaping @Sendable (Error) -> String = { "\($0)" }, shared: (any ScanJobStoring)? = nil,
+                leaseSeconds: Double = 30) {
         self.describe = describe
         self.shared = shared
+        self.leaseSeconds = leaseSeconds
     }
 
     /// Cancels every queued or running job of the stored dataset `id`: a queued one fails with
@@ -94,8 +105,18 @@ public final class ScanJobs: @unchecked Sendable {
     public func start(dataset: String, datasetID: Int64, root: String? = nil,
                       work: @escaping @Sendable (Handle) throws -> Void) throws -> String {
         let sharedID = try shared?.createScanJob(dataset: dataset, root: root, holder: replica)
+        return enqueue(dataset: dataset, datasetID: datasetID, number: sharedID, work: work)
+    }
+
+    /// Queues, under its id, a shared job this replica took over (`takeOverScanJob`).
+    public func adopt(_ job: StoredScanJob, datasetID: Int64, work: @escaping @Sendable (Handle) throws -> Void) {
+        _ = enqueue(dataset: job.dataset, datasetID: datasetID, number: job.id, work: work)
+    }
+
+    private func enqueue(dataset: String, datasetID: Int64, number: Int64?,
+                         work: @escaping @Sendable (Handle) throws -> Void) -> String {
         lock.lock()
-        let id = String(format: "scan-%06d", sharedID ?? Int64(next))
+        let id = String(format: "scan-%06d", number ?? Int64(next))
         next += 1
         statuses[id] = Status(id: id, dataset: dataset, state: .queued)
         datasetOf[id] = datasetID
@@ -209,7 +230,35 @@ public final class ScanJobs: @unchecked Sendable {
 /// scans already queued, which finish and store their work before the store is closed.
 extension ScanJobs: ServiceLifecycle.Service {
     public func run() async throws {
-        try? await gracefulShutdown()
+        if shared != nil {
+            // Shared jobs: heartbeats for this replica's, and takeover of others' whose holder
+            // stopped, a few times per lease, until shutdown.
+            let interval = max(0.5, min(5, leaseSeconds / 3))
+            try? await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: .seconds(interval))
+                    self.tend()
+                }
+            }
+        } else {
+            try? await gracefulShutdown()
+        }
         await drain()
+    }
+
+    /// One round of the lease: heartbeat this replica's unfinished jobs, then take over at most
+    /// one stale job of another replica and queue it again here.
+    func tend() {
+        guard let shared else { return }
+        let mine = lock.withLock { datasetOf.keys.compactMap { Int64($0.dropFirst(5)) } }
+        do {
+            try shared.heartbeatScanJobs(mine, holder: replica)
+            if let handler = resume, let job = try shared.takeOverScanJob(holder: replica, leaseSeconds: leaseSeconds) {
+                FileHandle.standardError.write(Data("crosshash serve: took over scan job scan-\(String(format: "%06d", job.id)) of '\(job.dataset)' (its replica stopped); resuming it\n".utf8))
+                handler(job)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("crosshash serve: scan job lease: \(error)\n".utf8))
+        }
     }
 }
