@@ -170,6 +170,22 @@ final class ReplicaEndToEndTests: XCTestCase {
         XCTAssertEqual(resumed["images"] as? Int, oneGo["images"] as? Int)
         XCTAssertEqual(resumed["errors"] as? Int, oneGo["errors"] as? Int)
         XCTAssertEqual(resumed["warnings"] as? Int, oneGo["warnings"] as? Int)
+        // Every file is calla.jpg's pixels: a query by calla.jpg's hashes (as imagehash computes
+        // them, see callaKeys) finds every file of both datasets, the same matches in each.
+        let body = #"{"queries": [{"phash": "a3ee681c7326879a", "blockmean": "7c003e007e80fec0fee17afc7cfc3cfe30ff60ff00ff80ff00ff00fe00fe00ff"}], "limit": 10000}"#
+        let answer = try cb.request("POST", "/v1/query", headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+        XCTAssertEqual(answer.status, 200, answer.summary)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(answer.text.utf8)) as? [String: Any])
+        let matches = try XCTUnwrap((object["results"] as? [[String: Any]])?.first?["matches"] as? [[String: Any]])
+        func of(_ dataset: String) -> [String] {
+            matches.filter { $0["dataset"] as? String == dataset }.compactMap { m in
+                // Sorted keys: a dictionary's own description orders its keys per instance.
+                (try? JSONSerialization.data(withJSONObject: m.filter { $0.key != "dataset" }, options: .sortedKeys))
+                    .map { String(decoding: $0, as: UTF8.self) }
+            }.sorted()
+        }
+        XCTAssertEqual(of("pics").count, count)
+        XCTAssertEqual(of("pics"), of("whole"))
     }
 
     /// The keys of `up` whose picture matches calla.jpg's hashes, as `c` answers (a JSON query,
