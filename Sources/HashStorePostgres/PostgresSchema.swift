@@ -108,6 +108,28 @@ enum PostgresSchema {
                 path BYTEA
             );
             """),
+        ("v4-scan-jobs", """
+            -- Scan jobs, shared by the services on this database so GET /v1/jobs/{id} answers on
+            -- every replica; ids come from here so they are unique across replicas. holder is the
+            -- replica running the job, heartbeat_at when it last wrote (each progress write).
+            CREATE TABLE scan_job (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                dataset TEXT COLLATE "C" NOT NULL,
+                root TEXT,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+                done BIGINT NOT NULL DEFAULT 0,
+                total BIGINT NOT NULL DEFAULT 0,
+                decoded BIGINT NOT NULL DEFAULT 0,
+                reused BIGINT NOT NULL DEFAULT 0,
+                errors BIGINT NOT NULL DEFAULT 0,
+                error TEXT,
+                holder TEXT,
+                heartbeat_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                finished_at TIMESTAMPTZ
+            );
+            CREATE INDEX scan_job_dataset ON scan_job(dataset, id);
+            """),
     ]
 
     /// The last migration this build knows ("store schema" in messages).

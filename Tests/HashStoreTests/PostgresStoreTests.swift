@@ -37,7 +37,7 @@ final class PostgresStoreTests: XCTestCase {
             try store.close()
         }
         XCTAssertEqual(try cluster.psql("SELECT version FROM schema_migrations ORDER BY version", database: location.database)
-                        .split(separator: "\n"), ["v1-datasets", "v2-reviews-artifacts-thumbnails", "v3-change-log"])
+                        .split(separator: "\n"), ["v1-datasets", "v2-reviews-artifacts-thumbnails", "v3-change-log", "v4-scan-jobs"])
         let store = try PostgresStore(location)
         defer { try? store.close() }
         let d = try XCTUnwrap(store.dataset(named: "d"))

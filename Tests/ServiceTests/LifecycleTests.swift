@@ -14,7 +14,7 @@ final class LifecycleTests: XCTestCase {
         let jobs = ScanJobs()
         let finished = NSLock(), count = Counter()
         for n in 0..<2 {
-            _ = jobs.start(dataset: "d\(n)", datasetID: Int64(n)) { _ in
+            _ = try jobs.start(dataset: "d\(n)", datasetID: Int64(n)) { _ in
                 Thread.sleep(forTimeInterval: 0.2)
                 finished.withLock { count.value += 1 }
             }

@@ -57,7 +57,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Bytes of JPEG the store keeps as thumbnails (GET .../images/{key}/thumbnail); past it the oldest are dropped.")
     var thumbnailCacheBytes = ServiceSettings.defaultThumbnailCacheBytes
 
+    // Advanced (tests): how long a replica's scan job may go without a heartbeat before another
+    // replica on the same PostgreSQL store takes it over and resumes it.
+    @Option(name: .long, help: .hidden)
+    var scanLeaseSeconds: Double = ServiceSettings.defaultScanLeaseSeconds
+
     func validate() throws {
+        guard scanLeaseSeconds >= 1 else { throw ValidationError("--scan-lease-seconds must be at least 1") }
         _ = try Self.parseListen(listen)
         guard maxBodyBytes > 0, maxImagesPerRequest > 0, queueImages > 0, requestTimeout > 0, maxInflightPixels > 0, maxPairs > 0,
               maxQueryMatches > 0, thumbnailCacheBytes > 0 else {
@@ -108,6 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
                                        workers: engineOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                        maxQueryMatches: maxQueryMatches, maxInflightPixels: maxInflightPixels, maxPairs: maxPairs)
         settings.thumbnailCacheBytes = thumbnailCacheBytes
+        settings.scanLeaseSeconds = scanLeaseSeconds
         // Replicas (several services on one PostgreSQL store): the change log's position is
         // taken before the service loads the store, so every write after the load is applied.
         let followFrom = try (store as? StoreChangeLog).map { log in

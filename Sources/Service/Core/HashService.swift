@@ -78,6 +78,10 @@ public struct ServiceSettings: Sendable {
     public var maxPairs: Int
     /// Bytes of JPEG the store's thumbnail cache keeps; past it the oldest thumbnails go.
     public var thumbnailCacheBytes = ServiceSettings.defaultThumbnailCacheBytes
+    /// With a store that shares jobs: a job whose holder has not written it for this long is
+    /// taken over by another replica, which resumes its scan.
+    public var scanLeaseSeconds = ServiceSettings.defaultScanLeaseSeconds
+    public static let defaultScanLeaseSeconds = 30.0
 
     public static let defaultMaxInflightPixels = 200_000_000
     public static let defaultMaxPairs = 1_000_000
@@ -121,12 +125,8 @@ public final class HashService: @unchecked Sendable {
     /// One verifying cross-duplicates request at a time (verification uses every core itself),
     /// four more waiting.
     public let verifyGate = WorkGate(width: 1, maxWaiting: 4)
-    public let jobs = ScanJobs(describe: { error in
-        // Scanner errors name the dataset's root (inside a --root, set by a client): shown as
-        // they are; store faults are not (they name the store's file).
-        if let error = error as? ScanError { return error.description }
-        return ServiceError.forClient(error, log: ServiceError.logToStderr).detail
-    })
+    /// Shared with the store's other services when the store keeps jobs (PostgreSQL).
+    public let jobs: ScanJobs
     /// Held around every change of a dataset's existence, root or contents together with its
     /// match index (short, synchronous sections), so a delete, an upload, a PUT of a root and a
     /// scan's final reload never interleave: a deleted dataset never comes back in memory, and
@@ -139,6 +139,12 @@ public final class HashService: @unchecked Sendable {
     public init(store: any HashStoring, engines: EngineSet, settings: ServiceSettings,
                 observe: @escaping @Sendable (Int, Double, Double) -> Void = { _, _, _ in }) throws {
         self.store = store
+        self.jobs = ScanJobs(describe: { error in
+            // Scanner errors name the dataset's root (inside a --root, set by a client): shown as
+            // they are; store faults are not (they name the store's file).
+            if let error = error as? ScanError { return error.description }
+            return ServiceError.forClient(error, log: ServiceError.logToStderr).detail
+        }, shared: store as? any ScanJobStoring, leaseSeconds: settings.scanLeaseSeconds)
         self.engines = engines
         self.settings = settings
         self.thumbnailGate = WorkGate(width: settings.workers, maxWaiting: settings.queueImages)
@@ -146,6 +152,7 @@ public final class HashService: @unchecked Sendable {
                                 capacity: settings.queueImages, maxInflightPixels: settings.maxInflightPixels,
                                 observe: observe)
         for dataset in try store.datasets() { try reload(dataset) }
+        jobs.resume = { [weak self] job in self?.resumeScan(job) }
     }
 
     public var codeVersion: String { DatasetIndexer.codeVersion(for: settings.limits) }
@@ -480,8 +487,27 @@ public final class HashService: @unchecked Sendable {
         guard let root = dataset.root else {
             throw ServiceError(.conflict, "dataset '\(name)' has no root folder to scan: PUT /v1/datasets/\(name) with {\"root\": DIR}, or add images by upload")
         }
-        let id = dataset.id
-        return jobs.start(dataset: name, datasetID: id) { [self] job in
+        return try jobs.start(dataset: name, datasetID: dataset.id, root: root, work: scanWork(name: name, id: dataset.id, root: root))
+    }
+
+    /// Runs again, under its own id, a scan job taken over from a replica that stopped writing it
+    /// (the scan reuses what that replica stored, so it resumes); a job whose dataset is gone or
+    /// has no root fails.
+    private func resumeScan(_ taken: StoredScanJob) {
+        writes.withLock {
+            let dataset = try? store.dataset(named: taken.dataset)
+            guard let dataset, let root = dataset.root else {
+                jobs.adopt(taken, datasetID: dataset?.id ?? -1) { _ in
+                    throw ServiceError(.conflict, "dataset '\(taken.dataset)' is gone or has no root folder to scan")
+                }
+                return
+            }
+            jobs.adopt(taken, datasetID: dataset.id, work: scanWork(name: dataset.name, id: dataset.id, root: root))
+        }
+    }
+
+    private func scanWork(name: String, id: Int64, root: String) -> @Sendable (ScanJobs.Handle) throws -> Void {
+        { [self] job in
             // The root is checked again: it may have been replaced by a link since it was set.
             let real = try confine(root)
             let pipeline = HashPipeline(engines: engines, decoder: ImageDecoder(limits: settings.limits), workers: settings.workers)

@@ -1,10 +1,15 @@
 import Foundation
 import Analysis
+import HashStore
 import ServiceLifecycle
 
 /// Background scans: each indexes one dataset's root on a thread of its own, one at a time (they
 /// share the engine and the disk), with a status the client polls. A job belongs to one stored
 /// dataset (by id): deleting the dataset cancels its jobs, queued or running.
+///
+/// With a store that shares jobs (`ScanJobStoring`: PostgreSQL) every job is also written there,
+/// its id drawn from the store (unique across replicas), so any replica answers its status; the
+/// running work stays in the process that started it.
 public final class ScanJobs: @unchecked Sendable {
     public enum State: String, Sendable { case queued, running, done, failed }
 
@@ -49,7 +54,29 @@ public final class ScanJobs: @unchecked Sendable {
     /// Turns a failed job's error into the text its status shows.
     private let describe: @Sendable (Error) -> String
 
-    public init(describe: @escaping @Sendable (Error) -> String = { "\($0)" }) { self.describe = describe }
+    /// Where jobs are shared with the other services of the store, if anywhere.
+    private let shared: (any ScanJobStoring)?
+    /// This process among the store's replicas: the holder of the jobs it runs.
+    public let replica = UUID().uuidString.lowercased()
+    /// When each job's progress was last written to `shared` (progress writes are at most one a
+    /// second; state changes are written at once).
+    private var lastWrite = [String: Date]()
+
+    /// How long a shared job may go without a heartbeat before another replica takes it over.
+    private let leaseSeconds: Double
+    /// Runs a job taken over from another replica (set by the owner, which knows how to scan).
+    public var resume: (@Sendable (StoredScanJob) -> Void)? {
+        get { lock.withLock { resumeHandler } }
+        set { lock.withLock { resumeHandler = newValue } }
+    }
+    private var resumeHandler: (@Sendable (StoredScanJob) -> Void)?
+
+    public init(describe: @escaping @Sendable (Error) -> String = { "\($0)" }, shared: (any ScanJobStoring)? = nil,
+                leaseSeconds: Double = 30) {
+        self.describe = describe
+        self.shared = shared
+        self.leaseSeconds = leaseSeconds
+    }
 
     /// Cancels every queued or running job of the stored dataset `id`: a queued one fails with
     /// `reason` without starting; a running one sees `isCancelled` and stops at its next file.
@@ -74,9 +101,22 @@ public final class ScanJobs: @unchecked Sendable {
         lock.unlock()
     }
 
-    public func start(dataset: String, datasetID: Int64, work: @escaping @Sendable (Handle) throws -> Void) -> String {
+    /// Queues a scan; throws only when the shared store cannot record the job.
+    public func start(dataset: String, datasetID: Int64, root: String? = nil,
+                      work: @escaping @Sendable (Handle) throws -> Void) throws -> String {
+        let sharedID = try shared?.createScanJob(dataset: dataset, root: root, holder: replica)
+        return enqueue(dataset: dataset, datasetID: datasetID, number: sharedID, work: work)
+    }
+
+    /// Queues, under its id, a shared job this replica took over (`takeOverScanJob`).
+    public func adopt(_ job: StoredScanJob, datasetID: Int64, work: @escaping @Sendable (Handle) throws -> Void) {
+        _ = enqueue(dataset: job.dataset, datasetID: datasetID, number: job.id, work: work)
+    }
+
+    private func enqueue(dataset: String, datasetID: Int64, number: Int64?,
+                         work: @escaping @Sendable (Handle) throws -> Void) -> String {
         lock.lock()
-        let id = String(format: "scan-%06d", next)
+        let id = String(format: "scan-%06d", number ?? Int64(next))
         next += 1
         statuses[id] = Status(id: id, dataset: dataset, state: .queued)
         datasetOf[id] = datasetID
@@ -109,17 +149,37 @@ public final class ScanJobs: @unchecked Sendable {
         return id
     }
 
+    /// The job's status: this process's own jobs from memory, others' (replicas') from the
+    /// shared store; nil when unknown (or the store cannot be read).
     public func status(_ id: String) -> Status? {
         lock.lock()
-        defer { lock.unlock() }
-        return statuses[id]
+        let mine = statuses[id]
+        lock.unlock()
+        if let mine { return mine }
+        guard let shared, id.hasPrefix("scan-"), let number = Int64(id.dropFirst(5)),
+              let job = try? shared.scanJob(id: number) else { return nil }
+        return Self.status(job)
+    }
+
+    private static func status(_ job: StoredScanJob) -> Status {
+        var s = Status(id: String(format: "scan-%06d", job.id), dataset: job.dataset, state: State(rawValue: job.state) ?? .failed)
+        s.done = job.done
+        s.total = job.total
+        s.counts = IndexCounts(decoded: job.decoded, reused: job.reused, errors: job.errors)
+        s.error = job.error
+        return s
     }
 
     /// The latest scan of `dataset` kept in memory (jobs live while the server runs).
+    /// With a shared store, the latest of every replica's.
     public func latest(of dataset: String) -> Status? {
         lock.lock()
-        defer { lock.unlock() }
-        return order.reversed().lazy.compactMap { self.statuses[$0] }.first { DatasetName.same($0.dataset, dataset) }
+        let mine = order.reversed().lazy.compactMap { self.statuses[$0] }.first { DatasetName.same($0.dataset, dataset) }
+        lock.unlock()
+        guard let shared, let job = try? shared.latestScanJob(dataset: dataset) else { return mine }
+        // One of ours is fresher in memory than in the store (progress is written once a second).
+        let theirs = Self.status(job)
+        return mine?.id == theirs.id ? mine : theirs
     }
 
     /// Waits, without holding a thread, for the scans queued so far: a marker queued behind
@@ -130,11 +190,38 @@ public final class ScanJobs: @unchecked Sendable {
 
     fileprivate func update(_ id: String, _ change: (inout Status) -> Void) {
         lock.lock()
+        var written: Status?
         if var s = statuses[id] {
+            let before = s.state
             change(&s)
             statuses[id] = s
+            let now = Date()
+            if shared != nil, s.state != before || s.state == .done || s.state == .failed
+                || now.timeIntervalSince(lastWrite[id] ?? .distantPast) >= 1 {
+                written = s
+                lastWrite[id] = s.state == .done || s.state == .failed ? nil : now
+            }
         }
         lock.unlock()
+        if let written { share(written) }
+    }
+
+    /// Writes a job's status to the shared store. A failed write is reported, not fatal: the
+    /// scan goes on, and this process still answers its status from memory.
+    private func share(_ s: Status) {
+        guard let shared, let number = Int64(s.id.dropFirst(5)) else { return }
+        var job = StoredScanJob(id: number, dataset: s.dataset, state: s.state.rawValue, holder: replica)
+        job.done = s.done
+        job.total = s.total
+        job.decoded = s.counts.decoded
+        job.reused = s.counts.reused
+        job.errors = s.counts.errors
+        job.error = s.error
+        do {
+            try shared.updateScanJob(job)
+        } catch {
+            FileHandle.standardError.write(Data("crosshash serve: could not record scan job \(s.id) in the store: \(error)\n".utf8))
+        }
     }
 }
 
@@ -143,7 +230,35 @@ public final class ScanJobs: @unchecked Sendable {
 /// scans already queued, which finish and store their work before the store is closed.
 extension ScanJobs: ServiceLifecycle.Service {
     public func run() async throws {
-        try? await gracefulShutdown()
+        if shared != nil {
+            // Shared jobs: heartbeats for this replica's, and takeover of others' whose holder
+            // stopped, a few times per lease, until shutdown.
+            let interval = max(0.5, min(5, leaseSeconds / 3))
+            try? await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: .seconds(interval))
+                    self.tend()
+                }
+            }
+        } else {
+            try? await gracefulShutdown()
+        }
         await drain()
+    }
+
+    /// One round of the lease: heartbeat this replica's unfinished jobs, then take over at most
+    /// one stale job of another replica and queue it again here.
+    func tend() {
+        guard let shared else { return }
+        let mine = lock.withLock { datasetOf.keys.compactMap { Int64($0.dropFirst(5)) } }
+        do {
+            try shared.heartbeatScanJobs(mine, holder: replica)
+            if let handler = resume, let job = try shared.takeOverScanJob(holder: replica, leaseSeconds: leaseSeconds) {
+                FileHandle.standardError.write(Data("crosshash serve: took over scan job scan-\(String(format: "%06d", job.id)) of '\(job.dataset)' (its replica stopped); resuming it\n".utf8))
+                handler(job)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("crosshash serve: scan job lease: \(error)\n".utf8))
+        }
     }
 }
