@@ -262,27 +262,45 @@ extension HashStore {
                 WHERE f.dataset_id = ?
                 ORDER BY f.path
                 """, arguments: [family.id.rawValue, dataset.id])
-            var block = [UInt8]()
-            block.reserveCapacity(1 << 20)
-            var count = 0
+            var lines = HashListLines()
             while let row = try rows.next() {
                 guard let path = row.cell(0).blob, let blob = row.cell(1).blob,
                       let words = HashBlob.decode(blob, count: family.wordsPerHash) else {
                     throw StoreError(kind: .damaged, path: self.displayPath,
                                      detail: "a \(family.id) hash row of dataset \(name) is not \(family.wordsPerHash) words")
                 }
-                block.append(contentsOf: family.hex(words).utf8)
-                block.append(UInt8(ascii: ","))
-                block.append(contentsOf: path)
-                block.append(UInt8(ascii: "\n"))
-                count += 1
-                if block.count >= 1 << 20 {
-                    try write(block)
-                    block.removeAll(keepingCapacity: true)
-                }
+                try lines.append(hex: family.hex(words), id: path, write: write)
             }
-            if !block.isEmpty { try write(block) }
-            return count
+            return try lines.finish(write: write)
         }
+    }
+}
+
+/// The export's `HEX,ID` lines, gathered and handed on in blocks of about 1 MiB (both backends
+/// write their lists through it, so the format is written once).
+public struct HashListLines {
+    private var block = [UInt8]()
+    /// Lines appended so far.
+    public private(set) var count = 0
+
+    public init() { block.reserveCapacity(1 << 20) }
+
+    public mutating func append(hex: String, id: some Collection<UInt8>, write: ([UInt8]) throws -> Void) throws {
+        block.append(contentsOf: hex.utf8)
+        block.append(UInt8(ascii: ","))
+        block.append(contentsOf: id)
+        block.append(UInt8(ascii: "\n"))
+        count += 1
+        if block.count >= 1 << 20 {
+            try write(block)
+            block.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Hands on what is left; returns the number of lines.
+    public mutating func finish(write: ([UInt8]) throws -> Void) throws -> Int {
+        if !block.isEmpty { try write(block) }
+        block.removeAll()
+        return count
     }
 }

@@ -67,9 +67,7 @@ extension PostgresStore {
         guard let dataset = try dataset(named: name) else {
             throw HashListError("no dataset named \(name) in the store \(displayPath)")
         }
-        var block = [UInt8]()
-        block.reserveCapacity(1 << 20)
-        var count = 0
+        var lines = HashListLines()
         try streaming("""
             SELECT f.path, h.value FROM file f
             JOIN content c ON c.digest = f.digest AND c.error IS NULL
@@ -83,19 +81,10 @@ extension PostgresStore {
                     throw StoreError(kind: .damaged, path: self.displayPath,
                                      detail: "a \(family.id) hash row of dataset \(name) is not \(family.wordsPerHash) words")
                 }
-                block.append(contentsOf: family.hex(words).utf8)
-                block.append(UInt8(ascii: ","))
-                block.append(contentsOf: path)
-                block.append(UInt8(ascii: "\n"))
-                count += 1
-                if block.count >= 1 << 20 {
-                    try write(block)
-                    block.removeAll(keepingCapacity: true)
-                }
+                try lines.append(hex: family.hex(words), id: path, write: write)
             }
         }
-        if !block.isEmpty { try write(block) }
-        return count
+        return try lines.finish(write: write)
     }
 
     /// The groups one after the other (PostgreSQL joins each group's families in one query; the
