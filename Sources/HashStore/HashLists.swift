@@ -142,34 +142,11 @@ extension HashStore {
     /// why) and skipped. `progress` is told the lines read after each transaction.
     public func importHashList(named name: String, family: HashFamily, lines: inout LineReader,
                                problem: (Int, String) -> Void, progress: (Int) -> Void = { _ in }) throws -> HashListImportSummary {
-        if let existing = try dataset(named: name), let root = existing.root {
-            throw HashListError("dataset \(name) is the folder \(root): import a hash list into a dataset without a folder (another name)")
-        }
-        let dataset = try upsertDataset(name: name, root: nil)
-        var summary = HashListImportSummary()
-        var batch = [(words: [UInt64], id: [UInt8])]()
-        batch.reserveCapacity(Self.hashListBatch)
-        var number = 0
-        while let line = try lines.next() {
-            number += 1
-            switch HashListLine.parse(line, number: number, family: family) {
-            case .ignored: summary.ignored += 1
-            case .bad(let why): summary.skipped += 1; problem(number, why)
-            case .entry(let words, let id):
-                batch.append((words, id))
-                if batch.count == Self.hashListBatch {
-                    try writeHashListBatch(batch, family: family, dataset: dataset.id, summary: &summary)
-                    batch.removeAll(keepingCapacity: true)
-                    progress(number)
-                }
-            }
-        }
-        try writeHashListBatch(batch, family: family, dataset: dataset.id, summary: &summary)
-        progress(number)
-        return summary
+        try HashListImport.run(named: name, family: family, lines: &lines, into: self, problem: problem, progress: progress,
+                               write: writeHashListBatch)
     }
 
-    private func writeHashListBatch(_ batch: [(words: [UInt64], id: [UInt8])], family: HashFamily, dataset: Int64,
+    private func writeHashListBatch(_ batch: [HashListEntry], family: HashFamily, dataset: Int64,
                                     summary: inout HashListImportSummary) throws {
         guard !batch.isEmpty else { return }
         let counts = try writing { db -> (Int, Int) in
@@ -177,7 +154,7 @@ extension HashStore {
                 throw StoreError(kind: .datasetMissing, path: self.displayPath,
                                  detail: "dataset \(dataset) was deleted while the list was imported")
             }
-            let replaced = try Self.insertListEntries(db, batch.map { HashListEntry(id: $0.id, words: $0.words) },
+            let replaced = try Self.insertListEntries(db, batch,
                                                       family: family, dataset: dataset)
             return (batch.count, replaced)
         }
@@ -302,5 +279,41 @@ public struct HashListLines {
         if !block.isEmpty { try write(block) }
         block.removeAll()
         return count
+    }
+}
+
+/// An import's reading, the same on every backend: the dataset made (or refused: a folder
+/// dataset), lines parsed, bad ones reported and skipped, entries handed to the backend's
+/// `write` in batches of `HashStore.hashListBatch` (one transaction each), `progress` told the
+/// lines read after each.
+public enum HashListImport {
+    public static func run(named name: String, family: HashFamily, lines: inout LineReader, into store: some DatasetStoring,
+                           problem: (Int, String) -> Void, progress: (Int) -> Void,
+                           write: ([HashListEntry], HashFamily, Int64, inout HashListImportSummary) throws -> Void) throws -> HashListImportSummary {
+        if let existing = try store.dataset(named: name), let root = existing.root {
+            throw HashListError("dataset \(name) is the folder \(root): import a hash list into a dataset without a folder (another name)")
+        }
+        let dataset = try store.upsertDataset(name: name, root: nil)
+        var summary = HashListImportSummary()
+        var batch = [HashListEntry]()
+        batch.reserveCapacity(HashStore.hashListBatch)
+        var number = 0
+        while let line = try lines.next() {
+            number += 1
+            switch HashListLine.parse(line, number: number, family: family) {
+            case .ignored: summary.ignored += 1
+            case .bad(let why): summary.skipped += 1; problem(number, why)
+            case .entry(let words, let id):
+                batch.append(HashListEntry(id: id, words: words))
+                if batch.count == HashStore.hashListBatch {
+                    try write(batch, family, dataset.id, &summary)
+                    batch.removeAll(keepingCapacity: true)
+                    progress(number)
+                }
+            }
+        }
+        try write(batch, family, dataset.id, &summary)
+        progress(number)
+        return summary
     }
 }

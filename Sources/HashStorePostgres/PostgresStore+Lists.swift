@@ -16,31 +16,8 @@ extension PostgresStore {
     /// `HashStore.hashListBatch`, bad lines reported and skipped.
     public func importHashList(named name: String, family: HashFamily, lines: inout LineReader,
                                problem: (Int, String) -> Void, progress: (Int) -> Void) throws -> HashListImportSummary {
-        if let existing = try dataset(named: name), let root = existing.root {
-            throw HashListError("dataset \(name) is the folder \(root): import a hash list into a dataset without a folder (another name)")
-        }
-        let dataset = try upsertDataset(name: name, root: nil)
-        var summary = HashListImportSummary()
-        var batch = [HashListEntry]()
-        batch.reserveCapacity(HashStore.hashListBatch)
-        var number = 0
-        while let line = try lines.next() {
-            number += 1
-            switch HashListLine.parse(line, number: number, family: family) {
-            case .ignored: summary.ignored += 1
-            case .bad(let why): summary.skipped += 1; problem(number, why)
-            case .entry(let words, let id):
-                batch.append(HashListEntry(id: id, words: words))
-                if batch.count == HashStore.hashListBatch {
-                    try writeHashListBatch(batch, family: family, dataset: dataset.id, summary: &summary)
-                    batch.removeAll(keepingCapacity: true)
-                    progress(number)
-                }
-            }
-        }
-        try writeHashListBatch(batch, family: family, dataset: dataset.id, summary: &summary)
-        progress(number)
-        return summary
+        try HashListImport.run(named: name, family: family, lines: &lines, into: self, problem: problem, progress: progress,
+                               write: writeHashListBatch)
     }
 
     private func writeHashListBatch(_ batch: [HashListEntry], family: HashFamily, dataset: Int64,
